@@ -1,0 +1,634 @@
+// The recovery playbook: the product's rules in one place, with no Slack and no database.
+//
+// A mistake's life: reported → recovering (own → apologize → ask → make right → satisfied)
+// → root-cause analysis → prevention steps done → closed. Side exits: escalated (not
+// satisfied, overdue, unowned) and reopened. The numbers in comments ("rule 4") refer to the
+// playbook table in the product description.
+
+import { DAY_MS, MINUTE_MS } from './durations';
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const CATEGORIES = [
+  'order',
+  'billing',
+  'delivery',
+  'quality',
+  'communication',
+  'service',
+  'technical',
+  'other',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+  order: 'Order',
+  billing: 'Billing',
+  delivery: 'Delivery / shipping',
+  quality: 'Product quality',
+  communication: 'Communication',
+  service: 'Service',
+  technical: 'Technical / outage',
+  other: 'Other',
+};
+
+/** The recovery steps, in playbook order (rules 1–5). */
+export const STEP_KINDS = ['own', 'apologize', 'ask', 'make_right', 'confirm_satisfied'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/** Labels use the playbook's words so people recognise them. */
+export const STEP_LABELS: Record<StepKind, string> = {
+  own: 'Own it',
+  apologize: 'Apologize',
+  ask: 'Ask what they want',
+  make_right: 'Make it right',
+  confirm_satisfied: 'Customer satisfied',
+};
+
+/** How a finished step reads in a checklist or a thread reply. */
+export const STEP_DONE_LABELS: Record<StepKind, string> = {
+  own: 'Owned',
+  apologize: 'Apologized',
+  ask: 'Asked what they want',
+  make_right: 'Made it right',
+  confirm_satisfied: 'Customer satisfied',
+};
+
+export const STATES = [
+  'reported',
+  'recovering',
+  'escalated',
+  'awaiting_rca',
+  'preventing',
+  'closed',
+] as const;
+export type MistakeState = (typeof STATES)[number];
+
+export const STATE_LABELS: Record<MistakeState, string> = {
+  reported: 'Reported',
+  recovering: 'Recovering',
+  escalated: 'Escalated',
+  awaiting_rca: 'Customer satisfied: root-cause analysis next',
+  preventing: 'Prevention steps in progress',
+  closed: 'Closed',
+};
+
+export const STEP_STATUSES = ['pending', 'done', 'skipped'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export const REMEDY_KINDS = [
+  'credit',
+  'refund',
+  'replacement',
+  'free_item',
+  'expedite',
+  'discount',
+  'other',
+] as const;
+export type RemedyKind = (typeof REMEDY_KINDS)[number];
+
+export const REMEDY_LABELS: Record<RemedyKind, string> = {
+  credit: 'Credit',
+  refund: 'Refund',
+  replacement: 'Replacement',
+  free_item: 'Free item',
+  expedite: 'Expedited',
+  discount: 'Discount',
+  other: 'Other',
+};
+
+export type PreventionStatus = 'open' | 'done';
+
+/** Mistakes still owed something: to the customer, or to the team's learning. */
+export const OPEN_STATES: readonly MistakeState[] = [
+  'reported',
+  'recovering',
+  'escalated',
+  'awaiting_rca',
+  'preventing',
+];
+/** Mistakes whose customer is still waiting for the recovery. */
+export const RECOVERING_STATES: readonly MistakeState[] = ['reported', 'recovering', 'escalated'];
+
+export type PlaybookErrorCode =
+  | 'not_allowed'
+  | 'wrong_order'
+  | 'already_done'
+  | 'rca_before_satisfied'
+  | 'apology_alone'
+  | 'invalid_state'
+  | 'invalid_input'
+  | 'not_skippable'
+  | 'conflict'
+  | 'not_found';
+
+/**
+ * A refused action. The message is a sentence written for the person who tried it; it is shown
+ * to them as it is (ephemeral message or modal error).
+ */
+export class PlaybookError extends Error {
+  constructor(
+    readonly code: PlaybookErrorCode,
+    message: string,
+    /** For modal submissions: the field the message belongs to. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'PlaybookError';
+  }
+}
+
+export const CONFLICT_MESSAGE =
+  'This mistake changed while you were looking at it. Nothing was saved; have a look at the latest card and try again.';
+
+// ---------------------------------------------------------------------------------------------
+// The shape the rules read. Services map database rows onto it.
+
+export interface StepSnapshot {
+  kind: StepKind;
+  status: StepStatus;
+  dueAt: Date;
+  doneAt?: Date | null;
+  doneById?: string | null;
+  skipReason?: string | null;
+  customerAnswer?: string | null;
+  remedyKind?: string | null;
+  remedyValue?: string | null;
+  note?: string | null;
+  snoozedUntil?: Date | null;
+  reminderCount?: number;
+}
+
+export interface PreventionSnapshot {
+  id: number;
+  description: string;
+  ownerId: string;
+  dueAt: Date;
+  status: PreventionStatus;
+  snoozedUntil?: Date | null;
+  reminderCount?: number;
+}
+
+export interface MistakeSnapshot {
+  id: number;
+  state: MistakeState;
+  severity: Severity;
+  ownerId: string | null;
+  reporterId: string;
+  createdAt: Date;
+  steps: StepSnapshot[];
+  prevention?: PreventionSnapshot[];
+  hasRca?: boolean;
+}
+
+export interface Actor {
+  userId: string;
+  isAdmin?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Urgency (rule 8): severity sets how fast each step is due.
+
+export interface SlaPolicy {
+  /** How long one recovery step may take, per severity, in milliseconds. */
+  stepMs: Record<Severity, number>;
+}
+
+export const DEFAULT_SLA: SlaPolicy = {
+  stepMs: {
+    critical: 30 * MINUTE_MS,
+    high: 4 * 60 * MINUTE_MS,
+    medium: DAY_MS,
+    low: 3 * DAY_MS,
+  },
+};
+
+/**
+ * Due times for the pending steps, counted from `from`: each step gets one SLA period after the
+ * one before it, so a critical mistake is owned in 30 minutes and apologized for 30 after that.
+ */
+export function scheduleSteps(
+  severity: Severity,
+  sla: SlaPolicy,
+  from: Date,
+  kinds: readonly StepKind[] = STEP_KINDS,
+): Map<StepKind, Date> {
+  const period = sla.stepMs[severity];
+  const due = new Map<StepKind, Date>();
+  kinds.forEach((kind, index) => due.set(kind, new Date(from.getTime() + period * (index + 1))));
+  return due;
+}
+
+/** The steps that come after `kind` in playbook order. */
+export function stepsAfter(kind: StepKind): StepKind[] {
+  return STEP_KINDS.slice(STEP_KINDS.indexOf(kind) + 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who may act (rule 1: the owner owns it; an admin or the reporter where that makes sense).
+
+export type Action =
+  | 'completeStep'
+  | 'skipStep'
+  | 'markSatisfied'
+  | 'markNotSatisfied'
+  | 'reassign'
+  | 'reopen'
+  | 'submitRca'
+  | 'completePrevention'
+  | 'close';
+
+/** The reporter may hand a mistake to someone else, reopen it and write its RCA. */
+const REPORTER_MAY: readonly Action[] = ['reassign', 'reopen', 'submitRca'];
+
+export function mayAct(m: MistakeSnapshot, actor: Actor, action: Action): boolean {
+  if (actor.isAdmin) return true;
+  if (m.ownerId !== null && actor.userId === m.ownerId) return true;
+  return actor.userId === m.reporterId && REPORTER_MAY.includes(action);
+}
+
+function requireAllowed(m: MistakeSnapshot, actor: Actor, action: Action): void {
+  if (mayAct(m, actor, action)) return;
+  const owner = m.ownerId ? `<@${m.ownerId}>` : 'its owner (it has none yet: ask the reporter or an admin to assign one)';
+  const what = action === 'reassign' || action === 'reopen' ? 'its owner, its reporter or an admin' : 'its owner or an admin';
+  throw new PlaybookError(
+    'not_allowed',
+    `Only ${what} can do that. This recovery belongs to ${owner}; nothing was changed.`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a mistake.
+
+export function step(m: MistakeSnapshot, kind: StepKind): StepSnapshot {
+  const found = m.steps.find((s) => s.kind === kind);
+  if (!found) throw new PlaybookError('not_found', `This mistake has no "${STEP_LABELS[kind]}" step.`);
+  return found;
+}
+
+const finished = (s: StepSnapshot | undefined): boolean => s !== undefined && s.status !== 'pending';
+
+/** The step the owner should do next, in playbook order, or null when the recovery is done. */
+export function nextStep(m: MistakeSnapshot): StepSnapshot | null {
+  if (!RECOVERING_STATES.includes(m.state)) return null;
+  for (const kind of STEP_KINDS) {
+    const s = m.steps.find((x) => x.kind === kind);
+    if (s && s.status === 'pending') return s;
+  }
+  return null;
+}
+
+export function isOpen(state: MistakeState): boolean {
+  return state !== 'closed';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The transitions. Each guard throws a PlaybookError or returns what the service should write.
+
+export const TEXT_LIMITS = {
+  customer: 200,
+  whatHappened: 3000,
+  impact: 2000,
+  answer: 2000,
+  remedyValue: 500,
+  reason: 1000,
+  rcaField: 3000,
+  prevention: 500,
+  comment: 1000,
+} as const;
+
+/** Trims user text and refuses empty, whitespace-only or oversized values with a readable reason. */
+export function cleanText(
+  value: unknown,
+  label: string,
+  max: number,
+  field?: string,
+  options: { optional?: boolean } = {},
+): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text === '') {
+    if (options.optional) return '';
+    throw new PlaybookError('invalid_input', `${label} can't be empty.`, field);
+  }
+  if ([...text].length > max) {
+    throw new PlaybookError(
+      'invalid_input',
+      `${label} is too long: ${[...text].length} characters, the limit is ${max}.`,
+      field,
+    );
+  }
+  return text;
+}
+
+function requireRecovering(m: MistakeSnapshot): void {
+  if (RECOVERING_STATES.includes(m.state)) return;
+  if (m.state === 'closed') {
+    throw new PlaybookError('invalid_state', 'This mistake is closed. Reopen it first if the customer needs more.');
+  }
+  throw new PlaybookError(
+    'already_done',
+    'The customer is already marked satisfied, so the recovery steps are done. Reopen it if the customer needs more.',
+  );
+}
+
+/** Rules 1–4: steps happen in order; a done step stays done. */
+export function assertCanCompleteStep(m: MistakeSnapshot, actor: Actor, kind: StepKind): void {
+  if (kind === 'confirm_satisfied') {
+    // Satisfaction has its own transitions (markSatisfied / markNotSatisfied).
+    assertCanMarkSatisfied(m, actor);
+    return;
+  }
+  requireRecovering(m);
+  const target = step(m, kind);
+  if (finished(target)) {
+    throw new PlaybookError('already_done', `"${STEP_LABELS[kind]}" is already done${target.doneById ? ` (by <@${target.doneById}>)` : ''}.`);
+  }
+  requireAllowed(m, actor, 'completeStep');
+  if (kind === 'own' && m.ownerId !== actor.userId) {
+    throw new PlaybookError(
+      'not_allowed',
+      `Only the owner can own it. To hand this recovery to someone, use Reassign.`,
+    );
+  }
+  for (const earlier of STEP_KINDS.slice(0, STEP_KINDS.indexOf(kind))) {
+    const s = m.steps.find((x) => x.kind === earlier);
+    if (s && !finished(s)) {
+      throw new PlaybookError(
+        'wrong_order',
+        `"${STEP_LABELS[earlier]}" comes first: the playbook goes own it → apologize → ask what they want → make it right → customer satisfied.`,
+      );
+    }
+  }
+}
+
+/** Only "make it right" may be skipped, and only with the customer's reason (rule 4). */
+export const SKIPPABLE_STEPS: readonly StepKind[] = ['make_right'];
+
+export function assertCanSkipStep(m: MistakeSnapshot, actor: Actor, kind: StepKind, reason: string): string {
+  if (!SKIPPABLE_STEPS.includes(kind)) {
+    throw new PlaybookError(
+      'not_skippable',
+      `"${STEP_LABELS[kind]}" can't be skipped: every customer gets an owner, an apology and the question "what would you like us to do?".`,
+    );
+  }
+  assertCanCompleteStep(m, actor, kind);
+  return cleanText(reason, 'The reason', TEXT_LIMITS.reason, 'reason');
+}
+
+/** Rule 4: an apology alone is hollow. Rule 5: confirmation comes after the remedy. */
+export function assertCanMarkSatisfied(m: MistakeSnapshot, actor: Actor): void {
+  requireRecovering(m);
+  requireAllowed(m, actor, 'markSatisfied');
+  for (const kind of ['own', 'apologize', 'ask'] as const) {
+    if (!finished(m.steps.find((s) => s.kind === kind))) {
+      throw new PlaybookError(
+        'wrong_order',
+        `"${STEP_LABELS[kind]}" comes first: the customer can be marked satisfied once they have an owner, an apology, and were asked what they want.`,
+      );
+    }
+  }
+  if (!finished(m.steps.find((s) => s.kind === 'make_right'))) {
+    throw new PlaybookError(
+      'apology_alone',
+      "A recovery can't be marked satisfied on an apology alone. Record how you made it right, or that the customer asked for nothing more (with their reason).",
+    );
+  }
+}
+
+/** Rule 5: a customer who is not satisfied is escalated, never silently closed. */
+export function assertCanMarkNotSatisfied(m: MistakeSnapshot, actor: Actor): void {
+  assertCanMarkSatisfied(m, actor);
+}
+
+/** Rule 6: the root-cause analysis is held back until the customer is satisfied. */
+export const RCA_BEFORE_SATISFIED = 'The root-cause analysis opens once the customer is marked satisfied. Recover the customer first; the why comes after.';
+
+export function assertCanStartRca(m: MistakeSnapshot, actor: Actor): void {
+  if (RECOVERING_STATES.includes(m.state)) {
+    throw new PlaybookError('rca_before_satisfied', RCA_BEFORE_SATISFIED);
+  }
+  if (m.state !== 'awaiting_rca' || m.hasRca) {
+    throw new PlaybookError('already_done', 'The root-cause analysis for this mistake is already written.');
+  }
+  requireAllowed(m, actor, 'submitRca');
+}
+
+export interface PreventionInput {
+  description: string;
+  ownerId: string;
+  dueAt: Date;
+}
+
+export interface RcaInput {
+  whatHappened: string;
+  causes: string;
+  whatChanges: string;
+  prevention: PreventionInput[];
+}
+
+/** Rule 7: the RCA commits to at least one prevention step with an owner and a due date. */
+export function validateRca(input: RcaInput, now: Date): RcaInput {
+  const whatHappened = cleanText(input.whatHappened, 'What happened', TEXT_LIMITS.rcaField, 'what_happened');
+  const causes = cleanText(input.causes, 'The causes', TEXT_LIMITS.rcaField, 'causes');
+  const whatChanges = cleanText(input.whatChanges, 'What changes', TEXT_LIMITS.rcaField, 'what_changes');
+  if (input.prevention.length === 0) {
+    throw new PlaybookError(
+      'invalid_input',
+      'Add at least one prevention step, with an owner and a due date, so the customer can be told it will not happen again.',
+      'prevention_1',
+    );
+  }
+  const prevention = input.prevention.map((p, index) => {
+    const field = `prevention_${index + 1}`;
+    const description = cleanText(p.description, 'The prevention step', TEXT_LIMITS.prevention, field);
+    if (!p.ownerId) throw new PlaybookError('invalid_input', 'Each prevention step needs an owner.', `${field}_owner`);
+    if (!(p.dueAt instanceof Date) || Number.isNaN(p.dueAt.getTime())) {
+      throw new PlaybookError('invalid_input', 'Each prevention step needs a due date.', `${field}_due`);
+    }
+    // A date picked for "today" is midnight in the picker's timezone: allow a day's slack.
+    if (p.dueAt.getTime() < now.getTime() - DAY_MS) {
+      throw new PlaybookError('invalid_input', 'A prevention step is due today or later, not in the past.', `${field}_due`);
+    }
+    return { description, ownerId: p.ownerId, dueAt: p.dueAt };
+  });
+  return { whatHappened, causes, whatChanges, prevention };
+}
+
+export function assertCanCompletePrevention(
+  m: MistakeSnapshot,
+  actor: Actor,
+  action: PreventionSnapshot,
+): void {
+  if (m.state !== 'preventing') {
+    throw new PlaybookError('invalid_state', 'This prevention step is no longer open.');
+  }
+  if (action.status === 'done') {
+    throw new PlaybookError('already_done', 'This prevention step is already done.');
+  }
+  if (actor.userId !== action.ownerId && !mayAct(m, actor, 'completePrevention')) {
+    throw new PlaybookError(
+      'not_allowed',
+      `Only <@${action.ownerId}> (who owns this prevention step), the mistake's owner or an admin can mark it done. Nothing was changed.`,
+    );
+  }
+}
+
+/** A mistake closes once its RCA is written and every prevention step is done. */
+export function assertCanClose(m: MistakeSnapshot, actor: Actor): void {
+  if (m.state === 'closed') throw new PlaybookError('already_done', 'This mistake is already closed.');
+  if (m.state !== 'preventing' || !m.hasRca) {
+    throw new PlaybookError(
+      'invalid_state',
+      'A mistake closes once the customer is satisfied, the root-cause analysis is written and every prevention step is done.',
+    );
+  }
+  const open = (m.prevention ?? []).filter((p) => p.status !== 'done');
+  if (open.length > 0) {
+    throw new PlaybookError('invalid_state', `${open.length} prevention step${open.length === 1 ? ' is' : 's are'} still open.`);
+  }
+  requireAllowed(m, actor, 'close');
+}
+
+export function isReadyToClose(m: MistakeSnapshot): boolean {
+  return m.state === 'preventing' && !!m.hasRca && (m.prevention ?? []).every((p) => p.status === 'done');
+}
+
+export function assertCanReassign(m: MistakeSnapshot, actor: Actor, newOwnerId: string): void {
+  if (m.state === 'closed') {
+    throw new PlaybookError('invalid_state', 'This mistake is closed. Reopen it first to change its owner.');
+  }
+  requireAllowed(m, actor, 'reassign');
+  if (!newOwnerId) throw new PlaybookError('invalid_input', 'Choose who owns the recovery.', 'owner');
+  if (newOwnerId === m.ownerId) {
+    throw new PlaybookError('invalid_input', `<@${newOwnerId}> already owns this recovery.`, 'owner');
+  }
+}
+
+/** Reopening puts the customer back at the centre: make it right and confirm again. */
+export const STEPS_REOPENED: readonly StepKind[] = ['make_right', 'confirm_satisfied'];
+
+export function assertCanReopen(m: MistakeSnapshot, actor: Actor): string[] {
+  if (RECOVERING_STATES.includes(m.state)) {
+    throw new PlaybookError('invalid_state', 'This recovery is still open; there is nothing to reopen.');
+  }
+  requireAllowed(m, actor, 'reopen');
+  return [...STEPS_REOPENED];
+}
+
+/** The state after a recovery step is done: owning it starts the recovery. */
+export function stateAfterStep(m: MistakeSnapshot, kind: StepKind): MistakeState {
+  if (kind === 'own' && m.state === 'reported') return 'recovering';
+  return m.state;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is outstanding and what is escalated.
+
+export interface OutstandingItem {
+  kind: 'step' | 'prevention';
+  step?: StepKind;
+  preventionId?: number;
+  label: string;
+  ownerId: string | null;
+  dueAt: Date;
+  overdue: boolean;
+  /** How long past due, in ms (0 when not overdue). */
+  overdueByMs: number;
+  snoozedUntil: Date | null;
+  reminderCount: number;
+}
+
+/**
+ * The current recovery step (only one at a time: the playbook is done in order) and every open
+ * prevention step, with whether each is overdue at `now`.
+ */
+export function outstanding(m: MistakeSnapshot, now: Date): OutstandingItem[] {
+  const items: OutstandingItem[] = [];
+  const current = nextStep(m);
+  if (current) {
+    const overdueBy = now.getTime() - current.dueAt.getTime();
+    items.push({
+      kind: 'step',
+      step: current.kind,
+      label: STEP_LABELS[current.kind],
+      ownerId: m.ownerId,
+      dueAt: current.dueAt,
+      overdue: overdueBy > 0,
+      overdueByMs: Math.max(0, overdueBy),
+      snoozedUntil: current.snoozedUntil ?? null,
+      reminderCount: current.reminderCount ?? 0,
+    });
+  }
+  if (m.state === 'preventing') {
+    for (const p of m.prevention ?? []) {
+      if (p.status === 'done') continue;
+      const overdueBy = now.getTime() - p.dueAt.getTime();
+      items.push({
+        kind: 'prevention',
+        preventionId: p.id,
+        label: p.description,
+        ownerId: p.ownerId,
+        dueAt: p.dueAt,
+        overdue: overdueBy > 0,
+        overdueByMs: Math.max(0, overdueBy),
+        snoozedUntil: p.snoozedUntil ?? null,
+        reminderCount: p.reminderCount ?? 0,
+      });
+    }
+  }
+  return items;
+}
+
+export interface EscalationPolicy {
+  /** How long past due before an outstanding step is escalated. */
+  escalateAfterMs: number;
+  /** How many reminders an item gets before it is escalated instead. */
+  reminderCap: number;
+}
+
+export type EscalationReason = 'unowned' | 'overdue' | 'not_satisfied' | 'reminder_cap';
+
+export interface EscalationDue {
+  /** Unique per mistake: each key is escalated once. */
+  key: string;
+  reason: EscalationReason;
+  text: string;
+}
+
+export const ESCALATION_REASON_LABELS: Record<EscalationReason, string> = {
+  unowned: 'no owner',
+  overdue: 'overdue',
+  not_satisfied: 'customer not satisfied',
+  reminder_cap: 'reminders unanswered',
+};
+
+/**
+ * The escalations a mistake is due at `now` (rules 1 and 5): no owner, a step overdue beyond the
+ * threshold, reminders unanswered. "Not satisfied" is escalated by the transition itself.
+ */
+export function escalationsDue(m: MistakeSnapshot, now: Date, policy: EscalationPolicy): EscalationDue[] {
+  if (!isOpen(m.state)) return [];
+  const due: EscalationDue[] = [];
+  if (m.ownerId === null && RECOVERING_STATES.includes(m.state)) {
+    due.push({ key: 'unowned', reason: 'unowned', text: 'Nobody owns this recovery.' });
+  }
+  for (const item of outstanding(m, now)) {
+    const ref = item.kind === 'step' ? item.step! : `prevention-${item.preventionId}`;
+    if (item.overdue && item.overdueByMs >= policy.escalateAfterMs) {
+      due.push({
+        key: `overdue:${ref}`,
+        reason: 'overdue',
+        text: `"${item.label}" is overdue${item.ownerId ? ` (owner <@${item.ownerId}>)` : ''}.`,
+      });
+    }
+    if (item.reminderCount >= policy.reminderCap) {
+      due.push({
+        key: `reminder_cap:${ref}`,
+        reason: 'reminder_cap',
+        text: `"${item.label}" has been reminded ${item.reminderCount} times without an answer.`,
+      });
+    }
+  }
+  return due;
+}
