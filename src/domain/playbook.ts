@@ -251,7 +251,7 @@ export function mayAct(m: MistakeSnapshot, actor: Actor, action: Action): boolea
 function requireAllowed(m: MistakeSnapshot, actor: Actor, action: Action): void {
   if (mayAct(m, actor, action)) return;
   const owner = m.ownerId ? `<@${m.ownerId}>` : 'its owner (it has none yet: ask the reporter or an admin to assign one)';
-  const what = action === 'reassign' || action === 'reopen' ? 'its owner, its reporter or an admin' : 'its owner or an admin';
+  const what = REPORTER_MAY.includes(action) ? 'its owner, its reporter or an admin' : 'its owner or an admin';
   throw new PlaybookError(
     'not_allowed',
     `Only ${what} can do that. This recovery belongs to ${owner}; nothing was changed.`,
@@ -388,7 +388,12 @@ export function assertCanMarkSatisfied(m: MistakeSnapshot, actor: Actor): void {
       );
     }
   }
-  if (!finished(m.steps.find((s) => s.kind === 'make_right'))) {
+  // Skipped counts only with the customer's reason recorded: otherwise it is an apology alone.
+  const makeRight = m.steps.find((s) => s.kind === 'make_right');
+  const madeRight =
+    makeRight !== undefined &&
+    (makeRight.status === 'done' || (makeRight.status === 'skipped' && !!makeRight.skipReason?.trim()));
+  if (!madeRight) {
     throw new PlaybookError(
       'apology_alone',
       "A recovery can't be marked satisfied on an apology alone. Record how you made it right, or that the customer asked for nothing more (with their reason).",

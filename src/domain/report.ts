@@ -1,0 +1,76 @@
+// What a report must contain before anything is stored. Every problem is reported at once, by
+// field, so the modal can show each message under its own input.
+
+import {
+  CATEGORIES,
+  type Category,
+  cleanText,
+  PlaybookError,
+  SEVERITIES,
+  type Severity,
+  TEXT_LIMITS,
+} from './playbook';
+
+export interface ReportFields {
+  customer: string;
+  whatHappened: string;
+  impact: string;
+  severity: Severity;
+  category: Category;
+  ownerId: string;
+}
+
+export interface RawReport {
+  customer?: unknown;
+  whatHappened?: unknown;
+  impact?: unknown;
+  severity?: unknown;
+  category?: unknown;
+  ownerId?: unknown;
+}
+
+export type ReportField = keyof ReportFields;
+
+export type ReportValidation =
+  | { ok: true; value: ReportFields }
+  | { ok: false; errors: Partial<Record<ReportField, string>> };
+
+/** The owner defaults to the reporter: whoever reports a mistake owns it unless they name someone. */
+export function validateReport(raw: RawReport, reporterId: string): ReportValidation {
+  const errors: Partial<Record<ReportField, string>> = {};
+  const text = (field: ReportField, label: string, max: number): string => {
+    try {
+      return cleanText(raw[field], label, max, field);
+    } catch (e) {
+      if (e instanceof PlaybookError) errors[field] = e.message;
+      return '';
+    }
+  };
+  const customer = text('customer', 'The customer', TEXT_LIMITS.customer);
+  const whatHappened = text('whatHappened', 'What happened', TEXT_LIMITS.whatHappened);
+  const impact = text('impact', 'The impact on the customer', TEXT_LIMITS.impact);
+  const severity = raw.severity;
+  if (!SEVERITIES.includes(severity as Severity)) {
+    errors.severity = 'Choose how severe it is for the customer: low, medium, high or critical.';
+  }
+  const category = raw.category ?? 'other';
+  if (!CATEGORIES.includes(category as Category)) {
+    errors.category = 'Choose a category from the list.';
+  }
+  const owner = raw.ownerId === undefined || raw.ownerId === null || raw.ownerId === '' ? reporterId : raw.ownerId;
+  if (typeof owner !== 'string' || !/^[UW][A-Z0-9]{2,}$/.test(owner)) {
+    errors.ownerId = 'Choose the person who owns the recovery.';
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    value: {
+      customer,
+      whatHappened,
+      impact,
+      severity: severity as Severity,
+      category: category as Category,
+      ownerId: owner as string,
+    },
+  };
+}

@@ -1,0 +1,597 @@
+import type { Db, Tx } from '../db/client';
+import { Prisma } from '../generated/prisma/client';
+import {
+  type Actor,
+  assertCanClose,
+  assertCanCompletePrevention,
+  assertCanCompleteStep,
+  assertCanMarkNotSatisfied,
+  assertCanMarkSatisfied,
+  assertCanReassign,
+  assertCanReopen,
+  assertCanSkipStep,
+  assertCanStartRca,
+  cleanText,
+  CONFLICT_MESSAGE,
+  type MistakeState,
+  PlaybookError,
+  type RcaInput,
+  type Severity,
+  REMEDY_KINDS,
+  type RemedyKind,
+  RECOVERING_STATES,
+  scheduleSteps,
+  stateAfterStep,
+  STEP_KINDS,
+  type StepKind,
+  stepsAfter,
+  TEXT_LIMITS,
+  validateRca,
+  isReadyToClose,
+} from '../domain/playbook';
+import { validateReport, type RawReport } from '../domain/report';
+import type { Clock } from './clock';
+import { enqueue, type DeliveryRequest } from './outbox';
+import type { SettingsService, WorkspacePolicy } from './settings';
+import { loadMistake, toSnapshot, type MistakeRecord } from './records';
+
+export interface MistakeRef {
+  teamId: string;
+  mistakeId: number;
+  /** The version the person was looking at (a modal's metadata); a newer one means a conflict. */
+  expectedVersion?: number;
+}
+
+/** The timeline's vocabulary: every change is one of these, with who, when and the details. */
+export type TimelineKind =
+  | 'reported'
+  | 'owned'
+  | 'step_done'
+  | 'step_skipped'
+  | 'satisfied'
+  | 'not_satisfied'
+  | 'escalated'
+  | 'reassigned'
+  | 'reopened'
+  | 'rca_submitted'
+  | 'prevention_done'
+  | 'closed'
+  | 'snoozed';
+
+interface PendingEvent {
+  kind: TimelineKind;
+  actorId: string | null;
+  details: Record<string, unknown>;
+  /** Post a thread reply for it (most events), and DM these people about it. */
+  reply: boolean;
+  dm: string[];
+}
+
+interface ChangeContext {
+  tx: Tx;
+  record: MistakeRecord;
+  actor: Actor;
+  policy: WorkspacePolicy;
+  now: Date;
+  /** Mistake columns to write along with the version bump. */
+  set: Prisma.MistakeUpdateManyMutationInput;
+  event(kind: TimelineKind, details?: Record<string, unknown>, options?: { dm?: string[]; reply?: boolean }): void;
+  deliver(...requests: DeliveryRequest[]): void;
+  /** People whose App Home shows this mistake and must be refreshed. */
+  homes: Set<string>;
+}
+
+export interface ReportResult {
+  mistake: MistakeRecord;
+  /** True when the same submission had already been stored: nothing new was created. */
+  duplicate: boolean;
+}
+
+export interface StepData {
+  customerAnswer?: string;
+  remedyKind?: string;
+  remedyValue?: string;
+  note?: string;
+}
+
+const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+/**
+ * The playbook applied to stored mistakes. Each method is one transaction: it loads the mistake,
+ * asks the domain module whether the change is allowed, writes the change, its timeline events
+ * and the Slack deliveries they need, and bumps the mistake's version so that of two concurrent
+ * changes only one wins.
+ */
+export class MistakeService {
+  constructor(
+    private readonly db: Db,
+    private readonly settings: SettingsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async report(
+    teamId: string,
+    reporterId: string,
+    raw: RawReport,
+    options: { submissionKey?: string } = {},
+  ): Promise<ReportResult> {
+    const validation = validateReport(raw, reporterId);
+    if (!validation.ok) {
+      const [field, message] = Object.entries(validation.errors)[0]!;
+      throw new ReportValidationError(validation.errors, message!, field);
+    }
+    const input = validation.value;
+    const submissionKey = options.submissionKey ?? null;
+    if (submissionKey) {
+      const existing = await this.findBySubmission(teamId, submissionKey);
+      if (existing) return { mistake: existing, duplicate: true };
+    }
+    try {
+      const mistake = await this.db.$transaction(async (tx) => {
+        const policy = await this.settings.forTeam(teamId, tx);
+        const now = this.clock.now();
+        // Whoever reports a mistake and keeps it owns it from that moment; someone it is handed
+        // to owns it by clicking "Own it".
+        const ownedAtReport = input.ownerId === reporterId;
+        const pendingKinds = ownedAtReport ? STEP_KINDS.slice(1) : STEP_KINDS;
+        const due = scheduleSteps(input.severity, policy.sla, now, pendingKinds);
+        const created = await tx.mistake.create({
+          data: {
+            teamId,
+            customer: input.customer,
+            whatHappened: input.whatHappened,
+            impact: input.impact,
+            severity: input.severity,
+            category: input.category,
+            reporterId,
+            ownerId: input.ownerId,
+            state: ownedAtReport ? 'recovering' : 'reported',
+            channelId: policy.escalationChannelId,
+            submissionKey,
+            createdAt: now,
+            steps: {
+              create: STEP_KINDS.map((kind, position) => ({
+                teamId,
+                kind,
+                position,
+                status: ownedAtReport && kind === 'own' ? 'done' : 'pending',
+                dueAt: due.get(kind) ?? now,
+                doneById: ownedAtReport && kind === 'own' ? reporterId : null,
+                doneAt: ownedAtReport && kind === 'own' ? now : null,
+              })),
+            },
+          },
+        });
+        const reported = await tx.timelineEvent.create({
+          data: {
+            teamId,
+            mistakeId: created.id,
+            actorId: reporterId,
+            kind: 'reported',
+            details: JSON.stringify({ ownerId: input.ownerId, severity: input.severity, ownedAtReport }),
+            at: now,
+          },
+        });
+        // The card first (it is the thread parent), then a reply telling the owner they own it.
+        const deliveries: DeliveryRequest[] = [
+          { kind: 'card', mistakeId: created.id },
+          { kind: 'reply', mistakeId: created.id, eventId: reported.id },
+          { kind: 'home', userId: input.ownerId },
+        ];
+        if (!ownedAtReport) {
+          deliveries.push(
+            { kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: input.ownerId },
+            { kind: 'home', userId: reporterId },
+          );
+        }
+        await enqueue(tx, teamId, deliveries, now);
+        return loadMistake(tx, teamId, created.id);
+      }, TX_OPTIONS);
+      return { mistake: mistake!, duplicate: false };
+    } catch (error) {
+      // The same submission arriving twice at once: the unique key lets exactly one in.
+      if (submissionKey && isUniqueViolation(error)) {
+        const existing = await this.findBySubmission(teamId, submissionKey);
+        if (existing) return { mistake: existing, duplicate: true };
+      }
+      throw error;
+    }
+  }
+
+  private async findBySubmission(teamId: string, submissionKey: string): Promise<MistakeRecord | null> {
+    const row = await this.db.mistake.findUnique({
+      where: { teamId_submissionKey: { teamId, submissionKey } },
+      select: { id: true },
+    });
+    return row ? loadMistake(this.db, teamId, row.id) : null;
+  }
+
+  /** Rules 1–4: own it, apologize, ask what they want (with the answer), make it right (with the remedy). */
+  async completeStep(ref: MistakeRef, userId: string, kind: StepKind, data: StepData = {}): Promise<MistakeRecord> {
+    if (kind === 'confirm_satisfied') return this.markSatisfied(ref, userId, data.note);
+    return this.change(ref, userId, async (c) => {
+      const snapshot = toSnapshot(c.record);
+      assertCanCompleteStep(snapshot, c.actor, kind);
+      const fields: Prisma.RecoveryStepUpdateManyMutationInput = {
+        status: 'done',
+        doneById: c.actor.userId,
+        doneAt: c.now,
+        snoozedUntil: null,
+      };
+      const details: Record<string, unknown> = { step: kind };
+      if (kind === 'ask') {
+        fields.customerAnswer = cleanText(data.customerAnswer, "The customer's answer", TEXT_LIMITS.answer, 'answer');
+        details.customerAnswer = fields.customerAnswer;
+      }
+      if (kind === 'make_right') {
+        const remedyKind = data.remedyKind as RemedyKind;
+        if (!REMEDY_KINDS.includes(remedyKind)) {
+          throw new PlaybookError('invalid_input', 'Choose what was given to make it right.', 'remedy_kind');
+        }
+        fields.remedyKind = remedyKind;
+        fields.remedyValue = cleanText(data.remedyValue, 'What was given', TEXT_LIMITS.remedyValue, 'remedy_value');
+        details.remedyKind = remedyKind;
+        details.remedyValue = fields.remedyValue;
+      }
+      const note = cleanText(data.note, 'The note', TEXT_LIMITS.comment, 'note', { optional: true });
+      if (note) {
+        fields.note = note;
+        details.note = note;
+      }
+      await this.updateStep(c, kind, fields);
+      await this.rescheduleAfter(c, kind);
+      const next = stateAfterStep(snapshot, kind);
+      if (next !== c.record.state) c.set.state = next;
+      if (kind === 'apologize') c.set.apologizedAt = c.now;
+      c.event(kind === 'own' ? 'owned' : 'step_done', details);
+      return undefined;
+    });
+  }
+
+  /** Rule 4: the owner may record that the customer asked for nothing more, with that reason. */
+  async skipStep(ref: MistakeRef, userId: string, kind: StepKind, reason: string): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      const cleanReason = assertCanSkipStep(toSnapshot(c.record), c.actor, kind, reason);
+      await this.updateStep(c, kind, {
+        status: 'skipped',
+        skipReason: cleanReason,
+        doneById: c.actor.userId,
+        doneAt: c.now,
+        snoozedUntil: null,
+      });
+      await this.rescheduleAfter(c, kind);
+      c.event('step_skipped', { step: kind, reason: cleanReason });
+      return undefined;
+    });
+  }
+
+  /** Rule 5: the customer is satisfied; the root-cause analysis opens (rule 6). */
+  async markSatisfied(ref: MistakeRef, userId: string, comment?: string): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      const snapshot = toSnapshot(c.record);
+      assertCanMarkSatisfied(snapshot, c.actor);
+      const note = cleanText(comment, 'The comment', TEXT_LIMITS.comment, 'comment', { optional: true });
+      await this.updateStep(c, 'confirm_satisfied', {
+        status: 'done',
+        doneById: c.actor.userId,
+        doneAt: c.now,
+        note: note || null,
+        snoozedUntil: null,
+      });
+      c.set.satisfiedAt = c.now;
+      c.set.outcome = 'recovered';
+      // A reopened mistake that already has its RCA goes back to its prevention steps.
+      const next: MistakeState = c.record.rca ? 'preventing' : 'awaiting_rca';
+      c.set.state = next;
+      c.event('satisfied', note ? { comment: note } : {});
+      if (next === 'preventing' && isReadyToClose({ ...snapshot, state: 'preventing' })) {
+        c.set.state = 'closed';
+        c.set.closedAt = c.now;
+        c.event('closed', {});
+      }
+      return undefined;
+    });
+  }
+
+  /** Rule 5: a customer who is not satisfied is escalated, never silently closed. */
+  async markNotSatisfied(ref: MistakeRef, userId: string, comment: string): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      assertCanMarkNotSatisfied(toSnapshot(c.record), c.actor);
+      const note = cleanText(comment, 'What the customer still needs', TEXT_LIMITS.comment, 'comment');
+      // Back to making it right: the remedy so far was not enough.
+      const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, ['make_right', 'confirm_satisfied']);
+      for (const kind of ['make_right', 'confirm_satisfied'] as const) {
+        await this.updateStep(c, kind, {
+          status: 'pending',
+          doneById: null,
+          doneAt: null,
+          dueAt: due.get(kind)!,
+          reminderCount: 0,
+          lastRemindedAt: null,
+          snoozedUntil: null,
+        });
+      }
+      c.set.state = 'escalated';
+      c.event('not_satisfied', { comment: note });
+      const count = await c.tx.escalation.count({ where: { mistakeId: c.record.id, key: { startsWith: 'not_satisfied:' } } });
+      await this.escalateWithin(c, {
+        key: `not_satisfied:${count + 1}`,
+        reason: 'not_satisfied',
+        text: `The customer is not satisfied: ${note}`,
+      });
+      return undefined;
+    });
+  }
+
+  /** Ownership is set at report time or by Reassign, never claimed by whoever clicks first. */
+  async reassign(ref: MistakeRef, userId: string, newOwnerId: string): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      assertCanReassign(toSnapshot(c.record), c.actor, newOwnerId);
+      const previous = c.record.ownerId;
+      c.set.ownerId = newOwnerId;
+      c.homes.add(newOwnerId);
+      if (RECOVERING_STATES.includes(c.record.state as MistakeState)) {
+        // The new owner owns it by saying so, unless they are the one handing it to themselves.
+        const selfAssigned = newOwnerId === c.actor.userId;
+        const ownDue = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, ['own']).get('own')!;
+        await this.updateStep(c, 'own', {
+          status: selfAssigned ? 'done' : 'pending',
+          doneById: selfAssigned ? newOwnerId : null,
+          doneAt: selfAssigned ? c.now : null,
+          dueAt: ownDue,
+          reminderCount: 0,
+          lastRemindedAt: null,
+          snoozedUntil: null,
+        });
+        if (c.record.state === 'recovering' && !selfAssigned) c.set.state = 'reported';
+        if (c.record.state === 'reported' && selfAssigned) c.set.state = 'recovering';
+      }
+      c.event('reassigned', { from: previous, to: newOwnerId }, { dm: newOwnerId !== c.actor.userId ? [newOwnerId] : [] });
+      return undefined;
+    });
+  }
+
+  /** The customer needs more after all: back to making it right and confirming. */
+  async reopen(ref: MistakeRef, userId: string, reason: string): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      const steps = assertCanReopen(toSnapshot(c.record), c.actor);
+      const why = cleanText(reason, 'The reason for reopening', TEXT_LIMITS.reason, 'reason');
+      const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, steps as StepKind[]);
+      for (const kind of steps as StepKind[]) {
+        await this.updateStep(c, kind, {
+          status: 'pending',
+          doneById: null,
+          doneAt: null,
+          skipReason: null,
+          dueAt: due.get(kind)!,
+          reminderCount: 0,
+          lastRemindedAt: null,
+          snoozedUntil: null,
+        });
+      }
+      c.set.state = 'recovering';
+      c.set.satisfiedAt = null;
+      c.set.outcome = null;
+      c.set.closedAt = null;
+      c.event('reopened', { reason: why });
+      return undefined;
+    });
+  }
+
+  /** Rules 6 and 7: the blameless RCA, once the customer is satisfied, with prevention steps. */
+  async submitRca(ref: MistakeRef, userId: string, input: RcaInput): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      assertCanStartRca(toSnapshot(c.record), c.actor);
+      const rca = validateRca(input, c.now);
+      await c.tx.rootCauseAnalysis.create({
+        data: {
+          teamId: c.record.teamId,
+          mistakeId: c.record.id,
+          whatHappened: rca.whatHappened,
+          causes: rca.causes,
+          whatChanges: rca.whatChanges,
+          authorId: c.actor.userId,
+          createdAt: c.now,
+        },
+      });
+      for (const p of rca.prevention) {
+        await c.tx.preventionAction.create({
+          data: {
+            teamId: c.record.teamId,
+            mistakeId: c.record.id,
+            description: p.description,
+            ownerId: p.ownerId,
+            dueAt: p.dueAt,
+            createdAt: c.now,
+          },
+        });
+        c.homes.add(p.ownerId);
+      }
+      c.set.state = 'preventing';
+      const others = [...new Set(rca.prevention.map((p) => p.ownerId))].filter((u) => u !== c.actor.userId);
+      c.event('rca_submitted', { preventionCount: rca.prevention.length }, { dm: others });
+      return undefined;
+    });
+  }
+
+  /** Rule 7: each prevention step is done by its owner; the last one closes the mistake. */
+  async completePrevention(ref: MistakeRef, userId: string, preventionId: number): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      const snapshot = toSnapshot(c.record);
+      const action = snapshot.prevention?.find((p) => p.id === preventionId);
+      if (!action) {
+        throw new PlaybookError('not_found', "That prevention step doesn't belong to this mistake.");
+      }
+      assertCanCompletePrevention(snapshot, c.actor, action);
+      const updated = await c.tx.preventionAction.updateMany({
+        where: { id: preventionId, mistakeId: c.record.id, status: 'open' },
+        data: { status: 'done', doneById: c.actor.userId, doneAt: c.now, snoozedUntil: null },
+      });
+      if (updated.count !== 1) throw new PlaybookError('conflict', CONFLICT_MESSAGE);
+      c.homes.add(action.ownerId);
+      c.event('prevention_done', { preventionId, description: action.description });
+      const after = {
+        ...snapshot,
+        prevention: snapshot.prevention!.map((p) => (p.id === preventionId ? { ...p, status: 'done' as const } : p)),
+      };
+      if (isReadyToClose(after)) {
+        c.set.state = 'closed';
+        c.set.closedAt = c.now;
+        c.event('closed', {});
+      }
+      return undefined;
+    });
+  }
+
+  async close(ref: MistakeRef, userId: string): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      assertCanClose(toSnapshot(c.record), c.actor);
+      c.set.state = 'closed';
+      c.set.closedAt = c.now;
+      c.event('closed', {});
+      return undefined;
+    });
+  }
+
+  /** Records an escalation (once per key) from a scheduled pass; returns false if it was already recorded. */
+  async escalate(
+    teamId: string,
+    mistakeId: number,
+    escalation: { key: string; reason: string; text: string },
+  ): Promise<boolean> {
+    let created = false;
+    try {
+      await this.change({ teamId, mistakeId }, null, async (c) => {
+        created = await this.escalateWithin(c, escalation);
+        if (!created) throw new AlreadyEscalated();
+        if (RECOVERING_STATES.includes(c.record.state as MistakeState)) c.set.state = 'escalated';
+        return undefined;
+      });
+    } catch (error) {
+      if (error instanceof AlreadyEscalated) return false;
+      throw error;
+    }
+    return created;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async escalateWithin(
+    c: ChangeContext,
+    escalation: { key: string; reason: string; text: string },
+  ): Promise<boolean> {
+    const exists = await c.tx.escalation.findUnique({
+      where: { mistakeId_key: { mistakeId: c.record.id, key: escalation.key } },
+      select: { id: true },
+    });
+    if (exists) return false;
+    const level = c.record.escalationLevel + 1;
+    const row = await c.tx.escalation.create({
+      data: {
+        teamId: c.record.teamId,
+        mistakeId: c.record.id,
+        key: escalation.key,
+        level,
+        reason: escalation.reason,
+        at: c.now,
+      },
+    });
+    c.set.escalationLevel = level;
+    c.set.escalatedAt = c.now;
+    c.set.escalationReason = escalation.text;
+    c.event('escalated', { level, reason: escalation.reason, text: escalation.text, key: escalation.key });
+    c.deliver({ kind: 'escalation', mistakeId: c.record.id, escalationId: row.id });
+    return true;
+  }
+
+  private async updateStep(c: ChangeContext, kind: StepKind, data: Prisma.RecoveryStepUpdateManyMutationInput) {
+    await c.tx.recoveryStep.updateMany({ where: { mistakeId: c.record.id, kind }, data });
+  }
+
+  /** Later steps are due one SLA period after each other, counted from the step just finished. */
+  private async rescheduleAfter(c: ChangeContext, kind: StepKind): Promise<void> {
+    const later = stepsAfter(kind).filter((k) => c.record.steps.find((s) => s.kind === k)?.status === 'pending');
+    const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, later);
+    for (const [k, at] of due) await this.updateStep(c, k, { dueAt: at });
+  }
+
+  /**
+   * Runs one change to a mistake in a transaction. `actorId` null is the bot itself (a scheduled
+   * pass), which the playbook's permission checks do not apply to.
+   */
+  private async change(
+    ref: MistakeRef,
+    actorId: string | null,
+    apply: (c: ChangeContext) => Promise<undefined>,
+  ): Promise<MistakeRecord> {
+    return this.db.$transaction(async (tx) => {
+      const record = await loadMistake(tx, ref.teamId, ref.mistakeId);
+      if (!record) {
+        throw new PlaybookError('not_found', "That mistake doesn't exist in this workspace. Nothing was changed.");
+      }
+      if (ref.expectedVersion !== undefined && ref.expectedVersion !== record.version) {
+        throw new PlaybookError('conflict', CONFLICT_MESSAGE);
+      }
+      const policy = await this.settings.forTeam(ref.teamId, tx);
+      const now = this.clock.now();
+      const events: PendingEvent[] = [];
+      const deliveries: DeliveryRequest[] = [];
+      const homes = new Set<string>([record.reporterId]);
+      if (record.ownerId) homes.add(record.ownerId);
+      const c: ChangeContext = {
+        tx,
+        record,
+        actor: { userId: actorId ?? '', isAdmin: actorId === null || policy.adminUserIds.includes(actorId) },
+        policy,
+        now,
+        set: {},
+        event: (kind, details = {}, options = {}) =>
+          events.push({ kind, actorId, details, reply: options.reply ?? true, dm: options.dm ?? [] }),
+        deliver: (...requests) => deliveries.push(...requests),
+        homes,
+      };
+      await apply(c);
+      const updated = await tx.mistake.updateMany({
+        where: { id: record.id, version: record.version },
+        data: { ...c.set, version: record.version + 1 },
+      });
+      if (updated.count !== 1) throw new PlaybookError('conflict', CONFLICT_MESSAGE);
+      const requests: DeliveryRequest[] = [{ kind: 'card', mistakeId: record.id }];
+      for (const e of events) {
+        const row = await tx.timelineEvent.create({
+          data: {
+            teamId: record.teamId,
+            mistakeId: record.id,
+            actorId: e.actorId,
+            kind: e.kind,
+            details: JSON.stringify(e.details),
+            at: now,
+          },
+        });
+        if (e.reply) requests.push({ kind: 'reply', mistakeId: record.id, eventId: row.id });
+        for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId: row.id, userId });
+      }
+      requests.push(...deliveries);
+      for (const userId of homes) requests.push({ kind: 'home', userId });
+      await enqueue(tx, record.teamId, requests, now);
+      return (await loadMistake(tx, record.teamId, record.id))!;
+    }, TX_OPTIONS);
+  }
+}
+
+class AlreadyEscalated extends Error {}
+
+/** A report with field problems: every message, by field, for the modal. */
+export class ReportValidationError extends PlaybookError {
+  constructor(
+    readonly errors: Partial<Record<string, string>>,
+    message: string,
+    field: string,
+  ) {
+    super('invalid_input', message, field);
+  }
+}

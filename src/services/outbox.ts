@@ -1,0 +1,85 @@
+import type { Tx } from '../db/client';
+
+/**
+ * What the bot must show in Slack, recorded in the same transaction as the change that caused
+ * it (a transactional outbox). The delivery worker sends it, retrying until Slack takes it, so a
+ * report is never lost to a Slack outage and a crash never leaves a change without its message.
+ */
+export type DeliveryRequest =
+  /** The mistake's card: posted once as the thread parent, then edited in place. */
+  | { kind: 'card'; mistakeId: number }
+  /** A thread reply rendering one timeline event (who did what). */
+  | { kind: 'reply'; mistakeId: number; eventId: number }
+  /** A direct message to a person about one timeline event (for example "you own this"). */
+  | { kind: 'dm'; mistakeId: number; eventId: number; userId: string }
+  /** An "Escalation" post in the escalation channel. */
+  | { kind: 'escalation'; mistakeId: number; escalationId: number }
+  /** Someone's App Home tab, republished from current data. */
+  | { kind: 'home'; userId: string }
+  /** A message rendered when it was queued (the digest, a reminder). */
+  | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] };
+
+export type DeliveryKind = DeliveryRequest['kind'];
+
+/** Kinds rendered from current data when sent: asking again while one waits changes nothing. */
+const COALESCING: ReadonlySet<DeliveryKind> = new Set(['card', 'home']);
+
+export function dedupeKeyOf(request: DeliveryRequest): string {
+  switch (request.kind) {
+    case 'card':
+      return `card:${request.mistakeId}`;
+    case 'reply':
+      return `reply:${request.eventId}`;
+    case 'dm':
+      return `dm:${request.eventId}:${request.userId}`;
+    case 'escalation':
+      return `escalation:${request.escalationId}`;
+    case 'home':
+      return `home:${request.userId}`;
+    case 'message':
+      return `message:${request.key}`;
+  }
+}
+
+function payloadOf(request: DeliveryRequest): string {
+  const { kind: _kind, ...rest } = request;
+  return JSON.stringify(rest);
+}
+
+/**
+ * Queues deliveries inside the caller's transaction. Queuing the same thing twice keeps one: a
+ * card or Home refresh that is already waiting is left as it is, one that was sent is queued
+ * again, and one being sent has its generation bumped so its sender sends once more.
+ */
+export async function enqueue(tx: Tx, teamId: string, requests: DeliveryRequest[], now: Date): Promise<void> {
+  for (const request of requests) {
+    const dedupeKey = dedupeKeyOf(request);
+    const mistakeId = 'mistakeId' in request ? request.mistakeId : null;
+    const create = {
+      teamId,
+      dedupeKey,
+      kind: request.kind,
+      mistakeId,
+      payload: payloadOf(request),
+      nextAttemptAt: now,
+    };
+    if (COALESCING.has(request.kind)) {
+      const row = await tx.delivery.upsert({
+        where: { teamId_dedupeKey: { teamId, dedupeKey } },
+        create,
+        update: { generation: { increment: 1 } },
+      });
+      // One being sent right now stays with its sender, who sees the new generation and sends
+      // again; flipping it back to pending here would let a second worker post it twice.
+      if (row.status === 'sent' || row.status === 'failed') {
+        await tx.delivery.update({
+          where: { id: row.id },
+          data: { status: 'pending', attempts: 0, lastError: null, nextAttemptAt: now },
+        });
+      }
+    } else {
+      // Upsert rather than insert-and-catch: on PostgreSQL a failed insert aborts the transaction.
+      await tx.delivery.upsert({ where: { teamId_dedupeKey: { teamId, dedupeKey } }, create, update: {} });
+    }
+  }
+}

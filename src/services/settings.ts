@@ -1,0 +1,128 @@
+import type { Db, Tx } from '../db/client';
+import type { WorkspaceSettings } from '../generated/prisma/client';
+import type { EscalationPolicy, SlaPolicy } from '../domain/playbook';
+import { MINUTE_MS } from '../domain/durations';
+
+export interface OfficeHoursPolicy {
+  startMinute: number;
+  endMinute: number;
+  /** ISO weekdays, 1 = Monday .. 7 = Sunday. */
+  days: number[];
+}
+
+/** What a deployment's configuration says every workspace starts with. */
+export interface WorkspaceDefaults {
+  escalationChannelId: string;
+  digestChannelId: string;
+  timezone: string;
+  sla: SlaPolicy;
+  reminderIntervalMs: number;
+  escalateAfterMs: number;
+  reminderCap: number;
+  officeHours: OfficeHoursPolicy;
+  escalationContact?: string;
+  adminUserIds: string[];
+}
+
+/** One workspace's rules, as the services and jobs read them. */
+export interface WorkspacePolicy extends EscalationPolicy {
+  teamId: string;
+  escalationChannelId: string;
+  digestChannelId: string;
+  timezone: string;
+  sla: SlaPolicy;
+  reminderIntervalMs: number;
+  officeHours: OfficeHoursPolicy;
+  escalationContact: string | null;
+  adminUserIds: string[];
+  /** When the bot first saw this workspace: digests are never caught up before it. */
+  installedAt: Date;
+}
+
+const minutes = (ms: number): number => Math.round(ms / MINUTE_MS);
+
+function rowFromDefaults(d: WorkspaceDefaults) {
+  return {
+    escalationChannelId: d.escalationChannelId || null,
+    digestChannelId: d.digestChannelId || null,
+    timezone: d.timezone,
+    slaLowMinutes: minutes(d.sla.stepMs.low),
+    slaMediumMinutes: minutes(d.sla.stepMs.medium),
+    slaHighMinutes: minutes(d.sla.stepMs.high),
+    slaCriticalMinutes: minutes(d.sla.stepMs.critical),
+    reminderIntervalMinutes: minutes(d.reminderIntervalMs),
+    escalateAfterMinutes: minutes(d.escalateAfterMs),
+    officeStartMinute: d.officeHours.startMinute,
+    officeEndMinute: d.officeHours.endMinute,
+    officeDays: d.officeHours.days.join(','),
+    escalationContact: d.escalationContact ?? null,
+    adminUserIds: d.adminUserIds.join(','),
+  };
+}
+
+export function policyFromRow(row: WorkspaceSettings, reminderCap: number): WorkspacePolicy {
+  return {
+    teamId: row.teamId,
+    escalationChannelId: row.escalationChannelId ?? '',
+    digestChannelId: row.digestChannelId ?? row.escalationChannelId ?? '',
+    timezone: row.timezone,
+    sla: {
+      stepMs: {
+        low: row.slaLowMinutes * MINUTE_MS,
+        medium: row.slaMediumMinutes * MINUTE_MS,
+        high: row.slaHighMinutes * MINUTE_MS,
+        critical: row.slaCriticalMinutes * MINUTE_MS,
+      },
+    },
+    reminderIntervalMs: row.reminderIntervalMinutes * MINUTE_MS,
+    escalateAfterMs: row.escalateAfterMinutes * MINUTE_MS,
+    reminderCap,
+    officeHours: {
+      startMinute: row.officeStartMinute,
+      endMinute: row.officeEndMinute,
+      days: row.officeDays.split(',').filter(Boolean).map(Number),
+    },
+    escalationContact: row.escalationContact,
+    adminUserIds: row.adminUserIds.split(',').filter(Boolean),
+    installedAt: row.createdAt,
+  };
+}
+
+/**
+ * Per-workspace settings live in the database so jobs and replicas agree on them. The
+ * deployment's configuration is authoritative: it seeds a workspace on first sight and is
+ * re-applied to every workspace at start-up (`applyDefaults`).
+ */
+export class SettingsService {
+  private readonly cache = new Map<string, { policy: WorkspacePolicy; at: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly defaults: WorkspaceDefaults,
+    private readonly cacheMs = 30_000,
+  ) {}
+
+  async forTeam(teamId: string, tx: Tx = this.db): Promise<WorkspacePolicy> {
+    const hit = this.cache.get(teamId);
+    if (hit && Date.now() - hit.at < this.cacheMs) return hit.policy;
+    const row = await tx.workspaceSettings.upsert({
+      where: { teamId },
+      create: { teamId, ...rowFromDefaults(this.defaults) },
+      update: {},
+    });
+    const policy = policyFromRow(row, this.defaults.reminderCap);
+    this.cache.set(teamId, { policy, at: Date.now() });
+    return policy;
+  }
+
+  /** Every workspace the bot has seen (the scheduled jobs run per workspace). */
+  async allTeams(): Promise<WorkspacePolicy[]> {
+    const rows = await this.db.workspaceSettings.findMany({ orderBy: { teamId: 'asc' } });
+    return rows.map((row) => policyFromRow(row, this.defaults.reminderCap));
+  }
+
+  async applyDefaults(): Promise<void> {
+    await this.db.workspaceSettings.updateMany({ data: rowFromDefaults(this.defaults) });
+    this.cache.clear();
+  }
+}
