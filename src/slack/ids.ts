@@ -1,0 +1,100 @@
+// Every id Slack sends back to us (action_id, callback_id, block_id) is defined here, once.
+
+export const COMMAND = '/mistake';
+
+export const Actions = {
+  /** Recovery step buttons on the card, in the DM and on App Home. */
+  own: 'mistake_own',
+  apologize: 'mistake_apologize',
+  ask: 'mistake_ask',
+  makeRight: 'mistake_make_right',
+  skipMakeRight: 'mistake_skip_make_right',
+  satisfied: 'mistake_satisfied',
+  notSatisfied: 'mistake_not_satisfied',
+  rootCauseAnalysis: 'mistake_rca',
+  preventionDone: 'mistake_prevention_done',
+  reassign: 'mistake_reassign',
+  reopen: 'mistake_reopen',
+  /** Reminder DM buttons. */
+  snooze: 'mistake_snooze',
+  /** Links (url buttons still send an action that must be acknowledged). */
+  openThread: 'mistake_open_thread',
+} as const;
+export type ActionId = (typeof Actions)[keyof typeof Actions];
+
+export const Views = {
+  report: 'mistake_report',
+  ask: 'mistake_ask_modal',
+  makeRight: 'mistake_make_right_modal',
+  skipMakeRight: 'mistake_skip_make_right_modal',
+  satisfied: 'mistake_satisfied_modal',
+  notSatisfied: 'mistake_not_satisfied_modal',
+  reassign: 'mistake_reassign_modal',
+  reopen: 'mistake_reopen_modal',
+  rootCauseAnalysis: 'mistake_rca_modal',
+} as const;
+export type ViewId = (typeof Views)[keyof typeof Views];
+
+/** block_id / action_id pairs of modal inputs; the submission handler reads values by them. */
+export const Inputs = {
+  customer: 'customer',
+  whatHappened: 'what_happened',
+  impact: 'impact',
+  severity: 'severity',
+  category: 'category',
+  owner: 'owner',
+  answer: 'answer',
+  remedyKind: 'remedy_kind',
+  remedyValue: 'remedy_value',
+  reason: 'reason',
+  comment: 'comment',
+  rcaWhatHappened: 'rca_what_happened',
+  causes: 'causes',
+  whatChanges: 'what_changes',
+  /** prevention_1, prevention_1_owner, prevention_1_due, ... up to PREVENTION_SLOTS. */
+  prevention: (n: number) => `prevention_${n}`,
+  preventionOwner: (n: number) => `prevention_${n}_owner`,
+  preventionDue: (n: number) => `prevention_${n}_due`,
+} as const;
+
+/** How many prevention steps the RCA modal offers (at least the first is required). */
+export const PREVENTION_SLOTS = 3;
+
+/**
+ * What a button or a modal carries: which mistake (and which version of it the person saw), and
+ * for some buttons one more thing. Kept tiny: button values are limited to 2000 characters and
+ * private_metadata to 3000.
+ */
+export interface ButtonValue {
+  /** Mistake id. */
+  m: number;
+  /** Mistake version shown when the button was rendered. */
+  v?: number;
+  /** Prevention action id, or a snooze length in minutes. */
+  p?: number;
+  /** The message the action came from (DM or card), so a modal can refresh it. */
+  c?: string;
+  ts?: string;
+}
+
+export function encodeValue(value: ButtonValue): string {
+  return JSON.stringify(value);
+}
+
+/** Parses a button value or private_metadata; null for anything that is not one of ours. */
+export function decodeValue(raw: unknown): ButtonValue | null {
+  if (typeof raw !== 'string' || raw.length > 3000) return null;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const { m, v, p, c, ts } = parsed as Record<string, unknown>;
+    if (!Number.isSafeInteger(m) || (m as number) <= 0) return null;
+    if (v !== undefined && !Number.isSafeInteger(v)) return null;
+    if (p !== undefined && !Number.isSafeInteger(p)) return null;
+    if (c !== undefined && typeof c !== 'string') return null;
+    if (ts !== undefined && typeof ts !== 'string') return null;
+    return { m: m as number, v: v as number | undefined, p: p as number | undefined, c: c as string | undefined, ts: ts as string | undefined };
+  } catch {
+    return null;
+  }
+}
