@@ -403,7 +403,17 @@ export function assertCanMarkSatisfied(m: MistakeSnapshot, actor: Actor): void {
 
 /** Rule 5: a customer who is not satisfied is escalated, never silently closed. */
 export function assertCanMarkNotSatisfied(m: MistakeSnapshot, actor: Actor): void {
-  assertCanMarkSatisfied(m, actor);
+  try {
+    assertCanMarkSatisfied(m, actor);
+  } catch (error) {
+    if (error instanceof PlaybookError && error.code === 'apology_alone') {
+      throw new PlaybookError(
+        'wrong_order',
+        'Record how you made it right first; then tell us whether the customer is satisfied. If they want more, record the remedy you are offering.',
+      );
+    }
+    throw error;
+  }
 }
 
 /** Rule 6: the root-cause analysis is held back until the customer is satisfied. */
@@ -619,7 +629,9 @@ export function escalationsDue(m: MistakeSnapshot, now: Date, policy: Escalation
     due.push({ key: 'unowned', reason: 'unowned', text: 'Nobody owns this recovery.' });
   }
   for (const item of outstanding(m, now)) {
-    const ref = item.kind === 'step' ? item.step! : `prevention-${item.preventionId}`;
+    // The due time is part of the key: a step rescheduled by a reopen or "not satisfied" is a
+    // new promise to the customer and may be escalated again.
+    const ref = `${item.kind === 'step' ? item.step! : `prevention-${item.preventionId}`}@${item.dueAt.toISOString()}`;
     if (item.overdue && item.overdueByMs >= policy.escalateAfterMs) {
       due.push({
         key: `overdue:${ref}`,

@@ -429,7 +429,8 @@ describe('confirming the customer is satisfied (rules 4 and 5)', () => {
 
     it('is refused out of order and before a remedy', () => {
       refusal(() => assertCanMarkNotSatisfied(readyFor('apologize'), owner), 'wrong_order');
-      refusal(() => assertCanMarkNotSatisfied(readyFor('make_right'), owner), 'apology_alone');
+      const error = refusal(() => assertCanMarkNotSatisfied(readyFor('make_right'), owner), 'wrong_order');
+      expect(error.message).toContain('Record how you made it right first');
     });
 
     it('is refused after the customer was marked satisfied, and when closed', () => {
@@ -911,13 +912,22 @@ describe('escalationsDue (rules 1 and 5)', () => {
     expect(escalationsDue(m, at(4 * HOUR_MS - 1), policy)).toEqual([]);
 
     const due = escalationsDue(m, at(4 * HOUR_MS), policy);
-    expect(due).toEqual([{ key: 'overdue:apologize', reason: 'overdue', text: `"Apologize" is overdue (owner <@${OWNER_ID}>).` }]);
-    expect(escalationsDue(m, at(40 * HOUR_MS), policy).map((e) => e.key)).toEqual(['overdue:apologize']);
+    const key = `overdue:apologize@${at(2 * HOUR_MS).toISOString()}`;
+    expect(due).toEqual([{ key, reason: 'overdue', text: `"Apologize" is overdue (owner <@${OWNER_ID}>).` }]);
+    expect(escalationsDue(m, at(40 * HOUR_MS), policy).map((e) => e.key)).toEqual([key]);
+  });
+
+  it('gives a rescheduled step (after a reopen or "not satisfied") a new escalation key', () => {
+    const first = escalationsDue(readyFor('apologize'), at(10 * HOUR_MS), policy)[0]!.key;
+    const later = readyFor('apologize');
+    later.steps = later.steps.map((s) => (s.kind === 'apologize' ? { ...s, dueAt: at(5 * HOUR_MS) } : s));
+    const second = escalationsDue(later, at(10 * HOUR_MS), policy)[0]!.key;
+    expect(second).not.toBe(first);
   });
 
   it('escalates an unowned, overdue step on both counts, without naming an owner', () => {
     const due = escalationsDue(aMistake({ ownerId: null }), at(10 * HOUR_MS), policy);
-    expect(due.map((e) => e.key)).toEqual(['unowned', 'overdue:own']);
+    expect(due.map((e) => e.key.replace(/@.*$/, ''))).toEqual(['unowned', 'overdue:own']);
     expect(due[1]!.text).toBe('"Own it" is overdue.');
   });
 
@@ -926,7 +936,7 @@ describe('escalationsDue (rules 1 and 5)', () => {
       aMistake({ steps: [aStep('own', { reminderCount }), aStep('apologize')] });
     expect(escalationsDue(withReminders(2), T0, policy)).toEqual([]);
     expect(escalationsDue(withReminders(3), T0, policy)).toEqual([
-      { key: 'reminder_cap:own', reason: 'reminder_cap', text: '"Own it" has been reminded 3 times without an answer.' },
+      { key: expect.stringMatching(/^reminder_cap:own@/), reason: 'reminder_cap', text: '"Own it" has been reminded 3 times without an answer.' },
     ]);
   });
 
@@ -934,7 +944,7 @@ describe('escalationsDue (rules 1 and 5)', () => {
     const m = preventing([aPrevention({ id: 9, description: 'Relabel', dueAt: at(DAY_MS) })]);
     const due = escalationsDue(m, at(2 * DAY_MS), policy);
     expect(due).toEqual([
-      { key: 'overdue:prevention-9', reason: 'overdue', text: `"Relabel" is overdue (owner <@${PREVENTION_OWNER_ID}>).` },
+      { key: `overdue:prevention-9@${at(DAY_MS).toISOString()}`, reason: 'overdue', text: `"Relabel" is overdue (owner <@${PREVENTION_OWNER_ID}>).` },
     ]);
   });
 
