@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { webApi } from '@slack/bolt';
+import type { Db } from '../db/client';
+import type { Delivery } from '../generated/prisma/client';
+import type { Clock } from '../services/clock';
+import type { Logger } from '../logger';
+
+/** A Web API call a delivery turns into. */
+export type SlackCall =
+  | { method: 'chat.postMessage'; args: Record<string, unknown> }
+  | { method: 'chat.update'; args: Record<string, unknown> }
+  | { method: 'views.publish'; args: Record<string, unknown> };
+
+/** What to do with a delivery right now. */
+export type Rendered =
+  | { call: SlackCall; onSent?: (result: SlackResult) => Promise<void> }
+  /** Not yet: something it needs is not there (a reply before its card is posted). */
+  | { defer: string }
+  /** Nothing to send any more (the mistake is gone); recorded as sent with the reason. */
+  | { skip: string };
+
+export interface SlackResult {
+  ts?: string;
+  channel?: string;
+}
+
+export interface DeliveryRenderer {
+  render(delivery: Delivery): Promise<Rendered>;
+  /** A card update found its message gone: forget it so the next attempt posts a new one. */
+  forgetCard?(delivery: Delivery): Promise<void>;
+}
+
+export interface DeliveryStats {
+  sent: number;
+  retried: number;
+  failed: number;
+  deferred: number;
+}
+
+// Errors that no retry can fix: they need a person (invite the bot, fix a channel id or a scope).
+const PERMANENT_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'missing_scope',
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'no_text',
+  'user_not_found',
+  'cannot_dm_bot',
+  'invalid_arguments',
+  'restricted_action',
+]);
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+const LEASE_MS = 60_000;
+const SENT_RETENTION_MS = 7 * 24 * 3_600_000;
+
+interface Outcome {
+  kind: 'retry' | 'failed' | 'forget';
+  delayMs: number;
+  message: string;
+}
+
+/** Decides what a failed Web API call means for its delivery. */
+export function classifyError(error: unknown, attempts: number): Outcome {
+  const e = error as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number; message?: string };
+  const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1));
+  // Jitter keeps several replicas from hammering Slack in lockstep after an outage.
+  const jittered = Math.round(backoff * (0.75 + Math.random() * 0.5));
+  if (e?.code === webApi.ErrorCode.RateLimitedError) {
+    // Honour Retry-After for this delivery only; other deliveries carry on.
+    return { kind: 'retry', delayMs: Math.max(1, e.retryAfter ?? 1) * 1000, message: `rate limited (retry after ${e.retryAfter ?? 1}s)` };
+  }
+  if (e?.code === webApi.ErrorCode.PlatformError) {
+    const slackError = e.data?.error ?? 'unknown_error';
+    if (slackError === 'message_not_found') return { kind: 'forget', delayMs: 0, message: slackError };
+    if (PERMANENT_ERRORS.has(slackError)) return { kind: 'failed', delayMs: 0, message: slackError };
+    return { kind: 'retry', delayMs: jittered, message: slackError };
+  }
+  if (e?.code === webApi.ErrorCode.HTTPError) {
+    return { kind: 'retry', delayMs: jittered, message: `HTTP ${e.statusCode ?? '?'}` };
+  }
+  return { kind: 'retry', delayMs: jittered, message: e?.message?.slice(0, 300) ?? String(error) };
+}
+
+/**
+ * Sends what the outbox holds. Each delivery is claimed with a lease before it is sent, so two
+ * workers (or replicas) never send the same one, and one whose worker died is taken over when
+ * its lease runs out. Failures are retried with backoff (a 429 waits its Retry-After) without
+ * holding up the others.
+ */
+export class DeliveryWorker {
+  readonly workerId = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private running: Promise<DeliveryStats> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly client: webApi.WebClient,
+    private readonly renderer: DeliveryRenderer,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: { batchSize?: number; leaseMs?: number } = {},
+  ) {}
+
+  /** Ask for a pass soon (after a change was committed); passes never overlap. */
+  kick(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.drain().catch((error) => this.logger.error('delivery pass failed', { error: String(error) }));
+    }, 0);
+    this.timer.unref?.();
+  }
+
+  /** Runs passes until nothing due is left. */
+  async drain(): Promise<DeliveryStats> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    const total: DeliveryStats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    this.running = (async () => {
+      try {
+        for (let round = 0; round < 100; round++) {
+          this.again = false;
+          const stats = await this.runOnce();
+          total.sent += stats.sent;
+          total.retried += stats.retried;
+          total.failed += stats.failed;
+          total.deferred += stats.deferred;
+          if (stats.sent + stats.retried + stats.failed === 0 && !this.again) break;
+        }
+        return total;
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /**
+   * One pass over the deliveries that are due. `ignoreBackoff` (the operator's
+   * `npm run job -- deliveries`) takes every pending one now, whatever its backoff.
+   */
+  async runOnce(options: { ignoreBackoff?: boolean } = {}): Promise<DeliveryStats> {
+    const stats: DeliveryStats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    const now = this.clock.now();
+    const candidates = await this.db.delivery.findMany({
+      where: {
+        OR: [
+          { status: 'pending', ...(options.ignoreBackoff ? {} : { nextAttemptAt: { lte: now } }) },
+          { status: 'sending', leaseUntil: { lt: now } },
+        ],
+      },
+      orderBy: { id: 'asc' },
+      take: this.options.batchSize ?? 50,
+    });
+    for (const candidate of candidates) {
+      const claimed = await this.claim(candidate, now);
+      if (!claimed) continue;
+      const outcome = await this.deliver(claimed);
+      stats[outcome]++;
+    }
+    if (candidates.length === 0) await this.prune(now);
+    return stats;
+  }
+
+  private async claim(candidate: Delivery, now: Date): Promise<Delivery | null> {
+    const leaseUntil = new Date(now.getTime() + (this.options.leaseMs ?? LEASE_MS));
+    const takenOver = candidate.status === 'sending';
+    const claimed = await this.db.delivery.updateMany({
+      where: takenOver
+        ? { id: candidate.id, status: 'sending', leaseUntil: { lt: now } }
+        : { id: candidate.id, status: 'pending' },
+      data: { status: 'sending', lockedBy: this.workerId, leaseUntil, attempts: { increment: 1 } },
+    });
+    if (claimed.count !== 1) return null;
+    if (takenOver) {
+      this.logger.warn('delivery taken over after its lease ran out', { id: candidate.id, from: candidate.lockedBy });
+    }
+    return { ...candidate, status: 'sending', lockedBy: this.workerId, leaseUntil, attempts: candidate.attempts + 1 };
+  }
+
+  private async deliver(delivery: Delivery): Promise<keyof DeliveryStats> {
+    let rendered: Rendered;
+    try {
+      rendered = await this.renderer.render(delivery);
+    } catch (error) {
+      this.logger.error('could not render delivery', { id: delivery.id, kind: delivery.kind, error: String(error) });
+      await this.release(delivery, 'retry', 30_000, `render: ${String(error).slice(0, 300)}`);
+      return 'retried';
+    }
+    if ('defer' in rendered) {
+      await this.db.delivery.updateMany({
+        where: { id: delivery.id, lockedBy: this.workerId },
+        data: {
+          status: 'pending',
+          lockedBy: null,
+          leaseUntil: null,
+          attempts: { decrement: 1 },
+          nextAttemptAt: new Date(this.clock.now().getTime() + 1000),
+          lastError: rendered.defer,
+        },
+      });
+      return 'deferred';
+    }
+    if ('skip' in rendered) {
+      await this.markSent(delivery, undefined, rendered.skip);
+      return 'sent';
+    }
+    try {
+      const result = (await this.client.apiCall(rendered.call.method, rendered.call.args)) as SlackResult;
+      if (rendered.onSent) await rendered.onSent(result);
+      await this.markSent(delivery, result.ts);
+      return 'sent';
+    } catch (error) {
+      const outcome = classifyError(error, delivery.attempts);
+      if (outcome.kind === 'forget') {
+        await this.renderer.forgetCard?.(delivery);
+        await this.release(delivery, 'retry', 0, outcome.message);
+        return 'retried';
+      }
+      if (outcome.kind === 'failed') {
+        this.logger.error('delivery failed and needs a person to look at it', {
+          id: delivery.id,
+          kind: delivery.kind,
+          error: outcome.message,
+        });
+        await this.release(delivery, 'failed', 0, outcome.message);
+        return 'failed';
+      }
+      this.logger.warn('delivery will be retried', {
+        id: delivery.id,
+        kind: delivery.kind,
+        attempt: delivery.attempts,
+        inMs: outcome.delayMs,
+        error: outcome.message,
+      });
+      await this.release(delivery, 'retry', outcome.delayMs, outcome.message);
+      return 'retried';
+    }
+  }
+
+  private async markSent(delivery: Delivery, ts: string | undefined, note?: string): Promise<void> {
+    const now = this.clock.now();
+    // Only if nobody asked for it again meanwhile; if they did, send once more.
+    const done = await this.db.delivery.updateMany({
+      where: { id: delivery.id, lockedBy: this.workerId, generation: delivery.generation },
+      data: { status: 'sent', sentAt: now, resultTs: ts ?? null, lockedBy: null, leaseUntil: null, lastError: note ?? null },
+    });
+    if (done.count === 0) {
+      await this.db.delivery.updateMany({
+        where: { id: delivery.id, lockedBy: this.workerId },
+        data: { status: 'pending', lockedBy: null, leaseUntil: null, attempts: 0, nextAttemptAt: now },
+      });
+    }
+  }
+
+  private async release(delivery: Delivery, as: 'retry' | 'failed', delayMs: number, error: string): Promise<void> {
+    await this.db.delivery.updateMany({
+      where: { id: delivery.id, lockedBy: this.workerId },
+      data: {
+        status: as === 'failed' ? 'failed' : 'pending',
+        lockedBy: null,
+        leaseUntil: null,
+        nextAttemptAt: new Date(this.clock.now().getTime() + delayMs),
+        lastError: error,
+      },
+    });
+  }
+
+  private async prune(now: Date): Promise<void> {
+    await this.db.delivery.deleteMany({
+      where: { status: 'sent', sentAt: { lt: new Date(now.getTime() - SENT_RETENTION_MS) } },
+    });
+  }
+
+  /** Counts for /healthz and the logs: nothing that keeps failing is silent. */
+  async health(): Promise<{ pending: number; failed: number; oldestPendingAt: Date | null }> {
+    const [pending, failed, oldest] = await Promise.all([
+      this.db.delivery.count({ where: { status: { in: ['pending', 'sending'] } } }),
+      this.db.delivery.count({ where: { status: 'failed' } }),
+      this.db.delivery.findFirst({ where: { status: { in: ['pending', 'sending'] } }, orderBy: { createdAt: 'asc' }, select: { createdAt: true } }),
+    ]);
+    return { pending, failed, oldestPendingAt: oldest?.createdAt ?? null };
+  }
+}
