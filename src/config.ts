@@ -62,12 +62,13 @@ export interface ConfigProblem {
 const SLACK_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'];
 
 export class ConfigError extends Error {
-  readonly problems: readonly ConfigProblem[];
+  declare readonly problems: readonly ConfigProblem[];
 
   constructor(problems: readonly ConfigProblem[]) {
     super(formatProblems(problems));
     this.name = 'ConfigError';
-    this.problems = problems;
+    // Not enumerable, so printing the error shows the readable block once, not again as data.
+    Object.defineProperty(this, 'problems', { value: Object.freeze([...problems]), enumerable: false });
     // Whoever prints this (console.error prints .stack) should show the list, not a trace
     // into this file: the fix is in .env, not in the code.
     this.stack = `${this.name}: ${this.message}`;
