@@ -509,11 +509,13 @@ export function isReadyToClose(m: MistakeSnapshot): boolean {
   return m.state === 'preventing' && !!m.hasRca && (m.prevention ?? []).every((p) => p.status === 'done');
 }
 
-export function assertCanReassign(m: MistakeSnapshot, actor: Actor, newOwnerId: string): void {
+/** Without `newOwnerId`, only whether this person may hand the recovery on at all. */
+export function assertCanReassign(m: MistakeSnapshot, actor: Actor, newOwnerId?: string): void {
   if (m.state === 'closed') {
     throw new PlaybookError('invalid_state', 'This mistake is closed. Reopen it first to change its owner.');
   }
   requireAllowed(m, actor, 'reassign');
+  if (newOwnerId === undefined) return;
   if (!newOwnerId) throw new PlaybookError('invalid_input', 'Choose who owns the recovery.', 'owner');
   if (newOwnerId === m.ownerId) {
     throw new PlaybookError('invalid_input', `<@${newOwnerId}> already owns this recovery.`, 'owner');

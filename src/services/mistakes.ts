@@ -13,6 +13,7 @@ import {
   assertCanStartRca,
   cleanText,
   CONFLICT_MESSAGE,
+  type MistakeSnapshot,
   type MistakeState,
   PlaybookError,
   type RcaInput,
@@ -476,6 +477,36 @@ export class MistakeService {
       throw error;
     }
     return created;
+  }
+
+  /**
+   * Runs a guard against the mistake as it is now without changing it: a button that opens a
+   * modal asks first, so a refusal (an RCA before the customer is satisfied, a stranger's click)
+   * is explained at once instead of after someone has typed into a form.
+   */
+  async precheck(
+    ref: MistakeRef,
+    userId: string,
+    guard: (m: MistakeSnapshot, actor: Actor) => void,
+  ): Promise<MistakeRecord> {
+    const record = await loadMistake(this.db, ref.teamId, ref.mistakeId);
+    if (!record) {
+      throw new PlaybookError('not_found', "That mistake doesn't exist in this workspace. Nothing was changed.");
+    }
+    const policy = await this.settings.forTeam(ref.teamId);
+    guard(toSnapshot(record), { userId, isAdmin: policy.adminUserIds.includes(userId) });
+    return record;
+  }
+
+  /** Queues a fresh card (after a stale click, so the person sees what is true now). */
+  async refreshCard(teamId: string, mistakeId: number): Promise<void> {
+    const exists = await this.db.mistake.findFirst({ where: { id: mistakeId, teamId }, select: { id: true } });
+    if (!exists) return;
+    await this.db.$transaction((tx) => enqueue(tx, teamId, [{ kind: 'card', mistakeId }], this.clock.now()));
+  }
+
+  async refreshHome(teamId: string, userId: string): Promise<void> {
+    await this.db.$transaction((tx) => enqueue(tx, teamId, [{ kind: 'home', userId }], this.clock.now()));
   }
 
   // -------------------------------------------------------------------------------------------

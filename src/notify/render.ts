@@ -1,0 +1,128 @@
+import type { webApi } from '@slack/bolt';
+import type { Db } from '../db/client';
+import type { Delivery } from '../generated/prisma/client';
+import type { Clock } from '../services/clock';
+import type { MistakeQueries } from '../services/queries';
+import type { SettingsService } from '../services/settings';
+import { renderCard } from '../slack/views/card';
+import { homeView } from '../slack/views/home';
+import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/views/replies';
+import { threadUrl } from '../slack/views/text';
+import type { DeliveryRenderer, Rendered } from './deliveries';
+
+/** Posts never unfurl: a customer's link in a report must not expand into the channel. */
+const NO_UNFURL = { unfurl_links: false, unfurl_media: false };
+
+/**
+ * Turns a stored delivery into the Web API call that shows it, from the data as it is now: a card
+ * queued three times while Slack was down is posted once, showing its latest state.
+ */
+export class SlackRenderer implements DeliveryRenderer {
+  private workspaceUrl: Promise<string | undefined> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queries: MistakeQueries,
+    private readonly settings: SettingsService,
+    private readonly clock: Clock,
+    private readonly client: webApi.WebClient,
+  ) {}
+
+  /** The workspace's web address, for thread links (auth.test needs no extra scope). */
+  private url(): Promise<string | undefined> {
+    if (!this.workspaceUrl) {
+      this.workspaceUrl = this.client.auth
+        .test()
+        .then((r) => r.url)
+        .catch(() => {
+          this.workspaceUrl = null;
+          return undefined;
+        });
+    }
+    return this.workspaceUrl;
+  }
+
+  async render(delivery: Delivery): Promise<Rendered> {
+    const payload = JSON.parse(delivery.payload) as Record<string, unknown>;
+    const teamId = delivery.teamId;
+    const policy = await this.settings.forTeam(teamId);
+    const ctx = { now: this.clock.now(), timeZone: policy.timezone };
+
+    if (delivery.kind === 'home') {
+      const userId = String(payload.userId);
+      const data = await this.queries.home(teamId, userId, ctx.now);
+      const view = homeView(data, { ...ctx, workspaceUrl: await this.url() });
+      return { call: { method: 'views.publish', args: { user_id: userId, view } } };
+    }
+
+    if (delivery.kind === 'message') {
+      return {
+        call: {
+          method: 'chat.postMessage',
+          args: { channel: payload.channel, text: payload.text, blocks: payload.blocks, ...NO_UNFURL },
+        },
+      };
+    }
+
+    const mistake = await this.queries.get(teamId, Number(payload.mistakeId));
+    if (!mistake) return { skip: 'the mistake no longer exists' };
+
+    if (delivery.kind === 'card') {
+      const { text, blocks } = renderCard(mistake, ctx);
+      if (mistake.threadTs) {
+        return { call: { method: 'chat.update', args: { channel: mistake.channelId, ts: mistake.threadTs, text, blocks } } };
+      }
+      return {
+        call: { method: 'chat.postMessage', args: { channel: mistake.channelId, text, blocks, ...NO_UNFURL } },
+        onSent: async (result) => {
+          await this.db.mistake.updateMany({
+            where: { id: mistake.id, threadTs: null },
+            data: { threadTs: result.ts ?? null, channelId: result.channel ?? mistake.channelId },
+          });
+        },
+      };
+    }
+
+    // Everything below points at the thread, which exists once the card is posted.
+    if (!mistake.threadTs) return { defer: 'waiting for the card to be posted' };
+    const link = threadUrl(await this.url(), mistake.channelId, mistake.threadTs);
+
+    if (delivery.kind === 'escalation') {
+      const escalation = await this.db.escalation.findUnique({ where: { id: Number(payload.escalationId) } });
+      if (!escalation) return { skip: 'the escalation no longer exists' };
+      const { text, blocks } = renderEscalation(mistake, escalation, {
+        ...ctx,
+        contact: policy.escalationContact,
+        threadUrl: link,
+      });
+      return { call: { method: 'chat.postMessage', args: { channel: policy.escalationChannelId || mistake.channelId, text, blocks, ...NO_UNFURL } } };
+    }
+
+    const event = await this.db.timelineEvent.findUnique({ where: { id: Number(payload.eventId) } });
+    if (!event) return { skip: 'the timeline event no longer exists' };
+
+    if (delivery.kind === 'reply') {
+      const { text, blocks } = renderTimelineReply(event, mistake, ctx);
+      return {
+        call: {
+          method: 'chat.postMessage',
+          args: { channel: mistake.channelId, thread_ts: mistake.threadTs, text, blocks, ...NO_UNFURL },
+        },
+      };
+    }
+
+    if (delivery.kind === 'dm') {
+      const { text, blocks } = renderOwnerDm(event, mistake, { ...ctx, threadUrl: link });
+      // Posting to a user id lands in the app's DM with them (the Messages tab).
+      return { call: { method: 'chat.postMessage', args: { channel: String(payload.userId), text, blocks, ...NO_UNFURL } } };
+    }
+
+    return { skip: `unknown delivery kind ${delivery.kind}` };
+  }
+
+  async forgetCard(delivery: Delivery): Promise<void> {
+    if (delivery.kind !== 'card' || delivery.mistakeId === null) return;
+    // The card's message was deleted in Slack: the next attempt posts a fresh one.
+    await this.db.mistake.updateMany({ where: { id: delivery.mistakeId }, data: { threadTs: null } });
+  }
+}

@@ -1,0 +1,18 @@
+import type { Db } from '../db/client';
+import type { Logger } from '../logger';
+import type { DeliveryWorker } from '../notify/deliveries';
+import type { Clock } from '../services/clock';
+import type { MistakeService } from '../services/mistakes';
+import type { MistakeQueries } from '../services/queries';
+import type { SettingsService } from '../services/settings';
+
+/** What the listeners need: services to change things, queries to read, the outbox to send. */
+export interface BotDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  settings: SettingsService;
+  mistakes: MistakeService;
+  queries: MistakeQueries;
+  deliveries: Pick<DeliveryWorker, 'kick'>;
+}

@@ -1,0 +1,133 @@
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import {
+  type Actor,
+  assertCanCompleteStep,
+  assertCanMarkNotSatisfied,
+  assertCanMarkSatisfied,
+  assertCanReassign,
+  assertCanReopen,
+  assertCanSkipStep,
+  assertCanStartRca,
+  type MistakeSnapshot,
+  PlaybookError,
+  type StepKind,
+} from '../../../domain/playbook';
+import type { MistakeRecord } from '../../../services/records';
+import { Actions, decodeValue, type ButtonValue } from '../../ids';
+import type { BotDeps } from '../../deps';
+import { explainFailure, type Origin } from '../../privately';
+import {
+  askModal,
+  makeRightModal,
+  notSatisfiedModal,
+  rcaModal,
+  reassignModal,
+  reopenModal,
+  satisfiedModal,
+  skipMakeRightModal,
+} from '../../views/modals';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+interface Clicked {
+  teamId: string;
+  userId: string;
+  value: ButtonValue;
+  origin: Origin;
+}
+
+function clicked(body: BlockAction, value: string | undefined): Clicked | { origin: Origin; invalid: true } {
+  const userId = body.user.id;
+  const channelId = body.container?.type === 'message' ? (body.channel?.id ?? body.container.channel_id) : undefined;
+  const origin: Origin = { userId, channelId };
+  const teamId = body.team?.id ?? body.user.team_id;
+  const decoded = decodeValue(value);
+  if (!decoded || !teamId) return { origin, invalid: true };
+  return { teamId, userId, value: decoded, origin };
+}
+
+const NOT_OURS = "That button doesn't point at a mistake we know about, so nothing was changed.";
+
+/** A button that changes the mistake on the click (own it, apologize, a prevention step done). */
+function changeOnClick(
+  deps: BotDeps,
+  change: (c: Clicked) => Promise<unknown>,
+) {
+  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const c = clicked(body, action.value);
+    if ('invalid' in c) {
+      await explainFailure(deps, client, c.origin, new PlaybookError('not_found', NOT_OURS));
+      return;
+    }
+    try {
+      await change(c);
+      deps.deliveries.kick();
+    } catch (error) {
+      await explainFailure(deps, client, c.origin, error, { teamId: c.teamId, mistakeId: c.value.m });
+    }
+  };
+}
+
+/**
+ * A button that opens a modal. The playbook is asked first, so a refused action (the RCA before
+ * the customer is satisfied, someone else's recovery) is explained before anyone types.
+ */
+function openModal(
+  deps: BotDeps,
+  guard: (m: MistakeSnapshot, actor: Actor) => void,
+  modal: (m: MistakeRecord, origin: { channelId?: string; ts?: string }) => object,
+) {
+  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const c = clicked(body, action.value);
+    if ('invalid' in c) {
+      await explainFailure(deps, client, c.origin, new PlaybookError('not_found', NOT_OURS));
+      return;
+    }
+    try {
+      const record = await deps.mistakes.precheck({ teamId: c.teamId, mistakeId: c.value.m }, c.userId, guard);
+      const ts = body.container?.type === 'message' ? body.container.message_ts : undefined;
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: modal(record, { channelId: c.origin.channelId, ts }) as never,
+      });
+    } catch (error) {
+      await explainFailure(deps, client, c.origin, error, { teamId: c.teamId, mistakeId: c.value.m });
+    }
+  };
+}
+
+const stepGuard = (kind: StepKind) => (m: MistakeSnapshot, a: Actor) => assertCanCompleteStep(m, a, kind);
+
+export function registerActions(app: App, deps: BotDeps): void {
+  const ref = (c: Clicked) => ({ teamId: c.teamId, mistakeId: c.value.m });
+
+  app.action(Actions.own, changeOnClick(deps, (c) => deps.mistakes.completeStep(ref(c), c.userId, 'own')));
+  app.action(Actions.apologize, changeOnClick(deps, (c) => deps.mistakes.completeStep(ref(c), c.userId, 'apologize')));
+  app.action(
+    Actions.preventionDone,
+    changeOnClick(deps, async (c) => {
+      if (c.value.p === undefined) throw new PlaybookError('not_found', NOT_OURS);
+      return deps.mistakes.completePrevention(ref(c), c.userId, c.value.p);
+    }),
+  );
+
+  app.action(Actions.ask, openModal(deps, stepGuard('ask'), askModal));
+  app.action(Actions.makeRight, openModal(deps, stepGuard('make_right'), makeRightModal));
+  app.action(
+    Actions.skipMakeRight,
+    // The reason is asked in the modal; here only whether skipping is possible at all.
+    openModal(deps, (m, a) => assertCanSkipStep(m, a, 'make_right', 'checking'), skipMakeRightModal),
+  );
+  app.action(Actions.satisfied, openModal(deps, assertCanMarkSatisfied, satisfiedModal));
+  app.action(Actions.notSatisfied, openModal(deps, assertCanMarkNotSatisfied, notSatisfiedModal));
+  app.action(Actions.rootCauseAnalysis, openModal(deps, assertCanStartRca, rcaModal));
+  app.action(Actions.reassign, openModal(deps, (m, a) => assertCanReassign(m, a), reassignModal));
+  app.action(Actions.reopen, openModal(deps, (m, a) => void assertCanReopen(m, a), reopenModal));
+
+  // Link buttons still send an action, which Slack wants acknowledged.
+  app.action(Actions.openThread, async ({ ack }) => {
+    await ack();
+  });
+}

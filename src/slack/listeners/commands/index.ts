@@ -1,0 +1,66 @@
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { COMMAND } from '../../ids';
+import type { BotDeps } from '../../deps';
+import { reportModal } from '../../views/modals';
+import { helpMessage, listMessage, mineMessage } from '../../views/lists';
+import { SORRY } from '../../privately';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/**
+ * `/mistake` opens the report modal (prefilled with any text after it); `help`, `mine` and
+ * `list` answer privately.
+ */
+export function mistakeCommand(deps: BotDeps) {
+  return async ({ command, ack, client }: CommandArgs): Promise<void> => {
+    const text = command.text.trim();
+    const word = text.split(/\s+/)[0]?.toLowerCase() ?? '';
+    const teamId = command.team_id;
+    const userId = command.user_id;
+
+    if (word === 'help' || word === '?') {
+      await ack({ response_type: 'ephemeral', ...helpMessage() });
+      return;
+    }
+    if ((word === 'mine' || word === 'list') && text.split(/\s+/).length === 1) {
+      try {
+        const policy = await deps.settings.forTeam(teamId);
+        const ctx = { now: deps.clock.now(), timeZone: policy.timezone };
+        if (word === 'mine') {
+          const [items, prevention] = await Promise.all([
+            deps.queries.open(teamId, { ownerId: userId }),
+            deps.queries.openPrevention(teamId, userId),
+          ]);
+          await ack({ response_type: 'ephemeral', ...mineMessage(items, prevention, ctx) });
+        } else {
+          const [items, counts] = await Promise.all([deps.queries.open(teamId), deps.queries.counts(teamId, ctx.now)]);
+          await ack({ response_type: 'ephemeral', ...listMessage(items, counts, ctx) });
+        }
+      } catch (error) {
+        deps.logger.error('/mistake list failed', { error: String(error) });
+        await ack({ response_type: 'ephemeral', text: SORRY });
+      }
+      return;
+    }
+
+    // The trigger expires 3 seconds after the command: acknowledge and open the modal at once.
+    const [, opened] = await Promise.allSettled([
+      ack(),
+      client.views.open({ trigger_id: command.trigger_id, view: reportModal({ prefill: text, reporterId: userId }) }),
+    ]);
+    if (opened.status === 'rejected') {
+      deps.logger.error('could not open the report modal', { error: String(opened.reason) });
+      await client.chat
+        .postEphemeral({
+          channel: command.channel_id,
+          user: userId,
+          text: "Sorry, Slack didn't let us open the report form just now. Please run `/mistake` again; nothing was lost.",
+        })
+        .catch(() => undefined);
+    }
+  };
+}
+
+export function registerCommands(app: App, deps: BotDeps): void {
+  app.command(COMMAND, mistakeCommand(deps));
+}

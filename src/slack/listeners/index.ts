@@ -1,0 +1,13 @@
+import type { App } from '@slack/bolt';
+import type { BotDeps } from '../deps';
+import { registerActions } from './actions';
+import { registerCommands } from './commands';
+import { registerEvents } from './events';
+import { registerViews } from './views';
+
+export function registerListeners(app: App, deps: BotDeps): void {
+  registerCommands(app, deps);
+  registerActions(app, deps);
+  registerViews(app, deps);
+  registerEvents(app, deps);
+}

@@ -1,0 +1,164 @@
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { PlaybookError } from '../../../domain/playbook';
+import { ReportValidationError } from '../../../services/mistakes';
+import type { MistakeRef } from '../../../services/mistakes';
+import { decodeValue, Inputs, Views, type ViewId } from '../../ids';
+import type { BotDeps } from '../../deps';
+import { explainFailure } from '../../privately';
+import { parseRcaSubmission, parseReportSubmission } from '../../views/modals';
+
+type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+type Values = ViewSubmitAction['view']['state']['values'];
+
+/** The value of one input, whatever its element (text, select, user picker, date). */
+export function inputValue(values: Values, blockId: string): string | undefined {
+  const element = values[blockId]?.[blockId];
+  if (!element) return undefined;
+  return (
+    element.value ??
+    element.selected_option?.value ??
+    element.selected_user ??
+    element.selected_date ??
+    undefined
+  ) ?? undefined;
+}
+
+// Which input shows a refusal that is not about one field, per modal.
+const MAIN_INPUT: Record<ViewId, string> = {
+  [Views.report]: Inputs.whatHappened,
+  [Views.ask]: Inputs.answer,
+  [Views.makeRight]: Inputs.remedyValue,
+  [Views.skipMakeRight]: Inputs.reason,
+  [Views.satisfied]: Inputs.comment,
+  [Views.notSatisfied]: Inputs.comment,
+  [Views.reassign]: Inputs.owner,
+  [Views.reopen]: Inputs.reason,
+  [Views.rootCauseAnalysis]: Inputs.causes,
+};
+
+// Domain field names that differ from the modal's block ids.
+const FIELD_TO_INPUT: Record<string, string> = {
+  whatHappened: Inputs.whatHappened,
+  ownerId: Inputs.owner,
+  note: Inputs.comment,
+};
+
+const SAVE_FAILED =
+  "We couldn't save this just now. Nothing you typed is lost: press the button again in a moment.";
+
+function refOf(view: ViewSubmitAction['view'], teamId: string): MistakeRef | null {
+  const meta = decodeValue(view.private_metadata);
+  if (!meta) return null;
+  return { teamId, mistakeId: meta.m, expectedVersion: meta.v };
+}
+
+/**
+ * A submission of one of the step modals. The change is stored before Slack gets its answer, so a
+ * refusal or a failure shows on the form (with the person's text still in it) instead of being lost.
+ */
+function submitStep(deps: BotDeps, viewId: ViewId, change: (ref: MistakeRef, userId: string, values: Values) => Promise<unknown>) {
+  return async ({ ack, body, view, client }: SubmitArgs): Promise<void> => {
+    const userId = body.user.id;
+    const teamId = body.team?.id ?? body.user.team_id ?? '';
+    const ref = refOf(view, teamId);
+    const main = MAIN_INPUT[viewId];
+    if (!ref || !teamId) {
+      await ack({ response_action: 'errors', errors: { [main]: "This form doesn't point at a mistake we know about." } });
+      return;
+    }
+    try {
+      await change(ref, userId, view.state.values);
+      await ack();
+      deps.deliveries.kick();
+    } catch (error) {
+      if (error instanceof PlaybookError) {
+        if (error.code === 'already_done' && view.id) {
+          // The same submission delivered twice: the first one did it. Close the form quietly.
+          await ack();
+          return;
+        }
+        const field = error.field ? (FIELD_TO_INPUT[error.field] ?? error.field) : main;
+        const block = view.state.values[field] ? field : main;
+        await ack({ response_action: 'errors', errors: { [block]: error.message } });
+        if (error.code === 'conflict') await deps.mistakes.refreshCard(teamId, ref.mistakeId).catch(() => undefined);
+        return;
+      }
+      deps.logger.error('modal submission failed', { view: viewId, error: error instanceof Error ? error.stack : String(error) });
+      await ack({ response_action: 'errors', errors: { [main]: SAVE_FAILED } });
+      void explainFailure;
+      void client;
+    }
+  };
+}
+
+export function reportSubmission(deps: BotDeps) {
+  return async ({ ack, body, view }: SubmitArgs): Promise<void> => {
+    const userId = body.user.id;
+    const teamId = body.team?.id ?? body.user.team_id ?? '';
+    try {
+      // Stored first: the card and every message about it are queued in the same transaction.
+      await deps.mistakes.report(teamId, userId, parseReportSubmission(view.state.values), { submissionKey: view.id });
+      await ack();
+      deps.deliveries.kick();
+    } catch (error) {
+      if (error instanceof ReportValidationError) {
+        const errors: Record<string, string> = {};
+        for (const [field, message] of Object.entries(error.errors)) {
+          if (message) errors[FIELD_TO_INPUT[field] ?? field] = message;
+        }
+        await ack({ response_action: 'errors', errors });
+        return;
+      }
+      deps.logger.error('report could not be stored', { error: error instanceof Error ? error.stack : String(error) });
+      await ack({ response_action: 'errors', errors: { [Inputs.whatHappened]: SAVE_FAILED } });
+    }
+  };
+}
+
+export function registerViews(app: App, deps: BotDeps): void {
+  const text = (values: Values, id: string) => inputValue(values, id) ?? '';
+  app.view(Views.report, reportSubmission(deps));
+  app.view(
+    Views.ask,
+    submitStep(deps, Views.ask, (ref, user, v) => deps.mistakes.completeStep(ref, user, 'ask', { customerAnswer: text(v, Inputs.answer) })),
+  );
+  app.view(
+    Views.makeRight,
+    submitStep(deps, Views.makeRight, (ref, user, v) =>
+      deps.mistakes.completeStep(ref, user, 'make_right', {
+        remedyKind: text(v, Inputs.remedyKind),
+        remedyValue: text(v, Inputs.remedyValue),
+      }),
+    ),
+  );
+  app.view(
+    Views.skipMakeRight,
+    submitStep(deps, Views.skipMakeRight, (ref, user, v) => deps.mistakes.skipStep(ref, user, 'make_right', text(v, Inputs.reason))),
+  );
+  app.view(
+    Views.satisfied,
+    submitStep(deps, Views.satisfied, (ref, user, v) => deps.mistakes.markSatisfied(ref, user, text(v, Inputs.comment))),
+  );
+  app.view(
+    Views.notSatisfied,
+    submitStep(deps, Views.notSatisfied, (ref, user, v) => deps.mistakes.markNotSatisfied(ref, user, text(v, Inputs.comment))),
+  );
+  app.view(
+    Views.reassign,
+    submitStep(deps, Views.reassign, (ref, user, v) => deps.mistakes.reassign(ref, user, text(v, Inputs.owner))),
+  );
+  app.view(
+    Views.reopen,
+    submitStep(deps, Views.reopen, (ref, user, v) => deps.mistakes.reopen(ref, user, text(v, Inputs.reason))),
+  );
+  app.view(
+    Views.rootCauseAnalysis,
+    submitStep(deps, Views.rootCauseAnalysis, async (ref, user, v) => {
+      const policy = await deps.settings.forTeam(ref.teamId);
+      const parsed = parseRcaSubmission(v, policy.timezone);
+      const [field, message] = Object.entries(parsed.errors)[0] ?? [];
+      if (field && message) throw new PlaybookError('invalid_input', message, field);
+      return deps.mistakes.submitRca(ref, user, parsed.input);
+    }),
+  );
+}
