@@ -1,0 +1,165 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
+
+export interface RecordedCall {
+  method: string;
+  args: Record<string, any>;
+  at: number;
+}
+
+/** How the fake answers one call: a Slack error, an HTTP status, a slow answer, or a dropped connection. */
+export type Fault =
+  | { kind: 'status'; status: number; retryAfter?: number }
+  | { kind: 'error'; error: string }
+  | { kind: 'slow'; delayMs: number }
+  | { kind: 'drop' };
+
+const JSON_FIELDS = ['blocks', 'view', 'attachments', 'metadata'];
+
+/**
+ * A local stand-in for Slack's Web API: records every call the bot makes (only successful ones
+ * count as delivered) and can be told to fail, so tests see what reaches Slack and how often.
+ */
+export class FakeSlack {
+  readonly calls: RecordedCall[] = [];
+  /** Calls that were answered ok: what Slack would actually show. */
+  readonly delivered: RecordedCall[] = [];
+  private server: http.Server | null = null;
+  private faults: Array<{ method: string | '*'; fault: Fault; remaining: number }> = [];
+  private tsCounter = 0;
+  port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  async start(port = 0): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** Stops listening: calls get "connection refused" until `start(port)` again. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (!server) return;
+    server.closeAllConnections?.();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The next `times` calls of `method` ('*' for any) get `fault`. */
+  fail(method: string | '*', fault: Fault, times = 1): void {
+    this.faults.push({ method, fault, remaining: times });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  called(method: string): RecordedCall[] {
+    return this.delivered.filter((c) => c.method === method);
+  }
+
+  lastView(): any {
+    const opened = this.called('views.open');
+    return opened[opened.length - 1]?.args.view;
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.delivered.length = 0;
+    this.faults = [];
+  }
+
+  private nextTs(): string {
+    this.tsCounter += 1;
+    return `1700000000.${String(this.tsCounter).padStart(6, '0')}`;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const method = (req.url ?? '').replace(/^\/api\//, '').replace(/\?.*$/, '');
+    const args = parseArgs(raw, String(req.headers['content-type'] ?? ''));
+    const call: RecordedCall = { method, args, at: Date.now() };
+    this.calls.push(call);
+
+    const index = this.faults.findIndex((f) => (f.method === '*' || f.method === method) && f.remaining > 0);
+    if (index >= 0) {
+      const entry = this.faults[index]!;
+      entry.remaining -= 1;
+      if (entry.remaining === 0) this.faults.splice(index, 1);
+      const fault = entry.fault;
+      if (fault.kind === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === 'status') {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+        res.writeHead(fault.status, headers);
+        res.end(JSON.stringify({ ok: false, error: fault.status === 429 ? 'ratelimited' : 'internal_error' }));
+        return;
+      }
+      if (fault.kind === 'error') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: fault.error }));
+        return;
+      }
+      // Slow: answer correctly but late (a client that gave up has already moved on).
+      await new Promise((r) => setTimeout(r, fault.delayMs));
+    }
+
+    const body = this.answer(method, args);
+    // Slack acts on a call even when the client stopped waiting for the answer.
+    this.delivered.push(call);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  private answer(method: string, args: Record<string, any>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', team_id: 'T_ACME', user_id: 'U_BOT', bot_id: 'B_BOT' };
+      case 'chat.postMessage': {
+        const ts = this.nextTs();
+        return { ok: true, channel: args.channel, ts, message: { ts, text: args.text } };
+      }
+      case 'chat.update':
+        return { ok: true, channel: args.channel, ts: args.ts };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: this.nextTs() };
+      case 'views.open':
+      case 'views.publish':
+      case 'views.update':
+        return { ok: true, view: { id: `V${this.calls.length}`, ...(args.view ?? {}) } };
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+function parseArgs(raw: string, contentType: string): Record<string, any> {
+  if (contentType.includes('application/json')) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return {};
+    }
+  }
+  const parsed = parseQuery(raw) as Record<string, any>;
+  for (const field of JSON_FIELDS) {
+    if (typeof parsed[field] === 'string') {
+      try {
+        parsed[field] = JSON.parse(parsed[field]);
+      } catch {
+        // leave as sent
+      }
+    }
+  }
+  return parsed;
+}
