@@ -1,0 +1,178 @@
+import type { Db } from '../db/client';
+import { DAY_MS } from '../domain/durations';
+import { OPEN_STATES, RECOVERING_STATES, type Severity, type StepKind } from '../domain/playbook';
+
+/** One line of the digest about a mistake, with what the thread link needs. */
+export interface DigestMistake {
+  id: number;
+  customer: string;
+  severity: Severity;
+  state: string;
+  ownerId: string | null;
+  channelId: string;
+  threadTs: string | null;
+  createdAt: Date;
+}
+
+export interface DigestOverdueStep extends DigestMistake {
+  step: StepKind;
+  dueAt: Date;
+}
+
+export interface DigestOverduePrevention {
+  id: number;
+  description: string;
+  ownerId: string;
+  dueAt: Date;
+  mistake: DigestMistake;
+}
+
+export interface RecoveryFigures {
+  /** Mistakes apologized for / satisfied since the last digest. */
+  apologized: number;
+  satisfied: number;
+  notSatisfied: number;
+  medianToApologyMs: number | null;
+  medianToSatisfiedMs: number | null;
+  /** Satisfied ÷ (satisfied + not satisfied) since the last digest; null when neither happened. */
+  recoveryRate: number | null;
+}
+
+export interface DigestData {
+  teamId: string;
+  since: Date;
+  now: Date;
+  counts: {
+    open: number;
+    overdue: number;
+    escalated: number;
+    awaitingRca: number;
+    recoveredSince: number;
+    closedThisWeek: number;
+  };
+  /** Each list holds at most `limit` rows; the totals say how many there are in all. */
+  overdue: DigestOverdueStep[];
+  overdueTotal: number;
+  waitingForApology: DigestMistake[];
+  waitingForApologyTotal: number;
+  awaitingRca: DigestMistake[];
+  overduePrevention: DigestOverduePrevention[];
+  overduePreventionTotal: number;
+  figures: RecoveryFigures;
+}
+
+const MISTAKE_SELECT = {
+  id: true,
+  customer: true,
+  severity: true,
+  state: true,
+  ownerId: true,
+  channelId: true,
+  threadTs: true,
+  createdAt: true,
+} as const;
+
+type MistakeRow = { id: number; customer: string; severity: string; state: string; ownerId: string | null; channelId: string; threadTs: string | null; createdAt: Date };
+
+const toDigestMistake = (m: MistakeRow): DigestMistake => ({ ...m, severity: m.severity as Severity });
+
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Everything the daily digest shows, in a fixed number of queries whatever the number of
+ * mistakes (counts are aggregates, lists are capped, figures come from the timeline window).
+ */
+export async function loadDigest(db: Db, teamId: string, since: Date, now: Date, limit = 40): Promise<DigestData> {
+  const recovering = [...RECOVERING_STATES];
+  const overdueStepWhere = { teamId, status: 'pending', dueAt: { lt: now }, mistake: { state: { in: recovering } } };
+  const preventionWhere = { teamId, status: 'open', dueAt: { lt: now }, mistake: { state: 'preventing' } };
+  const waitingWhere = { teamId, state: { in: recovering }, apologizedAt: null };
+
+  const [open, escalated, awaitingRcaCount, recoveredSince, closedThisWeek, overdueGroups, overdueRows, waitingTotal, waiting, awaitingRca, preventionTotal, prevention, events] =
+    await Promise.all([
+      db.mistake.count({ where: { teamId, state: { in: [...OPEN_STATES] } } }),
+      db.mistake.count({ where: { teamId, state: 'escalated' } }),
+      db.mistake.count({ where: { teamId, state: 'awaiting_rca' } }),
+      db.mistake.count({ where: { teamId, satisfiedAt: { gt: since, lte: now } } }),
+      db.mistake.count({ where: { teamId, state: 'closed', closedAt: { gt: new Date(now.getTime() - 7 * DAY_MS) } } }),
+      // Pending steps fall due in playbook order, so each overdue mistake's earliest pending
+      // step is its overdue current step.
+      db.recoveryStep.groupBy({ by: ['mistakeId'], where: overdueStepWhere, _min: { position: true } }),
+      db.recoveryStep.findMany({
+        where: overdueStepWhere,
+        orderBy: [{ dueAt: 'asc' }],
+        take: limit * 5,
+        select: { kind: true, dueAt: true, position: true, mistake: { select: MISTAKE_SELECT } },
+      }),
+      db.mistake.count({ where: waitingWhere }),
+      // However old: the oldest first, so a customer forgotten for months is at the top.
+      db.mistake.findMany({ where: waitingWhere, orderBy: { createdAt: 'asc' }, take: limit, select: MISTAKE_SELECT }),
+      db.mistake.findMany({ where: { teamId, state: 'awaiting_rca' }, orderBy: { satisfiedAt: 'asc' }, take: limit, select: MISTAKE_SELECT }),
+      db.preventionAction.count({ where: preventionWhere }),
+      db.preventionAction.findMany({
+        where: preventionWhere,
+        orderBy: { dueAt: 'asc' },
+        take: limit,
+        select: { id: true, description: true, ownerId: true, dueAt: true, mistake: { select: MISTAKE_SELECT } },
+      }),
+      db.timelineEvent.findMany({
+        where: { teamId, at: { gt: since, lte: now }, kind: { in: ['step_done', 'satisfied', 'not_satisfied'] } },
+        select: { kind: true, details: true, at: true, mistake: { select: { createdAt: true } } },
+        take: 10_000,
+      }),
+    ]);
+
+  // Keep one row per mistake: its current (earliest pending) step.
+  const seen = new Set<number>();
+  const overdue: DigestOverdueStep[] = [];
+  for (const row of overdueRows) {
+    if (seen.has(row.mistake.id)) continue;
+    seen.add(row.mistake.id);
+    if (overdue.length < limit) overdue.push({ ...toDigestMistake(row.mistake), step: row.kind as StepKind, dueAt: row.dueAt });
+  }
+
+  const toApology: number[] = [];
+  const toSatisfied: number[] = [];
+  let notSatisfied = 0;
+  for (const e of events) {
+    const elapsed = e.at.getTime() - e.mistake.createdAt.getTime();
+    if (e.kind === 'satisfied') toSatisfied.push(elapsed);
+    else if (e.kind === 'not_satisfied') notSatisfied++;
+    else if (JSON.parse(e.details).step === 'apologize') toApology.push(elapsed);
+  }
+  const outcomes = toSatisfied.length + notSatisfied;
+
+  return {
+    teamId,
+    since,
+    now,
+    counts: {
+      open,
+      overdue: overdueGroups.length,
+      escalated,
+      awaitingRca: awaitingRcaCount,
+      recoveredSince,
+      closedThisWeek,
+    },
+    overdue,
+    overdueTotal: overdueGroups.length,
+    waitingForApology: waiting.map(toDigestMistake),
+    waitingForApologyTotal: waitingTotal,
+    awaitingRca: awaitingRca.map(toDigestMistake),
+    overduePrevention: prevention.map((p) => ({ ...p, mistake: toDigestMistake(p.mistake) })),
+    overduePreventionTotal: preventionTotal,
+    figures: {
+      apologized: toApology.length,
+      satisfied: toSatisfied.length,
+      notSatisfied,
+      medianToApologyMs: median(toApology),
+      medianToSatisfiedMs: median(toSatisfied),
+      recoveryRate: outcomes ? toSatisfied.length / outcomes : null,
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Severity, StepKind } from '../domain/playbook';
+
+/** One overdue thing in an owner's reminder DM: a recovery step or a prevention step. */
+export interface ReminderItem {
+  kind: 'step' | 'prevention';
+  mistakeId: number;
+  mistakeVersion: number;
+  customer: string;
+  severity: Severity;
+  /** The step's playbook label, or the prevention step's description. */
+  label: string;
+  step?: StepKind;
+  preventionId?: number;
+  dueAt: Date;
+  channelId: string;
+  threadTs: string | null;
+  /** Reminders sent before this one. */
+  reminderCount: number;
+}
