@@ -151,11 +151,12 @@ export class DeliveryWorker {
    * One pass over the deliveries that are due. `ignoreBackoff` (the operator's
    * `npm run job -- deliveries`) takes every pending one now, whatever its backoff.
    */
-  async runOnce(options: { ignoreBackoff?: boolean } = {}): Promise<DeliveryStats> {
-    const stats: DeliveryStats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+  async runOnce(options: { ignoreBackoff?: boolean; afterId?: number } = {}): Promise<DeliveryStats & { lastId: number }> {
+    const stats = { sent: 0, retried: 0, failed: 0, deferred: 0, lastId: options.afterId ?? 0 };
     const now = this.clock.now();
     const candidates = await this.db.delivery.findMany({
       where: {
+        id: { gt: options.afterId ?? 0 },
         OR: [
           { status: 'pending', ...(options.ignoreBackoff ? {} : { nextAttemptAt: { lte: now } }) },
           { status: 'sending', leaseUntil: { lt: now } },
@@ -165,6 +166,7 @@ export class DeliveryWorker {
       take: this.options.batchSize ?? 50,
     });
     for (const candidate of candidates) {
+      stats.lastId = candidate.id;
       const claimed = await this.claim(candidate, now);
       if (!claimed) continue;
       const outcome = await this.deliver(claimed);
@@ -282,6 +284,25 @@ export class DeliveryWorker {
     await this.db.delivery.deleteMany({
       where: { status: 'sent', sentAt: { lt: new Date(now.getTime() - SENT_RETENTION_MS) } },
     });
+  }
+
+  /**
+   * The operator's pass: tries every pending delivery once, now, whatever its backoff, and
+   * returns when each has been tried (a delivery that fails again keeps its new backoff).
+   */
+  async tryAllNow(): Promise<DeliveryStats> {
+    const total: DeliveryStats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    let afterId = 0;
+    for (;;) {
+      const stats = await this.runOnce({ ignoreBackoff: true, afterId });
+      if (stats.lastId === afterId) break;
+      afterId = stats.lastId;
+      total.sent += stats.sent;
+      total.retried += stats.retried;
+      total.failed += stats.failed;
+      total.deferred += stats.deferred;
+    }
+    return total;
   }
 
   /** Counts for /healthz and the logs: nothing that keeps failing is silent. */

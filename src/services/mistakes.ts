@@ -29,6 +29,7 @@ import {
   TEXT_LIMITS,
   validateRca,
   isReadyToClose,
+  nextStep,
 } from '../domain/playbook';
 import { validateReport, type RawReport } from '../domain/report';
 import type { Clock } from './clock';
@@ -454,6 +455,34 @@ export class MistakeService {
       c.set.state = 'closed';
       c.set.closedAt = c.now;
       c.event('closed', {});
+      return undefined;
+    });
+  }
+
+  /**
+   * Puts off the reminders for the current step (or one prevention step) until `until`. The due
+   * time stays as it was: snoozing quiets the reminders, it does not move the promise.
+   */
+  async snooze(ref: MistakeRef, userId: string, until: Date, preventionId?: number): Promise<MistakeRecord> {
+    return this.change(ref, userId, async (c) => {
+      const snapshot = toSnapshot(c.record);
+      if (until.getTime() <= c.now.getTime()) {
+        throw new PlaybookError('invalid_input', 'Snooze until a time in the future.');
+      }
+      if (preventionId !== undefined) {
+        const action = snapshot.prevention?.find((p) => p.id === preventionId);
+        if (!action) throw new PlaybookError('not_found', "That prevention step doesn't belong to this mistake.");
+        assertCanCompletePrevention(snapshot, c.actor, action);
+        await c.tx.preventionAction.updateMany({ where: { id: preventionId }, data: { snoozedUntil: until } });
+        c.event('snoozed', { preventionId, until: until.toISOString() }, { reply: false });
+        return undefined;
+      }
+      const current = nextStep(snapshot);
+      if (!current) throw new PlaybookError('already_done', 'There is no recovery step waiting on this mistake any more.');
+      if (current.kind !== 'confirm_satisfied') assertCanCompleteStep(snapshot, c.actor, current.kind);
+      else assertCanMarkSatisfied(snapshot, c.actor);
+      await this.updateStep(c, current.kind, { snoozedUntil: until });
+      c.event('snoozed', { step: current.kind, until: until.toISOString() }, { reply: false });
       return undefined;
     });
   }

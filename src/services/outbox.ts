@@ -16,7 +16,11 @@ export type DeliveryRequest =
   | { kind: 'escalation'; mistakeId: number; escalationId: number }
   /** Someone's App Home tab, republished from current data. */
   | { kind: 'home'; userId: string }
-  /** A message rendered when it was queued (the digest, a reminder). */
+  /** One owner's reminder DM for one pass, listing the items still outstanding when it is sent. */
+  | { kind: 'reminder'; userId: string; pass: string; steps: number[]; prevention: number[] }
+  /** The daily digest for one slot, built from the data as it is when it is sent. */
+  | { kind: 'digest'; slot: string; channel: string; since: string; late: boolean }
+  /** A message rendered when it was queued. */
   | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] };
 
 export type DeliveryKind = DeliveryRequest['kind'];
@@ -36,6 +40,10 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
       return `escalation:${request.escalationId}`;
     case 'home':
       return `home:${request.userId}`;
+    case 'reminder':
+      return `reminder:${request.userId}:${request.pass}`;
+    case 'digest':
+      return `digest:${request.slot}`;
     case 'message':
       return `message:${request.key}`;
   }

@@ -1,0 +1,22 @@
+import type { webApi } from '@slack/bolt';
+import type { TimeZoneOf } from '../services/reminders';
+
+/**
+ * A person's own timezone from Slack (users.info, cached), so reminders respect their office
+ * hours rather than the workspace's. Unknown or failing lookups fall back to the workspace zone.
+ */
+export function slackTimeZones(client: webApi.WebClient, ttlMs = 6 * 3_600_000): TimeZoneOf {
+  const cache = new Map<string, { zone: string | undefined; at: number }>();
+  return async (userId) => {
+    const hit = cache.get(userId);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.zone;
+    try {
+      const info = await client.users.info({ user: userId });
+      const zone = info.user?.tz || undefined;
+      cache.set(userId, { zone, at: Date.now() });
+      return zone;
+    } catch {
+      return undefined;
+    }
+  };
+}

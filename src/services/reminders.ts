@@ -1,0 +1,179 @@
+import type { Db } from '../db/client';
+import { isWithinOfficeHours } from '../domain/officeHours';
+import { RECOVERING_STATES, type Severity, STEP_LABELS, type StepKind } from '../domain/playbook';
+import type { Clock } from './clock';
+import { enqueue } from './outbox';
+import type { ReminderItem } from './reminderTypes';
+import type { SettingsService } from './settings';
+
+export interface ReminderPassResult {
+  /** Owners who were sent a DM. */
+  owners: number;
+  /** Items reminded. */
+  items: number;
+  /** Items left for later because their owner is outside office hours. */
+  waitingForOfficeHours: number;
+}
+
+/** Someone's own timezone, where Slack knows it; undefined falls back to the workspace's. */
+export type TimeZoneOf = (userId: string) => Promise<string | undefined>;
+
+interface Candidate {
+  ownerId: string;
+  severity: Severity;
+  kind: 'step' | 'prevention';
+  id: number;
+}
+
+const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+
+/**
+ * Reminders for overdue recovery steps and prevention steps: one DM per owner per pass, each item
+ * at most once per reminder interval, never while it is snoozed, never after it is done, only in
+ * its owner's office hours unless the mistake is critical, and not past the reminder cap (the
+ * escalation pass takes over there).
+ */
+export class ReminderService {
+  constructor(
+    private readonly db: Db,
+    private readonly settings: SettingsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async pass(teamId: string, timeZoneOf: TimeZoneOf = async () => undefined): Promise<ReminderPassResult> {
+    const policy = await this.settings.forTeam(teamId);
+    const now = this.clock.now();
+    const remindedBefore = new Date(now.getTime() - policy.reminderIntervalMs);
+    const due = {
+      dueAt: { lt: now },
+      reminderCount: { lt: policy.reminderCap },
+      AND: [
+        { OR: [{ snoozedUntil: null }, { snoozedUntil: { lte: now } }] },
+        { OR: [{ lastRemindedAt: null }, { lastRemindedAt: { lte: remindedBefore } }] },
+      ],
+    };
+    const [steps, prevention] = await Promise.all([
+      this.db.recoveryStep.findMany({
+        where: { teamId, status: 'pending', ...due, mistake: { state: { in: [...RECOVERING_STATES] }, ownerId: { not: null } } },
+        select: {
+          id: true,
+          position: true,
+          mistake: {
+            select: {
+              ownerId: true,
+              severity: true,
+              // Only the step the recovery waits on is reminded, not the ones after it.
+              steps: { where: { status: 'pending' }, orderBy: { position: 'asc' }, take: 1, select: { id: true } },
+            },
+          },
+        },
+      }),
+      this.db.preventionAction.findMany({
+        where: { teamId, status: 'open', ...due, mistake: { state: 'preventing' } },
+        select: { id: true, ownerId: true, mistake: { select: { severity: true } } },
+      }),
+    ]);
+
+    const candidates: Candidate[] = [
+      ...steps
+        .filter((s) => s.mistake.steps[0]?.id === s.id)
+        .map((s) => ({ ownerId: s.mistake.ownerId!, severity: s.mistake.severity as Severity, kind: 'step' as const, id: s.id })),
+      ...prevention.map((p) => ({ ownerId: p.ownerId, severity: p.mistake.severity as Severity, kind: 'prevention' as const, id: p.id })),
+    ];
+    const byOwner = new Map<string, Candidate[]>();
+    for (const c of candidates) byOwner.set(c.ownerId, [...(byOwner.get(c.ownerId) ?? []), c]);
+
+    const result: ReminderPassResult = { owners: 0, items: 0, waitingForOfficeHours: 0 };
+    for (const [ownerId, items] of byOwner) {
+      const zone = (await timeZoneOf(ownerId).catch(() => undefined)) ?? policy.timezone;
+      const inHours = isWithinOfficeHours(now, zone, policy.officeHours);
+      // Critical mistakes are "on the fly": they do not wait for anyone's office hours.
+      const sendable = items.filter((i) => inHours || i.severity === 'critical');
+      result.waitingForOfficeHours += items.length - sendable.length;
+      if (sendable.length === 0) continue;
+      const sent = await this.remindOwner(teamId, ownerId, sendable, now, remindedBefore);
+      if (sent > 0) {
+        result.owners++;
+        result.items += sent;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Claims each item for this interval with a compare-and-set on its last reminder time, and
+   * queues the owner's DM in the same transaction: two passes racing never both claim an item,
+   * and a crash never leaves an item marked reminded without its DM queued.
+   */
+  private async remindOwner(
+    teamId: string,
+    ownerId: string,
+    items: Candidate[],
+    now: Date,
+    remindedBefore: Date,
+  ): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      const claimed = { steps: [] as number[], prevention: [] as number[] };
+      const stillDue = { OR: [{ lastRemindedAt: null }, { lastRemindedAt: { lte: remindedBefore } }] };
+      for (const item of items) {
+        const data = { lastRemindedAt: now, reminderCount: { increment: 1 } };
+        const updated =
+          item.kind === 'step'
+            ? await tx.recoveryStep.updateMany({ where: { id: item.id, status: 'pending', ...stillDue }, data })
+            : await tx.preventionAction.updateMany({ where: { id: item.id, status: 'open', ...stillDue }, data });
+        if (updated.count !== 1) continue;
+        (item.kind === 'step' ? claimed.steps : claimed.prevention).push(item.id);
+        await tx.reminderSent.create({
+          data: { teamId, ownerId, itemKind: item.kind, itemId: item.id, window: now.toISOString(), sentAt: now },
+        });
+      }
+      const count = claimed.steps.length + claimed.prevention.length;
+      if (count > 0) {
+        await enqueue(tx, teamId, [{ kind: 'reminder', userId: ownerId, pass: now.toISOString(), ...claimed }], now);
+      }
+      return count;
+    }, TX_OPTIONS);
+  }
+
+  /** The items of a queued reminder that are still outstanding when it is sent. */
+  async itemsFor(teamId: string, steps: number[], prevention: number[]): Promise<ReminderItem[]> {
+    const [stepRows, preventionRows] = await Promise.all([
+      this.db.recoveryStep.findMany({
+        where: { teamId, id: { in: steps }, status: 'pending', mistake: { state: { in: [...RECOVERING_STATES] } } },
+        include: { mistake: true },
+      }),
+      this.db.preventionAction.findMany({
+        where: { teamId, id: { in: prevention }, status: 'open', mistake: { state: 'preventing' } },
+        include: { mistake: true },
+      }),
+    ]);
+    return [
+      ...stepRows.map((s) => ({
+        kind: 'step' as const,
+        mistakeId: s.mistakeId,
+        mistakeVersion: s.mistake.version,
+        customer: s.mistake.customer,
+        severity: s.mistake.severity as Severity,
+        label: STEP_LABELS[s.kind as StepKind],
+        step: s.kind as StepKind,
+        dueAt: s.dueAt,
+        channelId: s.mistake.channelId,
+        threadTs: s.mistake.threadTs,
+        reminderCount: s.reminderCount - 1,
+      })),
+      ...preventionRows.map((p) => ({
+        kind: 'prevention' as const,
+        mistakeId: p.mistakeId,
+        mistakeVersion: p.mistake.version,
+        customer: p.mistake.customer,
+        severity: p.mistake.severity as Severity,
+        label: p.description,
+        preventionId: p.id,
+        dueAt: p.dueAt,
+        channelId: p.mistake.channelId,
+        threadTs: p.mistake.threadTs,
+        reminderCount: p.reminderCount - 1,
+      })),
+    ];
+  }
+}
