@@ -9,13 +9,19 @@ import { MistakeService } from './services/mistakes';
 import { MistakeQueries } from './services/queries';
 import { SettingsService, type WorkspaceDefaults } from './services/settings';
 import type { BotDeps } from './slack/deps';
+import { Jobs } from './jobs';
+import { startScheduler } from './jobs/scheduler';
+import { slackTimeZones } from './notify/people';
+import { ReminderService } from './services/reminders';
 import { registerListeners } from './slack/listeners';
 
 export interface Bot {
   app: App;
   deps: BotDeps;
   worker: DeliveryWorker;
-  start(): Promise<void>;
+  jobs: Jobs;
+  /** Starts the receiver and, unless `scheduler: false`, the scheduled passes. */
+  start(options?: { scheduler?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -89,8 +95,22 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     },
   });
 
-  const renderer = new SlackRenderer(db, queries, settings, clock, app.client);
+  const reminders = new ReminderService(db, settings, clock);
+  const renderer = new SlackRenderer(db, queries, settings, reminders, clock, app.client);
   worker = new DeliveryWorker(db, app.client, renderer, clock, logger);
+  const jobs = new Jobs({
+    db,
+    clock,
+    logger,
+    settings,
+    mistakes,
+    reminders,
+    worker,
+    schedules: config.schedules,
+    timeZoneOf: slackTimeZones(app.client),
+    owner: worker.workerId,
+  });
+  let stopScheduler: (() => Promise<void>) | null = null;
   const deps: BotDeps = { db, clock, logger, settings, mistakes, queries, deliveries: worker };
   registerListeners(app, deps);
   app.error(async (error) => {
@@ -101,14 +121,17 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     app,
     deps,
     worker,
-    async start() {
+    jobs,
+    async start(options = {}) {
       await settings.applyDefaults();
       if (socketMode) await app.start();
       else await app.start(config.port);
       logger.info('bot started', { mode: socketMode ? 'socket' : 'http', port: config.port });
+      if (options.scheduler !== false) stopScheduler = startScheduler(jobs, config.schedules, config.timezone, logger);
       worker!.kick();
     },
     async stop() {
+      await stopScheduler?.();
       await app.stop().catch(() => undefined);
       await db.$disconnect();
     },

@@ -261,3 +261,10 @@ export function nextOfficeOpening(now: Date, timeZone: string, hours: OfficeHour
   }
   throw new Error('Office hours have no office days, so the office never opens.');
 }
+
+/** "Tomorrow" for a snooze: when office hours open on the next working day after today. */
+export function startOfNextWorkingDay(now: Date, timeZone: string, hours: OfficeHours): Date {
+  const tomorrow = localParts(new Date(now.getTime() + 24 * 3_600_000), timeZone);
+  const midnight = zonedWallTimeToInstant(tomorrow.year, tomorrow.month, tomorrow.day, 0, timeZone);
+  return nextOfficeOpening(midnight, timeZone, hours);
+}

@@ -2,12 +2,16 @@ import type { webApi } from '@slack/bolt';
 import type { Db } from '../db/client';
 import type { Delivery } from '../generated/prisma/client';
 import type { Clock } from '../services/clock';
+import { loadDigest } from '../services/digest';
 import type { MistakeQueries } from '../services/queries';
+import type { ReminderService } from '../services/reminders';
 import type { SettingsService } from '../services/settings';
 import { renderCard } from '../slack/views/card';
 import { homeView } from '../slack/views/home';
 import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/views/replies';
 import { threadUrl } from '../slack/views/text';
+import { renderDigest } from '../slack/views/digest';
+import { renderReminder } from '../slack/views/reminders';
 import type { DeliveryRenderer, Rendered } from './deliveries';
 
 /** Posts never unfurl: a customer's link in a report must not expand into the channel. */
@@ -24,6 +28,7 @@ export class SlackRenderer implements DeliveryRenderer {
     private readonly db: Db,
     private readonly queries: MistakeQueries,
     private readonly settings: SettingsService,
+    private readonly reminders: ReminderService,
     private readonly clock: Clock,
     private readonly client: webApi.WebClient,
   ) {}
@@ -53,6 +58,25 @@ export class SlackRenderer implements DeliveryRenderer {
       const data = await this.queries.home(teamId, userId, ctx.now);
       const view = homeView(data, { ...ctx, workspaceUrl: await this.url() });
       return { call: { method: 'views.publish', args: { user_id: userId, view } } };
+    }
+
+    if (delivery.kind === 'reminder') {
+      const userId = String(payload.userId);
+      // Items done since the pass queued this DM are left out; if none is left, nothing is sent.
+      const items = await this.reminders.itemsFor(teamId, payload.steps as number[], payload.prevention as number[]);
+      if (items.length === 0) return { skip: 'everything in this reminder was done before it was sent' };
+      const { text, blocks } = renderReminder(userId, items, { ...ctx, workspaceUrl: await this.url() });
+      return { call: { method: 'chat.postMessage', args: { channel: userId, text, blocks, ...NO_UNFURL } } };
+    }
+
+    if (delivery.kind === 'digest') {
+      const data = await loadDigest(this.db, teamId, new Date(String(payload.since)), ctx.now);
+      const { text, blocks } = renderDigest(data, {
+        timeZone: ctx.timeZone,
+        workspaceUrl: await this.url(),
+        ...(payload.late ? { late: { slot: new Date(String(payload.slotAt)) } } : {}),
+      });
+      return { call: { method: 'chat.postMessage', args: { channel: payload.channel, text, blocks, ...NO_UNFURL } } };
     }
 
     if (delivery.kind === 'message') {

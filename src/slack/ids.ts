@@ -70,8 +70,10 @@ export interface ButtonValue {
   m: number;
   /** Mistake version shown when the button was rendered. */
   v?: number;
-  /** Prevention action id, or a snooze length in minutes. */
+  /** Prevention action id. */
   p?: number;
+  /** Snooze length in minutes, from a reminder's snooze menu; 0 is "tomorrow when office hours start". */
+  s?: number;
   /** The message the action came from (DM or card), so a modal can refresh it. */
   c?: string;
   ts?: string;
@@ -87,13 +89,21 @@ export function decodeValue(raw: unknown): ButtonValue | null {
   try {
     const parsed: unknown = JSON.parse(raw);
     if (typeof parsed !== 'object' || parsed === null) return null;
-    const { m, v, p, c, ts } = parsed as Record<string, unknown>;
+    const { m, v, p, s, c, ts } = parsed as Record<string, unknown>;
     if (!Number.isSafeInteger(m) || (m as number) <= 0) return null;
     if (v !== undefined && !Number.isSafeInteger(v)) return null;
     if (p !== undefined && !Number.isSafeInteger(p)) return null;
+    if (s !== undefined && (!Number.isSafeInteger(s) || (s as number) < 0)) return null;
     if (c !== undefined && typeof c !== 'string') return null;
     if (ts !== undefined && typeof ts !== 'string') return null;
-    return { m: m as number, v: v as number | undefined, p: p as number | undefined, c: c as string | undefined, ts: ts as string | undefined };
+    return {
+      m: m as number,
+      v: v as number | undefined,
+      p: p as number | undefined,
+      s: s as number | undefined,
+      c: c as string | undefined,
+      ts: ts as string | undefined,
+    };
   } catch {
     return null;
   }

@@ -1,4 +1,14 @@
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  OverflowAction,
+  SlackActionMiddlewareArgs,
+} from '@slack/bolt';
+import { startOfNextWorkingDay } from '../../../domain/officeHours';
+import { formatDuration, MINUTE_MS } from '../../../domain/durations';
+import { tellPrivately } from '../../privately';
 import {
   type Actor,
   assertCanCompleteStep,
@@ -28,6 +38,7 @@ import {
 } from '../../views/modals';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+type OverflowArgs = SlackActionMiddlewareArgs<BlockAction<OverflowAction>> & AllMiddlewareArgs;
 
 interface Clicked {
   teamId: string;
@@ -125,6 +136,29 @@ export function registerActions(app: App, deps: BotDeps): void {
   app.action(Actions.rootCauseAnalysis, openModal(deps, assertCanStartRca, rcaModal));
   app.action(Actions.reassign, openModal(deps, (m, a) => assertCanReassign(m, a), reassignModal));
   app.action(Actions.reopen, openModal(deps, (m, a) => void assertCanReopen(m, a), reopenModal));
+
+  // Snooze from a reminder DM: 1 h, 4 h, or tomorrow when office hours open.
+  app.action(Actions.snooze, async ({ ack, body, action, client }: OverflowArgs) => {
+    await ack();
+    const c = clicked(body, action.selected_option?.value);
+    if ('invalid' in c || c.value.s === undefined) {
+      await explainFailure(deps, client, c.origin, new PlaybookError('not_found', NOT_OURS));
+      return;
+    }
+    try {
+      const policy = await deps.settings.forTeam(c.teamId);
+      const now = deps.clock.now();
+      const until =
+        c.value.s > 0
+          ? new Date(now.getTime() + c.value.s * MINUTE_MS)
+          : startOfNextWorkingDay(now, policy.timezone, policy.officeHours);
+      await deps.mistakes.snooze(ref(c), c.userId, until, c.value.p);
+      deps.deliveries.kick();
+      await tellPrivately(client, c.origin, `Snoozed: we'll remind you again in ${formatDuration(until.getTime() - now.getTime())}.`);
+    } catch (error) {
+      await explainFailure(deps, client, c.origin, error, { teamId: c.teamId, mistakeId: c.value.m });
+    }
+  });
 
   // Link buttons still send an action, which Slack wants acknowledged.
   app.action(Actions.openThread, async ({ ack }) => {

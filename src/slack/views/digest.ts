@@ -1,0 +1,289 @@
+// The daily digest posted to the team channel: what is open, what is overdue and whose it is,
+// which customers are still waiting for an apology, what was recovered, what waits for its
+// root-cause analysis and which prevention steps are late.
+
+import type { KnownBlock, SectionBlock } from '@slack/types';
+import { DAY_MS, formatDuration } from '../../domain/durations';
+import type { DigestData, DigestMistake, DigestOverdueStep, RecoveryFigures } from '../../services/digest';
+import { divider, fields, header, jsonLength, section, severityShort, STEP_TODO_LABELS } from './blocks';
+import { FALLBACK_TEXT_MAX, formatDateTime, formatDay, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
+
+export interface DigestContext {
+  timeZone: string;
+  /** The workspace's web address (auth.test), for thread links; Slack's app_redirect is used without it. */
+  workspaceUrl?: string;
+  /** Set when this digest is sent after its slot because the bot was down then. */
+  late?: { slot: Date };
+}
+
+const LIST_COMMAND = '`/mistake list`';
+const CUSTOMER_MAX = 60;
+const DESCRIPTION_MAX = 150;
+
+export function renderDigest(data: DigestData, ctx: DigestContext): { text: string; blocks: KnownBlock[] } {
+  const day = formatDay(ctx.late?.slot ?? data.now, ctx.timeZone);
+  const figures = figuresText(data.figures, data.counts.recoveredSince);
+  const lateNote = ctx.late
+    ? `:hourglass: *This digest is late.* It is the one for ${formatDateTime(ctx.late.slot, ctx.timeZone)}, missed while the bot was down; what it lists is as of now.`
+    : null;
+
+  if (isQuiet(data)) {
+    const lines = [`:white_check_mark: *All clear:* no customer is waiting on us today (${day}).`];
+    if (figures) lines.push(figures);
+    if (lateNote) lines.push(lateNote);
+    return { text: 'All clear: no customer is waiting on us today.', blocks: [section(lines.join('\n'))] };
+  }
+
+  const head: KnownBlock[] = [header(`Daily recovery digest — ${day}`)];
+  if (lateNote) head.push(section(lateNote));
+  head.push(
+    fields(
+      `*Open*\n${data.counts.open}`,
+      `*Overdue*\n${data.counts.overdue}`,
+      `*Escalated*\n${data.counts.escalated}`,
+      `*Awaiting root-cause analysis*\n${data.counts.awaitingRca}`,
+      `*Recovered since the last digest*\n${data.counts.recoveredSince}`,
+      `*Closed this week*\n${data.counts.closedThisWeek}`,
+    ),
+  );
+  if (figures) head.push(section(figures));
+  head.push(divider());
+
+  const parts = [overduePart(data, ctx), waitingPart(data, ctx), rcaPart(data, ctx), preventionPart(data, ctx)].filter(
+    (p) => p.total > 0,
+  );
+  // Slack refuses the whole message past 50 blocks or ~13,000 characters of blocks, so the
+  // lists share what is left after the head and each is cut visibly rather than the digest lost.
+  const shown = allocate(
+    parts,
+    SLACK_LIMITS.messageBlocksJson - jsonLength(head),
+    SLACK_LIMITS.messageBlocks - head.length,
+  );
+  const blocks = [...head, ...parts.flatMap((p, i) => renderPart(p, shown[i] ?? 0))];
+
+  const summary = [
+    `${data.counts.open} open`,
+    `${data.counts.overdue} overdue`,
+    `${data.waitingForApologyTotal} still waiting for an apology`,
+  ];
+  if (data.counts.awaitingRca > 0) summary.push(`${data.counts.awaitingRca} awaiting root-cause analysis`);
+  const title = ctx.late ? `Late daily recovery digest — ${day}` : `Daily recovery digest — ${day}`;
+  return { text: truncate(`${title}: ${summary.join(', ')}`, FALLBACK_TEXT_MAX), blocks };
+}
+
+function isQuiet(data: DigestData): boolean {
+  return (
+    data.counts.open === 0 &&
+    data.counts.overdue === 0 &&
+    data.counts.escalated === 0 &&
+    data.counts.awaitingRca === 0 &&
+    data.overdueTotal === 0 &&
+    data.overdue.length === 0 &&
+    data.waitingForApologyTotal === 0 &&
+    data.waitingForApology.length === 0 &&
+    data.awaitingRca.length === 0 &&
+    data.overduePreventionTotal === 0 &&
+    data.overduePrevention.length === 0
+  );
+}
+
+function figuresText(f: RecoveryFigures, recoveredSince: number): string | null {
+  const parts: string[] = [];
+  if (f.apologized > 0) parts.push(`${f.apologized} ${f.apologized === 1 ? 'apology' : 'apologies'}`);
+  if (f.satisfied > 0 || f.notSatisfied > 0) parts.push(`${f.satisfied} satisfied, ${f.notSatisfied} not satisfied`);
+  else if (recoveredSince > 0) parts.push(`${recoveredSince} recovered`);
+  if (f.medianToApologyMs !== null) parts.push(`median time to apology *${formatDuration(f.medianToApologyMs)}*`);
+  if (f.medianToSatisfiedMs !== null) parts.push(`median time to satisfied *${formatDuration(f.medianToSatisfiedMs)}*`);
+  if (f.recoveryRate !== null) parts.push(`recovery rate *${Math.round(f.recoveryRate * 100)}%*`);
+  return parts.length > 0 ? `*Since the last digest:* ${parts.join(' · ')}` : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lists.
+
+interface ListPart {
+  /** Title (and an optional nudge) above the lines. */
+  heading: string[];
+  /** How many there are in all, fetched or not. */
+  total: number;
+  /** How many entries this digest has the data to show. */
+  available: number;
+  /** The lines for the first `shown` entries. */
+  lines(shown: number): string[];
+}
+
+function customerText(m: DigestMistake, ctx: DigestContext): string {
+  const name = userText(m.customer, CUSTOMER_MAX) || '(no name)';
+  return m.threadTs ? `*${link(threadUrl(ctx.workspaceUrl, m.channelId, m.threadTs), name)}*` : `*${name}*`;
+}
+
+/** Critical is "on the fly" (rule 8), so it is the one severity a digest line spends room on. */
+function criticalMarker(m: DigestMistake): string {
+  return m.severity === 'critical' ? ` · ${severityShort(m.severity)}` : '';
+}
+
+function ownerText(ownerId: string | null): string {
+  return ownerId ? `owner ${mention(ownerId)}` : '_no owner yet_';
+}
+
+function overduePart(data: DigestData, ctx: DigestContext): ListPart {
+  const byDue = [...data.overdue].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  // Unowned first: nobody else will pick it up (rule 1). Then owners by their most overdue item.
+  const groups = new Map<string | null, DigestOverdueStep[]>();
+  if (byDue.some((o) => o.ownerId === null)) groups.set(null, []);
+  for (const o of byDue) {
+    const group = groups.get(o.ownerId);
+    if (group) group.push(o);
+    else groups.set(o.ownerId, [o]);
+  }
+  // Taken round-robin across owners, so a cut list still names everyone who has something overdue.
+  const order: DigestOverdueStep[] = [];
+  const lists = [...groups.values()];
+  for (let rank = 0; order.length < byDue.length; rank++) {
+    for (const list of lists) {
+      const item = list[rank];
+      if (item) order.push(item);
+    }
+  }
+  return {
+    heading: [`*:alarm_clock: Overdue, and whose it is* (${Math.max(data.overdueTotal, byDue.length)})`],
+    total: Math.max(data.overdueTotal, byDue.length),
+    available: order.length,
+    lines(shown) {
+      const picked = new Set(order.slice(0, shown));
+      const lines: string[] = [];
+      for (const [ownerId, items] of groups) {
+        const mine = items.filter((o) => picked.has(o));
+        if (mine.length === 0) continue;
+        lines.push(ownerId ? mention(ownerId) : '*No owner yet*');
+        for (const o of mine) {
+          const by = formatDuration(data.now.getTime() - o.dueAt.getTime());
+          lines.push(`• ${customerText(o, ctx)}${criticalMarker(o)} · ${STEP_TODO_LABELS[o.step]} · overdue by ${by}`);
+        }
+      }
+      return lines;
+    },
+  };
+}
+
+function ageText(createdAt: Date, now: Date): string {
+  const ms = now.getTime() - createdAt.getTime();
+  const days = Math.floor(ms / DAY_MS);
+  if (days >= 2) return `${days} days ago`;
+  if (days === 1) return '1 day ago';
+  return ms > 0 ? `${formatDuration(ms)} ago` : 'just now';
+}
+
+function waitingPart(data: DigestData, ctx: DigestContext): ListPart {
+  // Rule 9: however old, the oldest first, so a customer forgotten for months is at the top.
+  const oldestFirst = [...data.waitingForApology].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  const total = Math.max(data.waitingForApologyTotal, oldestFirst.length);
+  return {
+    heading: [
+      `*:pray: Still waiting for an apology* (${total})`,
+      '_These customers never heard "sorry" from us. It is not too late: an apology today still counts._',
+    ],
+    total,
+    available: oldestFirst.length,
+    lines: (shown) =>
+      oldestFirst
+        .slice(0, shown)
+        .map((m) => `• ${customerText(m, ctx)}${criticalMarker(m)} · reported ${ageText(m.createdAt, data.now)} · ${ownerText(m.ownerId)}`),
+  };
+}
+
+function rcaPart(data: DigestData, ctx: DigestContext): ListPart {
+  const total = Math.max(data.counts.awaitingRca, data.awaitingRca.length);
+  return {
+    heading: [`*:mag: Customer satisfied, root-cause analysis next* (${total})`],
+    total,
+    available: data.awaitingRca.length,
+    lines: (shown) => data.awaitingRca.slice(0, shown).map((m) => `• ${customerText(m, ctx)} · ${ownerText(m.ownerId)}`),
+  };
+}
+
+function preventionPart(data: DigestData, ctx: DigestContext): ListPart {
+  const byDue = [...data.overduePrevention].sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+  const total = Math.max(data.overduePreventionTotal, byDue.length);
+  return {
+    heading: [`*:hammer_and_wrench: Overdue prevention steps* (${total})`],
+    total,
+    available: byDue.length,
+    lines: (shown) =>
+      byDue.slice(0, shown).map((p) => {
+        const by = formatDuration(data.now.getTime() - p.dueAt.getTime());
+        return `• ${mention(p.ownerId)}: ${userText(p.description, DESCRIPTION_MAX)} · for ${customerText(p.mistake, ctx)} · due ${formatDay(p.dueAt, ctx.timeZone)}, overdue by ${by}`;
+      }),
+  };
+}
+
+function renderPart(part: ListPart, shown: number): SectionBlock[] {
+  const lines = [...part.heading, ...part.lines(shown)];
+  const hidden = part.total - shown;
+  if (hidden > 0) lines.push(`… and ${hidden} more — see ${LIST_COMMAND}`);
+  return pack(lines);
+}
+
+/** Several lines per section, up to a section's 3,000 characters: blocks are the scarcer budget. */
+function pack(lines: string[]): SectionBlock[] {
+  const texts: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    if (current && current.length + 1 + line.length > SLACK_LIMITS.sectionText) {
+      texts.push(current);
+      current = line;
+    } else {
+      current = current ? `${current}\n${line}` : line;
+    }
+  }
+  if (current) texts.push(current);
+  return texts.map((t) => section(t));
+}
+
+interface Cost {
+  json: number;
+  blocks: number;
+}
+
+function cost(part: ListPart, shown: number): Cost {
+  const blocks = renderPart(part, shown);
+  // Inside the message's block array: without this array's brackets, plus the separating comma.
+  return { json: jsonLength(blocks) - 1, blocks: blocks.length };
+}
+
+/**
+ * How many entries of each list to show within `json` characters and `blocks` blocks: each list
+ * gets an equal share, and what a short list leaves goes to the longer ones, so a flood of
+ * overdue steps never pushes the customers still waiting for an apology out of the digest.
+ */
+function allocate(parts: ListPart[], json: number, blocks: number): number[] {
+  const shown = parts.map(() => 0);
+  const bySize = parts
+    .map((part, index) => ({ part, index, full: cost(part, part.available) }))
+    .sort((a, b) => a.full.json - b.full.json);
+  let leftJson = json;
+  let leftBlocks = blocks;
+  let left = parts.length;
+  for (const { part, index, full } of bySize) {
+    const share: Cost = { json: Math.floor(leftJson / left), blocks: Math.floor(leftBlocks / left) };
+    const fits = (c: Cost) => c.json <= share.json && c.blocks <= share.blocks;
+    let n = part.available;
+    if (!fits(full)) {
+      // The size grows with every line shown, so the most that fits is found by bisection.
+      let lo = 0;
+      let hi = part.available - 1;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fits(cost(part, mid))) lo = mid;
+        else hi = mid - 1;
+      }
+      n = lo;
+    }
+    const used = cost(part, n);
+    shown[index] = n;
+    leftJson -= used.json;
+    leftBlocks -= used.blocks;
+    left -= 1;
+  }
+  return shown;
+}

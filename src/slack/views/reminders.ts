@@ -1,0 +1,127 @@
+// The reminder DM: one message per owner per reminder pass, with every overdue recovery step and
+// prevention step they have, each with a button to do it now and a menu to snooze it.
+
+import type { ActionsBlockElement, KnownBlock, Overflow } from '@slack/types';
+import { SEVERITIES } from '../../domain/playbook';
+import type { ReminderItem } from '../../services/reminderTypes';
+import { Actions, encodeValue } from '../ids';
+import { assemble, button, context, LABELS, nextStepButtons, plain, refValue, section, severityShort } from './blocks';
+import { FALLBACK_TEXT_MAX, formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
+
+export interface ReminderContext {
+  now: Date;
+  timeZone: string;
+  /** The workspace's web address (auth.test), for thread links; Slack's app_redirect is used without it. */
+  workspaceUrl?: string;
+}
+
+/** The snooze menu's choices; 0 minutes means "tomorrow when office hours start". */
+export const SNOOZE_OPTIONS: readonly { label: string; minutes: number }[] = [
+  { label: 'Snooze 1 hour', minutes: 60 },
+  { label: 'Snooze 4 hours', minutes: 240 },
+  { label: 'Snooze until tomorrow', minutes: 0 },
+];
+
+const CUSTOMER_MAX = 80;
+const LABEL_MAX = 150;
+
+export function renderReminder(
+  ownerId: string,
+  items: ReminderItem[],
+  ctx: ReminderContext,
+): { text: string; blocks: KnownBlock[] } {
+  if (items.length === 0) {
+    const text = 'Nothing of yours is overdue. Thank you!';
+    return { text, blocks: [section(text)] };
+  }
+  const sorted = [...items].sort(mostUrgentFirst);
+  const opening = openingSentence(sorted);
+  const head = [
+    section(`Hi ${mention(ownerId)}. ${opening} Here is what is overdue, most urgent first: do it now, or snooze it if you can't yet.`),
+  ];
+  // A DM is a message: 50 blocks and ~13,000 characters of blocks at most, or Slack refuses all of it.
+  const blocks = assemble(
+    head,
+    sorted.map((item) => itemBlocks(item, ctx)),
+    [],
+    { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson },
+    (hidden) => context(`… and ${hidden} more in App Home`),
+  );
+  const first = sorted[0]!;
+  const firstLine = `${userText(first.customer, 60)} (${userText(first.label, 60)}, ${formatDue(first.dueAt, ctx.now, ctx.timeZone)})`;
+  const rest = sorted.length > 1 ? ` and ${sorted.length - 1} more` : '';
+  return { text: truncate(`${opening.replace(/\.$/, '')}: ${firstLine}${rest}`, FALLBACK_TEXT_MAX), blocks };
+}
+
+/** Rule 8: critical first ("on the fly"), then the longest overdue. */
+function mostUrgentFirst(a: ReminderItem, b: ReminderItem): number {
+  const bySeverity = SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity);
+  return bySeverity !== 0 ? bySeverity : a.dueAt.getTime() - b.dueAt.getTime();
+}
+
+function openingSentence(items: ReminderItem[]): string {
+  const customers = new Set(items.filter((i) => i.kind === 'step').map((i) => i.mistakeId)).size;
+  const prevention = items.filter((i) => i.kind === 'prevention').length;
+  const waiting = customers === 0 ? '' : customers === 1 ? 'A customer is waiting on you' : 'A few customers are waiting on you';
+  const steps =
+    prevention === 0
+      ? ''
+      : prevention === 1
+        ? 'a prevention step you committed to is overdue'
+        : `${prevention} prevention steps you committed to are overdue`;
+  if (waiting && steps) return `${waiting}, and ${steps}.`;
+  if (waiting) return `${waiting}.`;
+  return `${steps.charAt(0).toUpperCase()}${steps.slice(1)}.`;
+}
+
+function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
+  const name = userText(item.customer, CUSTOMER_MAX) || '(no name)';
+  const customer = item.threadTs ? `*${link(threadUrl(ctx.workspaceUrl, item.channelId, item.threadTs), name)}*` : `*${name}*`;
+  // Critical is "on the fly" (rule 8): it leads the line so it cannot be skimmed past.
+  const severity = severityShort(item.severity);
+  const first = item.severity === 'critical' ? `${severity} · ${customer}` : `${customer} · ${severity}`;
+  const due = formatDue(item.dueAt, ctx.now, ctx.timeZone);
+  const reminded = item.reminderCount > 0 ? ` · reminded ${item.reminderCount} ${item.reminderCount === 1 ? 'time' : 'times'} before` : '';
+  const label = userText(item.label, LABEL_MAX);
+  const text =
+    item.kind === 'prevention'
+      ? `*Prevention step:* ${label}\nFor ${first} · *${due}*${reminded}`
+      : `${first}\n*${label}* · *${due}*${reminded}`;
+  const blocks: KnownBlock[] = [section(text)];
+  const elements = itemActions(item);
+  if (elements.length > 0) blocks.push({ type: 'actions', elements });
+  return blocks;
+}
+
+function itemActions(item: ReminderItem): ActionsBlockElement[] {
+  const ref = { id: item.mistakeId, version: item.mistakeVersion };
+  if (item.kind === 'prevention') {
+    // Without its id a prevention button could only act on the wrong thing.
+    if (item.preventionId === undefined) return [];
+    return [button(LABELS.done, Actions.preventionDone, refValue(ref, item.preventionId), 'primary'), snoozeMenu(item)];
+  }
+  // The card's own buttons for this step, so "do it now" behaves here exactly as there.
+  const doIt = item.step
+    ? nextStepButtons(ref, 'recovering', item.step, { hasRca: false, hasOwner: true, customer: item.customer })
+    : [];
+  return [...doIt, snoozeMenu(item)];
+}
+
+/**
+ * One overflow menu rather than three buttons: Slack wants action_ids unique within a block,
+ * and every snooze is the same action with a different length.
+ */
+function snoozeMenu(item: ReminderItem): Overflow {
+  return {
+    type: 'overflow',
+    action_id: Actions.snooze,
+    options: SNOOZE_OPTIONS.map((o) => ({
+      text: plain(o.label),
+      value: encodeValue(
+        item.kind === 'prevention'
+          ? { m: item.mistakeId, v: item.mistakeVersion, p: item.preventionId, s: o.minutes }
+          : { m: item.mistakeId, v: item.mistakeVersion, s: o.minutes },
+      ),
+    })),
+  };
+}

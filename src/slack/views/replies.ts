@@ -1,0 +1,450 @@
+// What the bot says about a mistake outside the card: a short thread reply for every step (who did
+// what, with the customer's answer or the remedy), the DM that tells someone a recovery or a
+// prevention step is theirs, and the separate "Escalation" message in the channel.
+
+import type { Button, KnownBlock } from '@slack/types';
+import {
+  ESCALATION_REASON_LABELS,
+  type EscalationReason,
+  RECOVERING_STATES,
+  REMEDY_LABELS,
+  type RemedyKind,
+  STEP_KINDS,
+  STEP_LABELS,
+  type MistakeState,
+  type StepKind,
+  nextStep,
+} from '../../domain/playbook';
+import { formatDuration, MINUTE_MS } from '../../domain/durations';
+import { toSnapshot, type MistakeRecord } from '../../services/records';
+import { Actions } from '../ids';
+import {
+  actions,
+  button,
+  context,
+  LABELS,
+  linkButton,
+  nextStepButtons,
+  refValue,
+  type RenderContext,
+  section,
+  severityShort,
+  stateLabel,
+} from './blocks';
+import {
+  codePointLength,
+  composedText,
+  contactMention,
+  FALLBACK_TEXT_MAX,
+  mention,
+  quote,
+  SLACK_LIMITS,
+  slackDate,
+  truncate,
+  userText,
+} from './text';
+
+/** A timeline row as stored: `details` is JSON text whose fields depend on `kind`. */
+export interface TimelineEventLike {
+  kind: string;
+  actorId: string | null;
+  details: string;
+  at: Date;
+}
+
+export interface RenderedMessage {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+type Details = Record<string, unknown>;
+
+/** How much user text a thread reply quotes: enough to read in the thread, within one section. */
+const REPLY_TEXT = {
+  answer: 2000,
+  remedy: 500,
+  reason: 1000,
+  comment: 1000,
+  rca: 900,
+  prevention: 200,
+  customer: 100,
+};
+
+function parseDetails(raw: string): Details {
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Details) : {};
+  } catch {
+    return {};
+  }
+}
+
+const str = (d: Details, key: string): string | undefined => (typeof d[key] === 'string' ? (d[key] as string) : undefined);
+const num = (d: Details, key: string): number | undefined =>
+  typeof d[key] === 'number' && Number.isFinite(d[key]) ? (d[key] as number) : undefined;
+const isStepKind = (x: unknown): x is StepKind => STEP_KINDS.includes(x as StepKind);
+
+function stepOf(m: MistakeRecord, kind: StepKind): MistakeRecord['steps'][number] | undefined {
+  return m.steps.find((s) => s.kind === kind);
+}
+
+/** Who did it; a change with no person behind it was made by the bot's scheduled checks. */
+function who(actorId: string | null): string {
+  return actorId ? mention(actorId) : 'The bot';
+}
+
+/** "Next: *Apologize*, due …" for the step after `kind`, while that step is still to do. */
+function nextAfter(m: MistakeRecord, kind: StepKind, ctx: RenderContext): string {
+  const next = STEP_KINDS[STEP_KINDS.indexOf(kind) + 1];
+  if (!next) return '';
+  const s = stepOf(m, next);
+  if (!s || s.status !== 'pending' || !RECOVERING_STATES.includes(m.state as MistakeState)) return '';
+  return ` ${nextPhrase(next)}, due ${slackDate(s.dueAt, ctx.timeZone)}.`;
+}
+
+function nextPhrase(kind: StepKind): string {
+  return kind === 'confirm_satisfied' ? 'Next: check that the customer is satisfied' : `Next: *${STEP_LABELS[kind]}*`;
+}
+
+function reasonLabel(reason: string): string | undefined {
+  return Object.hasOwn(ESCALATION_REASON_LABELS, reason) ? ESCALATION_REASON_LABELS[reason as EscalationReason] : undefined;
+}
+
+function remedyLabel(kind: string | undefined): string {
+  if (!kind) return '';
+  return Object.hasOwn(REMEDY_LABELS, kind) ? REMEDY_LABELS[kind as RemedyKind] : userText(kind, 40);
+}
+
+/** A message's notification text: short, and never cut in the middle of a mention or an escape. */
+function fallback(text: string): string {
+  const firstLine = text.split('\n')[0] ?? text;
+  if (codePointLength(firstLine) <= FALLBACK_TEXT_MAX) return firstLine;
+  const cut = truncate(firstLine, FALLBACK_TEXT_MAX - 1)
+    .replace(/…$/, '')
+    .replace(/<[^>]*$/, '')
+    .replace(/&[a-z]*$/, '');
+  return `${cut.trimEnd()}…`;
+}
+
+function reply(main: string, extra: KnownBlock[] = []): RenderedMessage {
+  return { text: fallback(main), blocks: [section(main), ...extra] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thread replies.
+
+/**
+ * The thread reply for one timeline event. Every step does two visible things: the card changes,
+ * and this reply records who did what.
+ */
+export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, ctx: RenderContext): RenderedMessage {
+  const d = parseDetails(event.details);
+  const actor = who(event.actorId);
+  const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
+
+  switch (event.kind) {
+    case 'reported': {
+      const ownerId = str(d, 'ownerId') ?? m.ownerId;
+      const urgent = m.severity === 'critical' ? ' It is critical: minutes, not days.' : '';
+      if (!ownerId) {
+        return reply(`Nobody owns this recovery for ${customer} yet. Use *Reassign* on the card to give it to someone.${urgent}`);
+      }
+      const ownedAtReport = d.ownedAtReport === true || (d.ownedAtReport === undefined && ownerId === event.actorId);
+      if (ownedAtReport) {
+        return reply(`${mention(ownerId)}, you own this recovery.${nextAfter(m, 'own', ctx)}${urgent}`);
+      }
+      const own = stepOf(m, 'own');
+      const due = own && own.status === 'pending' ? ` It is due ${slackDate(own.dueAt, ctx.timeZone)}.` : '';
+      return reply(
+        `${mention(ownerId)}, ${who(event.actorId)} asked you to own this recovery for ${customer}. Click *Own it* on the card to take it.${due}${urgent}`,
+      );
+    }
+
+    case 'owned':
+      return reply(`${actor} owns this recovery.${nextAfter(m, 'own', ctx)}`);
+
+    case 'step_done': {
+      const kind = str(d, 'step');
+      const note = str(d, 'note');
+      const noteBlock = note ? [section(`_Note:_ ${userText(note, REPLY_TEXT.comment)}`)] : [];
+      if (kind === 'apologize') {
+        return reply(`${actor} apologized to ${customer}.${nextAfter(m, 'apologize', ctx)}`, noteBlock);
+      }
+      if (kind === 'ask') {
+        const answer = str(d, 'customerAnswer');
+        const said = answer ? ` What they would like:\n${quote(userText(answer, REPLY_TEXT.answer))}` : '';
+        return reply(`${actor} asked ${customer} what they would like.${said}\n${nextAfter(m, 'ask', ctx).trim()}`.trimEnd(), noteBlock);
+      }
+      if (kind === 'make_right') {
+        const value = str(d, 'remedyValue');
+        const given = `*${remedyLabel(str(d, 'remedyKind')) || 'A remedy'}*${value ? `: ${userText(value, REPLY_TEXT.remedy)}` : ''}`;
+        return reply(`${actor} made it right: ${given}.${nextAfter(m, 'make_right', ctx)}`, noteBlock);
+      }
+      const label = isStepKind(kind) ? STEP_LABELS[kind] : 'a step';
+      return reply(`${actor} did *${label}*.`, noteBlock);
+    }
+
+    case 'step_skipped': {
+      const kind = str(d, 'step');
+      const reason = str(d, 'reason');
+      const why = reason ? `\n${quote(userText(reason, REPLY_TEXT.reason))}` : '';
+      if (kind === 'make_right') {
+        return reply(
+          `${actor} recorded that ${customer} asked for nothing more than the apology. Their reason:${why}\n${nextAfter(m, 'make_right', ctx).trim()}`.trimEnd(),
+        );
+      }
+      const label = isStepKind(kind) ? STEP_LABELS[kind] : 'a step';
+      return reply(`${actor} skipped *${label}*.${why}`);
+    }
+
+    case 'satisfied': {
+      const comment = str(d, 'comment');
+      const said = comment ? `\n${quote(userText(comment, REPLY_TEXT.comment))}` : '';
+      // Whether the RCA already existed when the customer was satisfied (a reopened recovery).
+      const rcaBefore = m.rca !== null && m.rca.createdAt.getTime() <= event.at.getTime();
+      const then = rcaBefore
+        ? 'The prevention steps from the root-cause analysis carry on.'
+        : 'The root-cause analysis is now open: what in our process let this happen? Causes, not culprits. Use *Root-cause analysis* on the card.';
+      return reply(`:white_check_mark: ${actor} confirmed ${customer} is satisfied.${said}\n${then}`);
+    }
+
+    case 'not_satisfied': {
+      const comment = str(d, 'comment');
+      const needs = comment ? ` What they still need:\n${quote(userText(comment, REPLY_TEXT.comment))}` : '';
+      const makeRight = stepOf(m, 'make_right');
+      const due =
+        makeRight && makeRight.status === 'pending' && RECOVERING_STATES.includes(m.state as MistakeState)
+          ? `, due ${slackDate(makeRight.dueAt, ctx.timeZone)}`
+          : '';
+      return reply(`${actor} says ${customer} is not satisfied yet.${needs}\nThis recovery is escalated and goes back to *Make it right*${due}.`);
+    }
+
+    case 'escalated': {
+      const level = num(d, 'level');
+      const reason = str(d, 'reason');
+      const label = reason ? reasonLabel(reason) : undefined;
+      const text = str(d, 'text');
+      const why = text ? `: ${composedText(text, REPLY_TEXT.reason, [m.ownerId, m.reporterId])}` : label ? `: ${label}` : '';
+      return reply(`:warning: *Escalated*${level ? ` (level ${level})` : ''}${why}`);
+    }
+
+    case 'reassigned': {
+      const from = str(d, 'from') ?? null;
+      const to = str(d, 'to') ?? m.ownerId;
+      const own = stepOf(m, 'own');
+      const mustOwn =
+        to !== null && to !== event.actorId && m.ownerId === to && own?.status === 'pending' && RECOVERING_STATES.includes(m.state as MistakeState);
+      const then = mustOwn ? ` ${mention(to)}, click *Own it* on the card to take it.` : '';
+      if (to !== null && to === event.actorId) {
+        return reply(`${actor} took over this recovery${from ? ` from ${mention(from)}` : ''}.${then}`);
+      }
+      const handed = from ? `handed this recovery from ${mention(from)} to ${mention(to)}` : `gave this recovery to ${mention(to)}`;
+      return reply(`${actor} ${handed}.${then}`);
+    }
+
+    case 'reopened': {
+      const reason = str(d, 'reason');
+      const why = reason ? `\n${quote(userText(reason, REPLY_TEXT.reason))}` : '';
+      const makeRight = stepOf(m, 'make_right');
+      const due =
+        makeRight && makeRight.status === 'pending' && RECOVERING_STATES.includes(m.state as MistakeState)
+          ? `, due ${slackDate(makeRight.dueAt, ctx.timeZone)}`
+          : '';
+      return reply(`${actor} reopened this recovery: the customer needs more.${why}\nBack to *Make it right*${due}.`);
+    }
+
+    case 'rca_submitted':
+      return rcaReply(event, m, ctx);
+
+    case 'prevention_done': {
+      const id = num(d, 'preventionId');
+      const p = m.prevention.find((x) => x.id === id);
+      const description = str(d, 'description') ?? p?.description ?? '';
+      const done = m.prevention.filter((x) => x.status === 'done').length;
+      const what = description ? `: ${userText(description, REPLY_TEXT.prevention)}` : '';
+      return reply(`${actor} finished a prevention step${what}. ${done} of ${m.prevention.length} done.`);
+    }
+
+    case 'closed':
+      return reply(
+        `:white_check_mark: Recovered and closed. ${customer} is satisfied, the root-cause analysis is written and every prevention step is done. Thank you.`,
+      );
+
+    case 'snoozed': {
+      const kind = str(d, 'step');
+      const preventionId = num(d, 'preventionId');
+      const p = preventionId !== undefined ? m.prevention.find((x) => x.id === preventionId) : undefined;
+      const what = isStepKind(kind)
+        ? `*${STEP_LABELS[kind]}*`
+        : p
+          ? `the prevention step “${userText(p.description, REPLY_TEXT.prevention)}”`
+          : 'this recovery';
+      const untilRaw = str(d, 'until');
+      const until = untilRaw ? new Date(untilRaw) : null;
+      const minutes = num(d, 'minutes');
+      const howLong =
+        until && !Number.isNaN(until.getTime())
+          ? ` until ${slackDate(until, ctx.timeZone)}`
+          : minutes
+            ? ` for ${formatDuration(minutes * MINUTE_MS)}`
+            : '';
+      return reply(`${actor} snoozed the reminders for ${what}${howLong}.`);
+    }
+
+    default:
+      return reply(`${actor} updated this mistake. It is now: ${stateLabel(m.state)}.`);
+  }
+}
+
+/** The blameless RCA in the thread, with every prevention step's owner and due date (rule 7). */
+function rcaReply(event: TimelineEventLike, m: MistakeRecord, ctx: RenderContext): RenderedMessage {
+  const actor = who(event.actorId);
+  const main = `${actor} wrote the root-cause analysis. Causes, not culprits.`;
+  if (!m.rca) return reply(main);
+  const r = REPLY_TEXT.rca;
+  const extra: KnownBlock[] = [
+    section(`*What happened*\n${userText(m.rca.whatHappened, r)}`),
+    section(`*Why it happened*\n${userText(m.rca.causes, r)}`),
+    section(`*What changes*\n${userText(m.rca.whatChanges, r)}`),
+  ];
+  if (m.prevention.length > 0) {
+    extra.push(section(preventionList(m, ctx)));
+  }
+  return { text: fallback(main), blocks: [section(main), ...extra] };
+}
+
+/** "• description · owner · due date" lines, as many as fit in one section, then how many more. */
+function preventionList(m: MistakeRecord, ctx: RenderContext): string {
+  const title = `*Prevention steps*, so it does not happen again:`;
+  const lines: string[] = [];
+  let length = codePointLength(title);
+  const room = SLACK_LIMITS.sectionText - 100;
+  for (const [index, p] of m.prevention.entries()) {
+    const done = p.status === 'done' ? ' · done' : '';
+    const line = `• ${userText(p.description, REPLY_TEXT.prevention)} · ${mention(p.ownerId)} · due ${slackDate(p.dueAt, ctx.timeZone)}${done}`;
+    const n = codePointLength(line) + 1;
+    if (length + n > room) {
+      lines.push(`… and ${m.prevention.length - index} more, on the card.`);
+      break;
+    }
+    lines.push(line);
+    length += n;
+  }
+  return [title, ...lines].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct messages.
+
+/**
+ * The DM telling someone a recovery is theirs (reported with them as owner, or reassigned to
+ * them) or that the root-cause analysis gave them prevention steps, with the thread link and the
+ * buttons they need. `recipientId`, when given, narrows prevention steps to that person's.
+ */
+export function renderOwnerDm(
+  event: TimelineEventLike,
+  m: MistakeRecord,
+  ctx: RenderContext & { threadUrl: string; recipientId?: string },
+): RenderedMessage {
+  const d = parseDetails(event.details);
+  const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
+  const about = `Mistake #${m.id} · ${severityShort(m.severity)} · ${stateLabel(m.state)}`;
+  const story = section(`*What happened*\n${userText(m.whatHappened, 500)}`);
+  const open = linkButton(LABELS.openThread, ctx.threadUrl);
+  const ref = { id: m.id, version: m.version };
+  const urgent = m.severity === 'critical' ? ' It is critical: minutes, not days.' : '';
+
+  if (event.kind === 'rca_submitted') {
+    const mine = m.prevention.filter((p) => p.status !== 'done' && (!ctx.recipientId || p.ownerId === ctx.recipientId));
+    const main = `${who(event.actorId)} wrote the root-cause analysis for ${customer}, and it gives you ${
+      mine.length === 1 ? 'a prevention step' : 'prevention steps'
+    }: the changes that make sure it does not happen again.`;
+    const blocks: KnownBlock[] = [section(main), context(about)];
+    // A DM is one message: keep well inside its block count, with room for the link and the note.
+    const shown = mine.slice(0, 20);
+    for (const p of shown) {
+      const overdue = p.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
+      const done =
+        m.state === 'preventing'
+          ? button(LABELS.done, Actions.preventionDone, refValue(ref, p.id), 'primary')
+          : undefined;
+      blocks.push(
+        section(
+          `${userText(p.description, REPLY_TEXT.prevention)}\n${mention(p.ownerId)} · due ${slackDate(p.dueAt, ctx.timeZone)}${overdue}`,
+          done,
+        ),
+      );
+    }
+    if (mine.length > shown.length) blocks.push(context(`… and ${mine.length - shown.length} more, on the card.`));
+    blocks.push(actions([open]));
+    return { text: fallback(main), blocks };
+  }
+
+  const ownerId = event.kind === 'reassigned' ? (str(d, 'to') ?? m.ownerId) : (str(d, 'ownerId') ?? m.ownerId);
+  let main: string;
+  if (event.kind === 'reported') {
+    main = `${who(event.actorId)} reported a mistake made to ${customer} and asked you to own the recovery. Click *Own it* to take it; then apologize, ask what they would like, and make it right.${urgent}`;
+  } else if (event.kind === 'reassigned') {
+    const from = str(d, 'from');
+    const fromText = from ? ` from ${mention(from)}` : '';
+    main = `${who(event.actorId)} handed you the recovery for ${customer}${fromText}.${
+      RECOVERING_STATES.includes(m.state as MistakeState) ? ' Click *Own it* to take it.' : ''
+    }${urgent}`;
+  } else {
+    main = `There is news on the recovery for ${customer}: ${stateLabel(m.state)}.`;
+  }
+
+  // The buttons are what the card offers right now, so a stale DM never offers a step already done.
+  const next = nextStep(toSnapshot(m));
+  const buttons: Button[] =
+    ownerId && ownerId === m.ownerId
+      ? nextStepButtons(ref, m.state, next?.kind ?? null, { hasRca: m.rca !== null, hasOwner: true, customer: m.customer })
+      : [];
+  const due = next ? ` · ${STEP_LABELS[next.kind]} due ${slackDate(next.dueAt, ctx.timeZone)}` : '';
+  return {
+    text: fallback(main),
+    blocks: [section(main), context(`${about}${due}`), story, actions([...buttons, open])],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escalations.
+
+/**
+ * The escalation, posted as its own message in the escalation channel (never folded into the
+ * card, so it is seen): says "Escalation", calls the escalation contact, names the owner, the
+ * customer and why, and links the thread.
+ */
+export function renderEscalation(
+  m: MistakeRecord,
+  escalation: { level: number; reason: string; at: Date },
+  ctx: RenderContext & { contact: string | null; threadUrl: string },
+): RenderedMessage {
+  const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
+  const label = reasonLabel(escalation.reason);
+  const reasonText = label ?? userText(escalation.reason, 200);
+  // The mistake keeps the latest escalation's full sentence; it belongs to this one if levels match.
+  const detail =
+    m.escalationReason && m.escalationLevel === escalation.level
+      ? `\n${quote(composedText(m.escalationReason, REPLY_TEXT.reason, [m.ownerId, m.reporterId]))}`
+      : '';
+  const contact = contactMention(ctx.contact);
+  const main =
+    `:rotating_light: *Escalation* · level ${escalation.level} · Mistake #${m.id} · ${customer}` +
+    `\n*Why:* ${reasonText}${detail}`;
+  const people =
+    `*Owner:* ${mention(m.ownerId)} · *Severity:* ${severityShort(m.severity)} · *State:* ${stateLabel(m.state)}` +
+    (contact ? `\n${contact}, this recovery needs you.` : '');
+  const text = fallback(
+    `Escalation: Mistake #${m.id} (${userText(m.customer, 60)}), ${reasonText}.${contact ? ` ${contact}` : ''} Owner ${mention(m.ownerId)}.`,
+  );
+  return {
+    text,
+    blocks: [
+      section(main),
+      section(people),
+      context(`Escalated ${slackDate(escalation.at, ctx.timeZone)}`),
+      actions([linkButton(LABELS.openThread, ctx.threadUrl)]),
+    ],
+  };
+}

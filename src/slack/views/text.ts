@@ -1,0 +1,499 @@
+// Text that goes into Block Kit: Slack's limits, escaping of what people typed, dates, links,
+// and a checker that walks a rendered surface and reports every limit it breaks.
+
+import { DAY_MS, formatDuration, MINUTE_MS } from '../../domain/durations';
+
+/** Slack's published limits. Going over any of them makes the whole API call fail. */
+export const SLACK_LIMITS = {
+  /** Blocks in one message (chat.postMessage, chat.update, chat.postEphemeral). */
+  messageBlocks: 50,
+  /** Blocks in one modal or Home tab. */
+  viewBlocks: 100,
+  /** Slack rejects a message whose blocks add up to roughly 13,000 characters; we stay well below. */
+  messageBlocksJson: 12_000,
+  /** A section's `text`. */
+  sectionText: 3000,
+  /** One of a section's `fields`. */
+  sectionFieldText: 2000,
+  /** How many `fields` a section may have. */
+  sectionFields: 10,
+  /** A header block's plain text. */
+  headerText: 150,
+  /** A button's label. */
+  buttonText: 75,
+  /** A button's `value`. */
+  buttonValue: 2000,
+  /** A button's `url`. */
+  buttonUrl: 3000,
+  /** Any `action_id` or `block_id`, and a view's `callback_id`. */
+  id: 255,
+  /** A modal's title, submit and close labels. */
+  modalTitle: 24,
+  /** A view's `private_metadata`. */
+  privateMetadata: 3000,
+  /** An option's text and description in a select menu. */
+  optionText: 75,
+  /** An option's `value`. */
+  optionValue: 150,
+  /** Options in one static select. */
+  selectOptions: 100,
+  /** One text element in a context block. */
+  contextElementText: 3000,
+  /** Elements in one context block. */
+  contextElements: 10,
+  /** Elements in one actions block. */
+  actionsElements: 25,
+  /** A plain_text_input's `initial_value` and `max_length`. */
+  inputValue: 3000,
+  /** An input block's label and hint. */
+  inputLabel: 2000,
+  /** A placeholder. */
+  placeholder: 150,
+  /** Any text object (the generic ceiling). */
+  textObject: 3000,
+  /** A confirmation dialog's title. */
+  confirmTitle: 100,
+  /** A confirmation dialog's text. */
+  confirmText: 300,
+  /** A confirmation dialog's confirm and deny labels. */
+  confirmButton: 30,
+  /** A message's top-level `text`: Slack truncates past 4,000; it is the notification, so we keep it short. */
+  fallbackText: 4000,
+} as const;
+
+/** How long a message's notification text is allowed to get in this app (it is read in a banner). */
+export const FALLBACK_TEXT_MAX = 300;
+
+// ---------------------------------------------------------------------------------------------
+// What people typed.
+
+/**
+ * Slack parses `&`, `<` and `>` in text objects as control characters: `<!channel>` pings a
+ * channel, `<@U…>` a person, `<https://…|label>` is a link. Text a person typed must show as
+ * typed and never do any of that.
+ */
+export function escapeText(user: string): string {
+  return user.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Length in code points, the unit truncation works in (an emoji counts once, never halved). */
+export function codePointLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n += 1;
+  return n;
+}
+
+const graphemeSegmenter =
+  typeof Intl !== 'undefined' && typeof Intl.Segmenter === 'function'
+    ? new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+    : null;
+
+/** Whole user-perceived characters, so a cut never splits a flag, a family emoji or an accent. */
+function* graphemes(text: string): Generator<string> {
+  if (graphemeSegmenter) {
+    for (const s of graphemeSegmenter.segment(text)) yield s.segment;
+  } else {
+    yield* text;
+  }
+}
+
+const ELLIPSIS = '…';
+
+/**
+ * Shortens `text` to at most `max` code points, visibly: a shortened text ends with "…". The cut
+ * falls between characters people see as one, so no surrogate pair or emoji sequence is split.
+ */
+export function truncate(text: string, max: number): string {
+  return shorten(text, max, (g) => g);
+}
+
+/** What a person typed, ready for a text object: escaped, then shortened to `max` (escapes counted). */
+export function userText(raw: string | null | undefined, max: number): string {
+  return shorten(raw ?? '', max, escapeText);
+}
+
+function shorten(text: string, max: number, encode: (grapheme: string) => string): string {
+  if (max <= 0) return '';
+  const whole = encode(text);
+  if (codePointLength(whole) <= max) return whole;
+  if (max === 1) return ELLIPSIS;
+  let out = '';
+  let used = 0;
+  for (const g of graphemes(text)) {
+    // An escape like `&amp;` is added whole or not at all, so an entity is never cut in half.
+    const piece = encode(g);
+    const n = codePointLength(piece);
+    if (used + n > max - 1) break;
+    out += piece;
+    used += n;
+  }
+  return out.trimEnd() + ELLIPSIS;
+}
+
+/** Text for a plain_text input's `initial_value`: what the person sees and edits, so not escaped. */
+export function inputValue(raw: string | null | undefined, max: number): string {
+  return truncate(raw ?? '', Math.min(max, SLACK_LIMITS.inputValue));
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
+
+/** A person, as Slack shows them; "nobody" when no one is set. */
+export function mention(userId: string | null | undefined): string {
+  if (!userId) return '_nobody_';
+  return USER_ID.test(userId) ? `<@${userId}>` : escapeText(userId);
+}
+
+/** An escalation contact: a person (`U…`) or a user group (`S…`); null when it is neither. */
+export function contactMention(contact: string | null | undefined): string | null {
+  if (!contact) return null;
+  const id = contact.trim();
+  if (USER_ID.test(id)) return `<@${id}>`;
+  if (USERGROUP_ID.test(id)) return `<!subteam^${id}>`;
+  return null;
+}
+
+/**
+ * Text the app composed around user text (an escalation reason like `"Apologize" is overdue
+ * (owner <@U1>)` or `The customer is not satisfied: <what they typed>`): escaped like user text,
+ * with mentions of the people named here put back, so the owner's name still reads as a name
+ * while a `<!channel>` inside the customer's words stays inert.
+ */
+export function composedText(raw: string | null | undefined, max: number, knownUserIds: readonly (string | null)[]): string {
+  const escaped = userText(raw, max);
+  return escaped.replace(/&lt;@([UW][A-Z0-9]{2,})&gt;/g, (whole, id: string) =>
+    knownUserIds.includes(id) ? `<@${id}>` : whole,
+  );
+}
+
+/** Quotes text line by line (mrkdwn quotes end at a newline). Expects escaped text. */
+export function quote(escaped: string): string {
+  return escaped
+    .split('\n')
+    .map((line) => `>${line}`)
+    .join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time.
+
+function validTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone });
+    return timeZone;
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** "Mon 4 Mar" in the team's time zone. */
+export function formatDay(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: validTimeZone(timeZone),
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  })
+    .format(date)
+    .replace(',', '');
+}
+
+/** "Mon 4 Mar 2024, 14:30 CET": a date and time anyone can read without Slack's help. */
+export function formatDateTime(date: Date, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: validTimeZone(timeZone),
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(date);
+  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('weekday')} ${get('day')} ${get('month')} ${get('year')}, ${get('hour')}:${get('minute')} ${get('timeZoneName')}`.trim();
+}
+
+/**
+ * How a due time reads where the text is rendered fresh (App Home, lists, reminders): "due in 3h",
+ * "overdue by 2d 4h", "due now"; a week or more away reads as a day ("due Mon 18 Mar").
+ */
+export function formatDue(due: Date, now: Date, timeZone: string): string {
+  const diff = due.getTime() - now.getTime();
+  if (diff < 0) return `overdue by ${formatDuration(-diff)}`;
+  if (diff < MINUTE_MS) return 'due now';
+  if (diff >= 7 * DAY_MS) return `due ${formatDay(due, timeZone)}`;
+  return `due in ${formatDuration(diff)}`;
+}
+
+/**
+ * A date Slack shows in each reader's own time zone ("today at 2:30 PM"). Used where a message
+ * stays up for days (the card, thread replies, DMs): a relative "due in 3h" would go stale there.
+ * The fallback is what clients that cannot render the token show.
+ */
+export function slackDate(date: Date, fallbackTimeZone: string): string {
+  const unix = Math.floor(date.getTime() / 1000);
+  return `<!date^${unix}^{date_short_pretty} {time}|${formatDateTime(date, fallbackTimeZone)}>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links.
+
+/**
+ * A link to a message. `workspaceUrl` is what auth.test returns ("https://acme.slack.com/"); without
+ * it Slack's app_redirect still finds the message.
+ */
+export function threadUrl(workspaceUrl: string | undefined, channelId: string, ts: string): string {
+  if (!workspaceUrl) {
+    return `https://slack.com/app_redirect?channel=${encodeURIComponent(channelId)}&message_ts=${encodeURIComponent(ts)}`;
+  }
+  const base = workspaceUrl.endsWith('/') ? workspaceUrl : `${workspaceUrl}/`;
+  return `${base}archives/${encodeURIComponent(channelId)}/p${ts.replace('.', '')}`;
+}
+
+/** A mrkdwn link whose label is already escaped text. */
+export function link(url: string, escapedLabel: string): string {
+  // `|` ends the URL part of a link and `>` the link itself; neither may appear in the URL.
+  const safeUrl = url.replace(/[|>]/g, encodeURIComponent);
+  return `<${safeUrl}|${escapedLabel.replace(/\|/g, '∣')}>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking a rendered surface against the limits (used by tests, and cheap enough for asserts).
+
+export type Surface = 'message' | 'modal' | 'home';
+
+type Json = Record<string, unknown>;
+
+const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * Every Slack limit `payload` breaks, as readable lines ("blocks[3].text: 3012 > 3000 (section
+ * text)"); empty when it would be accepted. `payload` is a message (`{ text, blocks }`) or a view.
+ */
+export function checkLimits(surface: Surface, payload: unknown): string[] {
+  const problems: string[] = [];
+  const fail = (path: string, message: string) => problems.push(`${path}: ${message}`);
+  if (!isObject(payload)) return ['payload: not an object'];
+  const blocks = payload.blocks;
+  if (!Array.isArray(blocks)) return ['blocks: missing'];
+
+  const maxBlocks = surface === 'message' ? SLACK_LIMITS.messageBlocks : SLACK_LIMITS.viewBlocks;
+  if (blocks.length > maxBlocks) fail('blocks', `${blocks.length} blocks > ${maxBlocks}`);
+
+  if (surface === 'message') {
+    const size = JSON.stringify(blocks).length;
+    if (size > SLACK_LIMITS.messageBlocksJson) fail('blocks', `${size} characters of JSON > ${SLACK_LIMITS.messageBlocksJson}`);
+    const text = payload.text;
+    if (typeof text !== 'string' || text.trim() === '') fail('text', 'missing notification text');
+    else if (codePointLength(text) > SLACK_LIMITS.fallbackText) fail('text', `${codePointLength(text)} > ${SLACK_LIMITS.fallbackText}`);
+  } else {
+    if (payload.type !== surface) fail('type', `expected "${surface}"`);
+    checkString(payload.private_metadata, 'private_metadata', SLACK_LIMITS.privateMetadata, fail);
+    checkString(payload.callback_id, 'callback_id', SLACK_LIMITS.id, fail);
+  }
+  if (surface === 'modal') {
+    checkText(payload.title, 'title', SLACK_LIMITS.modalTitle, fail, { required: true, plainOnly: true });
+    checkText(payload.submit, 'submit', SLACK_LIMITS.modalTitle, fail, { plainOnly: true });
+    checkText(payload.close, 'close', SLACK_LIMITS.modalTitle, fail, { plainOnly: true });
+    const hasInput = blocks.some((b) => isObject(b) && b.type === 'input');
+    if (hasInput && payload.submit === undefined) fail('submit', 'a modal with inputs needs a submit button');
+  }
+
+  const blockIds = new Set<string>();
+  blocks.forEach((block, index) => {
+    const path = `blocks[${index}]`;
+    if (!isObject(block)) {
+      fail(path, 'not an object');
+      return;
+    }
+    if (block.block_id !== undefined) {
+      checkString(block.block_id, `${path}.block_id`, SLACK_LIMITS.id, fail);
+      if (typeof block.block_id === 'string') {
+        if (blockIds.has(block.block_id)) fail(`${path}.block_id`, `duplicate "${block.block_id}"`);
+        blockIds.add(block.block_id);
+      }
+    }
+    checkBlock(block, path, surface, fail);
+  });
+  return problems;
+}
+
+type Fail = (path: string, message: string) => void;
+
+function checkString(value: unknown, path: string, max: number, fail: Fail): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string') {
+    fail(path, 'not a string');
+    return;
+  }
+  const n = codePointLength(value);
+  if (n > max) fail(path, `${n} > ${max}`);
+}
+
+function checkText(
+  value: unknown,
+  path: string,
+  max: number,
+  fail: Fail,
+  options: { required?: boolean; plainOnly?: boolean } = {},
+): void {
+  if (value === undefined) {
+    if (options.required) fail(path, 'missing');
+    return;
+  }
+  if (!isObject(value)) {
+    fail(path, 'not a text object');
+    return;
+  }
+  if (value.type !== 'plain_text' && value.type !== 'mrkdwn') fail(`${path}.type`, `unknown text type "${String(value.type)}"`);
+  if (options.plainOnly && value.type !== 'plain_text') fail(`${path}.type`, 'must be plain_text');
+  if (typeof value.text !== 'string' || value.text.length === 0) {
+    // Slack refuses empty text objects (minimum length 1).
+    fail(`${path}.text`, 'empty');
+    return;
+  }
+  const n = codePointLength(value.text);
+  const limit = Math.min(max, SLACK_LIMITS.textObject);
+  if (n > limit) fail(`${path}.text`, `${n} > ${limit}`);
+}
+
+function checkBlock(block: Json, path: string, surface: Surface, fail: Fail): void {
+  switch (block.type) {
+    case 'header':
+      checkText(block.text, `${path}.text`, SLACK_LIMITS.headerText, fail, { required: true, plainOnly: true });
+      return;
+    case 'section': {
+      if (block.text === undefined && block.fields === undefined) fail(path, 'a section needs text or fields');
+      checkText(block.text, `${path}.text`, SLACK_LIMITS.sectionText, fail);
+      if (block.fields !== undefined) {
+        if (!Array.isArray(block.fields)) fail(`${path}.fields`, 'not a list');
+        else {
+          if (block.fields.length > SLACK_LIMITS.sectionFields) fail(`${path}.fields`, `${block.fields.length} > ${SLACK_LIMITS.sectionFields}`);
+          block.fields.forEach((f, i) => checkText(f, `${path}.fields[${i}]`, SLACK_LIMITS.sectionFieldText, fail));
+        }
+      }
+      if (block.accessory !== undefined) checkElement(block.accessory, `${path}.accessory`, fail);
+      return;
+    }
+    case 'context': {
+      const elements = block.elements;
+      if (!Array.isArray(elements) || elements.length === 0) {
+        fail(`${path}.elements`, 'empty');
+        return;
+      }
+      if (elements.length > SLACK_LIMITS.contextElements) fail(`${path}.elements`, `${elements.length} > ${SLACK_LIMITS.contextElements}`);
+      elements.forEach((e, i) => {
+        if (isObject(e) && e.type === 'image') return;
+        checkText(e, `${path}.elements[${i}]`, SLACK_LIMITS.contextElementText, fail, { required: true });
+      });
+      return;
+    }
+    case 'actions': {
+      const elements = block.elements;
+      if (!Array.isArray(elements) || elements.length === 0) {
+        fail(`${path}.elements`, 'empty');
+        return;
+      }
+      if (elements.length > SLACK_LIMITS.actionsElements) fail(`${path}.elements`, `${elements.length} > ${SLACK_LIMITS.actionsElements}`);
+      const actionIds = new Set<string>();
+      elements.forEach((e, i) => {
+        checkElement(e, `${path}.elements[${i}]`, fail);
+        // Slack needs action_ids to be unique within a block.
+        if (isObject(e) && typeof e.action_id === 'string') {
+          if (actionIds.has(e.action_id)) fail(`${path}.elements[${i}].action_id`, `duplicate "${e.action_id}"`);
+          actionIds.add(e.action_id);
+        }
+      });
+      return;
+    }
+    case 'input':
+      if (surface === 'message') fail(path, 'input blocks belong in modals');
+      checkText(block.label, `${path}.label`, SLACK_LIMITS.inputLabel, fail, { required: true, plainOnly: true });
+      checkText(block.hint, `${path}.hint`, SLACK_LIMITS.inputLabel, fail, { plainOnly: true });
+      if (block.element === undefined) fail(`${path}.element`, 'missing');
+      else checkElement(block.element, `${path}.element`, fail);
+      return;
+    case 'divider':
+      return;
+    default:
+      fail(`${path}.type`, `unexpected block type "${String(block.type)}"`);
+  }
+}
+
+function checkElement(element: unknown, path: string, fail: Fail): void {
+  if (!isObject(element)) {
+    fail(path, 'not an object');
+    return;
+  }
+  checkString(element.action_id, `${path}.action_id`, SLACK_LIMITS.id, fail);
+  checkText(element.placeholder, `${path}.placeholder`, SLACK_LIMITS.placeholder, fail, { plainOnly: true });
+  if (element.confirm !== undefined) checkConfirm(element.confirm, `${path}.confirm`, fail);
+  switch (element.type) {
+    case 'button':
+      checkText(element.text, `${path}.text`, SLACK_LIMITS.buttonText, fail, { required: true, plainOnly: true });
+      checkString(element.value, `${path}.value`, SLACK_LIMITS.buttonValue, fail);
+      checkString(element.url, `${path}.url`, SLACK_LIMITS.buttonUrl, fail);
+      if (element.style !== undefined && element.style !== 'primary' && element.style !== 'danger') {
+        fail(`${path}.style`, `unknown style "${String(element.style)}"`);
+      }
+      return;
+    case 'static_select': {
+      const options = element.options;
+      if (!Array.isArray(options) || options.length === 0) {
+        fail(`${path}.options`, 'empty');
+        return;
+      }
+      if (options.length > SLACK_LIMITS.selectOptions) fail(`${path}.options`, `${options.length} > ${SLACK_LIMITS.selectOptions}`);
+      const values: unknown[] = [];
+      options.forEach((o, i) => {
+        const p = `${path}.options[${i}]`;
+        if (!isObject(o)) {
+          fail(p, 'not an object');
+          return;
+        }
+        checkText(o.text, `${p}.text`, SLACK_LIMITS.optionText, fail, { required: true });
+        checkText(o.description, `${p}.description`, SLACK_LIMITS.optionText, fail);
+        checkString(o.value, `${p}.value`, SLACK_LIMITS.optionValue, fail);
+        values.push(o.value);
+      });
+      if (element.initial_option !== undefined) {
+        const initial = isObject(element.initial_option) ? element.initial_option.value : undefined;
+        if (!values.includes(initial)) fail(`${path}.initial_option`, 'not one of the options');
+      }
+      return;
+    }
+    case 'plain_text_input': {
+      checkString(element.initial_value, `${path}.initial_value`, SLACK_LIMITS.inputValue, fail);
+      if (typeof element.max_length === 'number') {
+        if (element.max_length > SLACK_LIMITS.inputValue) fail(`${path}.max_length`, `${element.max_length} > ${SLACK_LIMITS.inputValue}`);
+        if (typeof element.initial_value === 'string' && codePointLength(element.initial_value) > element.max_length) {
+          fail(`${path}.initial_value`, `longer than its own max_length ${element.max_length}`);
+        }
+      }
+      return;
+    }
+    case 'datepicker':
+      if (element.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(element.initial_date))) {
+        fail(`${path}.initial_date`, 'not YYYY-MM-DD');
+      }
+      return;
+    case 'users_select':
+      if (element.initial_user !== undefined && typeof element.initial_user !== 'string') fail(`${path}.initial_user`, 'not a user id');
+      return;
+    default:
+      fail(`${path}.type`, `unexpected element type "${String(element.type)}"`);
+  }
+}
+
+function checkConfirm(confirm: unknown, path: string, fail: Fail): void {
+  if (!isObject(confirm)) {
+    fail(path, 'not an object');
+    return;
+  }
+  checkText(confirm.title, `${path}.title`, SLACK_LIMITS.confirmTitle, fail, { required: true, plainOnly: true });
+  checkText(confirm.text, `${path}.text`, SLACK_LIMITS.confirmText, fail, { required: true });
+  checkText(confirm.confirm, `${path}.confirm`, SLACK_LIMITS.confirmButton, fail, { required: true, plainOnly: true });
+  checkText(confirm.deny, `${path}.deny`, SLACK_LIMITS.confirmButton, fail, { required: true, plainOnly: true });
+}
