@@ -47,11 +47,11 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
     ),
   );
   if (figures) head.push(section(figures));
-  head.push(divider());
 
   const parts = [overduePart(data, ctx), waitingPart(data, ctx), rcaPart(data, ctx), preventionPart(data, ctx)].filter(
     (p) => p.total > 0,
   );
+  head.push(parts.length > 0 ? divider() : section('Nothing is overdue, and every customer has had their apology.'));
   // Slack refuses the whole message past 50 blocks or ~13,000 characters of blocks, so the
   // lists share what is left after the head and each is cut visibly rather than the digest lost.
   const shown = allocate(
