@@ -252,33 +252,38 @@ export function summaryUrl(s: Pick<MistakeSummary, 'channelId' | 'threadTs'>, wo
   return s.threadTs ? threadUrl(workspaceUrl, s.channelId, s.threadTs) : null;
 }
 
-/** What is next for a mistake, in a few words, with its due time as of `ctx.now`. */
+/** What is next for a mistake, in a few words, with its due time as of `ctx.now`; '' when nothing is. */
 export function nextLine(s: MistakeSummary, ctx: RenderContext): string {
   if (s.nextStep) {
     const due = s.nextDueAt ? formatDue(s.nextDueAt, ctx.now, ctx.timeZone) : '';
     const overdue = s.nextDueAt !== null && s.nextDueAt.getTime() < ctx.now.getTime();
     return `Next: *${STEP_TODO_LABELS[s.nextStep]}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}`;
   }
-  if (s.state === 'awaiting_rca') return `Next: *${LABELS.rootCauseAnalysis}*: the customer is satisfied`;
-  if (s.state === 'preventing') return 'Prevention steps in progress';
-  return stateLabel(s.state);
+  if (s.state === 'awaiting_rca') return `Next: *${LABELS.rootCauseAnalysis}*`;
+  if (s.state === 'preventing') return 'Next: the prevention steps';
+  return '';
 }
 
-/** Two lines: which customer (linked to the thread) and how urgent, then what is next. */
+/** Two lines: which customer (linked to the thread), how urgent and where it stands; then what is next. */
 export function summaryText(s: MistakeSummary, ctx: LinkContext, options: { showOwner: boolean }): string {
   const url = summaryUrl(s, ctx.workspaceUrl);
   const customer = userText(s.customer, 80);
   const name = url ? `*${link(url, customer)}*` : `*${customer}*`;
   const first = [name, `#${s.id}`, severityShort(s.severity)];
-  if (s.state === 'escalated' || s.escalationLevel > 0) first.push(s.state === 'escalated' ? ':warning: Escalated' : 'Was escalated');
-  const second = [nextLine(s, ctx)];
+  if (s.state === 'escalated') first.push(`:warning: Escalated${s.escalationLevel > 1 ? ` (level ${s.escalationLevel})` : ''}`);
+  else {
+    first.push(stateLabel(s.state));
+    if (s.escalationLevel > 0) first.push('was escalated');
+  }
+  const second = [nextLine(s, ctx)].filter((x) => x !== '');
   if (options.showOwner) second.push(`Owner ${mention(s.ownerId)}`);
   if (!s.apologized && RECOVERING_STATES.includes(s.state)) second.push('_no apology yet_');
-  return `${first.join(' · ')}\n${second.join(' · ')}`;
+  return second.length > 0 ? `${first.join(' · ')}\n${second.join(' · ')}` : first.join(' · ');
 }
 
 /** The buttons a list row offers: the same as the card's next step, so any surface can move it on. */
 export function summaryButtons(s: MistakeSummary): Button[] {
+  // A summary in awaiting_rca has no RCA yet: writing one moves the mistake on to preventing.
   return nextStepButtons({ id: s.id, version: s.version }, s.state, s.nextStep, {
     hasRca: false,
     hasOwner: s.ownerId !== null,

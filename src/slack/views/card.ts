@@ -131,7 +131,7 @@ function cardBlocks(m: MistakeRecord, ctx: RenderContext, scale: number): KnownB
     head.push(
       divider(),
       section(
-        `*Root-cause analysis* by ${mention(m.rca.authorId)}, causes not culprits\n` +
+        `*Root-cause analysis* (causes, not culprits) by ${mention(m.rca.authorId)}\n` +
           `*What happened:* ${userText(m.rca.whatHappened, r)}\n` +
           `*Causes:* ${userText(m.rca.causes, r)}\n` +
           `*What changes:* ${userText(m.rca.whatChanges, r)}`,

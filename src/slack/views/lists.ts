@@ -1,0 +1,106 @@
+// The private replies to `/mistake help`, `/mistake mine` and `/mistake list`, and the polite
+// refusal anyone gets when a click or a command cannot do what they asked.
+
+import type { KnownBlock } from '@slack/types';
+import type { MistakeSummary, PreventionSummary, TeamCounts } from '../../services/queries';
+import { actions, assemble, context, divider, type LinkContext, section, summaryButtons, summaryText } from './blocks';
+import { preventionRow } from './home';
+import { FALLBACK_TEXT_MAX, SLACK_LIMITS, truncate } from './text';
+
+export interface EphemeralMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const MESSAGE_LIMITS = { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson };
+
+const PLAYBOOK_LINE =
+  '*Own it* → *Apologize* → *Ask what they want* → *Make it right* → *Customer satisfied* → *Root-cause analysis* (causes, not culprits) → prevention steps → closed.';
+
+export function helpMessage(): EphemeralMessage {
+  return {
+    text: '/mistake reports a mistake made to a customer and walks its recovery.',
+    blocks: [
+      section(
+        'When we let a customer down, `/mistake` makes sure someone owns it and the customer is recovered. ' +
+          'A report opens a thread in the escalation channel; its card shows where the recovery is and has the buttons for the next step.',
+      ),
+      section(
+        '• `/mistake` — report a mistake\n' +
+          '• `/mistake <what happened>` — report one with the story already filled in\n' +
+          '• `/mistake mine` — your open recoveries and prevention steps\n' +
+          '• `/mistake list` — the team\'s open recoveries, most urgent first\n' +
+          '• `/mistake help` — this message',
+      ),
+      section(`*The playbook:* ${PLAYBOOK_LINE}`),
+      context(
+        'Severity sets how fast each step is due; critical means minutes, not days. The root-cause analysis opens once the customer is satisfied.',
+      ),
+    ],
+  };
+}
+
+export function mineMessage(items: MistakeSummary[], prevention: PreventionSummary[], ctx: LinkContext): EphemeralMessage {
+  if (items.length === 0 && prevention.length === 0) {
+    return { text: 'Nothing to recover. Nice.', blocks: [section('Nothing to recover, and no prevention steps waiting on you. Nice.')] };
+  }
+  const rows = items.map((s) => {
+    const buttons = summaryButtons(s);
+    const row: KnownBlock[] = [section(summaryText(s, ctx, { showOwner: false }))];
+    if (buttons.length > 0) row.push(actions(buttons));
+    return row;
+  });
+  const head = [section(items.length > 0 ? '*Your open recoveries*, most urgent first' : 'No open recoveries of yours. Nice.')];
+
+  const tail: KnownBlock[] = [];
+  if (prevention.length > 0) {
+    // The prevention steps go last and get a fixed share, so a long list of recoveries still
+    // leaves them room within the message's 50 blocks and ~12k characters.
+    tail.push(
+      divider(),
+      ...assemble(
+        [section('*Your prevention steps*')],
+        prevention.map((p) => [preventionRow(p, ctx)]),
+        [],
+        { blocks: 10, json: 4000 },
+        (n) => context(`… and ${n} more prevention steps: App Home lists them.`),
+      ),
+    );
+  }
+  const blocks = assemble(head, rows, tail, MESSAGE_LIMITS, (n) => context(`… and ${n} more: App Home lists them.`));
+  const text = `You have ${plural(items.length, 'open recovery', 'open recoveries')} and ${plural(prevention.length, 'prevention step', 'prevention steps')}.`;
+  return { text, blocks };
+}
+
+export function listMessage(items: MistakeSummary[], counts: TeamCounts, ctx: LinkContext): EphemeralMessage {
+  const summary =
+    `${counts.open} open · ${counts.overdue} overdue · ${counts.escalated} escalated · ` +
+    `${counts.awaitingRca} waiting for their root-cause analysis · ${counts.closedThisWeek} closed this week`;
+  if (items.length === 0) {
+    return {
+      text: 'Nothing open across the team.',
+      blocks: [section('Nothing open across the team. Every customer we let down has been looked after.'), context(summary)],
+    };
+  }
+  const rows = items.map((s) => [section(summaryText(s, ctx, { showOwner: true }))]);
+  const blocks = assemble(
+    [section("*The team's open recoveries*, most urgent first"), context(summary)],
+    rows,
+    [],
+    MESSAGE_LIMITS,
+    (n) => context(`… and ${n} more. App Home shows your own first.`),
+  );
+  return { text: `The team's open recoveries: ${summary}.`, blocks };
+}
+
+/**
+ * A refusal or a failure, shown only to the person who tried. `text` is written by the app (the
+ * playbook's refusals name people with mentions on purpose), so it is not escaped here.
+ */
+export function errorMessage(text: string): EphemeralMessage {
+  return { text: truncate(text, FALLBACK_TEXT_MAX), blocks: [section(text)] };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
