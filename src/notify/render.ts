@@ -136,7 +136,7 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     if (delivery.kind === 'dm') {
-      const { text, blocks } = renderOwnerDm(event, mistake, { ...ctx, threadUrl: link });
+      const { text, blocks } = renderOwnerDm(event, mistake, { ...ctx, threadUrl: link, recipientId: String(payload.userId) });
       // Posting to a user id lands in the app's DM with them (the Messages tab).
       return { call: { method: 'chat.postMessage', args: { channel: String(payload.userId), text, blocks, ...NO_UNFURL } } };
     }

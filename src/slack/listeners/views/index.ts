@@ -4,24 +4,22 @@ import { ReportValidationError } from '../../../services/mistakes';
 import type { MistakeRef } from '../../../services/mistakes';
 import { decodeValue, Inputs, Views, type ViewId } from '../../ids';
 import type { BotDeps } from '../../deps';
-import { explainFailure } from '../../privately';
-import { parseRcaSubmission, parseReportSubmission } from '../../views/modals';
+import {
+  parseAskSubmission,
+  parseMakeRightSubmission,
+  parseNotSatisfiedSubmission,
+  parseRcaSubmission,
+  parseReassignSubmission,
+  parseReopenSubmission,
+  parseReportSubmission,
+  parseSatisfiedSubmission,
+  parseSkipMakeRightSubmission,
+  RCA_FIELD_BLOCKS,
+  REPORT_FIELD_BLOCKS,
+} from '../../views/modals';
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type Values = ViewSubmitAction['view']['state']['values'];
-
-/** The value of one input, whatever its element (text, select, user picker, date). */
-export function inputValue(values: Values, blockId: string): string | undefined {
-  const element = values[blockId]?.[blockId];
-  if (!element) return undefined;
-  return (
-    element.value ??
-    element.selected_option?.value ??
-    element.selected_user ??
-    element.selected_date ??
-    undefined
-  ) ?? undefined;
-}
 
 // Which input shows a refusal that is not about one field, per modal.
 const MAIN_INPUT: Record<ViewId, string> = {
@@ -36,10 +34,10 @@ const MAIN_INPUT: Record<ViewId, string> = {
   [Views.rootCauseAnalysis]: Inputs.causes,
 };
 
-// Domain field names that differ from the modal's block ids.
+// Domain field names that differ from the modals' block ids.
 const FIELD_TO_INPUT: Record<string, string> = {
-  whatHappened: Inputs.whatHappened,
-  ownerId: Inputs.owner,
+  ...REPORT_FIELD_BLOCKS,
+  ...RCA_FIELD_BLOCKS,
   note: Inputs.comment,
 };
 
@@ -57,7 +55,7 @@ function refOf(view: ViewSubmitAction['view'], teamId: string): MistakeRef | nul
  * refusal or a failure shows on the form (with the person's text still in it) instead of being lost.
  */
 function submitStep(deps: BotDeps, viewId: ViewId, change: (ref: MistakeRef, userId: string, values: Values) => Promise<unknown>) {
-  return async ({ ack, body, view, client }: SubmitArgs): Promise<void> => {
+  return async ({ ack, body, view }: SubmitArgs): Promise<void> => {
     const userId = body.user.id;
     const teamId = body.team?.id ?? body.user.team_id ?? '';
     const ref = refOf(view, teamId);
@@ -85,8 +83,6 @@ function submitStep(deps: BotDeps, viewId: ViewId, change: (ref: MistakeRef, use
       }
       deps.logger.error('modal submission failed', { view: viewId, error: error instanceof Error ? error.stack : String(error) });
       await ack({ response_action: 'errors', errors: { [main]: SAVE_FAILED } });
-      void explainFailure;
-      void client;
     }
   };
 }
@@ -116,49 +112,57 @@ export function reportSubmission(deps: BotDeps) {
 }
 
 export function registerViews(app: App, deps: BotDeps): void {
-  const text = (values: Values, id: string) => inputValue(values, id) ?? '';
+  const m = deps.mistakes;
   app.view(Views.report, reportSubmission(deps));
   app.view(
     Views.ask,
-    submitStep(deps, Views.ask, (ref, user, v) => deps.mistakes.completeStep(ref, user, 'ask', { customerAnswer: text(v, Inputs.answer) })),
+    submitStep(deps, Views.ask, (ref, user, v) => m.completeStep(ref, user, 'ask', parseAskSubmission(v))),
   );
   app.view(
     Views.makeRight,
-    submitStep(deps, Views.makeRight, (ref, user, v) =>
-      deps.mistakes.completeStep(ref, user, 'make_right', {
-        remedyKind: text(v, Inputs.remedyKind),
-        remedyValue: text(v, Inputs.remedyValue),
-      }),
-    ),
+    submitStep(deps, Views.makeRight, (ref, user, v) => m.completeStep(ref, user, 'make_right', parseMakeRightSubmission(v))),
   );
   app.view(
     Views.skipMakeRight,
-    submitStep(deps, Views.skipMakeRight, (ref, user, v) => deps.mistakes.skipStep(ref, user, 'make_right', text(v, Inputs.reason))),
+    submitStep(deps, Views.skipMakeRight, (ref, user, v) =>
+      m.skipStep(ref, user, 'make_right', parseSkipMakeRightSubmission(v).reason),
+    ),
   );
   app.view(
     Views.satisfied,
-    submitStep(deps, Views.satisfied, (ref, user, v) => deps.mistakes.markSatisfied(ref, user, text(v, Inputs.comment))),
+    submitStep(deps, Views.satisfied, (ref, user, v) => m.markSatisfied(ref, user, parseSatisfiedSubmission(v).comment)),
   );
   app.view(
     Views.notSatisfied,
-    submitStep(deps, Views.notSatisfied, (ref, user, v) => deps.mistakes.markNotSatisfied(ref, user, text(v, Inputs.comment))),
+    submitStep(deps, Views.notSatisfied, (ref, user, v) => m.markNotSatisfied(ref, user, parseNotSatisfiedSubmission(v).comment)),
   );
   app.view(
     Views.reassign,
-    submitStep(deps, Views.reassign, (ref, user, v) => deps.mistakes.reassign(ref, user, text(v, Inputs.owner))),
+    submitStep(deps, Views.reassign, (ref, user, v) => m.reassign(ref, user, parseReassignSubmission(v).ownerId)),
   );
   app.view(
     Views.reopen,
-    submitStep(deps, Views.reopen, (ref, user, v) => deps.mistakes.reopen(ref, user, text(v, Inputs.reason))),
+    submitStep(deps, Views.reopen, (ref, user, v) => m.reopen(ref, user, parseReopenSubmission(v).reason)),
   );
   app.view(
     Views.rootCauseAnalysis,
     submitStep(deps, Views.rootCauseAnalysis, async (ref, user, v) => {
       const policy = await deps.settings.forTeam(ref.teamId);
-      const parsed = parseRcaSubmission(v, policy.timezone);
-      const [field, message] = Object.entries(parsed.errors)[0] ?? [];
-      if (field && message) throw new PlaybookError('invalid_input', message, field);
-      return deps.mistakes.submitRca(ref, user, parsed.input);
+      const parsed = parseRcaSubmission(v, policy.timezone, deps.clock.now());
+      const [block, message] = Object.entries(parsed.errors)[0] ?? [];
+      if (block && message) throw new PlaybookError('invalid_input', message, block);
+      try {
+        return await m.submitRca(ref, user, parsed.input);
+      } catch (error) {
+        // The playbook numbers prevention steps by position; the form by slot (one may be empty).
+        if (!(error instanceof PlaybookError)) throw error;
+        const slot = /^prevention_(\d+)(.*)$/.exec(error.field ?? '');
+        if (slot) {
+          const formSlot = parsed.slots[Number(slot[1]) - 1] ?? 1;
+          throw new PlaybookError(error.code, error.message, `prevention_${formSlot}${slot[2]}`);
+        }
+        throw error;
+      }
     }),
   );
 }
