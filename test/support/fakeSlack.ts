@@ -6,6 +6,8 @@ export interface RecordedCall {
   method: string;
   args: Record<string, any>;
   at: number;
+  /** What the fake answered (set once it answered ok). */
+  response?: Record<string, any>;
 }
 
 /** How the fake answers one call: a Slack error, an HTTP status, a slow answer, or a dropped connection. */
@@ -115,6 +117,7 @@ export class FakeSlack {
     }
 
     const body = this.answer(method, args);
+    call.response = body;
     // Slack acts on a call even when the client stopped waiting for the answer.
     this.delivered.push(call);
     res.writeHead(200, { 'content-type': 'application/json' });

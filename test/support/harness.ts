@@ -1,0 +1,99 @@
+import net from 'node:net';
+import { createBot, type Bot } from '../../src/bot';
+import { loadConfig } from '../../src/config';
+import { memoryLogger } from '../../src/logger';
+import { ManualClock, systemClock, type Clock } from '../../src/services/clock';
+import { freshSqlite, type TestDb } from './db';
+import { FakeSlack } from './fakeSlack';
+import { SIGNING_SECRET } from './slackRequests';
+
+export interface Harness {
+  bot: Bot;
+  fake: FakeSlack;
+  t: TestDb;
+  baseUrl: string;
+  logger: ReturnType<typeof memoryLogger>;
+  /** Sends everything queued (as the delivery loop would) and returns what was delivered. */
+  deliver(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ESCALATION_CHANNEL_ID: 'C_ESCALATIONS',
+    DIGEST_CHANNEL_ID: 'C_DIGEST',
+    TIMEZONE: 'Europe/Berlin',
+    ADMIN_USER_IDS: 'U_ADMIN',
+    LOG_LEVEL: 'error',
+    ...overrides,
+  };
+}
+
+/**
+ * The real bot (real Bolt app, HTTP receiver, signature checks) on a fresh SQLite file, talking
+ * to a local fake of Slack's Web API.
+ */
+export async function startHarness(options: { clock?: Clock | ManualClock; env?: Record<string, string>; fake?: FakeSlack } = {}): Promise<Harness> {
+  const fake = options.fake ?? (await new FakeSlack().start());
+  const t = await freshSqlite();
+  const port = await freePort();
+  const config = loadConfig(testEnv({ SLACK_API_URL: fake.url, PORT: String(port), DATABASE_URL: t.url, ...options.env }));
+  const logger = memoryLogger();
+  const bot = await createBot(config, {
+    clock: options.clock ?? systemClock,
+    logger,
+    db: t.db,
+    tokenVerificationEnabled: false,
+  });
+  await bot.start({ scheduler: false });
+  return {
+    bot,
+    fake,
+    t,
+    baseUrl: `http://127.0.0.1:${port}`,
+    logger,
+    async deliver() {
+      // Let listeners that were still finishing after their ack queue what they queue.
+      await new Promise((r) => setTimeout(r, 20));
+      await bot.worker.drain();
+    },
+    async close() {
+      await bot.app.stop().catch(() => undefined);
+      await t.close();
+      if (!options.fake) await fake.stop();
+    },
+  };
+}
+
+/** Finds a block element (button, overflow...) by action id anywhere in a list of blocks. */
+export function findAction(blocks: any[] | undefined, actionId: string): any | undefined {
+  for (const block of blocks ?? []) {
+    const candidates = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : [])];
+    const found = candidates.find((e: any) => e.action_id === actionId);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export function actionIds(blocks: any[] | undefined): string[] {
+  const ids: string[] = [];
+  for (const block of blocks ?? []) {
+    for (const e of [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : [])]) {
+      if (e.action_id) ids.push(e.action_id);
+    }
+  }
+  return ids;
+}
