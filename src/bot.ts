@@ -55,7 +55,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = options.db ?? (await createDb(config.databaseUrl));
-  const settings = new SettingsService(db, workspaceDefaults(config));
+  const settings = new SettingsService(db, workspaceDefaults(config), 30_000, clock);
   const mistakes = new MistakeService(db, settings, clock);
   const queries = new MistakeQueries(db);
 

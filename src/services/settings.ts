@@ -2,6 +2,7 @@ import type { Db, Tx } from '../db/client';
 import type { WorkspaceSettings } from '../generated/prisma/client';
 import type { EscalationPolicy, SlaPolicy } from '../domain/playbook';
 import { MINUTE_MS } from '../domain/durations';
+import { systemClock, type Clock } from './clock';
 
 export interface OfficeHoursPolicy {
   startMinute: number;
@@ -100,6 +101,7 @@ export class SettingsService {
     private readonly db: Db,
     private readonly defaults: WorkspaceDefaults,
     private readonly cacheMs = 30_000,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async forTeam(teamId: string, tx: Tx = this.db): Promise<WorkspacePolicy> {
@@ -107,7 +109,7 @@ export class SettingsService {
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.policy;
     const row = await tx.workspaceSettings.upsert({
       where: { teamId },
-      create: { teamId, ...rowFromDefaults(this.defaults) },
+      create: { teamId, ...rowFromDefaults(this.defaults), createdAt: this.clock.now() },
       update: {},
     });
     const policy = policyFromRow(row, this.defaults.reminderCap);

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { createBot, type Bot } from '../../src/bot';
+import { createDb } from '../../src/db/client';
 import { loadConfig } from '../../src/config';
 import { memoryLogger } from '../../src/logger';
 import { ManualClock, systemClock, type Clock } from '../../src/services/clock';
@@ -46,16 +47,19 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
  * The real bot (real Bolt app, HTTP receiver, signature checks) on a fresh SQLite file, talking
  * to a local fake of Slack's Web API.
  */
-export async function startHarness(options: { clock?: Clock | ManualClock; env?: Record<string, string>; fake?: FakeSlack } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { clock?: Clock | ManualClock; env?: Record<string, string>; fake?: FakeSlack; t?: TestDb } = {},
+): Promise<Harness> {
   const fake = options.fake ?? (await new FakeSlack().start());
-  const t = await freshSqlite();
+  // Sharing a database (and a fake Slack) between two harnesses makes two instances of the app.
+  const t = options.t ?? (await freshSqlite());
   const port = await freePort();
   const config = loadConfig(testEnv({ SLACK_API_URL: fake.url, PORT: String(port), DATABASE_URL: t.url, ...options.env }));
   const logger = memoryLogger();
   const bot = await createBot(config, {
     clock: options.clock ?? systemClock,
     logger,
-    db: t.db,
+    db: options.t ? await createDb(t.url) : t.db,
     tokenVerificationEnabled: false,
   });
   await bot.start({ scheduler: false });
@@ -72,7 +76,8 @@ export async function startHarness(options: { clock?: Clock | ManualClock; env?:
     },
     async close() {
       await bot.app.stop().catch(() => undefined);
-      await t.close();
+      if (options.t) await bot.deps.db.$disconnect();
+      else await t.close();
       if (!options.fake) await fake.stop();
     },
   };
