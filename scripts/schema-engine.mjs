@@ -11,9 +11,10 @@
 //   schema-engine.mjs --version
 //   schema-engine.mjs --datasource '{"url":...}' cli can-connect-to-database | create-database
 //   schema-engine.mjs [--datamodels <schema.prisma>]... [--datasource '{"url":...}']   (JSON-RPC)
-//   schema-engine.mjs apply --url <url> --migrations <dir>
+//   schema-engine.mjs apply --migrations <dir> [--url <url>]
 //
-// `apply` is this project's own: `migrate deploy` without the CLI, for src/db/migrate.ts. It
+// `apply` is this project's own: `migrate deploy` without the CLI, for src/db/migrate.ts. The
+// database is --url or else DATABASE_URL (which keeps passwords out of the process list). It
 // prints {"applied":[...]} on success, or the error message on stderr and exits with 1.
 
 import fs from 'node:fs';
@@ -364,14 +365,17 @@ async function serveRpc(url, datamodelPaths) {
     }
     queue = queue.then(() => handle(message));
   });
-  lines.on('close', () => queue.then(() => process.exit(0)));
+  // The CLI closes stdin when it is done and sends SIGTERM right after: close the database cleanly.
+  const shutdown = () => queue.then(() => state.connection.dispose()).finally(() => process.exit(0));
+  lines.on('close', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 // ---- `apply`: migrate deploy for the application.
 
 async function apply(url, migrationsDir) {
   if (!isPostgres(url)) fs.mkdirSync(path.dirname(sqliteFile(url)), { recursive: true });
-  const { engine, errorOf } = await openEngine(url, undefined, () => {});
+  const { engine, state, errorOf } = await openEngine(url, undefined, () => {});
   try {
     const { appliedMigrationNames } = await engine.applyMigrations({
       migrationsList: readMigrations(path.resolve(migrationsDir)),
@@ -379,8 +383,13 @@ async function apply(url, migrationsDir) {
     });
     process.stdout.write(JSON.stringify({ applied: appliedMigrationNames }) + '\n');
   } catch (e) {
+    // Keep the message, the code and the migration at fault; drop the engine's span trace.
     const { code, message } = errorOf(e);
-    throw new Error(code ? `${code}: ${message}` : message);
+    const [text, trace = ''] = message.split(/\n\s+0: /);
+    const migration = /migration_name="([^"]+)"/.exec(trace)?.[1];
+    throw new Error([code, migration && `migration ${migration}`, text].filter(Boolean).join(': '));
+  } finally {
+    await state.connection.dispose();
   }
 }
 
@@ -392,8 +401,9 @@ async function main(argv) {
   }
   if (argv[0] === 'apply') {
     const { values } = parseArgs({ args: argv.slice(1), options: { url: { type: 'string' }, migrations: { type: 'string' } } });
-    if (!values.url || !values.migrations) throw new Error('usage: schema-engine.mjs apply --url <url> --migrations <dir>');
-    await apply(values.url, values.migrations);
+    const url = values.url ?? process.env.DATABASE_URL;
+    if (!url || !values.migrations) throw new Error('usage: schema-engine.mjs apply --migrations <dir> [--url <url>]');
+    await apply(url, values.migrations);
     return 0;
   }
   const { values, positionals } = parseArgs({
