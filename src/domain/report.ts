@@ -58,7 +58,7 @@ export function validateReport(raw: RawReport, reporterId: string): ReportValida
     errors.category = 'Choose a category from the list.';
   }
   const owner = raw.ownerId === undefined || raw.ownerId === null || raw.ownerId === '' ? reporterId : raw.ownerId;
-  if (typeof owner !== 'string' || !/^[UW][A-Z0-9]{2,}$/.test(owner)) {
+  if (typeof owner !== 'string' || !/^[UW][A-Z0-9_]{2,}$/.test(owner)) {
     errors.ownerId = 'Choose the person who owns the recovery.';
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };

@@ -33,8 +33,10 @@ const REPORT = {
 
 /** Reports a mistake through /mistake and the modal; returns the posted card. */
 async function reportMistake(values: Record<string, string> = REPORT, who = 'U_ALICE', viewId?: string) {
+  const opened = h.fake.called('views.open').length;
   const command = await post(slashCommand('flour to the wrong address', { userId: who }));
   expect(command.status).toBe(200);
+  await h.fake.waitFor('views.open', opened);
   const modal = h.fake.lastView();
   expect(modal.callback_id).toBe('mistake_report');
   const submitted = await post(viewSubmission(modal, values, { userId: who, viewId }));
@@ -43,8 +45,14 @@ async function reportMistake(values: Record<string, string> = REPORT, who = 'U_A
   return latestCard();
 }
 
+async function openReportModal() {
+  const opened = h.fake.called('views.open').length;
+  await post(slashCommand(''));
+  await h.fake.waitFor('views.open', opened);
+}
+
 function cards() {
-  return h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'C_ESCALATIONS' && !c.args.thread_ts);
+  return h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'CESCALATIONS' && !c.args.thread_ts);
 }
 
 /** The card as Slack shows it now: the first post, or the latest edit of it. */
@@ -63,11 +71,24 @@ function replies(ts: string) {
 async function click(actionId: string, blocks: any[], who = 'U_ALICE', ts = '1') {
   const button = findAction(blocks, actionId);
   expect(button).toBeDefined();
-  const response = await post(buttonClick(actionId, button.value, { userId: who, channelId: 'C_ESCALATIONS', messageTs: ts }));
+  const opened = h.fake.called('views.open').length;
+  const response = await post(buttonClick(actionId, button.value, { userId: who, channelId: 'CESCALATIONS', messageTs: ts }));
   expect(response.status).toBe(200);
   await h.deliver();
+  if (MODAL_BUTTONS.has(actionId)) await h.fake.waitFor('views.open', opened);
   return button;
 }
+
+const MODAL_BUTTONS = new Set<string>([
+  Actions.ask,
+  Actions.makeRight,
+  Actions.skipMakeRight,
+  Actions.satisfied,
+  Actions.notSatisfied,
+  Actions.rootCauseAnalysis,
+  Actions.reassign,
+  Actions.reopen,
+]);
 
 async function submitModal(values: Record<string, string>, who = 'U_ALICE') {
   const response = await post(viewSubmission(h.fake.lastView(), values, { userId: who }));
@@ -131,12 +152,12 @@ it('refuses the root-cause analysis before the customer is satisfied, with the r
   const mistake = await h.t.db.mistake.findFirstOrThrow();
   const value = encodeValue({ m: mistake.id, v: mistake.version });
   const opened = h.fake.called('views.open').length;
-  const response = await post(buttonClick(Actions.rootCauseAnalysis, value, { channelId: 'C_ESCALATIONS', messageTs: card.ts }));
+  const response = await post(buttonClick(Actions.rootCauseAnalysis, value, { channelId: 'CESCALATIONS', messageTs: card.ts }));
   expect(response.status).toBe(200);
   await h.deliver();
   expect(h.fake.called('views.open')).toHaveLength(opened);
   const ephemeral = h.fake.called('chat.postEphemeral');
-  expect(ephemeral[ephemeral.length - 1]!.args).toMatchObject({ user: 'U_ALICE', channel: 'C_ESCALATIONS' });
+  expect(ephemeral[ephemeral.length - 1]!.args).toMatchObject({ user: 'U_ALICE', channel: 'CESCALATIONS' });
   expect(ephemeral[ephemeral.length - 1]!.args.text).toContain('The root-cause analysis opens once the customer is marked satisfied');
   expect(await h.t.db.rootCauseAnalysis.count()).toBe(0);
 });
@@ -156,7 +177,7 @@ it('answers 401 to a forged signature or a stale timestamp, and writes nothing',
 });
 
 it('creates one mistake and one thread when the same submission arrives twice', async () => {
-  await post(slashCommand(''));
+  await openReportModal();
   const modal = h.fake.lastView();
   const submission = viewSubmission(modal, REPORT, { viewId: 'V_SAME' });
   const [a, b] = await Promise.all([post(submission), post(submission)]);
@@ -170,7 +191,7 @@ it('tells a non-owner privately and politely, and changes nothing', async () => 
   const card = await reportMistake();
   const before = await h.t.db.mistake.findFirstOrThrow({ include: { steps: true } });
   const button = findAction(card.blocks, Actions.apologize);
-  await post(buttonClick(Actions.apologize, button.value, { userId: 'U_MALLORY', channelId: 'C_ESCALATIONS', messageTs: card.ts }));
+  await post(buttonClick(Actions.apologize, button.value, { userId: 'U_MALLORY', channelId: 'CESCALATIONS', messageTs: card.ts }));
   await h.deliver();
   const told = h.fake.called('chat.postEphemeral').find((c) => c.args.user === 'U_MALLORY');
   expect(told?.args.text).toMatch(/Only its owner or an admin can do that/);
@@ -184,7 +205,7 @@ it('refreshes the card and explains a stale click on a step already done', async
   const button = findAction(card.blocks, Actions.apologize);
   await click(Actions.apologize, card.blocks, 'U_ALICE', card.ts);
   const updatesBefore = h.fake.called('chat.update').length;
-  await post(buttonClick(Actions.apologize, button.value, { channelId: 'C_ESCALATIONS', messageTs: card.ts }));
+  await post(buttonClick(Actions.apologize, button.value, { channelId: 'CESCALATIONS', messageTs: card.ts }));
   await h.deliver();
   const told = h.fake.called('chat.postEphemeral');
   expect(told[told.length - 1]!.args.text).toMatch(/already done/);
@@ -193,7 +214,7 @@ it('refreshes the card and explains a stale click on a step already done', async
 });
 
 it('keeps the report when Slack fails, and posts the card exactly once when Slack recovers', async () => {
-  await post(slashCommand(''));
+  await openReportModal();
   const modal = h.fake.lastView();
   h.fake.fail('chat.postMessage', { kind: 'status', status: 503 }, 3);
   const response = await post(viewSubmission(modal, REPORT));
@@ -212,7 +233,7 @@ it('keeps the report when Slack fails, and posts the card exactly once when Slac
 });
 
 it('shows field errors on the modal and stores nothing for a blank report', async () => {
-  await post(slashCommand(''));
+  await openReportModal();
   const response = await post(viewSubmission(h.fake.lastView(), { ...REPORT, [Inputs.customer]: '    ' }));
   expect(response.status).toBe(200);
   expect(response.json).toMatchObject({ response_action: 'errors', errors: { [Inputs.customer]: expect.any(String) } });

@@ -43,7 +43,7 @@ async function seed(
   return mistake;
 }
 
-const digests = (h: Harness) => h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'C_DIGEST');
+const digests = (h: Harness) => h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'CDIGEST0001');
 const dms = (h: Harness, user: string) => h.fake.called('chat.postMessage').filter((c) => c.args.channel === user);
 
 describe('the daily digest', () => {
@@ -112,7 +112,7 @@ describe('the daily digest', () => {
     const text = JSON.stringify(digests(h)[0]!.args.blocks);
     expect(text).toContain('Old Mill Café');
     expect(text).toMatch(/waiting for an apology/i);
-    expect(text).toMatch(/126 days/);
+    expect(text).toMatch(/125 days ago/);
   });
 
   it('stays within Block Kit limits with 500 open mistakes and points at /mistake list', async () => {
@@ -136,7 +136,8 @@ describe('the daily digest', () => {
 
 describe('reminders', () => {
   it('sends one DM per owner grouping every overdue item, and not again within the interval', async () => {
-    const clock = new ManualClock('2026-11-23T08:00:00Z');
+    // 07:00 in Berlin: the passes below fall at 12:00, 13:00 and 17:00, inside office hours.
+    const clock = new ManualClock('2026-11-23T06:00:00Z');
     const h = await start(clock);
     await seed(h, { customer: 'Harbor Bakery', ownerId: 'U_BOB' });
     await seed(h, { customer: 'Corner Deli', ownerId: 'U_BOB' });
@@ -223,8 +224,9 @@ describe('reminders', () => {
   });
 
   it('escalates once the reminder cap is reached, posting "Escalation" once', async () => {
-    const clock = new ManualClock('2026-11-23T08:00:00Z');
-    const h = await start(clock, { env: { REMINDER_CAP: '2', ESCALATE_AFTER: '30d', ESCALATION_CONTACT: 'S_LEADS' } });
+    // 05:00 in Berlin: the reminders below fall at 10:00 and 14:00, inside office hours.
+    const clock = new ManualClock('2026-11-23T04:00:00Z');
+    const h = await start(clock, { env: { REMINDER_CAP: '2', ESCALATE_AFTER: '30d', ESCALATION_CONTACT: 'SLEADS0001' } });
     await seed(h);
     for (const hours of [5, 4, 4, 4]) {
       clock.advance(hours * HOUR_MS);
@@ -235,9 +237,9 @@ describe('reminders', () => {
     expect(dms(h, 'U_BOB')).toHaveLength(2);
     const escalations = h.fake
       .called('chat.postMessage')
-      .filter((c) => c.args.channel === 'C_ESCALATIONS' && !c.args.thread_ts && /Escalation/.test(String(c.args.text)));
+      .filter((c) => c.args.channel === 'CESCALATIONS' && !c.args.thread_ts && /Escalation/.test(String(c.args.text)));
     expect(escalations).toHaveLength(1);
-    expect(JSON.stringify(escalations[0]!.args)).toContain('subteam^S_LEADS');
+    expect(JSON.stringify(escalations[0]!.args)).toContain('subteam^SLEADS0001');
     const m = await h.t.db.mistake.findFirstOrThrow();
     expect(m.state).toBe('escalated');
     expect(await h.t.db.timelineEvent.count({ where: { kind: 'escalated' } })).toBe(1);
@@ -261,7 +263,7 @@ describe('durable delivery', () => {
       clock.advance(2 * MINUTE_MS);
       await h.deliver();
     }
-    const cards = h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'C_ESCALATIONS' && !c.args.thread_ts);
+    const cards = h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'CESCALATIONS' && !c.args.thread_ts);
     expect(cards).toHaveLength(1);
     expect(await h.t.db.delivery.count({ where: { status: { not: 'sent' } } })).toBe(0);
   });

@@ -12,8 +12,8 @@ const CAROL = 'U_CAROL';
 const ADMIN = 'U_ADMIN';
 
 const defaults: WorkspaceDefaults = {
-  escalationChannelId: 'C_ESCALATIONS',
-  digestChannelId: 'C_DIGEST',
+  escalationChannelId: 'CESCALATIONS',
+  digestChannelId: 'CDIGEST0001',
   timezone: 'Europe/Berlin',
   sla: DEFAULT_SLA,
   reminderIntervalMs: 4 * HOUR_MS,
@@ -73,7 +73,7 @@ describe('reporting', () => {
     const { mistake, duplicate } = await service.report(TEAM, ALICE, report);
     expect(duplicate).toBe(false);
     expect(mistake).toMatchObject({ teamId: TEAM, customer: 'Harbor Bakery', state: 'recovering', ownerId: ALICE, version: 1 });
-    expect(mistake.channelId).toBe('C_ESCALATIONS');
+    expect(mistake.channelId).toBe('CESCALATIONS');
     expect(mistake.steps.map((s) => [s.kind, s.status])).toEqual([
       ['own', 'done'],
       ['apologize', 'pending'],

@@ -65,6 +65,16 @@ export class FakeSlack {
     return this.delivered.filter((c) => c.method === method);
   }
 
+  /** Waits until `method` has been answered more than `after` times (the bot calls after its ack). */
+  async waitFor(method: string, after = 0, timeoutMs = 5000): Promise<RecordedCall> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.called(method).length <= after) {
+      if (Date.now() > deadline) throw new Error(`no ${method} call arrived within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return this.called(method)[after]!;
+  }
+
   lastView(): any {
     const opened = this.called('views.open');
     return opened[opened.length - 1]?.args.view;

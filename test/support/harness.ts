@@ -34,10 +34,10 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   return {
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    ESCALATION_CHANNEL_ID: 'C_ESCALATIONS',
-    DIGEST_CHANNEL_ID: 'C_DIGEST',
+    ESCALATION_CHANNEL_ID: 'CESCALATIONS',
+    DIGEST_CHANNEL_ID: 'CDIGEST0001',
     TIMEZONE: 'Europe/Berlin',
-    ADMIN_USER_IDS: 'U_ADMIN',
+    ADMIN_USER_IDS: 'UADMIN0001',
     LOG_LEVEL: 'error',
     ...overrides,
   };
@@ -71,7 +71,7 @@ export async function startHarness(
     logger,
     async deliver() {
       // Let listeners that were still finishing after their ack queue what they queue.
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 50));
       await bot.worker.drain();
     },
     async close() {
