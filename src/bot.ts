@@ -31,6 +31,8 @@ export interface BotOptions {
   db?: Db;
   /** Tests turn off Bolt's auth.test at start-up (their fake Web API answers it anyway). */
   tokenVerificationEnabled?: boolean;
+  /** How long one Web API call may take before it counts as failed (tests shorten it). */
+  slackTimeoutMs?: number;
 }
 
 export function workspaceDefaults(config: Config): WorkspaceDefaults {
@@ -91,7 +93,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       // never stuck behind Slack while a person waits for their click to answer.
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
-      timeout: 10_000,
+      timeout: options.slackTimeoutMs ?? 10_000,
     },
   });
 

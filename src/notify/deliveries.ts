@@ -66,7 +66,12 @@ interface Outcome {
   kind: 'retry' | 'failed' | 'forget';
   delayMs: number;
   message: string;
+  /** Slack may have acted on the call although we got no answer (timeout, dropped connection, 5xx). */
+  uncertain?: boolean;
 }
+
+/** Every post carries its delivery id, so a retry can tell whether Slack already has it. */
+export const DELIVERY_METADATA_TYPE = 'mistake_recovery_delivery';
 
 /** Decides what a failed Web API call means for its delivery. */
 export function classifyError(error: unknown, attempts: number): Outcome {
@@ -85,9 +90,9 @@ export function classifyError(error: unknown, attempts: number): Outcome {
     return { kind: 'retry', delayMs: jittered, message: slackError };
   }
   if (e?.code === webApi.ErrorCode.HTTPError) {
-    return { kind: 'retry', delayMs: jittered, message: `HTTP ${e.statusCode ?? '?'}` };
+    return { kind: 'retry', delayMs: jittered, message: `HTTP ${e.statusCode ?? '?'}`, uncertain: true };
   }
-  return { kind: 'retry', delayMs: jittered, message: e?.message?.slice(0, 300) ?? String(error) };
+  return { kind: 'retry', delayMs: jittered, message: e?.message?.slice(0, 300) ?? String(error), uncertain: true };
 }
 
 /**
@@ -183,13 +188,27 @@ export class DeliveryWorker {
       where: takenOver
         ? { id: candidate.id, status: 'sending', leaseUntil: { lt: now } }
         : { id: candidate.id, status: 'pending' },
-      data: { status: 'sending', lockedBy: this.workerId, leaseUntil, attempts: { increment: 1 } },
+      data: {
+        status: 'sending',
+        lockedBy: this.workerId,
+        leaseUntil,
+        attempts: { increment: 1 },
+        // Its last worker died mid-send: the message may be in Slack already.
+        ...(takenOver ? { uncertain: true } : {}),
+      },
     });
     if (claimed.count !== 1) return null;
     if (takenOver) {
       this.logger.warn('delivery taken over after its lease ran out', { id: candidate.id, from: candidate.lockedBy });
     }
-    return { ...candidate, status: 'sending', lockedBy: this.workerId, leaseUntil, attempts: candidate.attempts + 1 };
+    return {
+      ...candidate,
+      status: 'sending',
+      lockedBy: this.workerId,
+      leaseUntil,
+      attempts: candidate.attempts + 1,
+      uncertain: candidate.uncertain || takenOver,
+    };
   }
 
   private async deliver(delivery: Delivery): Promise<keyof DeliveryStats> {
@@ -219,13 +238,30 @@ export class DeliveryWorker {
       await this.markSent(delivery, undefined, rendered.skip);
       return 'sent';
     }
+    const call = rendered.call;
+    const isPost = call.method === 'chat.postMessage';
     try {
-      const result = (await this.client.apiCall(rendered.call.method, rendered.call.args)) as SlackResult;
+      if (isPost && delivery.uncertain) {
+        const earlier = await this.findEarlierPost(delivery, call.args);
+        if (earlier) {
+          this.logger.info('delivery was already in Slack; not posting it again', { id: delivery.id, ts: earlier.ts });
+          if (rendered.onSent) await rendered.onSent(earlier);
+          await this.markSent(delivery, earlier.ts);
+          return 'sent';
+        }
+      }
+      const args = isPost
+        ? { ...call.args, metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: String(delivery.id) } } }
+        : call.args;
+      const result = (await this.client.apiCall(call.method, args)) as SlackResult;
       if (rendered.onSent) await rendered.onSent(result);
       await this.markSent(delivery, result.ts);
       return 'sent';
     } catch (error) {
       const outcome = classifyError(error, delivery.attempts);
+      if (outcome.uncertain && isPost) {
+        await this.db.delivery.updateMany({ where: { id: delivery.id, lockedBy: this.workerId }, data: { uncertain: true } });
+      }
       if (outcome.kind === 'forget') {
         await this.renderer.forgetCard?.(delivery);
         await this.release(delivery, 'retry', 0, outcome.message);
@@ -250,6 +286,29 @@ export class DeliveryWorker {
       await this.release(delivery, 'retry', outcome.delayMs, outcome.message);
       return 'retried';
     }
+  }
+
+  /**
+   * After an attempt whose outcome is unknown, looks in the channel (or thread, or DM) for the
+   * message carrying this delivery's id, so a post Slack did take is not posted a second time.
+   */
+  private async findEarlierPost(delivery: Delivery, args: Record<string, unknown>): Promise<SlackResult | null> {
+    let channel = String(args.channel);
+    if (/^[UW]/.test(channel)) {
+      // A DM is addressed by user id; its history lives under the DM channel's id.
+      const opened = await this.client.conversations.open({ users: channel });
+      channel = opened.channel?.id ?? channel;
+    }
+    const oldest = String((delivery.createdAt.getTime() - 60_000) / 1000);
+    const page = args.thread_ts
+      ? await this.client.conversations.replies({ channel, ts: String(args.thread_ts), oldest, include_all_metadata: true, limit: 200 })
+      : await this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 });
+    const found = page.messages?.find(
+      (m) =>
+        m.metadata?.event_type === DELIVERY_METADATA_TYPE &&
+        (m.metadata.event_payload as Record<string, unknown> | undefined)?.delivery_id === String(delivery.id),
+    );
+    return found?.ts ? { ts: found.ts, channel } : null;
   }
 
   private async markSent(delivery: Delivery, ts: string | undefined, note?: string): Promise<void> {

@@ -268,6 +268,28 @@ describe('durable delivery', () => {
     expect(await h.t.db.delivery.count({ where: { status: { not: 'sent' } } })).toBe(0);
   });
 
+  it('does not post twice when Slack took a post but its answer came after the client gave up', async () => {
+    const clock = new ManualClock('2026-11-23T08:00:00Z');
+    const h = await start(clock, { slackTimeoutMs: 300 });
+    h.fake.fail('chat.postMessage', { kind: 'slow', delayMs: 800 }, 1);
+    await seed(h, { ownerId: 'U_CAROL', reporterId: 'U_BOB' });
+    await h.deliver();
+    const card = await h.t.db.delivery.findFirstOrThrow({ where: { kind: 'card' } });
+    expect(card).toMatchObject({ status: 'pending', uncertain: true });
+    // Slack has the card already (its answer was lost), so the retry finds it instead of posting.
+    for (let i = 0; i < 6; i++) {
+      clock.advance(MINUTE_MS);
+      await h.deliver();
+    }
+    const cards = h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'CESCALATIONS' && !c.args.thread_ts);
+    expect(cards).toHaveLength(1);
+    const m = await h.t.db.mistake.findFirstOrThrow();
+    expect(m.threadTs).toBe(cards[0]!.response!.ts);
+    expect(h.fake.called('chat.postMessage').filter((c) => c.args.thread_ts === m.threadTs)).toHaveLength(1);
+    expect(dms(h, 'U_CAROL')).toHaveLength(1);
+    expect(await h.t.db.delivery.count({ where: { status: { not: 'sent' } } })).toBe(0);
+  });
+
   it('keeps a delivery that keeps failing visible in /healthz', async () => {
     const clock = new ManualClock('2026-11-23T08:00:00Z');
     const h = await start(clock);

@@ -30,6 +30,8 @@ export class FakeSlack {
   private server: http.Server | null = null;
   private faults: Array<{ method: string | '*'; fault: Fault; remaining: number }> = [];
   private tsCounter = 0;
+  /** What Slack would hold, per channel (DMs under D<user id>), for history look-ups. */
+  private readonly messages = new Map<string, Array<{ ts: string; thread_ts?: string; text?: string; metadata?: unknown }>>();
   port = 0;
 
   get url(): string {
@@ -101,6 +103,7 @@ export class FakeSlack {
     this.calls.push(call);
 
     const index = this.faults.findIndex((f) => (f.method === '*' || f.method === method) && f.remaining > 0);
+    let entryDelay = 0;
     if (index >= 0) {
       const entry = this.faults[index]!;
       entry.remaining -= 1;
@@ -122,14 +125,16 @@ export class FakeSlack {
         res.end(JSON.stringify({ ok: false, error: fault.error }));
         return;
       }
-      // Slow: answer correctly but late (a client that gave up has already moved on).
-      await new Promise((r) => setTimeout(r, fault.delayMs));
+      entryDelay = fault.delayMs;
     }
 
+    // Slack acts on a call at once, even when its answer is slow to come back (and a client that
+    // gave up waiting has moved on).
     const body = this.answer(method, args);
     call.response = body;
-    // Slack acts on a call even when the client stopped waiting for the answer.
     this.delivered.push(call);
+    if (entryDelay > 0) await new Promise((r) => setTimeout(r, entryDelay));
+    if (res.destroyed || req.socket.destroyed) return;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   }
@@ -140,7 +145,21 @@ export class FakeSlack {
         return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', team_id: 'T_ACME', user_id: 'U_BOT', bot_id: 'B_BOT' };
       case 'chat.postMessage': {
         const ts = this.nextTs();
-        return { ok: true, channel: args.channel, ts, message: { ts, text: args.text } };
+        const channel = dmChannel(String(args.channel));
+        const list = this.messages.get(channel) ?? [];
+        list.push({ ts, thread_ts: args.thread_ts, text: args.text, metadata: args.metadata });
+        this.messages.set(channel, list);
+        return { ok: true, channel, ts, message: { ts, text: args.text } };
+      }
+      case 'conversations.open':
+        return { ok: true, channel: { id: dmChannel(String(args.users)) } };
+      case 'conversations.history': {
+        const list = (this.messages.get(String(args.channel)) ?? []).filter((m) => !m.thread_ts);
+        return { ok: true, messages: [...list].reverse().map((m) => withMetadata(m, args)), has_more: false };
+      }
+      case 'conversations.replies': {
+        const list = (this.messages.get(String(args.channel)) ?? []).filter((m) => m.ts === args.ts || m.thread_ts === args.ts);
+        return { ok: true, messages: list.map((m) => withMetadata(m, args)), has_more: false };
       }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts };
@@ -154,6 +173,16 @@ export class FakeSlack {
         return { ok: true };
     }
   }
+}
+
+/** Posting to a user id lands in the app's DM with them. */
+function dmChannel(channel: string): string {
+  return /^[UW]/.test(channel) ? `D${channel}` : channel;
+}
+
+function withMetadata(m: { ts: string; thread_ts?: string; text?: string; metadata?: unknown }, args: Record<string, any>) {
+  const all = args.include_all_metadata === true || args.include_all_metadata === 'true';
+  return { type: 'message', ts: m.ts, thread_ts: m.thread_ts, text: m.text, ...(all && m.metadata ? { metadata: m.metadata } : {}) };
 }
 
 function parseArgs(raw: string, contentType: string): Record<string, any> {

@@ -48,7 +48,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
  * to a local fake of Slack's Web API.
  */
 export async function startHarness(
-  options: { clock?: Clock | ManualClock; env?: Record<string, string>; fake?: FakeSlack; t?: TestDb } = {},
+  options: { clock?: Clock | ManualClock; env?: Record<string, string>; fake?: FakeSlack; t?: TestDb; slackTimeoutMs?: number } = {},
 ): Promise<Harness> {
   const fake = options.fake ?? (await new FakeSlack().start());
   // Sharing a database (and a fake Slack) between two harnesses makes two instances of the app.
@@ -61,6 +61,7 @@ export async function startHarness(
     logger,
     db: options.t ? await createDb(t.url) : t.db,
     tokenVerificationEnabled: false,
+    slackTimeoutMs: options.slackTimeoutMs,
   });
   await bot.start({ scheduler: false });
   return {
