@@ -22,10 +22,16 @@ export function sqliteFilePath(databaseUrl: string): string {
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
- * Opens the database the URL names. SQLite is the embedded default: its file (and folder) is
+ * Opens the database the URL names: `postgresql://` or `postgres://` selects PostgreSQL (several
+ * replicas), anything else SQLite. SQLite is the embedded default: its file (and folder) is
  * created on first run, and it runs in WAL mode with a busy timeout and foreign keys on.
  */
 export async function createDb(databaseUrl: string): Promise<Db> {
+  if (providerOf(databaseUrl) === 'postgresql') {
+    // Loaded only when asked for: a SQLite deployment never loads the PostgreSQL client.
+    const { createPostgresDb } = await import('./postgres');
+    return createPostgresDb(databaseUrl);
+  }
   const file = sqliteFilePath(databaseUrl);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const adapter = new PrismaBetterSqlite3({ url: databaseUrl, timeout: SQLITE_BUSY_TIMEOUT_MS });

@@ -13,7 +13,8 @@ function projectRoot(): string {
 }
 
 /**
- * Applies the pending migrations (prisma/migrations unless told otherwise) to the database, as
+ * Applies the pending migrations (prisma/migrations for SQLite, prisma/postgresql/migrations for
+ * PostgreSQL, unless told otherwise) to the database, as
  * `prisma migrate deploy` does and with the same `_prisma_migrations` bookkeeping, so the CLI's
  * `migrate status` agrees afterwards. A SQLite file and its folder are created when missing; a
  * relative `file:` URL is read from the working directory, as Prisma reads it.
@@ -26,7 +27,10 @@ export async function migrateDatabase(
   options: { migrationsDir?: string } = {},
 ): Promise<{ applied: string[] }> {
   const root = projectRoot();
-  const migrationsDir = path.resolve(options.migrationsDir ?? path.join(root, 'prisma', 'migrations'));
+  const defaultDir = /^postgres(ql)?:\/\//i.test(databaseUrl)
+    ? path.join(root, 'prisma', 'postgresql', 'migrations')
+    : path.join(root, 'prisma', 'migrations');
+  const migrationsDir = path.resolve(options.migrationsDir ?? defaultDir);
   const args = [path.join(root, ENGINE), 'apply', '--migrations', migrationsDir];
   // The URL travels in the environment, not the arguments, so a password never shows in `ps`.
   const env = { ...process.env, DATABASE_URL: databaseUrl };

@@ -502,7 +502,8 @@ export class MistakeService {
         return undefined;
       });
     } catch (error) {
-      if (error instanceof AlreadyEscalated) return false;
+      // Another replica's pass recorded the same escalation first.
+      if (error instanceof AlreadyEscalated || isUniqueViolation(error)) return false;
       throw error;
     }
     return created;

@@ -3,7 +3,7 @@ import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
 import { MistakeService, ReportValidationError } from '../../src/services/mistakes';
 import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
-import { freshSqlite, type TestDb } from '../support/db';
+import { DATABASES, type TestDb } from '../support/db';
 
 const TEAM = 'T_ACME';
 const ALICE = 'U_ALICE';
@@ -31,289 +31,291 @@ const report = {
   category: 'delivery',
 };
 
-let t: TestDb;
-let clock: ManualClock;
-let service: MistakeService;
+describe.each(DATABASES)('on %s', (_name, fresh) => {
+  let t: TestDb;
+  let clock: ManualClock;
+  let service: MistakeService;
 
-beforeEach(async () => {
-  t = await freshSqlite();
-  clock = new ManualClock('2026-11-23T09:00:00Z');
-  service = new MistakeService(t.db, new SettingsService(t.db, defaults, 0), clock);
-});
-
-afterEach(async () => {
-  await t.close();
-});
-
-async function refusal(promise: Promise<unknown>, code: string): Promise<PlaybookError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlaybookError);
-  expect((error as PlaybookError).code).toBe(code);
-  return error as PlaybookError;
-}
-
-/** Everything stored about the workspace, to prove a refused action changed nothing. */
-async function everything() {
-  const [mistakes, steps, events, deliveries, rcas, prevention] = await Promise.all([
-    t.db.mistake.findMany({ orderBy: { id: 'asc' } }),
-    t.db.recoveryStep.findMany({ orderBy: { id: 'asc' } }),
-    t.db.timelineEvent.findMany({ orderBy: { id: 'asc' } }),
-    t.db.delivery.findMany({ orderBy: { id: 'asc' } }),
-    t.db.rootCauseAnalysis.findMany(),
-    t.db.preventionAction.findMany(),
-  ]);
-  return { mistakes, steps, events, deliveries, rcas, prevention };
-}
-
-describe('reporting', () => {
-  it('stores the mistake with its steps due by severity, a timeline event and the card queued first', async () => {
-    const { mistake, duplicate } = await service.report(TEAM, ALICE, report);
-    expect(duplicate).toBe(false);
-    expect(mistake).toMatchObject({ teamId: TEAM, customer: 'Harbor Bakery', state: 'recovering', ownerId: ALICE, version: 1 });
-    expect(mistake.channelId).toBe('CESCALATIONS');
-    expect(mistake.steps.map((s) => [s.kind, s.status])).toEqual([
-      ['own', 'done'],
-      ['apologize', 'pending'],
-      ['ask', 'pending'],
-      ['make_right', 'pending'],
-      ['confirm_satisfied', 'pending'],
-    ]);
-    // High severity: 4 hours per step, counted from the report.
-    const apologize = mistake.steps.find((s) => s.kind === 'apologize')!;
-    expect(apologize.dueAt.toISOString()).toBe('2026-11-23T13:00:00.000Z');
-    const deliveries = await t.db.delivery.findMany({ orderBy: { id: 'asc' } });
-    expect(deliveries.map((d) => d.kind)).toEqual(['card', 'reply', 'home']);
-    const events = await t.db.timelineEvent.findMany();
-    expect(events.map((e) => e.kind)).toEqual(['reported']);
+  beforeEach(async () => {
+    t = await fresh();
+    clock = new ManualClock('2026-11-23T09:00:00Z');
+    service = new MistakeService(t.db, new SettingsService(t.db, defaults, 0), clock);
   });
 
-  it('leaves "Own it" to an owner other than the reporter, and tells them by DM', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, { ...report, ownerId: BOB });
-    expect(mistake.state).toBe('reported');
-    expect(mistake.steps[0]).toMatchObject({ kind: 'own', status: 'pending' });
-    const kinds = (await t.db.delivery.findMany()).map((d) => d.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['card', 'reply', 'dm', 'home']));
+  afterEach(async () => {
+    await t.close();
   });
 
-  it('creates one mistake when the same submission arrives twice, even at once', async () => {
-    const [a, b] = await Promise.all([
-      service.report(TEAM, ALICE, report, { submissionKey: 'V123' }),
-      service.report(TEAM, ALICE, report, { submissionKey: 'V123' }),
-    ]);
-    expect(a.mistake.id).toBe(b.mistake.id);
-    expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
-    const again = await service.report(TEAM, ALICE, report, { submissionKey: 'V123' });
-    expect(again.duplicate).toBe(true);
-    expect(await t.db.mistake.count()).toBe(1);
-    expect(await t.db.delivery.count({ where: { kind: 'card' } })).toBe(1);
-  });
-
-  it.each([
-    ['empty customer', { customer: '' }, 'customer'],
-    ['whitespace-only customer', { customer: '   \n\t ' }, 'customer'],
-    ['oversized what happened', { whatHappened: 'x'.repeat(3001) }, 'whatHappened'],
-    ['unknown severity', { severity: 'catastrophic' }, 'severity'],
-    ['unknown category', { category: 'gossip' }, 'category'],
-    ['owner that is not a user id', { ownerId: 'not a user' }, 'ownerId'],
-  ])('refuses a report with %s and stores nothing', async (_name, change, field) => {
-    const before = await everything();
-    const error = await service.report(TEAM, ALICE, { ...report, ...change }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ReportValidationError);
-    expect((error as ReportValidationError).errors).toHaveProperty(field);
-    expect(await everything()).toEqual(before);
-  });
-
-  it('reports every field problem at once', async () => {
-    const error = (await service.report(TEAM, ALICE, { customer: ' ', whatHappened: '', impact: '' }).catch((e) => e)) as ReportValidationError;
-    expect(Object.keys(error.errors).sort()).toEqual(['customer', 'impact', 'severity', 'whatHappened']);
-  });
-
-  it('keeps emoji, right-to-left text and would-be mentions exactly as typed (escaping is for display)', async () => {
-    const customer = 'مخبز الميناء 🥖 <!channel> <@U999>';
-    const { mistake } = await service.report(TEAM, ALICE, { ...report, customer });
-    expect(mistake.customer).toBe(customer);
-  });
-});
-
-describe('a full recovery', () => {
-  it('goes own → apologize → ask → make right → satisfied → RCA → prevention → closed, with a timeline', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, { ...report, ownerId: BOB });
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    await service.completeStep(ref, BOB, 'own');
-    clock.advance(30 * MINUTE_MS);
-    let m = await service.completeStep(ref, BOB, 'apologize');
-    expect(m.apologizedAt?.toISOString()).toBe('2026-11-23T09:30:00.000Z');
-    m = await service.completeStep(ref, BOB, 'ask', { customerAnswer: '  Deliver by Friday and waive the fee.  ' });
-    expect(m.steps.find((s) => s.kind === 'ask')!.customerAnswer).toBe('Deliver by Friday and waive the fee.');
-    m = await service.completeStep(ref, BOB, 'make_right', { remedyKind: 'refund', remedyValue: 'Delivery fee refunded (€12)' });
-    await refusal(service.submitRca(ref, BOB, rca()), 'rca_before_satisfied');
-    m = await service.markSatisfied(ref, BOB, 'Happy with the refund');
-    expect(m).toMatchObject({ state: 'awaiting_rca', outcome: 'recovered' });
-    m = await service.submitRca(ref, BOB, rca());
-    expect(m.state).toBe('preventing');
-    expect(m.rca).toMatchObject({ causes: 'Address field not validated', authorId: BOB });
-    expect(m.prevention).toHaveLength(2);
-    m = await service.completePrevention(ref, CAROL, m.prevention[0]!.id);
-    expect(m.state).toBe('preventing');
-    m = await service.completePrevention(ref, BOB, m.prevention[1]!.id);
-    expect(m.state).toBe('closed');
-    expect(m.closedAt).not.toBeNull();
-    const kinds = (await t.db.timelineEvent.findMany({ orderBy: { id: 'asc' } })).map((e) => e.kind);
-    expect(kinds).toEqual([
-      'reported',
-      'owned',
-      'step_done',
-      'step_done',
-      'step_done',
-      'satisfied',
-      'rca_submitted',
-      'prevention_done',
-      'prevention_done',
-      'closed',
-    ]);
-    // One card delivery (coalesced), one reply per event.
-    expect(await t.db.delivery.count({ where: { kind: 'card' } })).toBe(1);
-    expect(await t.db.delivery.count({ where: { kind: 'reply' } })).toBe(kinds.length);
-  });
-
-  function rca() {
-    return {
-      whatHappened: 'The order went to an old address.',
-      causes: 'Address field not validated',
-      whatChanges: 'Validate addresses against the customer record',
-      prevention: [
-        { description: 'Add address validation', ownerId: CAROL, dueAt: new Date('2026-12-01T12:00:00Z') },
-        { description: 'Train dispatch on the new check', ownerId: BOB, dueAt: new Date('2026-12-05T12:00:00Z') },
-      ],
-    };
+  async function refusal(promise: Promise<unknown>, code: string): Promise<PlaybookError> {
+    const error = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PlaybookError);
+    expect((error as PlaybookError).code).toBe(code);
+    return error as PlaybookError;
   }
 
-  it('refuses "satisfied" on an apology alone, and allows it once the customer asked for nothing more', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, report);
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    await service.completeStep(ref, ALICE, 'apologize');
-    await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'Nothing, thanks for calling.' });
-    await refusal(service.markSatisfied(ref, ALICE), 'apology_alone');
-    await refusal(service.skipStep(ref, ALICE, 'make_right', '   '), 'invalid_input');
-    await service.skipStep(ref, ALICE, 'make_right', 'The customer asked for nothing more.');
-    const m = await service.markSatisfied(ref, ALICE);
-    expect(m.state).toBe('awaiting_rca');
-  });
-
-  it('escalates when the customer is not satisfied, and sends the owner back to making it right', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, report);
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    await service.completeStep(ref, ALICE, 'apologize');
-    await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'A refund' });
-    await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'credit', remedyValue: '10% off next order' });
-    const m = await service.markNotSatisfied(ref, ALICE, 'They wanted a refund, not credit');
-    expect(m.state).toBe('escalated');
-    expect(m.escalationLevel).toBe(1);
-    expect(m.steps.find((s) => s.kind === 'make_right')!.status).toBe('pending');
-    expect(await t.db.escalation.count()).toBe(1);
-    expect(await t.db.delivery.count({ where: { kind: 'escalation' } })).toBe(1);
-    // Made right again, then satisfied: the escalation is behind them.
-    await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'Full refund' });
-    const satisfied = await service.markSatisfied(ref, ALICE);
-    expect(satisfied.state).toBe('awaiting_rca');
-  });
-
-  it('reopens a closed recovery back to making it right', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, report);
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    await service.completeStep(ref, ALICE, 'apologize');
-    await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'A refund' });
-    await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'Full refund' });
-    await service.markSatisfied(ref, ALICE);
-    await refusal(service.reopen(ref, CAROL, 'I think so'), 'not_allowed');
-    const m = await service.reopen(ref, ALICE, 'The refund bounced');
-    expect(m.state).toBe('recovering');
-    expect(m.satisfiedAt).toBeNull();
-    expect(m.steps.filter((s) => s.status === 'pending').map((s) => s.kind)).toEqual(['make_right', 'confirm_satisfied']);
-  });
-});
-
-describe('who may act', () => {
-  it('refuses a stranger and an unknown or foreign mistake, changing nothing', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, report);
-    const before = await everything();
-    const error = await refusal(service.completeStep({ teamId: TEAM, mistakeId: mistake.id }, CAROL, 'apologize'), 'not_allowed');
-    expect(error.message).toContain(`<@${ALICE}>`);
-    await refusal(service.completeStep({ teamId: 'T_OTHER', mistakeId: mistake.id }, ALICE, 'apologize'), 'not_found');
-    await refusal(service.completeStep({ teamId: TEAM, mistakeId: 999_999 }, ALICE, 'apologize'), 'not_found');
-    await refusal(service.completeStep({ teamId: TEAM, mistakeId: -1 }, ALICE, 'apologize'), 'not_found');
-    expect(await everything()).toEqual(before);
-  });
-
-  it('lets an admin act on anyone\'s recovery, and the reporter reassign it', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, { ...report, ownerId: BOB });
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    let m = await service.reassign(ref, ALICE, CAROL);
-    expect(m.ownerId).toBe(CAROL);
-    expect(m.state).toBe('reported');
-    await refusal(service.completeStep(ref, BOB, 'own'), 'not_allowed');
-    m = await service.completeStep(ref, CAROL, 'own');
-    expect(m.state).toBe('recovering');
-    m = await service.completeStep(ref, ADMIN, 'apologize');
-    expect(m.steps.find((s) => s.kind === 'apologize')!.doneById).toBe(ADMIN);
-    const reassigned = await t.db.timelineEvent.findFirst({ where: { kind: 'reassigned' } });
-    expect(JSON.parse(reassigned!.details)).toEqual({ from: BOB, to: CAROL });
-  });
-
-  it('refuses oversized and empty step data without writing anything', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, report);
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    await service.completeStep(ref, ALICE, 'apologize');
-    const before = await everything();
-    await refusal(service.completeStep(ref, ALICE, 'ask', { customerAnswer: '' }), 'invalid_input');
-    await refusal(service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'y'.repeat(2001) }), 'invalid_input');
-    expect(await everything()).toEqual(before);
-  });
-});
-
-describe('concurrent changes', () => {
-  it('lets exactly one of two simultaneous clicks win; the other is told and nothing is half-written', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, report);
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    const results = await Promise.allSettled([
-      service.completeStep(ref, ALICE, 'apologize'),
-      service.completeStep(ref, ALICE, 'apologize'),
+  /** Everything stored about the workspace, to prove a refused action changed nothing. */
+  async function everything() {
+    const [mistakes, steps, events, deliveries, rcas, prevention] = await Promise.all([
+      t.db.mistake.findMany({ orderBy: { id: 'asc' } }),
+      t.db.recoveryStep.findMany({ orderBy: { id: 'asc' } }),
+      t.db.timelineEvent.findMany({ orderBy: { id: 'asc' } }),
+      t.db.delivery.findMany({ orderBy: { id: 'asc' } }),
+      t.db.rootCauseAnalysis.findMany(),
+      t.db.preventionAction.findMany(),
     ]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(rejected.reason).toBeInstanceOf(PlaybookError);
-    expect(['already_done', 'conflict']).toContain(rejected.reason.code);
-    expect(await t.db.timelineEvent.count({ where: { kind: 'step_done' } })).toBe(1);
-    expect((await t.db.mistake.findUnique({ where: { id: mistake.id } }))!.version).toBe(2);
+    return { mistakes, steps, events, deliveries, rcas, prevention };
+  }
+
+  describe('reporting', () => {
+    it('stores the mistake with its steps due by severity, a timeline event and the card queued first', async () => {
+      const { mistake, duplicate } = await service.report(TEAM, ALICE, report);
+      expect(duplicate).toBe(false);
+      expect(mistake).toMatchObject({ teamId: TEAM, customer: 'Harbor Bakery', state: 'recovering', ownerId: ALICE, version: 1 });
+      expect(mistake.channelId).toBe('CESCALATIONS');
+      expect(mistake.steps.map((s) => [s.kind, s.status])).toEqual([
+        ['own', 'done'],
+        ['apologize', 'pending'],
+        ['ask', 'pending'],
+        ['make_right', 'pending'],
+        ['confirm_satisfied', 'pending'],
+      ]);
+      // High severity: 4 hours per step, counted from the report.
+      const apologize = mistake.steps.find((s) => s.kind === 'apologize')!;
+      expect(apologize.dueAt.toISOString()).toBe('2026-11-23T13:00:00.000Z');
+      const deliveries = await t.db.delivery.findMany({ orderBy: { id: 'asc' } });
+      expect(deliveries.map((d) => d.kind)).toEqual(['card', 'reply', 'home']);
+      const events = await t.db.timelineEvent.findMany();
+      expect(events.map((e) => e.kind)).toEqual(['reported']);
+    });
+
+    it('leaves "Own it" to an owner other than the reporter, and tells them by DM', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, { ...report, ownerId: BOB });
+      expect(mistake.state).toBe('reported');
+      expect(mistake.steps[0]).toMatchObject({ kind: 'own', status: 'pending' });
+      const kinds = (await t.db.delivery.findMany()).map((d) => d.kind);
+      expect(kinds).toEqual(expect.arrayContaining(['card', 'reply', 'dm', 'home']));
+    });
+
+    it('creates one mistake when the same submission arrives twice, even at once', async () => {
+      const [a, b] = await Promise.all([
+        service.report(TEAM, ALICE, report, { submissionKey: 'V123' }),
+        service.report(TEAM, ALICE, report, { submissionKey: 'V123' }),
+      ]);
+      expect(a.mistake.id).toBe(b.mistake.id);
+      expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
+      const again = await service.report(TEAM, ALICE, report, { submissionKey: 'V123' });
+      expect(again.duplicate).toBe(true);
+      expect(await t.db.mistake.count()).toBe(1);
+      expect(await t.db.delivery.count({ where: { kind: 'card' } })).toBe(1);
+    });
+
+    it.each([
+      ['empty customer', { customer: '' }, 'customer'],
+      ['whitespace-only customer', { customer: '   \n\t ' }, 'customer'],
+      ['oversized what happened', { whatHappened: 'x'.repeat(3001) }, 'whatHappened'],
+      ['unknown severity', { severity: 'catastrophic' }, 'severity'],
+      ['unknown category', { category: 'gossip' }, 'category'],
+      ['owner that is not a user id', { ownerId: 'not a user' }, 'ownerId'],
+    ])('refuses a report with %s and stores nothing', async (_name, change, field) => {
+      const before = await everything();
+      const error = await service.report(TEAM, ALICE, { ...report, ...change }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ReportValidationError);
+      expect((error as ReportValidationError).errors).toHaveProperty(field);
+      expect(await everything()).toEqual(before);
+    });
+
+    it('reports every field problem at once', async () => {
+      const error = (await service.report(TEAM, ALICE, { customer: ' ', whatHappened: '', impact: '' }).catch((e) => e)) as ReportValidationError;
+      expect(Object.keys(error.errors).sort()).toEqual(['customer', 'impact', 'severity', 'whatHappened']);
+    });
+
+    it('keeps emoji, right-to-left text and would-be mentions exactly as typed (escaping is for display)', async () => {
+      const customer = 'مخبز الميناء 🥖 <!channel> <@U999>';
+      const { mistake } = await service.report(TEAM, ALICE, { ...report, customer });
+      expect(mistake.customer).toBe(customer);
+    });
   });
 
-  it('refuses a change made against an older version with "changed while you were looking"', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, report);
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    await service.completeStep(ref, ALICE, 'apologize');
-    const before = await everything();
-    const error = await refusal(
-      service.completeStep({ ...ref, expectedVersion: 1 }, ALICE, 'ask', { customerAnswer: 'A refund' }),
-      'conflict',
-    );
-    expect(error.message).toMatch(/changed while you were looking at it/);
-    expect(await everything()).toEqual(before);
+  describe('a full recovery', () => {
+    it('goes own → apologize → ask → make right → satisfied → RCA → prevention → closed, with a timeline', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, { ...report, ownerId: BOB });
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      await service.completeStep(ref, BOB, 'own');
+      clock.advance(30 * MINUTE_MS);
+      let m = await service.completeStep(ref, BOB, 'apologize');
+      expect(m.apologizedAt?.toISOString()).toBe('2026-11-23T09:30:00.000Z');
+      m = await service.completeStep(ref, BOB, 'ask', { customerAnswer: '  Deliver by Friday and waive the fee.  ' });
+      expect(m.steps.find((s) => s.kind === 'ask')!.customerAnswer).toBe('Deliver by Friday and waive the fee.');
+      m = await service.completeStep(ref, BOB, 'make_right', { remedyKind: 'refund', remedyValue: 'Delivery fee refunded (€12)' });
+      await refusal(service.submitRca(ref, BOB, rca()), 'rca_before_satisfied');
+      m = await service.markSatisfied(ref, BOB, 'Happy with the refund');
+      expect(m).toMatchObject({ state: 'awaiting_rca', outcome: 'recovered' });
+      m = await service.submitRca(ref, BOB, rca());
+      expect(m.state).toBe('preventing');
+      expect(m.rca).toMatchObject({ causes: 'Address field not validated', authorId: BOB });
+      expect(m.prevention).toHaveLength(2);
+      m = await service.completePrevention(ref, CAROL, m.prevention[0]!.id);
+      expect(m.state).toBe('preventing');
+      m = await service.completePrevention(ref, BOB, m.prevention[1]!.id);
+      expect(m.state).toBe('closed');
+      expect(m.closedAt).not.toBeNull();
+      const kinds = (await t.db.timelineEvent.findMany({ orderBy: { id: 'asc' } })).map((e) => e.kind);
+      expect(kinds).toEqual([
+        'reported',
+        'owned',
+        'step_done',
+        'step_done',
+        'step_done',
+        'satisfied',
+        'rca_submitted',
+        'prevention_done',
+        'prevention_done',
+        'closed',
+      ]);
+      // One card delivery (coalesced), one reply per event.
+      expect(await t.db.delivery.count({ where: { kind: 'card' } })).toBe(1);
+      expect(await t.db.delivery.count({ where: { kind: 'reply' } })).toBe(kinds.length);
+    });
+
+    function rca() {
+      return {
+        whatHappened: 'The order went to an old address.',
+        causes: 'Address field not validated',
+        whatChanges: 'Validate addresses against the customer record',
+        prevention: [
+          { description: 'Add address validation', ownerId: CAROL, dueAt: new Date('2026-12-01T12:00:00Z') },
+          { description: 'Train dispatch on the new check', ownerId: BOB, dueAt: new Date('2026-12-05T12:00:00Z') },
+        ],
+      };
+    }
+
+    it('refuses "satisfied" on an apology alone, and allows it once the customer asked for nothing more', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, report);
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      await service.completeStep(ref, ALICE, 'apologize');
+      await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'Nothing, thanks for calling.' });
+      await refusal(service.markSatisfied(ref, ALICE), 'apology_alone');
+      await refusal(service.skipStep(ref, ALICE, 'make_right', '   '), 'invalid_input');
+      await service.skipStep(ref, ALICE, 'make_right', 'The customer asked for nothing more.');
+      const m = await service.markSatisfied(ref, ALICE);
+      expect(m.state).toBe('awaiting_rca');
+    });
+
+    it('escalates when the customer is not satisfied, and sends the owner back to making it right', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, report);
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      await service.completeStep(ref, ALICE, 'apologize');
+      await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'A refund' });
+      await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'credit', remedyValue: '10% off next order' });
+      const m = await service.markNotSatisfied(ref, ALICE, 'They wanted a refund, not credit');
+      expect(m.state).toBe('escalated');
+      expect(m.escalationLevel).toBe(1);
+      expect(m.steps.find((s) => s.kind === 'make_right')!.status).toBe('pending');
+      expect(await t.db.escalation.count()).toBe(1);
+      expect(await t.db.delivery.count({ where: { kind: 'escalation' } })).toBe(1);
+      // Made right again, then satisfied: the escalation is behind them.
+      await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'Full refund' });
+      const satisfied = await service.markSatisfied(ref, ALICE);
+      expect(satisfied.state).toBe('awaiting_rca');
+    });
+
+    it('reopens a closed recovery back to making it right', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, report);
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      await service.completeStep(ref, ALICE, 'apologize');
+      await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'A refund' });
+      await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'Full refund' });
+      await service.markSatisfied(ref, ALICE);
+      await refusal(service.reopen(ref, CAROL, 'I think so'), 'not_allowed');
+      const m = await service.reopen(ref, ALICE, 'The refund bounced');
+      expect(m.state).toBe('recovering');
+      expect(m.satisfiedAt).toBeNull();
+      expect(m.steps.filter((s) => s.status === 'pending').map((s) => s.kind)).toEqual(['make_right', 'confirm_satisfied']);
+    });
   });
 
-  it('keeps one answer when two people submit the same step at once', async () => {
-    const { mistake } = await service.report(TEAM, ALICE, report);
-    const ref = { teamId: TEAM, mistakeId: mistake.id };
-    await service.completeStep(ref, ALICE, 'apologize');
-    const a = service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'Refund' });
-    const b = service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'Credit' });
-    const settled = await Promise.allSettled([a, b]);
-    expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
-    const asks = await t.db.recoveryStep.findMany({ where: { mistakeId: mistake.id, kind: 'ask' } });
-    expect(asks).toHaveLength(1);
-    expect(['Refund', 'Credit']).toContain(asks[0]!.customerAnswer);
-    expect(await t.db.timelineEvent.count({ where: { kind: 'step_done', mistakeId: mistake.id } })).toBe(2);
+  describe('who may act', () => {
+    it('refuses a stranger and an unknown or foreign mistake, changing nothing', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, report);
+      const before = await everything();
+      const error = await refusal(service.completeStep({ teamId: TEAM, mistakeId: mistake.id }, CAROL, 'apologize'), 'not_allowed');
+      expect(error.message).toContain(`<@${ALICE}>`);
+      await refusal(service.completeStep({ teamId: 'T_OTHER', mistakeId: mistake.id }, ALICE, 'apologize'), 'not_found');
+      await refusal(service.completeStep({ teamId: TEAM, mistakeId: 999_999 }, ALICE, 'apologize'), 'not_found');
+      await refusal(service.completeStep({ teamId: TEAM, mistakeId: -1 }, ALICE, 'apologize'), 'not_found');
+      expect(await everything()).toEqual(before);
+    });
+
+    it('lets an admin act on anyone\'s recovery, and the reporter reassign it', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, { ...report, ownerId: BOB });
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      let m = await service.reassign(ref, ALICE, CAROL);
+      expect(m.ownerId).toBe(CAROL);
+      expect(m.state).toBe('reported');
+      await refusal(service.completeStep(ref, BOB, 'own'), 'not_allowed');
+      m = await service.completeStep(ref, CAROL, 'own');
+      expect(m.state).toBe('recovering');
+      m = await service.completeStep(ref, ADMIN, 'apologize');
+      expect(m.steps.find((s) => s.kind === 'apologize')!.doneById).toBe(ADMIN);
+      const reassigned = await t.db.timelineEvent.findFirst({ where: { kind: 'reassigned' } });
+      expect(JSON.parse(reassigned!.details)).toEqual({ from: BOB, to: CAROL });
+    });
+
+    it('refuses oversized and empty step data without writing anything', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, report);
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      await service.completeStep(ref, ALICE, 'apologize');
+      const before = await everything();
+      await refusal(service.completeStep(ref, ALICE, 'ask', { customerAnswer: '' }), 'invalid_input');
+      await refusal(service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'y'.repeat(2001) }), 'invalid_input');
+      expect(await everything()).toEqual(before);
+    });
+  });
+
+  describe('concurrent changes', () => {
+    it('lets exactly one of two simultaneous clicks win; the other is told and nothing is half-written', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, report);
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      const results = await Promise.allSettled([
+        service.completeStep(ref, ALICE, 'apologize'),
+        service.completeStep(ref, ALICE, 'apologize'),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(PlaybookError);
+      expect(['already_done', 'conflict']).toContain(rejected.reason.code);
+      expect(await t.db.timelineEvent.count({ where: { kind: 'step_done' } })).toBe(1);
+      expect((await t.db.mistake.findUnique({ where: { id: mistake.id } }))!.version).toBe(2);
+    });
+
+    it('refuses a change made against an older version with "changed while you were looking"', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, report);
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      await service.completeStep(ref, ALICE, 'apologize');
+      const before = await everything();
+      const error = await refusal(
+        service.completeStep({ ...ref, expectedVersion: 1 }, ALICE, 'ask', { customerAnswer: 'A refund' }),
+        'conflict',
+      );
+      expect(error.message).toMatch(/changed while you were looking at it/);
+      expect(await everything()).toEqual(before);
+    });
+
+    it('keeps one answer when two people submit the same step at once', async () => {
+      const { mistake } = await service.report(TEAM, ALICE, report);
+      const ref = { teamId: TEAM, mistakeId: mistake.id };
+      await service.completeStep(ref, ALICE, 'apologize');
+      const a = service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'Refund' });
+      const b = service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'Credit' });
+      const settled = await Promise.allSettled([a, b]);
+      expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+      const asks = await t.db.recoveryStep.findMany({ where: { mistakeId: mistake.id, kind: 'ask' } });
+      expect(asks).toHaveLength(1);
+      expect(['Refund', 'Credit']).toContain(asks[0]!.customerAnswer);
+      expect(await t.db.timelineEvent.count({ where: { kind: 'step_done', mistakeId: mistake.id } })).toBe(2);
+    });
   });
 });
