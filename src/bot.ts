@@ -99,7 +99,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 
   const reminders = new ReminderService(db, settings, clock);
   const renderer = new SlackRenderer(db, queries, settings, reminders, clock, app.client);
-  worker = new DeliveryWorker(db, app.client, renderer, clock, logger);
+  worker = new DeliveryWorker(db, app.client, renderer, clock, logger, { leaseMs: config.leaseMs });
   const jobs = new Jobs({
     db,
     clock,
@@ -111,6 +111,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     schedules: config.schedules,
     timeZoneOf: slackTimeZones(app.client),
     owner: worker.workerId,
+    leaseMs: config.leaseMs,
   });
   let stopScheduler: (() => Promise<void>) | null = null;
   const deps: BotDeps = { db, clock, logger, settings, mistakes, queries, deliveries: worker };

@@ -45,6 +45,8 @@ export interface Config {
   reminderIntervalMs: number;
   escalateAfterMs: number;
   reminderCap: number;
+  /** How long a process may hold a delivery or a scheduled run before another may take it over. */
+  leaseMs: number;
   officeHours: OfficeHours;
   escalationContact?: string;
   adminUserIds: string[];
@@ -117,6 +119,7 @@ const DEFAULTS = {
   REMINDER_INTERVAL: '4h',
   ESCALATE_AFTER: '1d',
   REMINDER_CAP: '3',
+  LEASE: '1m',
   OFFICE_HOURS: '09:00-18:00',
   OFFICE_DAYS: 'mon-fri',
   LOG_LEVEL: 'info',
@@ -266,6 +269,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   };
   const reminderIntervalMs = duration('REMINDER_INTERVAL', '4h');
   const escalateAfterMs = duration('ESCALATE_AFTER', '1d');
+  const leaseMs = duration('LEASE', '1m');
+  if (leaseMs > 0 && leaseMs < 1000) fail('LEASE', 'must be at least 1s', '1m');
   const capText = withDefault('REMINDER_CAP');
   const reminderCap = Number(capText);
   if (!/^\d+$/.test(capText) || reminderCap < 1) {
@@ -330,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     reminderIntervalMs,
     escalateAfterMs,
     reminderCap,
+    leaseMs,
     officeHours: Object.freeze({
       startMinute: officeHours.startMinute,
       endMinute: officeHours.endMinute,

@@ -11,6 +11,7 @@ const VALID = {
 };
 
 const ALL_VARIABLES = [
+  'LEASE',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
@@ -72,6 +73,7 @@ describe('loadConfig: defaults', () => {
       sla: { stepMs: { critical: 30 * 60_000, high: 4 * 3_600_000, medium: 86_400_000, low: 3 * 86_400_000 } },
       reminderIntervalMs: 4 * 3_600_000,
       escalateAfterMs: 86_400_000,
+      leaseMs: 60_000,
       reminderCap: 3,
       officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
       adminUserIds: [],

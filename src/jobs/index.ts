@@ -25,12 +25,12 @@ export interface JobDeps {
   timeZoneOf: TimeZoneOf;
   /** Who claims runs (a process id); shows in the claims table when debugging. */
   owner: string;
+  /** How long a claimant may hold a run before another process may take it over. */
+  leaseMs: number;
 }
 
 /** A digest sent more than this after its slot says it is late (the bot was down). */
 const LATE_AFTER_MS = 10 * MINUTE_MS;
-/** How long a claimant may hold a run before another process may take it over. */
-const RUN_LEASE_MS = 5 * MINUTE_MS;
 
 export interface DigestOutcome {
   teamId: string;
@@ -74,7 +74,7 @@ export class Jobs {
         slot: key,
         owner: this.deps.owner,
         now,
-        leaseMs: RUN_LEASE_MS,
+        leaseMs: this.deps.leaseMs,
         late,
       });
       if (!claim) {
@@ -174,7 +174,7 @@ export class Jobs {
       slot,
       owner: this.deps.owner,
       now: this.deps.clock.now(),
-      leaseMs: RUN_LEASE_MS,
+      leaseMs: this.deps.leaseMs,
     });
   }
 }
