@@ -132,9 +132,9 @@ export class MistakeService {
       const existing = await this.findBySubmission(teamId, submissionKey);
       if (existing) return { mistake: existing, duplicate: true };
     }
+    const policy = await this.settings.forTeam(teamId);
     try {
       const mistake = await this.db.$transaction(async (tx) => {
-        const policy = await this.settings.forTeam(teamId, tx);
         const now = this.clock.now();
         // Whoever reports a mistake and keeps it owns it from that moment; someone it is handed
         // to owns it by clicking "Own it".
@@ -589,6 +589,7 @@ export class MistakeService {
     actorId: string | null,
     apply: (c: ChangeContext) => Promise<undefined>,
   ): Promise<MistakeRecord> {
+    const policy = await this.settings.forTeam(ref.teamId);
     return this.db.$transaction(async (tx) => {
       const record = await loadMistake(tx, ref.teamId, ref.mistakeId);
       if (!record) {
@@ -597,7 +598,6 @@ export class MistakeService {
       if (ref.expectedVersion !== undefined && ref.expectedVersion !== record.version) {
         throw new PlaybookError('conflict', CONFLICT_MESSAGE);
       }
-      const policy = await this.settings.forTeam(ref.teamId, tx);
       const now = this.clock.now();
       const events: PendingEvent[] = [];
       const deliveries: DeliveryRequest[] = [];

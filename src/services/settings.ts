@@ -1,4 +1,5 @@
-import type { Db, Tx } from '../db/client';
+import type { Db } from '../db/client';
+import { Prisma } from '../generated/prisma/client';
 import type { WorkspaceSettings } from '../generated/prisma/client';
 import type { EscalationPolicy, SlaPolicy } from '../domain/playbook';
 import { MINUTE_MS } from '../domain/durations';
@@ -104,14 +105,26 @@ export class SettingsService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async forTeam(teamId: string, tx: Tx = this.db): Promise<WorkspacePolicy> {
+  /**
+   * The workspace's policy, created from the defaults the first time the workspace is seen. The
+   * first sight can happen on several replicas at once, so creation is an insert that tolerates
+   * losing the race, and it runs outside any caller's transaction (on PostgreSQL a failed insert
+   * would abort that transaction).
+   */
+  async forTeam(teamId: string): Promise<WorkspacePolicy> {
     const hit = this.cache.get(teamId);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.policy;
-    const row = await tx.workspaceSettings.upsert({
-      where: { teamId },
-      create: { teamId, ...rowFromDefaults(this.defaults), createdAt: this.clock.now() },
-      update: {},
-    });
+    let row = await this.db.workspaceSettings.findUnique({ where: { teamId } });
+    if (!row) {
+      try {
+        row = await this.db.workspaceSettings.create({
+          data: { teamId, ...rowFromDefaults(this.defaults), createdAt: this.clock.now() },
+        });
+      } catch (error) {
+        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+        row = await this.db.workspaceSettings.findUniqueOrThrow({ where: { teamId } });
+      }
+    }
     const policy = policyFromRow(row, this.defaults.reminderCap);
     this.cache.set(teamId, { policy, at: Date.now() });
     return policy;

@@ -1,0 +1,79 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/**
+ * Compiles the bot once for a test file (into its own folder, so test files running side by side
+ * never build over each other) and returns the folder to run it from.
+ */
+export function buildBot(name: string): string {
+  const outDir = path.join(root, '.test-build', name);
+  const result = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}\n${result.stderr}`);
+  return outDir;
+}
+
+export interface BotProcess {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `npm start`'s entry point (migrate, then serve) as a real process. */
+export function startBotProcess(buildDir: string, name: string, port: number, env: Record<string, string>): BotProcess {
+  const child = spawn(process.execPath, [path.join(buildDir, 'bin', 'start.js')], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output,
+    exited,
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Waits until the process answers /healthz with 200 (it has migrated and is serving). */
+export async function waitHealthy(bot: BotProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (bot.child.exitCode !== null) throw new Error(`${bot.name} exited early:\n${bot.output.join('')}`);
+    try {
+      const response = await fetch(`${bot.url}/healthz`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${bot.name} did not become healthy:\n${bot.output.join('')}`);
+}
+
+/** Polls `check` until it returns true, within a bounded time. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
