@@ -103,11 +103,11 @@ export class Jobs {
     return outcomes;
   }
 
-  /** One reminder pass for every workspace. */
-  async reminders(slot = this.slot('reminders')): Promise<{ owners: number; items: number; waitingForOfficeHours: number }> {
+  /** One reminder pass for every workspace (`slot` names a manual run; by default the cron tick). */
+  async reminders(slot?: string): Promise<{ owners: number; items: number; waitingForOfficeHours: number }> {
     const total = { owners: 0, items: 0, waitingForOfficeHours: 0 };
     for (const policy of await this.deps.settings.allTeams()) {
-      const claim = await this.claimPass(policy.teamId, 'reminders', slot);
+      const claim = await this.claimPass(policy.teamId, 'reminders', slot ?? this.tick(this.deps.schedules.reminders, policy.timezone));
       if (!claim) continue;
       const result = await this.deps.reminders.pass(policy.teamId, this.deps.timeZoneOf);
       total.owners += result.owners;
@@ -120,11 +120,11 @@ export class Jobs {
   }
 
   /** One escalation pass: overdue beyond the threshold, no owner, reminders unanswered. */
-  async escalations(slot = this.slot('escalations')): Promise<{ escalated: number }> {
+  async escalations(slot?: string): Promise<{ escalated: number }> {
     const { db, clock } = this.deps;
     let escalated = 0;
     for (const policy of await this.deps.settings.allTeams()) {
-      const claim = await this.claimPass(policy.teamId, 'escalations', slot);
+      const claim = await this.claimPass(policy.teamId, 'escalations', slot ?? this.tick(this.deps.schedules.escalations, policy.timezone));
       if (!claim) continue;
       const now = clock.now();
       const open = await db.mistake.findMany({
@@ -161,10 +161,14 @@ export class Jobs {
     return options.ignoreBackoff ? this.deps.worker.tryAllNow() : this.deps.worker.drain();
   }
 
-  /** The scheduled slot a pass belongs to, to the minute (so replicas firing together share it). */
-  private slot(job: string): string {
+  /**
+   * The scheduled tick a pass belongs to: replicas firing on the same tick share it, so one of
+   * them runs the pass. Between ticks (a pass started by hand) it is the latest tick.
+   */
+  private tick(cron: string, timeZone: string): string {
     const now = this.deps.clock.now();
-    return `${job}:${new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS).toISOString()}`;
+    const at = latestSlotAtOrBefore(cron, timeZone, now) ?? new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS);
+    return at.toISOString();
   }
 
   private async claimPass(teamId: string, job: string, slot: string) {
