@@ -7,7 +7,7 @@ import {
   type StepKind,
 } from '../domain/playbook';
 import { DAY_MS } from '../domain/durations';
-import { MISTAKE_INCLUDE, toSnapshot, type MistakeRecord } from './records';
+import { loadMistake, MISTAKE_INCLUDE, toSnapshot, type MistakeRecord } from './records';
 
 /** One open mistake as lists, App Home and the digest show it. */
 export interface MistakeSummary {
@@ -93,8 +93,7 @@ export class MistakeQueries {
   constructor(private readonly db: Db) {}
 
   async get(teamId: string, mistakeId: number): Promise<MistakeRecord | null> {
-    if (!Number.isSafeInteger(mistakeId) || mistakeId <= 0) return null;
-    return this.db.mistake.findFirst({ where: { id: mistakeId, teamId }, include: MISTAKE_INCLUDE });
+    return loadMistake(this.db, teamId, mistakeId);
   }
 
   /** Open mistakes, most urgent first; `ownerId` narrows to one person's. */

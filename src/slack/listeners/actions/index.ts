@@ -59,25 +59,40 @@ function clicked(body: BlockAction, value: string | undefined): Clicked | { orig
 
 const NOT_OURS = "That button doesn't point at a mistake we know about, so nothing was changed.";
 
-/** A button that changes the mistake on the click (own it, apologize, a prevention step done). */
-function changeOnClick(
+type ActionArgs = ButtonArgs | OverflowArgs;
+
+/**
+ * Every click: acknowledge at once (Slack wants an answer within 3 seconds), read which mistake
+ * it is about, run it, and explain any refusal privately, refreshing a stale card.
+ */
+function onClick<A extends ActionArgs>(
   deps: BotDeps,
-  change: (c: Clicked) => Promise<unknown>,
+  valueOf: (args: A) => string | undefined,
+  run: (c: Clicked, args: A) => Promise<void>,
 ) {
-  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
-    await ack();
-    const c = clicked(body, action.value);
+  return async (args: A): Promise<void> => {
+    await args.ack();
+    const c = clicked(args.body, valueOf(args));
     if ('invalid' in c) {
-      await explainFailure(deps, client, c.origin, new PlaybookError('not_found', NOT_OURS));
+      await explainFailure(deps, args.client, c.origin, new PlaybookError('not_found', NOT_OURS));
       return;
     }
     try {
-      await change(c);
-      deps.deliveries.kick();
+      await run(c, args);
     } catch (error) {
-      await explainFailure(deps, client, c.origin, error, { teamId: c.teamId, mistakeId: c.value.m });
+      await explainFailure(deps, args.client, c.origin, error, { teamId: c.teamId, mistakeId: c.value.m });
     }
   };
+}
+
+const buttonValue = (args: ButtonArgs) => args.action.value;
+
+/** A button that changes the mistake on the click (own it, apologize, a prevention step done). */
+function changeOnClick(deps: BotDeps, change: (c: Clicked) => Promise<unknown>) {
+  return onClick(deps, buttonValue, async (c) => {
+    await change(c);
+    deps.deliveries.kick();
+  });
 }
 
 /**
@@ -89,24 +104,14 @@ function openModal(
   guard: (m: MistakeSnapshot, actor: Actor) => void,
   modal: (m: MistakeRecord, origin: { channelId?: string; ts?: string }) => object,
 ) {
-  return async ({ ack, body, action, client }: ButtonArgs): Promise<void> => {
-    await ack();
-    const c = clicked(body, action.value);
-    if ('invalid' in c) {
-      await explainFailure(deps, client, c.origin, new PlaybookError('not_found', NOT_OURS));
-      return;
-    }
-    try {
-      const record = await deps.mistakes.precheck({ teamId: c.teamId, mistakeId: c.value.m }, c.userId, guard);
-      const ts = body.container?.type === 'message' ? body.container.message_ts : undefined;
-      await client.views.open({
-        trigger_id: body.trigger_id,
-        view: modal(record, { channelId: c.origin.channelId, ts }) as never,
-      });
-    } catch (error) {
-      await explainFailure(deps, client, c.origin, error, { teamId: c.teamId, mistakeId: c.value.m });
-    }
-  };
+  return onClick(deps, buttonValue, async (c, { body, client }) => {
+    const record = await deps.mistakes.precheck({ teamId: c.teamId, mistakeId: c.value.m }, c.userId, guard);
+    const ts = body.container?.type === 'message' ? body.container.message_ts : undefined;
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: modal(record, { channelId: c.origin.channelId, ts }) as never,
+    });
+  });
 }
 
 const stepGuard = (kind: StepKind) => (m: MistakeSnapshot, a: Actor) => assertCanCompleteStep(m, a, kind);
@@ -138,14 +143,10 @@ export function registerActions(app: App, deps: BotDeps): void {
   app.action(Actions.reopen, openModal(deps, (m, a) => void assertCanReopen(m, a), reopenModal));
 
   // Snooze from a reminder DM: 1 h, 4 h, or tomorrow when office hours open.
-  app.action(Actions.snooze, async ({ ack, body, action, client }: OverflowArgs) => {
-    await ack();
-    const c = clicked(body, action.selected_option?.value);
-    if ('invalid' in c || c.value.s === undefined) {
-      await explainFailure(deps, client, c.origin, new PlaybookError('not_found', NOT_OURS));
-      return;
-    }
-    try {
+  app.action(
+    Actions.snooze,
+    onClick(deps, (args: OverflowArgs) => args.action.selected_option?.value, async (c, { client }) => {
+      if (c.value.s === undefined) throw new PlaybookError('not_found', NOT_OURS);
       const policy = await deps.settings.forTeam(c.teamId);
       const now = deps.clock.now();
       const until =
@@ -155,10 +156,8 @@ export function registerActions(app: App, deps: BotDeps): void {
       await deps.mistakes.snooze(ref(c), c.userId, until, c.value.p);
       deps.deliveries.kick();
       await tellPrivately(client, c.origin, `Snoozed: we'll remind you again in ${formatDuration(until.getTime() - now.getTime())}.`);
-    } catch (error) {
-      await explainFailure(deps, client, c.origin, error, { teamId: c.teamId, mistakeId: c.value.m });
-    }
-  });
+    }),
+  );
 
   // Link buttons still send an action, which Slack wants acknowledged.
   app.action(Actions.openThread, async ({ ack }) => {
