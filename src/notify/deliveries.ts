@@ -28,6 +28,8 @@ export interface DeliveryRenderer {
   render(delivery: Delivery): Promise<Rendered>;
   /** A card update found its message gone: forget it so the next attempt posts a new one. */
   forgetCard?(delivery: Delivery): Promise<void>;
+  /** A delivery failed for good (it needs a person): tell someone who can fix it. */
+  failedForGood?(delivery: Delivery, error: string): Promise<void>;
 }
 
 export interface DeliveryStats {
@@ -59,6 +61,7 @@ const PERMANENT_ERRORS = new Set([
 ]);
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+const FAILED_RETRY_MS = 15 * 60_000;
 const LEASE_MS = 60_000;
 const SENT_RETENTION_MS = 7 * 24 * 3_600_000;
 
@@ -163,7 +166,7 @@ export class DeliveryWorker {
       where: {
         id: { gt: options.afterId ?? 0 },
         OR: [
-          { status: 'pending', ...(options.ignoreBackoff ? {} : { nextAttemptAt: { lte: now } }) },
+          { status: { in: ['pending', 'failed'] }, ...(options.ignoreBackoff ? {} : { nextAttemptAt: { lte: now } }) },
           { status: 'sending', leaseUntil: { lt: now } },
         ],
       },
@@ -187,7 +190,7 @@ export class DeliveryWorker {
     const claimed = await this.db.delivery.updateMany({
       where: takenOver
         ? { id: candidate.id, status: 'sending', leaseUntil: { lt: now } }
-        : { id: candidate.id, status: 'pending' },
+        : { id: candidate.id, status: candidate.status },
       data: {
         status: 'sending',
         lockedBy: this.workerId,
@@ -273,7 +276,12 @@ export class DeliveryWorker {
           kind: delivery.kind,
           error: outcome.message,
         });
-        await this.release(delivery, 'failed', 0, outcome.message);
+        // Kept, visible, and tried again now and then: inviting the bot fixes it without anyone
+        // having to find the delivery.
+        await this.release(delivery, 'failed', FAILED_RETRY_MS, outcome.message);
+        await this.renderer.failedForGood?.(delivery, outcome.message).catch((e: unknown) =>
+          this.logger.error('could not report a failed delivery', { id: delivery.id, error: String(e) }),
+        );
         return 'failed';
       }
       this.logger.warn('delivery will be retried', {

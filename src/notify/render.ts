@@ -9,7 +9,8 @@ import type { SettingsService } from '../services/settings';
 import { renderCard } from '../slack/views/card';
 import { homeView } from '../slack/views/home';
 import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/views/replies';
-import { threadUrl } from '../slack/views/text';
+import { escapeText, threadUrl } from '../slack/views/text';
+import { enqueue } from '../services/outbox';
 import { renderDigest } from '../slack/views/digest';
 import { renderReminder } from '../slack/views/reminders';
 import type { DeliveryRenderer, Rendered } from './deliveries';
@@ -142,6 +143,28 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     return { skip: `unknown delivery kind ${delivery.kind}` };
+  }
+
+  /**
+   * The most common first-day problem: the bot is not in the escalation channel (or the channel
+   * id is wrong). The report is safe in the database; its reporter hears why the card did not
+   * appear and what to do, once per mistake.
+   */
+  async failedForGood(delivery: Delivery, error: string): Promise<void> {
+    if (delivery.kind !== 'card' || delivery.mistakeId === null) return;
+    const mistake = await this.queries.get(delivery.teamId, delivery.mistakeId);
+    if (!mistake) return;
+    const why: Record<string, string> = {
+      not_in_channel: `I'm not a member of <#${mistake.channelId}>. Invite me there (\`/invite @Mistake Recovery\`) and the card will be posted`,
+      channel_not_found: `I can't find the escalation channel (${mistake.channelId}). Ask whoever runs this bot to check ESCALATION_CHANNEL_ID`,
+      is_archived: `The escalation channel <#${mistake.channelId}> is archived. Ask whoever runs this bot to point ESCALATION_CHANNEL_ID at a live channel`,
+    };
+    const text =
+      `Your report about *${escapeText(mistake.customer)}* is saved (mistake #${mistake.id}), but its card could not be posted: ` +
+      `${why[error] ?? `Slack answered "${error}"`}. Nothing is lost; once that is fixed, run \`npm run job -- deliveries\` or wait for the next retry.`;
+    await this.db.$transaction((tx) =>
+      enqueue(tx, delivery.teamId, [{ kind: 'message', key: `card-failed:${mistake.id}`, channel: mistake.reporterId, text }], this.clock.now()),
+    );
   }
 
   async forgetCard(delivery: Delivery): Promise<void> {

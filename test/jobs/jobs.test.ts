@@ -299,6 +299,16 @@ describe('durable delivery', () => {
     const health = await (await fetch(`${h.baseUrl}/healthz`)).json();
     expect(health).toMatchObject({ ok: true, database: 'reachable', deliveries: { failed: 1 } });
     expect(h.logger.lines.some((l) => l.level === 'error' && /needs a person/.test(l.message))).toBe(true);
+    // The reporter hears why the card is missing and what to do, once.
+    const told = dms(h, 'U_BOB');
+    expect(told).toHaveLength(1);
+    expect(told[0]!.args.text).toMatch(/is saved .* Invite me there/);
+    // Once the bot is invited, the next retry posts the card without anyone touching it.
+    clock.advance(16 * MINUTE_MS);
+    await h.deliver();
+    expect(h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'CESCALATIONS' && !c.args.thread_ts)).toHaveLength(1);
+    expect(await h.t.db.delivery.count({ where: { status: { not: 'sent' } } })).toBe(0);
+    expect(dms(h, 'U_BOB')).toHaveLength(1);
   });
 });
 
