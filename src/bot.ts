@@ -14,6 +14,7 @@ import { startScheduler } from './jobs/scheduler';
 import { slackTimeZones } from './notify/people';
 import { ReminderService } from './services/reminders';
 import { registerListeners } from './slack/listeners';
+import { createHttpReceiver } from './slack/receiver';
 
 export interface Bot {
   app: App;
@@ -78,11 +79,21 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const socketMode = Boolean(config.slack.appToken);
   const app = new App({
     token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret,
     ...(socketMode
-      ? { socketMode: true, appToken: config.slack.appToken, installerOptions: { port: config.port } }
-      : {}),
-    customRoutes: [health],
+      ? {
+          signingSecret: config.slack.signingSecret,
+          socketMode: true,
+          appToken: config.slack.appToken,
+          installerOptions: { port: config.port },
+          customRoutes: [health],
+        }
+      : {
+          receiver: createHttpReceiver({
+            signingSecret: config.slack.signingSecret,
+            customRoutes: [health],
+            logLevel: BOLT_LOG_LEVEL[config.logLevel],
+          }),
+        }),
     logLevel: BOLT_LOG_LEVEL[config.logLevel],
     tokenVerificationEnabled: options.tokenVerificationEnabled ?? true,
     clientOptions: {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client';
+import { gatedSqlite } from './sqlite';
 
 export type Db = PrismaClient;
 /** The client handed to code running inside `db.$transaction(async (tx) => ...)`. */
@@ -34,7 +35,7 @@ export async function createDb(databaseUrl: string): Promise<Db> {
   }
   const file = sqliteFilePath(databaseUrl);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const adapter = new PrismaBetterSqlite3({ url: databaseUrl, timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const adapter = gatedSqlite(new PrismaBetterSqlite3({ url: databaseUrl, timeout: SQLITE_BUSY_TIMEOUT_MS }));
   const db = new PrismaClient({ adapter });
   // WAL lets readers (the Home tab, the digest) run while a click is being written.
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');

@@ -298,6 +298,9 @@ export const TEXT_LIMITS = {
   comment: 1000,
 } as const;
 
+// Zero-width spaces, joiners, direction marks and the like: text made only of them looks empty.
+const INVISIBLE_ONLY = /^[\s\p{Cf}]*$/u;
+
 /** Trims user text and refuses empty, whitespace-only or oversized values with a readable reason. */
 export function cleanText(
   value: unknown,
@@ -307,7 +310,7 @@ export function cleanText(
   options: { optional?: boolean } = {},
 ): string {
   const text = typeof value === 'string' ? value.trim() : '';
-  if (text === '') {
+  if (text === '' || INVISIBLE_ONLY.test(text)) {
     if (options.optional) return '';
     throw new PlaybookError('invalid_input', `${label} can't be empty.`, field);
   }

@@ -249,6 +249,15 @@ export class DeliveryWorker {
         if (earlier) {
           this.logger.info('delivery was already in Slack; not posting it again', { id: delivery.id, ts: earlier.ts });
           if (rendered.onSent) await rendered.onSent(earlier);
+          if (delivery.kind === 'card') {
+            // The card Slack kept was rendered on an earlier attempt, possibly before later
+            // changes: edit it now (its ts is known), or it would show that old state.
+            await this.db.delivery.updateMany({
+              where: { id: delivery.id, lockedBy: this.workerId },
+              data: { status: 'pending', lockedBy: null, leaseUntil: null, uncertain: false, resultTs: earlier.ts ?? null, nextAttemptAt: this.clock.now() },
+            });
+            return 'retried';
+          }
           await this.markSent(delivery, earlier.ts);
           return 'sent';
         }

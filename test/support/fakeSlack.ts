@@ -19,6 +19,28 @@ export type Fault =
 
 const JSON_FIELDS = ['blocks', 'view', 'attachments', 'metadata'];
 
+/** Outbox kinds that become a chat.postMessage (a card is posted once, then edited in place). */
+const POSTING_KINDS: ReadonlySet<string> = new Set(['card', 'reply', 'dm', 'escalation', 'reminder', 'digest', 'message']);
+
+/** The columns of a Delivery row the ledger needs. */
+export interface DeliveryRow {
+  id: number;
+  kind: string;
+  status: string;
+  lastError: string | null;
+}
+
+export interface DeliveryLedger {
+  /** Deliveries that reached Slack (each counted once). */
+  delivered: number;
+  /** Delivery ids that should be in Slack and are not. */
+  lost: number[];
+  /** Delivery ids Slack holds more than once. */
+  duplicated: number[];
+  /** Delivery ids in Slack that the outbox does not know (another database's, or a bug). */
+  strangers: string[];
+}
+
 /**
  * A local stand-in for Slack's Web API: records every call the bot makes (only successful ones
  * count as delivered) and can be told to fail, so tests see what reaches Slack and how often.
@@ -29,6 +51,8 @@ export class FakeSlack {
   readonly delivered: RecordedCall[] = [];
   private server: http.Server | null = null;
   private faults: Array<{ method: string | '*'; fault: Fault; remaining: number }> = [];
+  /** How many calls were answered with a fault (an outage the bot had to live through). */
+  faultsServed = 0;
   private tsCounter = 0;
   /** What Slack would hold, per channel (DMs under D<user id>), for history look-ups. */
   private readonly messages = new Map<string, Array<{ ts: string; thread_ts?: string; text?: string; metadata?: unknown }>>();
@@ -77,6 +101,40 @@ export class FakeSlack {
     return this.called(method)[after]!;
   }
 
+  /** Every post Slack took, by the outbox delivery id it carries (posts without one are left out). */
+  postsByDeliveryId(): Map<string, RecordedCall[]> {
+    const byId = new Map<string, RecordedCall[]>();
+    for (const call of this.called('chat.postMessage')) {
+      const id = call.args.metadata?.event_payload?.delivery_id;
+      if (typeof id !== 'string') continue;
+      byId.set(id, [...(byId.get(id) ?? []), call]);
+    }
+    return byId;
+  }
+
+  /**
+   * What reached Slack compared with what the outbox says it sent: a delivery that should have
+   * posted but is not in Slack is lost, one that is in Slack more than once is duplicated.
+   */
+  ledger(rows: DeliveryRow[]): DeliveryLedger {
+    const posts = this.postsByDeliveryId();
+    const lost: number[] = [];
+    const duplicated: number[] = [];
+    let delivered = 0;
+    for (const row of rows) {
+      if (!POSTING_KINDS.has(row.kind)) continue;
+      const count = posts.get(String(row.id))?.length ?? 0;
+      delivered += Math.min(count, 1);
+      if (count > 1) duplicated.push(row.id);
+      // A delivery marked sent with a note was skipped on purpose (everything in it was done).
+      const skipped = row.status === 'sent' && row.lastError !== null && count === 0;
+      if (count === 0 && !skipped) lost.push(row.id);
+    }
+    const known = new Set(rows.map((r) => String(r.id)));
+    const strangers = [...posts.keys()].filter((id) => !known.has(id));
+    return { delivered, lost, duplicated, strangers };
+  }
+
   lastView(): any {
     const opened = this.called('views.open');
     return opened[opened.length - 1]?.args.view;
@@ -109,6 +167,7 @@ export class FakeSlack {
       entry.remaining -= 1;
       if (entry.remaining === 0) this.faults.splice(index, 1);
       const fault = entry.fault;
+      this.faultsServed += 1;
       if (fault.kind === 'drop') {
         req.socket.destroy();
         return;

@@ -30,18 +30,20 @@ export function eventCallback(event: Record<string, unknown>, teamId = 'T_ACME')
 
 export interface PostOptions {
   secret?: string;
-  timestamp?: number;
+  /** null sends no timestamp header at all. */
+  timestamp?: number | null;
   signature?: string | null;
+  /** Signs this timestamp instead of the one in the header (a replayed signature). */
+  signedTimestamp?: number;
 }
 
 /** Posts to the bot's /slack/events as Slack would; returns status and body. */
 export async function postToSlackEndpoint(baseUrl: string, post: SlackPost, options: PostOptions = {}): Promise<{ status: number; text: string; json: any }> {
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const headers: Record<string, string> = {
-    'content-type': post.contentType,
-    'x-slack-request-timestamp': String(timestamp),
-  };
-  const signature = options.signature === undefined ? sign(post.body, timestamp, options.secret) : options.signature;
+  const timestamp = options.timestamp === null ? null : (options.timestamp ?? Math.floor(Date.now() / 1000));
+  const headers: Record<string, string> = { 'content-type': post.contentType };
+  if (timestamp !== null) headers['x-slack-request-timestamp'] = String(timestamp);
+  const signedAt = options.signedTimestamp ?? timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = options.signature === undefined ? sign(post.body, signedAt, options.secret) : options.signature;
   if (signature !== null) headers['x-slack-signature'] = signature;
   const response = await fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body: post.body });
   const text = await response.text();

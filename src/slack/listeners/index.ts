@@ -3,6 +3,7 @@ import type { BotDeps } from '../deps';
 import { registerActions } from './actions';
 import { registerCommands } from './commands';
 import { registerEvents } from './events';
+import { registerUnknown } from './unknown';
 import { registerViews } from './views';
 
 export function registerListeners(app: App, deps: BotDeps): void {
@@ -10,4 +11,5 @@ export function registerListeners(app: App, deps: BotDeps): void {
   registerActions(app, deps);
   registerViews(app, deps);
   registerEvents(app, deps);
+  registerUnknown(app, deps);
 }
