@@ -9,6 +9,11 @@ async function main(): Promise<void> {
   loadDotenv();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // A promise something forgot to catch (Bolt's receiver has such paths for malformed bodies) is
+  // logged, not allowed to take the process and everyone's clicks down with it.
+  process.on('unhandledRejection', (reason) => {
+    logger.error('unhandled rejection', { error: reason instanceof Error ? reason.stack : String(reason) });
+  });
   const { applied } = await migrateDatabase(config.databaseUrl);
   if (applied.length > 0) logger.info('database migrated', { applied });
   const bot = await createBot(config, { logger });
