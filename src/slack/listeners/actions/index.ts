@@ -22,6 +22,7 @@ import {
   PlaybookError,
   type StepKind,
 } from '../../../domain/playbook';
+import type { ModalView } from '@slack/types';
 import type { MistakeRecord } from '../../../services/records';
 import { Actions, decodeValue, type ButtonValue } from '../../ids';
 import type { BotDeps } from '../../deps';
@@ -102,14 +103,14 @@ function changeOnClick(deps: BotDeps, change: (c: Clicked) => Promise<unknown>) 
 function openModal(
   deps: BotDeps,
   guard: (m: MistakeSnapshot, actor: Actor) => void,
-  modal: (m: MistakeRecord, origin: { channelId?: string; ts?: string }) => object,
+  modal: (m: MistakeRecord, origin: { channelId?: string; ts?: string }) => ModalView,
 ) {
   return onClick(deps, buttonValue, async (c, { body, client }) => {
     const record = await deps.mistakes.precheck({ teamId: c.teamId, mistakeId: c.value.m }, c.userId, guard);
     const ts = body.container?.type === 'message' ? body.container.message_ts : undefined;
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: modal(record, { channelId: c.origin.channelId, ts }) as never,
+      view: modal(record, { channelId: c.origin.channelId, ts }),
     });
   });
 }
