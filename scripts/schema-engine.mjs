@@ -373,8 +373,29 @@ async function serveRpc(url, datamodelPaths) {
 
 // ---- `apply`: migrate deploy for the application.
 
+/**
+ * Replicas starting together all migrate at once. The engine serializes the migrations with an
+ * advisory lock, but creates a missing schema before taking it, so one of them would fail with
+ * "schema already exists": create it first, tolerating the race.
+ */
+async function ensurePostgresSchema(url) {
+  const { connectionString, schema } = pgConfig(url);
+  const pg = require('pg');
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
+  } catch (e) {
+    // 42P06 duplicate_schema, 23505 unique_violation: another replica created it first.
+    if (e.code !== '42P06' && e.code !== '23505') throw e;
+  } finally {
+    await client.end();
+  }
+}
+
 async function apply(url, migrationsDir) {
   if (!isPostgres(url)) fs.mkdirSync(path.dirname(sqliteFile(url)), { recursive: true });
+  else await ensurePostgresSchema(url);
   const { engine, state, errorOf } = await openEngine(url, undefined, () => {});
   try {
     const { appliedMigrationNames } = await engine.applyMigrations({
