@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../db/client';
+import { inTransaction } from '../db/transaction';
 import { Prisma } from '../generated/prisma/client';
 import {
   type Actor,
@@ -96,8 +97,6 @@ export interface StepData {
   note?: string;
 }
 
-const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
-
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
@@ -134,7 +133,7 @@ export class MistakeService {
     }
     const policy = await this.settings.forTeam(teamId);
     try {
-      const mistake = await this.db.$transaction(async (tx) => {
+      const mistake = await inTransaction(this.db, async (tx) => {
         const now = this.clock.now();
         // Whoever reports a mistake and keeps it owns it from that moment; someone it is handed
         // to owns it by clicking "Own it".
@@ -182,17 +181,12 @@ export class MistakeService {
         const deliveries: DeliveryRequest[] = [
           { kind: 'card', mistakeId: created.id },
           { kind: 'reply', mistakeId: created.id, eventId: reported.id },
-          { kind: 'home', userId: input.ownerId },
         ];
-        if (!ownedAtReport) {
-          deliveries.push(
-            { kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: input.ownerId },
-            { kind: 'home', userId: reporterId },
-          );
-        }
+        if (!ownedAtReport) deliveries.push({ kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: input.ownerId });
+        for (const userId of [...new Set([input.ownerId, reporterId])].sort()) deliveries.push({ kind: 'home', userId });
         await enqueue(tx, teamId, deliveries, now);
         return loadMistake(tx, teamId, created.id);
-      }, TX_OPTIONS);
+      });
       return { mistake: mistake!, duplicate: false };
     } catch (error) {
       // The same submission arriving twice at once: the unique key lets exactly one in.
@@ -532,11 +526,11 @@ export class MistakeService {
   async refreshCard(teamId: string, mistakeId: number): Promise<void> {
     const exists = await this.db.mistake.findFirst({ where: { id: mistakeId, teamId }, select: { id: true } });
     if (!exists) return;
-    await this.db.$transaction((tx) => enqueue(tx, teamId, [{ kind: 'card', mistakeId }], this.clock.now()));
+    await inTransaction(this.db, (tx) => enqueue(tx, teamId, [{ kind: 'card', mistakeId }], this.clock.now()));
   }
 
   async refreshHome(teamId: string, userId: string): Promise<void> {
-    await this.db.$transaction((tx) => enqueue(tx, teamId, [{ kind: 'home', userId }], this.clock.now()));
+    await inTransaction(this.db, (tx) => enqueue(tx, teamId, [{ kind: 'home', userId }], this.clock.now()));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -590,7 +584,7 @@ export class MistakeService {
     apply: (c: ChangeContext) => Promise<undefined>,
   ): Promise<MistakeRecord> {
     const policy = await this.settings.forTeam(ref.teamId);
-    return this.db.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const record = await loadMistake(tx, ref.teamId, ref.mistakeId);
       if (!record) {
         throw new PlaybookError('not_found', "That mistake doesn't exist in this workspace. Nothing was changed.");
@@ -637,10 +631,11 @@ export class MistakeService {
         for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId: row.id, userId });
       }
       requests.push(...deliveries);
-      for (const userId of homes) requests.push({ kind: 'home', userId });
+      // Always in the same order, so two transactions never lock the same rows crosswise.
+      for (const userId of [...homes].sort()) requests.push({ kind: 'home', userId });
       await enqueue(tx, record.teamId, requests, now);
       return (await loadMistake(tx, record.teamId, record.id))!;
-    }, TX_OPTIONS);
+    });
   }
 }
 

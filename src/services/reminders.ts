@@ -1,4 +1,5 @@
 import type { Db } from '../db/client';
+import { inTransaction } from '../db/transaction';
 import { isWithinOfficeHours } from '../domain/officeHours';
 import { RECOVERING_STATES, type Severity, STEP_LABELS, type StepKind } from '../domain/playbook';
 import type { Clock } from './clock';
@@ -24,8 +25,6 @@ interface Candidate {
   kind: 'step' | 'prevention';
   id: number;
 }
-
-const TX_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
 
 /**
  * Reminders for overdue recovery steps and prevention steps: one DM per owner per pass, each item
@@ -112,7 +111,7 @@ export class ReminderService {
     now: Date,
     remindedBefore: Date,
   ): Promise<number> {
-    return this.db.$transaction(async (tx) => {
+    return inTransaction(this.db, async (tx) => {
       const claimed = { steps: [] as number[], prevention: [] as number[] };
       const stillDue = { OR: [{ lastRemindedAt: null }, { lastRemindedAt: { lte: remindedBefore } }] };
       for (const item of items) {
@@ -132,7 +131,7 @@ export class ReminderService {
         await enqueue(tx, teamId, [{ kind: 'reminder', userId: ownerId, pass: now.toISOString(), ...claimed }], now);
       }
       return count;
-    }, TX_OPTIONS);
+    });
   }
 
   /** The items of a queued reminder that are still outstanding when it is sent. */
