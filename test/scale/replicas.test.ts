@@ -100,8 +100,11 @@ describePg('several replicas on one PostgreSQL database', () => {
       if (i < DUPLICATED) submissions.push(postToSlackEndpoint(pick(i + 1).url, body));
     }
     const answers = await Promise.all(submissions);
+    if (answers.some((a) => a.status !== 200 || a.json)) {
+      process.stdout.write(`answers: ${JSON.stringify(answers.map((a) => [a.status, a.text.slice(0, 200)]))}\n`);
+      process.stdout.write(replicas.map((r) => r.output.join('')).join('\n----\n'));
+    }
     expect(answers.every((a) => a.status === 200)).toBe(true);
-    if (answers.some((a) => a.json)) process.stdout.write(replicas.map((r) => r.output.join("")).join("\n----\n"));
     expect(answers.filter((a) => a.json).map((a) => a.json)).toEqual([]);
 
     // Slack turns slow for a moment while one replica is killed mid-send.
