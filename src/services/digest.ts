@@ -83,9 +83,17 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** At most this many timeline events since the last digest are read for the figures. */
+const EVENT_CAP = 10_000;
+
 /**
  * Everything the daily digest shows, in a fixed number of queries whatever the number of
  * mistakes (counts are aggregates, lists are capped, figures come from the timeline window).
+ *
+ * No query reads the workspace's whole history: what happened recently (recovered since the
+ * last digest, closed this week) is found from the timeline's (team, kind, time) index, since
+ * the service writes `satisfiedAt` and `closedAt` with a `satisfied` / `closed` event at the same
+ * instant; and the overdue count reads the open mistakes only.
  */
 export async function loadDigest(db: Db, teamId: string, since: Date, now: Date, limit = 40): Promise<DigestData> {
   const recovering = [...RECOVERING_STATES];
@@ -93,16 +101,27 @@ export async function loadDigest(db: Db, teamId: string, since: Date, now: Date,
   const preventionWhere = { teamId, status: 'open', dueAt: { lt: now }, mistake: { state: 'preventing' } };
   const waitingWhere = { teamId, state: { in: recovering }, apologizedAt: null };
 
-  const [open, escalated, awaitingRcaCount, recoveredSince, closedThisWeek, overdueGroups, overdueRows, waitingTotal, waiting, awaitingRca, preventionTotal, prevention, events] =
+  const weekAgo = new Date(now.getTime() - 7 * DAY_MS);
+
+  const [open, escalated, awaitingRcaCount, closedThisWeek, overdueTotal, overdueRows, waitingTotal, waiting, awaitingRca, preventionTotal, prevention, events] =
     await Promise.all([
       db.mistake.count({ where: { teamId, state: { in: [...OPEN_STATES] } } }),
       db.mistake.count({ where: { teamId, state: 'escalated' } }),
       db.mistake.count({ where: { teamId, state: 'awaiting_rca' } }),
-      db.mistake.count({ where: { teamId, satisfiedAt: { gt: since, lte: now } } }),
-      db.mistake.count({ where: { teamId, state: 'closed', closedAt: { gt: new Date(now.getTime() - 7 * DAY_MS) } } }),
+      // Mistakes closed this week, from this week's `closed` events (one row per mistake, however
+      // many mistakes were closed before), not by reading every closed mistake for its date.
+      db.timelineEvent.groupBy({
+        by: ['mistakeId'],
+        where: { teamId, kind: 'closed', at: { gt: weekAgo }, mistake: { state: 'closed', closedAt: { gt: weekAgo } } },
+      }),
+      // Recovering mistakes with an overdue pending step. The step condition names no team: that
+      // keeps SQLite probing each mistake's own steps (the mistakeId+kind index) instead of
+      // scanning the team's overdue steps once per mistake.
+      db.mistake.count({
+        where: { teamId, state: { in: recovering }, steps: { some: { status: 'pending', dueAt: { lt: now } } } },
+      }),
       // Pending steps fall due in playbook order, so each overdue mistake's earliest pending
       // step is its overdue current step.
-      db.recoveryStep.groupBy({ by: ['mistakeId'], where: overdueStepWhere, _min: { position: true } }),
       db.recoveryStep.findMany({
         where: overdueStepWhere,
         orderBy: [{ dueAt: 'asc' }],
@@ -122,10 +141,19 @@ export async function loadDigest(db: Db, teamId: string, since: Date, now: Date,
       }),
       db.timelineEvent.findMany({
         where: { teamId, at: { gt: since, lte: now }, kind: { in: ['step_done', 'satisfied', 'not_satisfied'] } },
-        select: { kind: true, details: true, at: true, mistake: { select: { createdAt: true } } },
-        take: 10_000,
+        select: { kind: true, details: true, at: true, mistakeId: true, mistake: { select: { createdAt: true, satisfiedAt: true } } },
+        take: EVENT_CAP,
       }),
     ]);
+
+  // Recovered since the last digest: mistakes whose customer was satisfied in the window and still
+  // is, read off the window's `satisfied` events; counted in the database only when the window
+  // holds more events than were read.
+  const inWindow = (at: Date | null) => at !== null && at.getTime() > since.getTime() && at.getTime() <= now.getTime();
+  const recoveredSince =
+    events.length < EVENT_CAP
+      ? new Set(events.filter((e) => e.kind === 'satisfied' && inWindow(e.mistake.satisfiedAt)).map((e) => e.mistakeId)).size
+      : await db.mistake.count({ where: { teamId, satisfiedAt: { gt: since, lte: now } } });
 
   // Keep one row per mistake: its current (earliest pending) step.
   const seen = new Set<number>();
@@ -153,14 +181,14 @@ export async function loadDigest(db: Db, teamId: string, since: Date, now: Date,
     now,
     counts: {
       open,
-      overdue: overdueGroups.length,
+      overdue: overdueTotal,
       escalated,
       awaitingRca: awaitingRcaCount,
       recoveredSince,
-      closedThisWeek,
+      closedThisWeek: closedThisWeek.length,
     },
     overdue,
-    overdueTotal: overdueGroups.length,
+    overdueTotal,
     waitingForApology: waiting.map(toDigestMistake),
     waitingForApologyTotal: waitingTotal,
     awaitingRca: awaitingRca.map(toDigestMistake),

@@ -1,0 +1,103 @@
+// Child process, run twice per workspace size:
+//   BENCH_DIGEST_PHASE=seed     writes the workspace (BENCH_DIGEST_FILE, BENCH_DIGEST_N)
+//   BENCH_DIGEST_PHASE=measure  times the digest on it in a fresh process (no seeding garbage in
+//                               its heap), counting the SQL statements Prisma sends (its `query`
+//                               log events).
+import { performance } from 'node:perf_hooks';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import type { Db } from '../src/db/client';
+import { PrismaClient } from '../src/generated/prisma/client';
+import { loadDigest } from '../src/services/digest';
+import { renderDigest } from '../src/slack/views/digest';
+import { DIGEST_RUNS } from './digest';
+import { seedDigestWorkspace, type DigestWorkspace } from './seed';
+
+
+export interface SeedResult {
+  type: 'seeded';
+  seedMs: number;
+  workspace: DigestWorkspace;
+}
+
+export interface DigestWorkerResult {
+  type: 'result';
+  n: number;
+  queries: number;
+  queryCounts: number[];
+  coldMs: number;
+  runsMs: number[];
+  slowestQueries: Array<{ ms: number; sql: string }>;
+  data: { overdueTotal: number; waitingForApologyTotal: number; overduePreventionTotal: number; open: number; eventsRead: number };
+  blocks: number;
+}
+
+function seed(file: string, n: number): SeedResult {
+  const started = performance.now();
+  const workspace = seedDigestWorkspace(file, n, Date.now());
+  return { type: 'seeded', seedMs: performance.now() - started, workspace };
+}
+
+async function measure(file: string, n: number, workspace: DigestWorkspace): Promise<DigestWorkerResult> {
+  workspace = { ...workspace, now: new Date(workspace.now), since: new Date(workspace.since) };
+
+  // The bot's SQLite client (as createDb opens it), with Prisma's query events on.
+  const url = `file:${file}`;
+  const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url, timeout: 5000 }), log: [{ emit: 'event', level: 'query' }] });
+  let statements: Array<{ ms: number; sql: string }> = [];
+  client.$on('query', (e) => statements.push({ ms: e.duration, sql: e.query }));
+  await client.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+  await client.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
+  await client.$queryRawUnsafe('PRAGMA foreign_keys = ON');
+  await client.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
+  const db = client as unknown as Db;
+
+  const once = async () => {
+    statements = [];
+    const started = performance.now();
+    const data = await loadDigest(db, workspace.teamId, workspace.since, workspace.now);
+    const message = renderDigest(data, { timeZone: 'Europe/Berlin', workspaceUrl: 'https://acme.slack.com/' });
+    return { ms: performance.now() - started, data, message, statements };
+  };
+  const cold = await once();
+  const runs: Array<Awaited<ReturnType<typeof once>>> = [];
+  for (let i = 0; i < DIGEST_RUNS; i++) runs.push(await once());
+  const last = runs[runs.length - 1]!;
+  const result: DigestWorkerResult = {
+    type: 'result',
+    n,
+    queries: last.statements.length,
+    queryCounts: [cold, ...runs].map((r) => r.statements.length),
+    coldMs: cold.ms,
+    runsMs: runs.map((r) => r.ms),
+    slowestQueries: [...last.statements].sort((a, b) => b.ms - a.ms).slice(0, 4).map((s) => ({ ms: s.ms, sql: s.sql.slice(0, 300) })),
+    data: {
+      overdueTotal: last.data.overdueTotal,
+      waitingForApologyTotal: last.data.waitingForApologyTotal,
+      overduePreventionTotal: last.data.overduePreventionTotal,
+      open: last.data.counts.open,
+      eventsRead: last.data.figures.apologized + last.data.figures.satisfied + last.data.figures.notSatisfied,
+    },
+    blocks: last.message.blocks.length,
+  };
+  await client.$disconnect();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const file = process.env.BENCH_DIGEST_FILE!;
+  const n = Number(process.env.BENCH_DIGEST_N);
+  const result =
+    process.env.BENCH_DIGEST_PHASE === 'seed'
+      ? seed(file, n)
+      : await measure(file, n, JSON.parse(process.env.BENCH_DIGEST_WORKSPACE!) as DigestWorkspace);
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stop') process.exit(0);
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send?.(result);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
