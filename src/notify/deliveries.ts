@@ -174,6 +174,8 @@ export class DeliveryWorker {
       take: this.options.batchSize ?? 50,
     });
     for (const candidate of candidates) {
+      // Let waiting requests be acknowledged between deliveries: Slack gives each 3 seconds.
+      await new Promise((resolve) => setImmediate(resolve));
       stats.lastId = candidate.id;
       const claimed = await this.claim(candidate, now);
       if (!claimed) continue;
