@@ -177,40 +177,46 @@ export function quote(escaped: string): string {
 // ---------------------------------------------------------------------------------------------
 // Time.
 
-function validTimeZone(timeZone: string): string {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone });
-    return timeZone;
-  } catch {
-    return 'UTC';
+// Building an Intl.DateTimeFormat costs far more than using one (it was most of a digest's render
+// time): one formatter per time zone and shape, made once.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string, shape: 'day' | 'dateTime'): Intl.DateTimeFormat {
+  const key = `${shape}|${timeZone}`;
+  let found = formatters.get(key);
+  if (!found) {
+    const options: Intl.DateTimeFormatOptions =
+      shape === 'day'
+        ? { weekday: 'short', day: 'numeric', month: 'short' }
+        : {
+            weekday: 'short',
+            day: 'numeric',
+            month: 'short',
+            year: 'numeric',
+            hour: '2-digit',
+            minute: '2-digit',
+            hourCycle: 'h23',
+            timeZoneName: 'short',
+          };
+    try {
+      found = new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
+    } catch {
+      // An unknown zone reads as UTC rather than failing the whole message.
+      found = formatter('UTC', shape);
+    }
+    formatters.set(key, found);
   }
+  return found;
 }
 
 /** "Mon 4 Mar" in the team's time zone. */
 export function formatDay(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: validTimeZone(timeZone),
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-  })
-    .format(date)
-    .replace(',', '');
+  return formatter(timeZone, 'day').format(date).replace(',', '');
 }
 
 /** "Mon 4 Mar 2024, 14:30 CET": a date and time anyone can read without Slack's help. */
 export function formatDateTime(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: validTimeZone(timeZone),
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  }).formatToParts(date);
+  const parts = formatter(timeZone, 'dateTime').formatToParts(date);
   const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('weekday')} ${get('day')} ${get('month')} ${get('year')}, ${get('hour')}:${get('minute')} ${get('timeZoneName')}`.trim();
 }
