@@ -3,6 +3,7 @@ import {
   type MistakeState,
   nextStep,
   OPEN_STATES,
+  RECOVERING_STATES,
   type Severity,
   type StepKind,
 } from '../domain/playbook';
@@ -57,6 +58,7 @@ export interface HomeData {
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+const RECOVERING: ReadonlySet<string> = new Set(RECOVERING_STATES);
 
 export function summarize(record: MistakeRecord): MistakeSummary {
   const next = nextStep(toSnapshot(record));
@@ -79,7 +81,9 @@ export function summarize(record: MistakeRecord): MistakeSummary {
 }
 
 /** Most urgent first: escalated, then by severity, then by what is due soonest. */
-export function byUrgency(a: MistakeSummary, b: MistakeSummary): number {
+type Ranked = Pick<MistakeSummary, 'id' | 'state' | 'severity' | 'nextDueAt'>;
+
+export function byUrgency(a: Ranked, b: Ranked): number {
   const escalated = Number(b.state === 'escalated') - Number(a.state === 'escalated');
   if (escalated) return escalated;
   const severity = SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
@@ -98,12 +102,31 @@ export class MistakeQueries {
 
   /** Open mistakes, most urgent first; `ownerId` narrows to one person's. */
   async open(teamId: string, options: { ownerId?: string; limit?: number } = {}): Promise<MistakeSummary[]> {
-    const rows = await this.db.mistake.findMany({
-      where: { teamId, state: { in: [...OPEN_STATES] }, ...(options.ownerId ? { ownerId: options.ownerId } : {}) },
-      include: MISTAKE_INCLUDE,
-      orderBy: { id: 'asc' },
-      take: options.limit ?? 500,
+    const where = { teamId, state: { in: [...OPEN_STATES] }, ...(options.ownerId ? { ownerId: options.ownerId } : {}) };
+    const limit = options.limit ?? 500;
+    // The most urgent first, whatever their age: rank every open mistake on a few columns, then
+    // read in full only the ones that will be shown.
+    const ranked = await this.db.mistake.findMany({
+      where,
+      select: {
+        id: true,
+        state: true,
+        severity: true,
+        steps: { where: { status: 'pending' }, orderBy: { position: 'asc' }, take: 1, select: { dueAt: true } },
+      },
     });
+    const urgency = (m: (typeof ranked)[number]) => ({
+      id: m.id,
+      state: m.state as MistakeState,
+      severity: m.severity as Severity,
+      nextDueAt: RECOVERING.has(m.state) ? (m.steps[0]?.dueAt ?? null) : null,
+    });
+    const chosen = ranked
+      .map(urgency)
+      .sort(byUrgency)
+      .slice(0, limit)
+      .map((m) => m.id);
+    const rows = await this.db.mistake.findMany({ where: { teamId, id: { in: chosen } }, include: MISTAKE_INCLUDE });
     return rows.map(summarize).sort(byUrgency);
   }
 

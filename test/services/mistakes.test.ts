@@ -2,6 +2,7 @@ import { DEFAULT_SLA, PlaybookError } from '../../src/domain/playbook';
 import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
 import { MistakeService, ReportValidationError } from '../../src/services/mistakes';
+import { MistakeQueries } from '../../src/services/queries';
 import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
 import { DATABASES, type TestDb } from '../support/db';
 
@@ -272,6 +273,16 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       await refusal(service.completeStep(ref, ALICE, 'ask', { customerAnswer: '' }), 'invalid_input');
       await refusal(service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'y'.repeat(2001) }), 'invalid_input');
       expect(await everything()).toEqual(before);
+    });
+  });
+
+  describe('lists', () => {
+    it('shows the most urgent open mistakes first, even when older ones would fill the list', async () => {
+      for (let i = 0; i < 5; i++) await service.report(TEAM, ALICE, { ...report, customer: `Low ${i}`, severity: 'low' });
+      await service.report(TEAM, ALICE, { ...report, customer: 'Urgent', severity: 'critical' });
+      const queries = new MistakeQueries(t.db);
+      const top = await queries.open(TEAM, { limit: 2 });
+      expect(top.map((m) => m.customer)).toEqual(['Urgent', 'Low 0']);
     });
   });
 
