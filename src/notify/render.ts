@@ -7,7 +7,7 @@ import type { MistakeQueries } from '../services/queries';
 import type { ReminderService } from '../services/reminders';
 import type { SettingsService } from '../services/settings';
 import { renderCard } from '../slack/views/card';
-import { homeView } from '../slack/views/home';
+import { HOME_CAPS, homeView } from '../slack/views/home';
 import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/views/replies';
 import { escapeText, threadUrl } from '../slack/views/text';
 import { enqueue } from '../services/outbox';
@@ -56,7 +56,7 @@ export class SlackRenderer implements DeliveryRenderer {
 
     if (delivery.kind === 'home') {
       const userId = String(payload.userId);
-      const data = await this.queries.home(teamId, userId, ctx.now);
+      const data = await this.queries.home(teamId, userId, ctx.now, HOME_CAPS);
       const view = homeView(data, { ...ctx, workspaceUrl: await this.url() });
       return { call: { method: 'views.publish', args: { user_id: userId, view } } };
     }

@@ -8,6 +8,7 @@ import {
   type StepKind,
 } from '../domain/playbook';
 import { DAY_MS } from '../domain/durations';
+import { Prisma } from '../generated/prisma/client';
 import { loadMistake, MISTAKE_INCLUDE, toSnapshot, type MistakeRecord } from './records';
 
 /** One open mistake as lists, App Home and the digest show it. */
@@ -51,14 +52,17 @@ export interface TeamCounts {
 
 export interface HomeData {
   userId: string;
+  /** The most urgent of the person's open mistakes (as many as App Home shows). */
   mine: MistakeSummary[];
+  /** How many the person has open in all. */
+  mineTotal: number;
   myPrevention: PreventionSummary[];
   counts: TeamCounts;
+  /** The team's most urgent open mistakes; `counts.open` says how many there are in all. */
   team: MistakeSummary[];
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
-const RECOVERING: ReadonlySet<string> = new Set(RECOVERING_STATES);
 
 export function summarize(record: MistakeRecord): MistakeSummary {
   const next = nextStep(toSnapshot(record));
@@ -102,32 +106,48 @@ export class MistakeQueries {
 
   /** Open mistakes, most urgent first; `ownerId` narrows to one person's. */
   async open(teamId: string, options: { ownerId?: string; limit?: number } = {}): Promise<MistakeSummary[]> {
-    const where = { teamId, state: { in: [...OPEN_STATES] }, ...(options.ownerId ? { ownerId: options.ownerId } : {}) };
-    const limit = options.limit ?? 500;
-    // The most urgent first, whatever their age: rank every open mistake on a few columns, then
-    // read in full only the ones that will be shown.
-    const ranked = await this.db.mistake.findMany({
-      where,
-      select: {
-        id: true,
-        state: true,
-        severity: true,
-        steps: { where: { status: 'pending' }, orderBy: { position: 'asc' }, take: 1, select: { dueAt: true } },
-      },
-    });
-    const urgency = (m: (typeof ranked)[number]) => ({
-      id: m.id,
-      state: m.state as MistakeState,
-      severity: m.severity as Severity,
-      nextDueAt: RECOVERING.has(m.state) ? (m.steps[0]?.dueAt ?? null) : null,
-    });
-    const chosen = ranked
-      .map(urgency)
-      .sort(byUrgency)
-      .slice(0, limit)
-      .map((m) => m.id);
+    const chosen = await this.rankOpen(teamId, options.ownerId ?? null, options.limit ?? 100);
+    if (chosen.length === 0) return [];
     const rows = await this.db.mistake.findMany({ where: { teamId, id: { in: chosen } }, include: MISTAKE_INCLUDE });
     return rows.map(summarize).sort(byUrgency);
+  }
+
+  /** How many mistakes are open (one person's with `ownerId`): what a capped list leaves out. */
+  async countOpen(teamId: string, ownerId?: string): Promise<number> {
+    return this.db.mistake.count({ where: { teamId, state: { in: [...OPEN_STATES] }, ...(ownerId ? { ownerId } : {}) } });
+  }
+
+  /**
+   * The ids of the `limit` most urgent open mistakes, whatever their age, ranked by the database
+   * exactly as `byUrgency` ranks them: escalated first, then severity, then the due time of the
+   * next recovery step (none once the customer is satisfied: last), then the oldest. Only the
+   * ones that will be shown are then read in full, so a workspace with thousands of open
+   * mistakes costs one indexed query here, not thousands of rows through the client.
+   */
+  private async rankOpen(teamId: string, ownerId: string | null, limit: number): Promise<number[]> {
+    const open = Prisma.join([...OPEN_STATES]);
+    const recovering = Prisma.join([...RECOVERING_STATES]);
+    const severity = Prisma.raw(
+      `CASE m."severity" ${Object.entries(SEVERITY_RANK)
+        .map(([name, rank]) => `WHEN '${name}' THEN ${rank}`)
+        .join(' ')} ELSE ${Object.keys(SEVERITY_RANK).length} END`,
+    );
+    const owner = ownerId === null ? Prisma.empty : Prisma.sql`AND m."ownerId" = ${ownerId}`;
+    const rows = await this.db.$queryRaw<Array<{ id: number | bigint }>>`
+      SELECT m."id" AS "id"
+      FROM "Mistake" m
+      WHERE m."teamId" = ${teamId} AND m."state" IN (${open}) ${owner}
+      ORDER BY
+        CASE WHEN m."state" = 'escalated' THEN 0 ELSE 1 END,
+        ${severity},
+        CASE WHEN m."state" IN (${recovering}) THEN (
+          SELECT s."dueAt" FROM "RecoveryStep" s
+          WHERE s."mistakeId" = m."id" AND s."status" = 'pending'
+          ORDER BY s."position" LIMIT 1
+        ) END NULLS LAST,
+        m."id"
+      LIMIT ${limit}`;
+    return rows.map((r) => Number(r.id));
   }
 
   async openPrevention(teamId: string, ownerId: string): Promise<PreventionSummary[]> {
@@ -168,13 +188,18 @@ export class MistakeQueries {
     return { open, overdue: overdueSteps.length, escalated, awaitingRca, closedThisWeek };
   }
 
-  async home(teamId: string, userId: string, now: Date): Promise<HomeData> {
-    const [mine, myPrevention, counts, team] = await Promise.all([
-      this.open(teamId, { ownerId: userId, limit: 100 }),
+  /**
+   * What one person's App Home shows; `caps` are how many rows of each list it has room for (one
+   * more is read, so the view knows there are more).
+   */
+  async home(teamId: string, userId: string, now: Date, caps: { mine: number; team: number }): Promise<HomeData> {
+    const [mine, mineTotal, myPrevention, counts, team] = await Promise.all([
+      this.open(teamId, { ownerId: userId, limit: caps.mine + 1 }),
+      this.countOpen(teamId, userId),
       this.openPrevention(teamId, userId),
       this.counts(teamId, now),
-      this.open(teamId, { limit: 100 }),
+      this.open(teamId, { limit: caps.team + 1 }),
     ]);
-    return { userId, mine, myPrevention, counts, team };
+    return { userId, mine, mineTotal, myPrevention, counts, team };
   }
 }

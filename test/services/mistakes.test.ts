@@ -2,7 +2,7 @@ import { DEFAULT_SLA, PlaybookError } from '../../src/domain/playbook';
 import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
 import { MistakeService, ReportValidationError } from '../../src/services/mistakes';
-import { MistakeQueries } from '../../src/services/queries';
+import { byUrgency, MistakeQueries, summarize } from '../../src/services/queries';
 import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
 import { DATABASES, type TestDb } from '../support/db';
 
@@ -283,6 +283,65 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       const queries = new MistakeQueries(t.db);
       const top = await queries.open(TEAM, { limit: 2 });
       expect(top.map((m) => m.customer)).toEqual(['Urgent', 'Low 0']);
+    });
+
+    it('ranks in the database exactly as byUrgency does: escalated, severity, next due, oldest', async () => {
+      const severities = ['low', 'critical', 'medium', 'high'];
+      const ids: number[] = [];
+      for (let i = 0; i < 16; i++) {
+        clock.advance((i % 5) * 7 * MINUTE_MS);
+        const { mistake } = await service.report(TEAM, i % 3 === 0 ? BOB : ALICE, { ...report, customer: `C${i}`, severity: severities[i % 4]! });
+        ids.push(mistake.id);
+      }
+      // Some further along (their next step is due later), one escalated, one waiting for its
+      // root-cause analysis (no next step: last within its severity), one closed (not listed).
+      await service.completeStep({ teamId: TEAM, mistakeId: ids[1]! }, ALICE, 'apologize');
+      await service.completeStep({ teamId: TEAM, mistakeId: ids[5]! }, ALICE, 'apologize');
+      await service.completeStep({ teamId: TEAM, mistakeId: ids[5]! }, ALICE, 'ask', { customerAnswer: 'A refund' });
+      await t.db.mistake.update({ where: { id: ids[7]! }, data: { state: 'escalated' } });
+      await t.db.mistake.update({ where: { id: ids[9]! }, data: { state: 'awaiting_rca' } });
+      await t.db.mistake.update({ where: { id: ids[13]! }, data: { state: 'closed' } });
+      const queries = new MistakeQueries(t.db);
+      const all = (await Promise.all(ids.map((id) => queries.get(TEAM, id))))
+        .filter((m) => m && m.state !== 'closed')
+        .map((m) => summarize(m!))
+        .sort(byUrgency);
+      expect(all[0]!.id).toBe(ids[7]);
+      for (const limit of [1, 3, 8, 15, 100]) {
+        expect((await queries.open(TEAM, { limit })).map((m) => m.id)).toEqual(all.slice(0, limit).map((m) => m.id));
+      }
+      const bobs = all.filter((m) => m.ownerId === BOB).map((m) => m.id);
+      expect((await queries.open(TEAM, { ownerId: BOB, limit: 100 })).map((m) => m.id)).toEqual(bobs);
+      expect(await queries.countOpen(TEAM)).toBe(15);
+      expect(await queries.countOpen(TEAM, BOB)).toBe(bobs.length);
+      expect(await queries.open('T_OTHER')).toEqual([]);
+    });
+
+    it('serves App Home from a workspace with thousands of open mistakes', async () => {
+      // More open mistakes than a statement may carry bind values: ranking must not list them all.
+      const now = clock.now();
+      await t.db.mistake.createMany({
+        data: Array.from({ length: 2500 }, (_, i) => ({
+          teamId: TEAM,
+          customer: `Bulk ${i}`,
+          whatHappened: 'x',
+          impact: 'y',
+          severity: i === 1234 ? 'critical' : 'low',
+          category: 'other',
+          reporterId: ALICE,
+          ownerId: i % 2 ? ALICE : BOB,
+          state: 'reported',
+          channelId: 'CESCALATIONS',
+        })),
+      });
+      const queries = new MistakeQueries(t.db);
+      const home = await queries.home(TEAM, ALICE, now, { mine: 15, team: 25 });
+      expect(home.team).toHaveLength(26);
+      expect(home.team[0]!.customer).toBe('Bulk 1234');
+      expect(home.counts.open).toBe(2500);
+      expect(home.mineTotal).toBe(1250);
+      expect(home.mine).toHaveLength(16);
+      expect(home.mine.every((m) => m.ownerId === ALICE)).toBe(true);
     });
   });
 

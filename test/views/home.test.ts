@@ -11,7 +11,7 @@ const COUNTS = { open: 7, overdue: 2, escalated: 1, awaitingRca: 1, closedThisWe
 const LINK_CTX = { ...CTX, workspaceUrl: 'https://acme.slack.com/' };
 
 function home(overrides: Partial<HomeData> = {}): HomeData {
-  return { userId: OWNER, mine: [], myPrevention: [], counts: COUNTS, team: [], ...overrides };
+  return { userId: OWNER, mine: [], myPrevention: [], counts: COUNTS, team: [], ...overrides, mineTotal: overrides.mineTotal ?? overrides.mine?.length ?? 0 };
 }
 
 describe('App Home', () => {
@@ -90,6 +90,21 @@ describe('App Home', () => {
     expect(text).toContain('… and 40 more: `/mistake mine` lists them.');
     expect(text).toContain('… and 275 more: `/mistake list` lists them.');
     expect(JSON.stringify(view)).not.toContain('<!channel>');
+  });
+
+  it('counts the mistakes it did not load in "… and N more"', () => {
+    // App Home reads only one row more than it shows; the totals come from counts.
+    const loaded = Array.from({ length: 16 }, (_, i) => summary(i + 1));
+    const team = Array.from({ length: 26 }, (_, i) => summary(i + 1));
+    const view = homeView(home({ mine: loaded, mineTotal: 300, team, counts: { ...COUNTS, open: 1200 } }), LINK_CTX);
+    const text = allText(view.blocks);
+    expect(text).toContain('… and 285 more: `/mistake mine` lists them.');
+    expect(text).toContain('… and 1175 more: `/mistake list` lists them.');
+  });
+
+  it('says nothing of more when everything fits', () => {
+    const view = homeView(home({ mine: [summary(1)], mineTotal: 1, team: [summary(1)], counts: { ...COUNTS, open: 1 } }), LINK_CTX);
+    expect(allText(view.blocks)).not.toContain('more:');
   });
 
   it('works without a workspace URL and before the card is posted', () => {

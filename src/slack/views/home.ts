@@ -41,7 +41,11 @@ export function homeView(data: HomeData, ctx: LinkContext): HomeView {
       if (buttons.length > 0) row.push(actions(buttons));
       return row;
     });
-    blocks.push(...assemble([], rows, [], { blocks: 2 * HOME_CAPS.mine + 1, items: HOME_CAPS.mine }, (n) => more(n, '/mistake mine')));
+    // Only the most urgent are loaded: the rest count towards "… and N more" all the same.
+    const unloaded = Math.max(0, data.mineTotal - data.mine.length);
+    blocks.push(
+      ...assemble([], rows, [], { blocks: 2 * HOME_CAPS.mine + 1, items: HOME_CAPS.mine }, (n) => more(n + unloaded, '/mistake mine')),
+    );
   }
 
   blocks.push(divider(), header('Your prevention steps'));
@@ -61,7 +65,10 @@ export function homeView(data: HomeData, ctx: LinkContext): HomeView {
     blocks.push(section('Nothing open across the team. Every customer we let down has been looked after.'));
   } else {
     const rows = [...data.team].sort(byUrgency).map((s) => [section(summaryText(s, ctx, { showOwner: true }))]);
-    blocks.push(...assemble([], rows, [], { blocks: HOME_CAPS.team + 1, items: HOME_CAPS.team }, (n) => more(n, '/mistake list')));
+    const unloaded = Math.max(0, data.counts.open - data.team.length);
+    blocks.push(
+      ...assemble([], rows, [], { blocks: HOME_CAPS.team + 1, items: HOME_CAPS.team }, (n) => more(n + unloaded, '/mistake list')),
+    );
   }
 
   blocks.push(divider(), context('Report a mistake with `/mistake`. `/mistake help` explains the playbook.'));

@@ -14,6 +14,9 @@ export interface EphemeralMessage {
 
 const MESSAGE_LIMITS = { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson };
 
+/** A message never shows more rows than it has blocks: the lists read no more than this. */
+export const LIST_LIMIT = SLACK_LIMITS.messageBlocks;
+
 const PLAYBOOK_LINE =
   '*Own it* → *Apologize* → *Ask what they want* → *Make it right* → *Customer satisfied* → *Root-cause analysis* (causes, not culprits) → prevention steps → closed.';
 
@@ -40,7 +43,14 @@ export function helpMessage(): EphemeralMessage {
   };
 }
 
-export function mineMessage(items: MistakeSummary[], prevention: PreventionSummary[], ctx: LinkContext): EphemeralMessage {
+/** `total`: how many the person has open in all, when `items` holds only the most urgent. */
+export function mineMessage(
+  items: MistakeSummary[],
+  prevention: PreventionSummary[],
+  ctx: LinkContext,
+  total = items.length,
+): EphemeralMessage {
+  const unloaded = Math.max(0, total - items.length);
   if (items.length === 0 && prevention.length === 0) {
     return { text: 'Nothing to recover. Nice.', blocks: [section('Nothing to recover, and no prevention steps waiting on you. Nice.')] };
   }
@@ -67,8 +77,8 @@ export function mineMessage(items: MistakeSummary[], prevention: PreventionSumma
       ),
     );
   }
-  const blocks = assemble(head, rows, tail, MESSAGE_LIMITS, (n) => context(`… and ${n} more: App Home lists them.`));
-  const text = `You have ${plural(items.length, 'open recovery', 'open recoveries')} and ${plural(prevention.length, 'prevention step', 'prevention steps')}.`;
+  const blocks = assemble(head, rows, tail, MESSAGE_LIMITS, (n) => context(`… and ${n + unloaded} more: App Home lists them.`));
+  const text = `You have ${plural(items.length + unloaded, 'open recovery', 'open recoveries')} and ${plural(prevention.length, 'prevention step', 'prevention steps')}.`;
   return { text, blocks };
 }
 
@@ -88,7 +98,8 @@ export function listMessage(items: MistakeSummary[], counts: TeamCounts, ctx: Li
     rows,
     [],
     MESSAGE_LIMITS,
-    (n) => context(`… and ${n} more. App Home shows your own first.`),
+    // `items` holds the most urgent only; the count says how many are open in all.
+    (n) => context(`… and ${n + Math.max(0, counts.open - items.length)} more. App Home shows your own first.`),
   );
   return { text: `The team's open recoveries: ${summary}.`, blocks };
 }

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/
 import { COMMAND } from '../../ids';
 import type { BotDeps } from '../../deps';
 import { reportModal } from '../../views/modals';
-import { helpMessage, listMessage, mineMessage } from '../../views/lists';
+import { helpMessage, LIST_LIMIT, listMessage, mineMessage } from '../../views/lists';
 import { SORRY } from '../../privately';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -27,13 +27,14 @@ export function mistakeCommand(deps: BotDeps) {
         const policy = await deps.settings.forTeam(teamId);
         const ctx = { now: deps.clock.now(), timeZone: policy.timezone };
         if (word === 'mine') {
-          const [items, prevention] = await Promise.all([
-            deps.queries.open(teamId, { ownerId: userId }),
+          const [items, total, prevention] = await Promise.all([
+            deps.queries.open(teamId, { ownerId: userId, limit: LIST_LIMIT }),
+            deps.queries.countOpen(teamId, userId),
             deps.queries.openPrevention(teamId, userId),
           ]);
-          await ack({ response_type: 'ephemeral', ...mineMessage(items, prevention, ctx) });
+          await ack({ response_type: 'ephemeral', ...mineMessage(items, prevention, ctx, total) });
         } else {
-          const [items, counts] = await Promise.all([deps.queries.open(teamId), deps.queries.counts(teamId, ctx.now)]);
+          const [items, counts] = await Promise.all([deps.queries.open(teamId, { limit: LIST_LIMIT }), deps.queries.counts(teamId, ctx.now)]);
           await ack({ response_type: 'ephemeral', ...listMessage(items, counts, ctx) });
         }
       } catch (error) {
