@@ -59,7 +59,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = options.db ?? (await createDb(config.databaseUrl));
   const settings = new SettingsService(db, workspaceDefaults(config), 30_000, clock);
-  const mistakes = new MistakeService(db, settings, clock);
+  const mistakes = new MistakeService(db, settings, clock, { homeRefreshDelayMs: config.homeRefreshDelayMs });
   const queries = new MistakeQueries(db);
 
   let worker: DeliveryWorker | null = null;
@@ -110,7 +110,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 
   const reminders = new ReminderService(db, settings, clock);
   const renderer = new SlackRenderer(db, queries, settings, reminders, clock, app.client);
-  worker = new DeliveryWorker(db, app.client, renderer, clock, logger, { leaseMs: config.leaseMs });
+  worker = new DeliveryWorker(db, app.client, renderer, clock, logger, {
+    leaseMs: config.leaseMs,
+    // The App Home refreshes a change queued fall due this long after it: look again then.
+    followUpMs: config.homeRefreshDelayMs,
+  });
   const jobs = new Jobs({
     db,
     clock,

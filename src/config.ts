@@ -47,6 +47,8 @@ export interface Config {
   reminderCap: number;
   /** How long a process may hold a delivery or a scheduled run before another may take it over. */
   leaseMs: number;
+  /** How long App Home refreshes caused by a change wait, so a burst of changes publishes once. */
+  homeRefreshDelayMs: number;
   officeHours: OfficeHours;
   escalationContact?: string;
   adminUserIds: string[];
@@ -120,6 +122,7 @@ const DEFAULTS = {
   ESCALATE_AFTER: '1d',
   REMINDER_CAP: '3',
   LEASE: '1m',
+  HOME_REFRESH_DELAY: '2s',
   OFFICE_HOURS: '09:00-18:00',
   OFFICE_DAYS: 'mon-fri',
   LOG_LEVEL: 'info',
@@ -271,6 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   const escalateAfterMs = duration('ESCALATE_AFTER', '1d');
   const leaseMs = duration('LEASE', '1m');
   if (leaseMs > 0 && leaseMs < 1000) fail('LEASE', 'must be at least 1s', '1m');
+  const homeRefreshDelayMs = duration('HOME_REFRESH_DELAY', '5s');
+  if (homeRefreshDelayMs > 60_000) fail('HOME_REFRESH_DELAY', 'must be 1m or less: App Home would lag behind', '2s');
   const capText = withDefault('REMINDER_CAP');
   const reminderCap = Number(capText);
   if (!/^\d+$/.test(capText) || reminderCap < 1) {
@@ -336,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     escalateAfterMs,
     reminderCap,
     leaseMs,
+    homeRefreshDelayMs,
     officeHours: Object.freeze({
       startMinute: officeHours.startMinute,
       endMinute: officeHours.endMinute,

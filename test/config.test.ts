@@ -12,6 +12,7 @@ const VALID = {
 
 const ALL_VARIABLES = [
   'LEASE',
+  'HOME_REFRESH_DELAY',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
@@ -74,6 +75,7 @@ describe('loadConfig: defaults', () => {
       reminderIntervalMs: 4 * 3_600_000,
       escalateAfterMs: 86_400_000,
       leaseMs: 60_000,
+      homeRefreshDelayMs: 2000,
       reminderCap: 3,
       officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
       adminUserIds: [],
@@ -141,6 +143,7 @@ describe('loadConfig: reading each variable', () => {
       REMINDER_INTERVAL: '90m',
       ESCALATE_AFTER: '12h',
       REMINDER_CAP: '5',
+      HOME_REFRESH_DELAY: '0',
       OFFICE_HOURS: '08:30-17:30',
       OFFICE_DAYS: 'mon,tue,thu-sat',
       ESCALATION_CONTACT: 'S0123TEAM',
@@ -167,6 +170,7 @@ describe('loadConfig: reading each variable', () => {
     expect(config.reminderIntervalMs).toBe(90 * 60_000);
     expect(config.escalateAfterMs).toBe(12 * 3_600_000);
     expect(config.reminderCap).toBe(5);
+    expect(config.homeRefreshDelayMs).toBe(0);
     expect(config.officeHours).toEqual({ startMinute: 510, endMinute: 1050, days: [1, 2, 4, 5, 6] });
     expect(config.escalationContact).toBe('S0123TEAM');
     expect(config.adminUserIds).toEqual(['U0123ABCD', 'W0456EFGH']);
@@ -225,6 +229,8 @@ describe('loadConfig: invalid values, each named with its variable', () => {
     ['SLA_LOW', '3x', /duration/],
     ['REMINDER_INTERVAL', 'often', /duration/],
     ['ESCALATE_AFTER', '1.5d', /duration/],
+    ['HOME_REFRESH_DELAY', '2 seconds', /duration/],
+    ['HOME_REFRESH_DELAY', '5m', /1m or less/],
     ['REMINDER_CAP', '0', /1 or more/],
     ['REMINDER_CAP', '-2', /1 or more/],
     ['REMINDER_CAP', '2.5', /1 or more/],

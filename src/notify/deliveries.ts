@@ -64,6 +64,8 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 const FAILED_RETRY_MS = 15 * 60_000;
 const LEASE_MS = 60_000;
 const SENT_RETENTION_MS = 7 * 24 * 3_600_000;
+// The follow-up pass comes this long after what it looks for falls due.
+const FOLLOW_UP_MARGIN_MS = 100;
 
 interface Outcome {
   kind: 'retry' | 'failed' | 'forget';
@@ -109,6 +111,8 @@ export class DeliveryWorker {
   private running: Promise<DeliveryStats> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  private followUp: NodeJS.Timeout | null = null;
+  private lastKickAt = 0;
 
   constructor(
     private readonly db: Db,
@@ -116,17 +120,37 @@ export class DeliveryWorker {
     private readonly renderer: DeliveryRenderer,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly options: { batchSize?: number; leaseMs?: number } = {},
+    private readonly options: { batchSize?: number; leaseMs?: number; followUpMs?: number } = {},
   ) {}
 
-  /** Ask for a pass soon (after a change was committed); passes never overlap. */
+  /**
+   * Ask for a pass soon (after a change was committed), and with `followUpMs` one more once
+   * that has passed, for what the change queued to be sent a little later (App Home refreshes).
+   * Passes never overlap; the scheduled pass picks up anything else that falls due.
+   */
   kick(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        void this.drain().catch((error) => this.logger.error('delivery pass failed', { error: String(error) }));
+      }, 0);
+      this.timer.unref?.();
+    }
+    const followUpMs = this.options.followUpMs ?? 0;
+    if (followUpMs <= 0) return;
+    this.lastKickAt = Date.now();
+    if (!this.followUp) this.scheduleFollowUp(followUpMs + FOLLOW_UP_MARGIN_MS);
+  }
+
+  /** One timer at a time: when it fires, another if kicks came in since it was set. */
+  private scheduleFollowUp(inMs: number): void {
+    this.followUp = setTimeout(() => {
+      this.followUp = null;
       void this.drain().catch((error) => this.logger.error('delivery pass failed', { error: String(error) }));
-    }, 0);
-    this.timer.unref?.();
+      const left = this.lastKickAt + (this.options.followUpMs ?? 0) + FOLLOW_UP_MARGIN_MS - Date.now();
+      if (left > 0) this.scheduleFollowUp(left);
+    }, inMs);
+    this.followUp.unref?.();
   }
 
   /** Runs passes until nothing due is left. */

@@ -112,7 +112,13 @@ export class MistakeService {
     private readonly db: Db,
     private readonly settings: SettingsService,
     private readonly clock: Clock,
+    private readonly options: { homeRefreshDelayMs?: number } = {},
   ) {}
+
+  /** App Home refreshes a change queues wait this long, so a burst of changes publishes once. */
+  private get queueing() {
+    return { homeDelayMs: this.options.homeRefreshDelayMs ?? 0 };
+  }
 
   async report(
     teamId: string,
@@ -184,7 +190,7 @@ export class MistakeService {
         ];
         if (!ownedAtReport) deliveries.push({ kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: input.ownerId });
         for (const userId of [...new Set([input.ownerId, reporterId])].sort()) deliveries.push({ kind: 'home', userId });
-        await enqueue(tx, teamId, deliveries, now);
+        await enqueue(tx, teamId, deliveries, now, this.queueing);
         return loadMistake(tx, teamId, created.id);
       });
       return { mistake: mistake!, duplicate: false };
@@ -633,7 +639,7 @@ export class MistakeService {
       requests.push(...deliveries);
       // Always in the same order, so two transactions never lock the same rows crosswise.
       for (const userId of [...homes].sort()) requests.push({ kind: 'home', userId });
-      await enqueue(tx, record.teamId, requests, now);
+      await enqueue(tx, record.teamId, requests, now, this.queueing);
       return (await loadMistake(tx, record.teamId, record.id))!;
     });
   }

@@ -54,22 +54,41 @@ function payloadOf(request: DeliveryRequest): string {
   return JSON.stringify(rest);
 }
 
+export interface EnqueueOptions {
+  /**
+   * How long App Home refreshes wait before they are sent. Every change refreshes the Home of its
+   * owner and reporter; waiting a moment lets a burst of changes (someone working through their
+   * steps, a busy morning) publish each Home once, from the latest data. 0 sends at once (someone
+   * just opened the tab).
+   */
+  homeDelayMs?: number;
+}
+
 /**
  * Queues deliveries inside the caller's transaction. Queuing the same thing twice keeps one: a
- * card or Home refresh that is already waiting is left as it is, one that was sent is queued
- * again, and one being sent has its generation bumped so its sender sends once more.
+ * card or Home refresh that is already waiting is left as it is (brought forward if this one is
+ * due sooner), one that was sent is queued again, and one being sent has its generation bumped
+ * so its sender sends once more.
  */
-export async function enqueue(tx: Tx, teamId: string, requests: DeliveryRequest[], now: Date): Promise<void> {
+export async function enqueue(
+  tx: Tx,
+  teamId: string,
+  requests: DeliveryRequest[],
+  now: Date,
+  options: EnqueueOptions = {},
+): Promise<void> {
   for (const request of requests) {
     const dedupeKey = dedupeKeyOf(request);
     const mistakeId = 'mistakeId' in request ? request.mistakeId : null;
+    const delayMs = request.kind === 'home' ? (options.homeDelayMs ?? 0) : 0;
+    const due = delayMs > 0 ? new Date(now.getTime() + delayMs) : now;
     const create = {
       teamId,
       dedupeKey,
       kind: request.kind,
       mistakeId,
       payload: payloadOf(request),
-      nextAttemptAt: now,
+      nextAttemptAt: due,
     };
     if (COALESCING.has(request.kind)) {
       const row = await tx.delivery.upsert({
@@ -82,8 +101,11 @@ export async function enqueue(tx: Tx, teamId: string, requests: DeliveryRequest[
       if (row.status === 'sent' || row.status === 'failed') {
         await tx.delivery.update({
           where: { id: row.id },
-          data: { status: 'pending', attempts: 0, lastError: null, nextAttemptAt: now },
+          data: { status: 'pending', attempts: 0, lastError: null, nextAttemptAt: due },
         });
+      } else if (row.status === 'pending' && row.nextAttemptAt.getTime() > due.getTime() && row.attempts === 0) {
+        // A refresh that was waiting out its delay is wanted now (a retry keeps its backoff).
+        await tx.delivery.updateMany({ where: { id: row.id, status: 'pending' }, data: { nextAttemptAt: due } });
       }
     } else {
       // Upsert rather than insert-and-catch: on PostgreSQL a failed insert aborts the transaction.

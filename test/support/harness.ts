@@ -39,6 +39,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     TIMEZONE: 'Europe/Berlin',
     ADMIN_USER_IDS: 'UADMIN0001',
     LOG_LEVEL: 'error',
+    // Most tests check App Home right after a change; the delay has tests of its own.
+    HOME_REFRESH_DELAY: '0',
     ...overrides,
   };
 }
