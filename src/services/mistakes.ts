@@ -213,7 +213,7 @@ export class MistakeService {
   }
 
   /** Rules 1–4: own it, apologize, ask what they want (with the answer), make it right (with the remedy). */
-  async completeStep(ref: MistakeRef, userId: string, kind: StepKind, data: StepData = {}): Promise<MistakeRecord> {
+  async completeStep(ref: MistakeRef, userId: string, kind: StepKind, data: StepData = {}): Promise<void> {
     if (kind === 'confirm_satisfied') return this.markSatisfied(ref, userId, data.note);
     return this.change(ref, userId, async (c) => {
       const snapshot = toSnapshot(c.record);
@@ -255,7 +255,7 @@ export class MistakeService {
   }
 
   /** Rule 4: the owner may record that the customer asked for nothing more, with that reason. */
-  async skipStep(ref: MistakeRef, userId: string, kind: StepKind, reason: string): Promise<MistakeRecord> {
+  async skipStep(ref: MistakeRef, userId: string, kind: StepKind, reason: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
       const cleanReason = assertCanSkipStep(toSnapshot(c.record), c.actor, kind, reason);
       await this.updateStep(c, kind, {
@@ -272,7 +272,7 @@ export class MistakeService {
   }
 
   /** Rule 5: the customer is satisfied; the root-cause analysis opens (rule 6). */
-  async markSatisfied(ref: MistakeRef, userId: string, comment?: string): Promise<MistakeRecord> {
+  async markSatisfied(ref: MistakeRef, userId: string, comment?: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
       const snapshot = toSnapshot(c.record);
       assertCanMarkSatisfied(snapshot, c.actor);
@@ -300,7 +300,7 @@ export class MistakeService {
   }
 
   /** Rule 5: a customer who is not satisfied is escalated, never silently closed. */
-  async markNotSatisfied(ref: MistakeRef, userId: string, comment: string): Promise<MistakeRecord> {
+  async markNotSatisfied(ref: MistakeRef, userId: string, comment: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
       assertCanMarkNotSatisfied(toSnapshot(c.record), c.actor);
       const note = cleanText(comment, 'What the customer still needs', TEXT_LIMITS.comment, 'comment');
@@ -330,7 +330,7 @@ export class MistakeService {
   }
 
   /** Ownership is set at report time or by Reassign, never claimed by whoever clicks first. */
-  async reassign(ref: MistakeRef, userId: string, newOwnerId: string): Promise<MistakeRecord> {
+  async reassign(ref: MistakeRef, userId: string, newOwnerId: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
       assertCanReassign(toSnapshot(c.record), c.actor, newOwnerId);
       const previous = c.record.ownerId;
@@ -358,7 +358,7 @@ export class MistakeService {
   }
 
   /** The customer needs more after all: back to making it right and confirming. */
-  async reopen(ref: MistakeRef, userId: string, reason: string): Promise<MistakeRecord> {
+  async reopen(ref: MistakeRef, userId: string, reason: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
       const steps = assertCanReopen(toSnapshot(c.record), c.actor);
       const why = cleanText(reason, 'The reason for reopening', TEXT_LIMITS.reason, 'reason');
@@ -385,7 +385,7 @@ export class MistakeService {
   }
 
   /** Rules 6 and 7: the blameless RCA, once the customer is satisfied, with prevention steps. */
-  async submitRca(ref: MistakeRef, userId: string, input: RcaInput): Promise<MistakeRecord> {
+  async submitRca(ref: MistakeRef, userId: string, input: RcaInput): Promise<void> {
     return this.change(ref, userId, async (c) => {
       assertCanStartRca(toSnapshot(c.record), c.actor);
       const rca = validateRca(input, c.now);
@@ -421,7 +421,7 @@ export class MistakeService {
   }
 
   /** Rule 7: each prevention step is done by its owner; the last one closes the mistake. */
-  async completePrevention(ref: MistakeRef, userId: string, preventionId: number): Promise<MistakeRecord> {
+  async completePrevention(ref: MistakeRef, userId: string, preventionId: number): Promise<void> {
     return this.change(ref, userId, async (c) => {
       const snapshot = toSnapshot(c.record);
       const action = snapshot.prevention?.find((p) => p.id === preventionId);
@@ -449,7 +449,7 @@ export class MistakeService {
     });
   }
 
-  async close(ref: MistakeRef, userId: string): Promise<MistakeRecord> {
+  async close(ref: MistakeRef, userId: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
       assertCanClose(toSnapshot(c.record), c.actor);
       c.set.state = 'closed';
@@ -463,7 +463,7 @@ export class MistakeService {
    * Puts off the reminders for the current step (or one prevention step) until `until`. The due
    * time stays as it was: snoozing quiets the reminders, it does not move the promise.
    */
-  async snooze(ref: MistakeRef, userId: string, until: Date, preventionId?: number): Promise<MistakeRecord> {
+  async snooze(ref: MistakeRef, userId: string, until: Date, preventionId?: number): Promise<void> {
     return this.change(ref, userId, async (c) => {
       const snapshot = toSnapshot(c.record);
       if (until.getTime() <= c.now.getTime()) {
@@ -588,7 +588,7 @@ export class MistakeService {
     ref: MistakeRef,
     actorId: string | null,
     apply: (c: ChangeContext) => Promise<undefined>,
-  ): Promise<MistakeRecord> {
+  ): Promise<void> {
     const policy = await this.settings.forTeam(ref.teamId);
     return inTransaction(this.db, async (tx) => {
       const record = await loadMistake(tx, ref.teamId, ref.mistakeId);
@@ -640,7 +640,7 @@ export class MistakeService {
       // Always in the same order, so two transactions never lock the same rows crosswise.
       for (const userId of [...homes].sort()) requests.push({ kind: 'home', userId });
       await enqueue(tx, record.teamId, requests, now, this.queueing);
-      return (await loadMistake(tx, record.teamId, record.id))!;
+      // Nothing is read back: whoever needs the new state reads it (the card does, when sent).
     });
   }
 }

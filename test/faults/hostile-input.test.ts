@@ -388,7 +388,8 @@ beforeAll(async () => {
   await m.submitRca(ref(id('preventing')), 'U_ALICE', rca('U_BOB'));
   world.ids.closed = await seed('Closed Co');
   await recover(id('closed'));
-  const closedRca = await m.submitRca(ref(id('closed')), 'U_ALICE', rca('U_BOB'));
+  await m.submitRca(ref(id('closed')), 'U_ALICE', rca('U_BOB'));
+  const closedRca = await record('closed');
   world.staleReassignView = reassignModal(closedRca);
   world.closedPrevention = closedRca.prevention[0]!.id;
   await m.completePrevention(ref(id('closed')), 'U_BOB', world.closedPrevention);

@@ -57,6 +57,12 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     return error as PlaybookError;
   }
 
+  /** Runs a change, then reads the mistake as it is now (the services return nothing). */
+  async function after(ref: { teamId: string; mistakeId: number }, change: Promise<void>) {
+    await change;
+    return (await new MistakeQueries(t.db).get(ref.teamId, ref.mistakeId))!;
+  }
+
   /** Everything stored about the workspace, to prove a refused action changed nothing. */
   async function everything() {
     const [mistakes, steps, events, deliveries, rcas, prevention] = await Promise.all([
@@ -146,21 +152,21 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       const ref = { teamId: TEAM, mistakeId: mistake.id };
       await service.completeStep(ref, BOB, 'own');
       clock.advance(30 * MINUTE_MS);
-      let m = await service.completeStep(ref, BOB, 'apologize');
+      let m = await after(ref, service.completeStep(ref, BOB, 'apologize'));
       expect(m.apologizedAt?.toISOString()).toBe('2026-11-23T09:30:00.000Z');
-      m = await service.completeStep(ref, BOB, 'ask', { customerAnswer: '  Deliver by Friday and waive the fee.  ' });
+      m = await after(ref, service.completeStep(ref, BOB, 'ask', { customerAnswer: '  Deliver by Friday and waive the fee.  ' }));
       expect(m.steps.find((s) => s.kind === 'ask')!.customerAnswer).toBe('Deliver by Friday and waive the fee.');
-      m = await service.completeStep(ref, BOB, 'make_right', { remedyKind: 'refund', remedyValue: 'Delivery fee refunded (€12)' });
+      m = await after(ref, service.completeStep(ref, BOB, 'make_right', { remedyKind: 'refund', remedyValue: 'Delivery fee refunded (€12)' }));
       await refusal(service.submitRca(ref, BOB, rca()), 'rca_before_satisfied');
-      m = await service.markSatisfied(ref, BOB, 'Happy with the refund');
+      m = await after(ref, service.markSatisfied(ref, BOB, 'Happy with the refund'));
       expect(m).toMatchObject({ state: 'awaiting_rca', outcome: 'recovered' });
-      m = await service.submitRca(ref, BOB, rca());
+      m = await after(ref, service.submitRca(ref, BOB, rca()));
       expect(m.state).toBe('preventing');
       expect(m.rca).toMatchObject({ causes: 'Address field not validated', authorId: BOB });
       expect(m.prevention).toHaveLength(2);
-      m = await service.completePrevention(ref, CAROL, m.prevention[0]!.id);
+      m = await after(ref, service.completePrevention(ref, CAROL, m.prevention[0]!.id));
       expect(m.state).toBe('preventing');
-      m = await service.completePrevention(ref, BOB, m.prevention[1]!.id);
+      m = await after(ref, service.completePrevention(ref, BOB, m.prevention[1]!.id));
       expect(m.state).toBe('closed');
       expect(m.closedAt).not.toBeNull();
       const kinds = (await t.db.timelineEvent.findMany({ orderBy: { id: 'asc' } })).map((e) => e.kind);
@@ -201,7 +207,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       await refusal(service.markSatisfied(ref, ALICE), 'apology_alone');
       await refusal(service.skipStep(ref, ALICE, 'make_right', '   '), 'invalid_input');
       await service.skipStep(ref, ALICE, 'make_right', 'The customer asked for nothing more.');
-      const m = await service.markSatisfied(ref, ALICE);
+      const m = await after(ref, service.markSatisfied(ref, ALICE));
       expect(m.state).toBe('awaiting_rca');
     });
 
@@ -211,7 +217,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       await service.completeStep(ref, ALICE, 'apologize');
       await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'A refund' });
       await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'credit', remedyValue: '10% off next order' });
-      const m = await service.markNotSatisfied(ref, ALICE, 'They wanted a refund, not credit');
+      const m = await after(ref, service.markNotSatisfied(ref, ALICE, 'They wanted a refund, not credit'));
       expect(m.state).toBe('escalated');
       expect(m.escalationLevel).toBe(1);
       expect(m.steps.find((s) => s.kind === 'make_right')!.status).toBe('pending');
@@ -219,7 +225,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       expect(await t.db.delivery.count({ where: { kind: 'escalation' } })).toBe(1);
       // Made right again, then satisfied: the escalation is behind them.
       await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'Full refund' });
-      const satisfied = await service.markSatisfied(ref, ALICE);
+      const satisfied = await after(ref, service.markSatisfied(ref, ALICE));
       expect(satisfied.state).toBe('awaiting_rca');
     });
 
@@ -231,7 +237,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'Full refund' });
       await service.markSatisfied(ref, ALICE);
       await refusal(service.reopen(ref, CAROL, 'I think so'), 'not_allowed');
-      const m = await service.reopen(ref, ALICE, 'The refund bounced');
+      const m = await after(ref, service.reopen(ref, ALICE, 'The refund bounced'));
       expect(m.state).toBe('recovering');
       expect(m.satisfiedAt).toBeNull();
       expect(m.steps.filter((s) => s.status === 'pending').map((s) => s.kind)).toEqual(['make_right', 'confirm_satisfied']);
@@ -253,13 +259,13 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     it('lets an admin act on anyone\'s recovery, and the reporter reassign it', async () => {
       const { mistake } = await service.report(TEAM, ALICE, { ...report, ownerId: BOB });
       const ref = { teamId: TEAM, mistakeId: mistake.id };
-      let m = await service.reassign(ref, ALICE, CAROL);
+      let m = await after(ref, service.reassign(ref, ALICE, CAROL));
       expect(m.ownerId).toBe(CAROL);
       expect(m.state).toBe('reported');
       await refusal(service.completeStep(ref, BOB, 'own'), 'not_allowed');
-      m = await service.completeStep(ref, CAROL, 'own');
+      m = await after(ref, service.completeStep(ref, CAROL, 'own'));
       expect(m.state).toBe('recovering');
-      m = await service.completeStep(ref, ADMIN, 'apologize');
+      m = await after(ref, service.completeStep(ref, ADMIN, 'apologize'));
       expect(m.steps.find((s) => s.kind === 'apologize')!.doneById).toBe(ADMIN);
       const reassigned = await t.db.timelineEvent.findFirst({ where: { kind: 'reassigned' } });
       expect(JSON.parse(reassigned!.details)).toEqual({ from: BOB, to: CAROL });
