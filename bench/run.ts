@@ -34,13 +34,21 @@ const DIAGNOSTIC = 40;
 const DIGEST_SIZES = [1_000, 10_000, 100_000];
 const TARGETS = { p50Ratio: 1.2, p99Ratio: 1.5, clicksPerSecond: 300, digestMs: 250, rssMb: 150 };
 /**
- * Node flags tried as a remedy for the bot's memory: Prisma's query compiler (WebAssembly) kept at
- * its baseline tier, and a V8 heap sized for what the bot keeps live (about 30 MB) rather than
- * for the bursts it allocates under load.
+ * The Node flags `npm start` runs the bot with (read from package.json, so the benchmark measures
+ * what is deployed): Prisma's query compiler (WebAssembly) kept at its baseline tier, and a V8
+ * heap that grows for what the bot keeps live (about 30 MB) rather than for its load bursts.
+ * Both apps run with them, so the ratios compare the apps, not two runtimes.
  */
-const LEAN_FLAGS = ['--liftoff-only', '--max-semi-space-size=2', '--max-old-space-size=96'];
-/** Clicks acked at concurrency 8 without waiting for them (as in a.) before the lean bot's b. run. */
-const LEAN_FLOOD = 300;
+const START_FLAGS = startFlags();
+/** Clicks acked at concurrency 8 without waiting for them (as in a.) before the comparison bot's b. run. */
+const FLOOD = 300;
+
+function startFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const command = /\bnode\s+(.*?)\s*dist\/bin\/start\.js/.exec(pkg.scripts.start);
+  if (!command) throw new Error(`cannot read the node flags from the start script: ${pkg.scripts.start}`);
+  return command[1]!.split(/\s+/).filter(Boolean);
+}
 
 const BUILD = path.resolve(__dirname);
 const T0 = Date.now();
@@ -442,7 +450,8 @@ interface WorkPerRequest {
 /**
  * The diagnostic run: a bot whose Prisma client counts statements (query events), one request
  * at a time, each request's posts sent before the next, so every statement and Slack call the
- * request causes, before and after its ack, is counted against it.
+ * request causes, before and after its ack, is counted against it. App Home refreshes are sent
+ * at once here (HOME_REFRESH_DELAY=0): what one request alone costs, its Home included.
  */
 async function workPerRequest(slackApiUrl: string, botUrl: string, db: Db, pool: ClickMistake[], fake: Child): Promise<WorkPerRequest[]> {
   const port = await freePort();
@@ -453,6 +462,7 @@ async function workPerRequest(slackApiUrl: string, botUrl: string, db: Db, pool:
     BENCH_SLACK_API_URL: slackApiUrl,
     BENCH_DATABASE_URL: botUrl,
     BENCH_COUNT_QUERIES: '1',
+    BENCH_HOME_REFRESH_DELAY: '0',
   });
   const app: App = { name: 'bot', child, target: { host: '127.0.0.1', port, secret: SECRET } };
   const watcher = new AppliedWatcher(db);
@@ -602,7 +612,7 @@ async function postgresRun(slackApiUrl: string, fake: Child): Promise<SustainRes
     db = await createDb(url.toString());
     log('PostgreSQL: seeding click mistakes with the service');
     const pool = await seedClickMistakes(db, SUSTAIN_SEED, 40_000);
-    app = await startApp('bot', slackApiUrl, url.toString());
+    app = await startApp('bot', slackApiUrl, url.toString(), START_FLAGS);
     log('PostgreSQL: warm-up and sustained clicks');
     await runClosedLoop({ target: app.target, concurrency: CONCURRENCY, count: 200, maxMs: 20_000, make: (i) => shapes.click(pool[i]!) });
     const result = await sustainedClicks(label, app, db, pool.slice(200), fake);
@@ -653,9 +663,9 @@ async function main(): Promise<void> {
     const diagnosticPool = seeded.slice(clickCount, clickCount + DIAGNOSTIC + 10);
     const sustainPool = seeded.slice(clickCount + DIAGNOSTIC + 10);
 
-    const bare = await startApp('bare', slackApiUrl);
+    const bare = await startApp('bare', slackApiUrl, '', START_FLAGS);
     children.push(bare.child);
-    const bot = await startApp('bot', slackApiUrl, botUrl);
+    const bot = await startApp('bot', slackApiUrl, botUrl, START_FLAGS);
     children.push(bot.child);
     const bareRss = new RssSampler(bare.child.proc.pid!);
     const botRss = new RssSampler(bot.child.proc.pid!);
@@ -680,16 +690,16 @@ async function main(): Promise<void> {
     log('work per request (diagnostic run with statement counting)');
     const work = await workPerRequest(slackApiUrl, botUrl, botDb, diagnosticPool, fake);
 
-    log(`the bot with ${LEAN_FLAGS.join(' ')}: a click flood as in a., then b.`);
-    const leanPool = sustainPool.slice(sqlite.sent ?? sustainPool.length);
-    const lean = await startApp('bot', slackApiUrl, botUrl, LEAN_FLAGS);
-    children.push(lean.child);
-    const flood = await runClosedLoop({ target: lean.target, concurrency: CONCURRENCY, count: Math.min(LEAN_FLOOD, leanPool.length), maxMs: 30_000, make: (i) => shapes.click(leanPool[i]!) });
-    await waitApplied(botDb, leanPool.slice(0, flood.sent).map((m) => m.id), 60_000);
-    const leanSustained = await sustainedClicks(`SQLite, bot run with ${LEAN_FLAGS.join(' ')}`, lean, botDb, leanPool.slice(flood.sent), fake);
-    const leanMemory = memoryOf(lean.child.proc.pid!);
-    const leanFlood = { p50: percentile(flood.latencies, 50), p99: percentile(flood.latencies, 99), errors: flood.errors };
-    await lean.child.stop();
+    log('the bot without the start flags (Node defaults): a click flood as in a., then b.');
+    const plainPool = sustainPool.slice(sqlite.sent ?? sustainPool.length);
+    const plain = await startApp('bot', slackApiUrl, botUrl);
+    children.push(plain.child);
+    const flood = await runClosedLoop({ target: plain.target, concurrency: CONCURRENCY, count: Math.min(FLOOD, plainPool.length), maxMs: 30_000, make: (i) => shapes.click(plainPool[i]!) });
+    await waitApplied(botDb, plainPool.slice(0, flood.sent).map((m) => m.id), 60_000);
+    const plainSustained = await sustainedClicks('SQLite, bot on Node defaults (no start flags)', plain, botDb, plainPool.slice(flood.sent), fake);
+    const plainMemory = memoryOf(plain.child.proc.pid!);
+    const plainFlood = { p50: percentile(flood.latencies, 50), p99: percentile(flood.latencies, 99), errors: flood.errors };
+    await plain.child.stop();
     await botDb.$disconnect();
     if (botStats.errors > 0) problems.add(`the bot logged ${botStats.errors} errors: ${botStats.samples.join(' | ')}`);
     if (bot.child.stderrLines > 0) problems.add(`the bot wrote ${bot.child.stderrLines} lines to stderr: ${bot.child.stderr.slice(0, 3).join(' | ')}`);
@@ -717,7 +727,7 @@ async function main(): Promise<void> {
       `Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}, ${os.platform()} ${os.arch()}; 1-minute load average ${loadBefore.toFixed(2)} before the run, ${os.loadavg()[0]!.toFixed(2)} after it`,
     );
     out.push(
-      `Load: Slack-signed HTTP POSTs to 127.0.0.1, keep-alive, ${CONCURRENCY} in flight; per request shape and app ${WARMUP} warm-up, then ${MEASURED} measured (in halves: bare, bot, bot, bare), then ${SINGLE} at concurrency 1. Both apps: Bolt HTTPReceiver, same signing secret, tokenVerificationEnabled false, Web API at the fake Slack (its own process).`,
+      `Load: Slack-signed HTTP POSTs to 127.0.0.1, keep-alive, ${CONCURRENCY} in flight; per request shape and app ${WARMUP} warm-up, then ${MEASURED} measured (in halves: bare, bot, bot, bare), then ${SINGLE} at concurrency 1. Both apps: Bolt HTTPReceiver, same signing secret, tokenVerificationEnabled false, Web API at the fake Slack (its own process), node ${START_FLAGS.join(' ')} (as \`npm start\`).`,
     );
     out.push('');
     out.push('a. Ack latency (time to the HTTP response)');
@@ -726,10 +736,10 @@ async function main(): Promise<void> {
     out.push('');
     out.push(`b. Sustained Apologize clicks, each on a fresh mistake, ${CONCURRENCY} in flight for ${SUSTAIN_MS / 1000} s; a click counts once its change is committed`);
     out.push('');
-    out.push(sustainTable([sqlite, pg, leanSustained]));
+    out.push(sustainTable([sqlite, pg, plainSustained]));
     out.push('');
     out.push(
-      `The last row is the same bot started with \`${LEAN_FLAGS.join(' ')}\` (a remedy tried for d.); before its 10 s it took ${flood.sent} Apologize clicks acked at concurrency ${CONCURRENCY} without waiting (as in a.): ack p50 ${ms(leanFlood.p50)}, p99 ${ms(leanFlood.p99)}, ${leanFlood.errors} errors.`,
+      `The first rows run the bot as \`npm start\` does (\`node ${START_FLAGS.join(' ')}\`); the last row is the same bot on Node's defaults, for comparison. Before its 10 s it took ${flood.sent} Apologize clicks acked at concurrency ${CONCURRENCY} without waiting (as in a.): ack p50 ${ms(plainFlood.p50)}, p99 ${ms(plainFlood.p99)}, ${plainFlood.errors} errors.`,
     );
     out.push('');
     out.push(`c. Digest build (loadDigest + renderDigest) in a fresh process, median of ${DIGEST_RUNS} runs after the first; workspaces with 10% of mistakes open, queries counted with Prisma's query events`);
@@ -739,11 +749,11 @@ async function main(): Promise<void> {
     out.push('d. Peak RSS (VmHWM of the process, from /proc/<pid>/status, over its whole life)');
     out.push('');
     const rssRows = [
-      ['bare Bolt app', `${bareMemory.hwmMb.toFixed(0)} MB`, '–'],
-      ['bot (SQLite; a. and b. above)', `${botMemory.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(botMemory.hwmMb <= TARGETS.rssMb)}`],
+      ['bare Bolt app (start flags)', `${bareMemory.hwmMb.toFixed(0)} MB`, '–'],
+      ['bot as `npm start` runs it (SQLite; a. and b. above)', `${botMemory.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(botMemory.hwmMb <= TARGETS.rssMb)}`],
     ];
-    if (pg.hwmMb !== undefined) rssRows.push(['bot (PostgreSQL; b.)', `${pg.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(pg.hwmMb <= TARGETS.rssMb)}`]);
-    rssRows.push([`bot with \`${LEAN_FLAGS.join(' ')}\` (SQLite; click flood, then b.)`, `${leanMemory.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(leanMemory.hwmMb <= TARGETS.rssMb)}`]);
+    if (pg.hwmMb !== undefined) rssRows.push(['bot as `npm start` runs it (PostgreSQL; b.)', `${pg.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(pg.hwmMb <= TARGETS.rssMb)}`]);
+    rssRows.push(['bot on Node defaults (SQLite; click flood, then b.)', `${plainMemory.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(plainMemory.hwmMb <= TARGETS.rssMb)}`]);
     const digestPeak = Math.max(...digests.map((d) => d.hwmMb));
     rssRows.push(['digest (measuring process, 100k workspace)', `${digestPeak.toFixed(0)} MB`, '–']);
     out.push(table(['process', 'peak RSS', 'target'], rssRows));
@@ -761,7 +771,7 @@ async function main(): Promise<void> {
     out.push(`Work per request (a separate bot with Prisma query events on, one request at a time, each request's posts sent before the next; mean of ${DIAGNOSTIC})`);
     out.push('');
     out.push(workTable(work));
-    for (const s of [sqlite, pg, leanSustained]) {
+    for (const s of [sqlite, pg, plainSustained]) {
       if (!s.skipped && s.errors) problems.add(`${s.label} sustained run: ${s.errors} errors: ${s.errorSamples?.join(' | ')}`);
     }
     for (const [shape, r] of Object.entries(latencies)) {

@@ -65,6 +65,7 @@ async function startBot(): Promise<() => Promise<void>> {
     DIGEST_CHANNEL_ID: 'CDIGEST0001',
     TIMEZONE: 'Europe/Berlin',
     LOG_LEVEL: 'error',
+    ...(process.env.BENCH_HOME_REFRESH_DELAY ? { HOME_REFRESH_DELAY: process.env.BENCH_HOME_REFRESH_DELAY } : {}),
   });
   // BENCH_COUNT_QUERIES=1 (a separate diagnostic run, not the timed ones): the same SQLite client
   // createDb opens, with Prisma's query events on, to count the statements each request costs.
