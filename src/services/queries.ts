@@ -122,7 +122,7 @@ export class MistakeQueries {
    * exactly as `byUrgency` ranks them: escalated first, then severity, then the due time of the
    * next recovery step (none once the customer is satisfied: last), then the oldest. Only the
    * ones that will be shown are then read in full, so a workspace with thousands of open
-   * mistakes costs one indexed query here, not thousands of rows through the client.
+   * mistakes costs one query in the database here, not thousands of rows through the client.
    */
   private async rankOpen(teamId: string, ownerId: string | null, limit: number): Promise<number[]> {
     const open = Prisma.join([...OPEN_STATES]);
