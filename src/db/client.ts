@@ -3,21 +3,13 @@ import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client';
 import { gatedSqlite } from './sqlite';
+import { providerOf, sqliteFilePath } from './url';
 
 export type Db = PrismaClient;
 /** The client handed to code running inside `db.$transaction(async (tx) => ...)`. */
 export type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-export type Provider = 'sqlite' | 'postgresql';
-
-export function providerOf(databaseUrl: string): Provider {
-  return /^postgres(ql)?:\/\//i.test(databaseUrl) ? 'postgresql' : 'sqlite';
-}
-
-/** The SQLite file a `file:` URL names, relative to the working directory as Prisma reads it. */
-export function sqliteFilePath(databaseUrl: string): string {
-  return databaseUrl.replace(/^file:/, '').replace(/\?.*$/, '');
-}
+export { providerOf, sqliteFilePath, type Provider } from './url';
 
 // How long a write waits for another connection's lock before giving up (SQLITE_BUSY).
 const SQLITE_BUSY_TIMEOUT_MS = 5000;

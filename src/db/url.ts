@@ -1,0 +1,13 @@
+// What a DATABASE_URL names, without opening anything: shared by the client, the migrations and
+// the messages an operator reads.
+
+export type Provider = 'sqlite' | 'postgresql';
+
+export function providerOf(databaseUrl: string): Provider {
+  return /^postgres(ql)?:\/\//i.test(databaseUrl) ? 'postgresql' : 'sqlite';
+}
+
+/** The SQLite file a `file:` URL names, relative to the working directory as Prisma reads it. */
+export function sqliteFilePath(databaseUrl: string): string {
+  return databaseUrl.replace(/^file:/, '').replace(/\?.*$/, '');
+}
