@@ -2,7 +2,10 @@ import type { Db } from '../db/client';
 import type { Schedules } from '../config';
 import { MINUTE_MS } from '../domain/durations';
 import { OPEN_STATES, escalationsDue } from '../domain/playbook';
-import { latestSlotAtOrBefore, slotKey } from '../domain/schedule';
+import { DAY_MS } from '../domain/durations';
+import { latestSlotAtOrBefore, nextSlotAfter, slotKey } from '../domain/schedule';
+import { inTransaction } from '../db/transaction';
+import { digestRecord, previousDigestAt, type DigestRecord } from '../services/digestRuns';
 import type { Logger } from '../logger';
 import type { DeliveryStats, DeliveryWorker } from '../notify/deliveries';
 import type { Clock } from '../services/clock';
@@ -10,7 +13,7 @@ import type { MistakeService } from '../services/mistakes';
 import { enqueue } from '../services/outbox';
 import { MISTAKE_INCLUDE, toSnapshot } from '../services/records';
 import type { ReminderService, TimeZoneOf } from '../services/reminders';
-import type { SettingsService } from '../services/settings';
+import type { SettingsService, WorkspacePolicy } from '../services/settings';
 import { claimRun, completeRun } from './claims';
 
 export interface JobDeps {
@@ -32,11 +35,32 @@ export interface JobDeps {
 /** A digest sent more than this after its slot says it is late (the bot was down). */
 const LATE_AFTER_MS = 10 * MINUTE_MS;
 
+export interface DigestOptions {
+  /**
+   * Asked for by an operator (`npm run job -- digest`): today's digest goes out now if it has not,
+   * whether or not today's slot has come, and claims today's slot so the schedule skips it.
+   */
+  onDemand?: boolean;
+  /** With onDemand: when today's digest already went out, post an extra copy, marked as such. */
+  again?: boolean;
+}
+
 export interface DigestOutcome {
   teamId: string;
+  /** The run's key, `digest:2026-11-23` (the team's local day). */
   slot: string;
   status: 'queued' | 'already-sent' | 'not-due' | 'no-channel';
   late?: boolean;
+  /** An extra copy of a digest that already went out today (`--again`). */
+  extra?: boolean;
+  /** Where the day's digest is, when it already went out (or is on its way). */
+  existing?: DigestRecord;
+  /** The next scheduled digest that is still to be sent; null when the schedule has none ahead. */
+  next: Date | null;
+  timeZone: string;
+  channel?: string;
+  /** The outbox key of what this run queued, to look up how its post went. */
+  deliveryKey?: string;
 }
 
 /**
@@ -48,59 +72,140 @@ export class Jobs {
   constructor(private readonly deps: JobDeps) {}
 
   /**
-   * Sends the latest digest slot's digest if nobody has: on schedule, at start-up (a digest
-   * missed while the bot was down goes out once, marked late) and by hand. Only the latest slot
-   * is caught up, and never one from before the bot first saw the workspace.
+   * Sends the latest digest slot's digest if nobody has: on schedule and at start-up (a digest
+   * missed while the bot was down goes out once, marked late). Only the latest slot is caught
+   * up, and never one from before the bot first saw the workspace. On demand (`onDemand`), it
+   * sends today's digest now, see DigestOptions.
    */
-  async digest(): Promise<DigestOutcome[]> {
-    const { db, clock } = this.deps;
-    const now = clock.now();
+  async digest(options: DigestOptions = {}): Promise<DigestOutcome[]> {
     const outcomes: DigestOutcome[] = [];
     for (const policy of await this.deps.settings.allTeams()) {
-      const slot = latestSlotAtOrBefore(this.deps.schedules.digest, policy.timezone, now);
-      if (!slot || slot < policy.installedAt) {
-        outcomes.push({ teamId: policy.teamId, slot: '', status: 'not-due' });
-        continue;
+      const outcome = options.onDemand ? await this.digestOnDemand(policy, options) : await this.scheduledDigest(policy);
+      outcomes.push({ ...outcome, next: await this.nextDigest(policy), timeZone: policy.timezone });
+    }
+    this.deps.worker.kick();
+    return outcomes;
+  }
+
+  private async scheduledDigest(policy: WorkspacePolicy): Promise<Omit<DigestOutcome, 'next' | 'timeZone'>> {
+    const now = this.deps.clock.now();
+    const slot = latestSlotAtOrBefore(this.deps.schedules.digest, policy.timezone, now);
+    if (!slot || slot < policy.installedAt) return { teamId: policy.teamId, slot: '', status: 'not-due' };
+    const key = slotKey('digest', slot, policy.timezone, 'day');
+    if (!policy.digestChannelId) return { teamId: policy.teamId, slot: key, status: 'no-channel' };
+    const late = now.getTime() - slot.getTime() > LATE_AFTER_MS;
+    return this.sendDigest(policy, key, slot, late);
+  }
+
+  private async digestOnDemand(policy: WorkspacePolicy, options: DigestOptions): Promise<Omit<DigestOutcome, 'next' | 'timeZone'>> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const key = slotKey('digest', now, policy.timezone, 'day');
+    if (!policy.digestChannelId) return { teamId: policy.teamId, slot: key, status: 'no-channel' };
+    // Today's slot when it has come (a run after it that the schedule missed is late), else now.
+    const latest = latestSlotAtOrBefore(this.deps.schedules.digest, policy.timezone, now);
+    const todays = latest && slotKey('digest', latest, policy.timezone, 'day') === key ? latest : null;
+    // Late only if the schedule should have sent it: not when the workspace was new at its time.
+    const late = todays !== null && todays >= policy.installedAt && now.getTime() - todays.getTime() > LATE_AFTER_MS;
+    const sent = await this.sendDigest(policy, key, todays ?? now, late);
+    if (sent.status === 'queued') {
+      // A slot before today that the schedule missed (the bot was down) is not caught up after
+      // this: the team has just had a fresher digest. Claiming it is what stops the catch-up, and
+      // if the catch-up claimed it first, it was already on its way.
+      if (latest && !todays && latest >= policy.installedAt) {
+        const missed = await claimRun(db, {
+          teamId: policy.teamId,
+          job: 'digest',
+          slot: slotKey('digest', latest, policy.timezone, 'day'),
+          owner: this.deps.owner,
+          now,
+          leaseMs: this.deps.leaseMs,
+          details: { supersededBy: key },
+        });
+        if (missed) await completeRun(db, missed, now, { supersededBy: key });
       }
-      const key = slotKey('digest', slot, policy.timezone, 'day');
-      if (!policy.digestChannelId) {
-        outcomes.push({ teamId: policy.teamId, slot: key, status: 'no-channel' });
-        continue;
-      }
-      const late = now.getTime() - slot.getTime() > LATE_AFTER_MS;
-      const claim = await claimRun(db, {
-        teamId: policy.teamId,
-        job: 'digest',
-        slot: key,
-        owner: this.deps.owner,
-        now,
-        leaseMs: this.deps.leaseMs,
-        late,
-      });
-      if (!claim) {
-        outcomes.push({ teamId: policy.teamId, slot: key, status: 'already-sent' });
-        continue;
-      }
-      const previous = await db.scheduledRun.findFirst({
-        where: { teamId: policy.teamId, job: 'digest', completedAt: { not: null }, id: { not: claim.id } },
-        orderBy: { completedAt: 'desc' },
-        select: { completedAt: true },
-      });
-      const since = previous?.completedAt ?? new Date(now.getTime() - 24 * 60 * MINUTE_MS);
-      await db.$transaction((tx) =>
+      return sent;
+    }
+    if (!options.again) return sent;
+    const extraKey = `${key}:extra:${now.toISOString()}`;
+    const since = await previousDigestAt(db, policy.teamId, key);
+    await inTransaction(db, (tx) =>
+        enqueue(
+          tx,
+          policy.teamId,
+          [
+            {
+              kind: 'digest',
+              slot: extraKey,
+              slotAt: now.toISOString(),
+              channel: policy.digestChannelId,
+              since: (since ?? new Date(now.getTime() - DAY_MS)).toISOString(),
+              late: false,
+              extraOf: sent.existing?.postedAt?.toISOString() ?? sent.existing?.claimedAt.toISOString() ?? null,
+            },
+          ],
+          now,
+        ),
+    );
+    this.deps.logger.info('extra digest queued', { teamId: policy.teamId, slot: key });
+    return { ...sent, status: 'queued', extra: true, channel: policy.digestChannelId, deliveryKey: `digest:${extraKey}` };
+  }
+
+  /** Claims the day's run and queues its digest; or says where the day's digest already is. */
+  private async sendDigest(
+    policy: WorkspacePolicy,
+    key: string,
+    slot: Date,
+    late: boolean,
+  ): Promise<Omit<DigestOutcome, 'next' | 'timeZone'>> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const claim = await claimRun(db, {
+      teamId: policy.teamId,
+      job: 'digest',
+      slot: key,
+      owner: this.deps.owner,
+      now,
+      leaseMs: this.deps.leaseMs,
+      late,
+    });
+    if (!claim) {
+      const existing = await digestRecord(db, policy.teamId, key);
+      return { teamId: policy.teamId, slot: key, status: 'already-sent', ...(existing ? { existing } : {}) };
+    }
+    const since = (await previousDigestAt(db, policy.teamId, key)) ?? new Date(now.getTime() - DAY_MS);
+    await inTransaction(db, (tx) =>
         enqueue(
           tx,
           policy.teamId,
           [{ kind: 'digest', slot: key, slotAt: slot.toISOString(), channel: policy.digestChannelId, since: since.toISOString(), late }],
           now,
         ),
-      );
-      await completeRun(db, claim, now);
-      outcomes.push({ teamId: policy.teamId, slot: key, status: 'queued', late });
-      this.deps.logger.info('digest queued', { teamId: policy.teamId, slot: key, late });
+    );
+    await completeRun(db, claim, now);
+    this.deps.logger.info('digest queued', { teamId: policy.teamId, slot: key, late });
+    return { teamId: policy.teamId, slot: key, status: 'queued', late, channel: policy.digestChannelId, deliveryKey: `digest:${key}` };
+  }
+
+  /** The next scheduled digest whose day has not had its digest yet (one sent on demand counts). */
+  private async nextDigest(policy: WorkspacePolicy): Promise<Date | null> {
+    let after = this.deps.clock.now();
+    // A day whose digest went out on demand is skipped by the schedule; a few steps find the next.
+    for (let i = 0; i < 3; i++) {
+      let slot: Date;
+      try {
+        slot = nextSlotAfter(this.deps.schedules.digest, policy.timezone, after);
+      } catch {
+        return null;
+      }
+      const claimed = await this.deps.db.scheduledRun.findUnique({
+        where: { teamId_job_slot: { teamId: policy.teamId, job: 'digest', slot: slotKey('digest', slot, policy.timezone, 'day') } },
+        select: { id: true },
+      });
+      if (!claimed) return slot;
+      after = slot;
     }
-    this.deps.worker.kick();
-    return outcomes;
+    return null;
   }
 
   /** One reminder pass for every workspace (`slot` names a manual run; by default the cron tick). */

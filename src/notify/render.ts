@@ -76,6 +76,7 @@ export class SlackRenderer implements DeliveryRenderer {
         timeZone: ctx.timeZone,
         workspaceUrl: await this.url(),
         ...(payload.late ? { late: { slot: new Date(String(payload.slotAt)) } } : {}),
+        ...('extraOf' in payload ? { extra: { firstPostedAt: payload.extraOf ? new Date(String(payload.extraOf)) : null } } : {}),
       });
       return { call: { method: 'chat.postMessage', args: { channel: payload.channel, text, blocks, ...NO_UNFURL } } };
     }

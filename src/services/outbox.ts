@@ -19,7 +19,16 @@ export type DeliveryRequest =
   /** One owner's reminder DM for one pass, listing the items still outstanding when it is sent. */
   | { kind: 'reminder'; userId: string; pass: string; steps: number[]; prevention: number[] }
   /** The daily digest for one slot, built from the data as it is when it is sent. */
-  | { kind: 'digest'; slot: string; slotAt: string; channel: string; since: string; late: boolean }
+  | {
+      kind: 'digest';
+      slot: string;
+      slotAt: string;
+      channel: string;
+      since: string;
+      late: boolean;
+      /** An extra copy asked for by an operator: when the day's digest first went out. */
+      extraOf?: string | null;
+    }
   /** A message rendered when it was queued. */
   | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] };
 

@@ -14,6 +14,8 @@ export interface DigestContext {
   workspaceUrl?: string;
   /** Set when this digest is sent after its slot because the bot was down then. */
   late?: { slot: Date };
+  /** Set on an extra copy an operator asked for after the day's digest went out. */
+  extra?: { firstPostedAt: Date | null };
 }
 
 const LIST_COMMAND = '`/mistake list`';
@@ -26,16 +28,23 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
   const lateNote = ctx.late
     ? `:hourglass: *This digest is late.* It is the one for ${formatDateTime(ctx.late.slot, ctx.timeZone)}, missed while the bot was down; what it lists is as of now.`
     : null;
+  const extraNote = ctx.extra
+    ? `:repeat: *An extra copy*, posted on request${
+        ctx.extra.firstPostedAt ? `; today's digest went out ${formatDateTime(ctx.extra.firstPostedAt, ctx.timeZone)}` : ''
+      }. What it lists is as of now.`
+    : null;
+  const notes = [lateNote, extraNote].filter((n): n is string => n !== null);
 
   if (isQuiet(data)) {
     const lines = [`:white_check_mark: *All clear:* no customer is waiting on us today (${day}).`];
     if (figures) lines.push(figures);
-    if (lateNote) lines.push(lateNote);
-    return { text: 'All clear: no customer is waiting on us today.', blocks: [section(lines.join('\n'))] };
+    lines.push(...notes);
+    const prefix = ctx.extra ? 'Extra copy: ' : '';
+    return { text: `${prefix}All clear: no customer is waiting on us today.`, blocks: [section(lines.join('\n'))] };
   }
 
-  const head: KnownBlock[] = [header(`Daily recovery digest — ${day}`)];
-  if (lateNote) head.push(section(lateNote));
+  const head: KnownBlock[] = [header(`Daily recovery digest${ctx.extra ? ' (extra copy)' : ''} — ${day}`)];
+  for (const note of notes) head.push(section(note));
   head.push(
     fields(
       `*Open*\n${data.counts.open}`,
@@ -67,7 +76,7 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
     `${data.waitingForApologyTotal} still waiting for an apology`,
   ];
   if (data.counts.awaitingRca > 0) summary.push(`${data.counts.awaitingRca} awaiting root-cause analysis`);
-  const title = ctx.late ? `Late daily recovery digest — ${day}` : `Daily recovery digest — ${day}`;
+  const title = `${ctx.late ? 'Late daily' : 'Daily'} recovery digest${ctx.extra ? ' (extra copy)' : ''} — ${day}`;
   return { text: truncate(`${title}: ${summary.join(', ')}`, FALLBACK_TEXT_MAX), blocks };
 }
 
