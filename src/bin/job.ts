@@ -1,41 +1,103 @@
-// `npm run job -- <digest|reminders|escalations|deliveries>`: one pass now, with the same code,
-// claims and delivery as the schedule, against the configured database and Slack API.
-import { ConfigError, loadConfig, loadDotenv } from '../config';
+// `npm run job -- <digest|reminders|escalations|deliveries> [--again] [--json]`: one pass now,
+// with the same code, claims and delivery as the schedule, against the configured database and
+// Slack API, beside a running bot or without one. It says in words what it did.
+import { parseArgs } from 'node:util';
+import { loadConfig, loadDotenv } from '../config';
 import { createBot } from '../bot';
-import { migrateDatabase } from '../db/migrate';
+import type { DigestOutcome } from '../jobs';
+import { describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
 import { createLogger } from '../logger';
+import { deliveryRecord } from '../services/digestRuns';
+import { failureMessage, openDatabase } from './operator';
 
 const PASSES = ['digest', 'reminders', 'escalations', 'deliveries'] as const;
 type Pass = (typeof PASSES)[number];
 
-async function main(): Promise<void> {
-  const pass = process.argv[2] as Pass | undefined;
-  if (!pass || !PASSES.includes(pass)) {
-    process.stderr.write(`Usage: npm run job -- <${PASSES.join('|')}>\n`);
-    process.exit(2);
+const USAGE = `Usage: npm run job -- <${PASSES.join('|')}> [--again] [--json]
+
+  digest        post today's digest now, unless it already went out today (then say where)
+  reminders     run one reminder pass
+  escalations   run one escalation pass
+  deliveries    try every pending delivery now, ignoring its backoff
+  --again       with digest: post an extra copy even if today's already went out
+  --json        print the pass's result as JSON instead of sentences
+`;
+
+function usage(problem: string): never {
+  process.stderr.write(`${problem}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parse(): { pass: Pass; again: boolean; json: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: { again: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    });
+  } catch (error) {
+    // Node's own wording explains positional arguments at length; the option is what matters.
+    const option = /'([^']+)'/.exec(error instanceof Error ? error.message : '')?.[1];
+    usage(option ? `Unknown option "${option}".` : String(error));
   }
+  const [pass, ...rest] = parsed.positionals;
+  if (!pass) usage('Which pass?');
+  if (!PASSES.includes(pass as Pass)) usage(`Unknown pass "${pass}".`);
+  if (rest.length > 0) usage(`Unexpected "${rest.join(' ')}".`);
+  if (parsed.values.again && pass !== 'digest') usage('--again only goes with digest.');
+  return { pass: pass as Pass, again: parsed.values.again ?? false, json: parsed.values.json ?? false };
+}
+
+async function main(): Promise<void> {
+  const { pass, again, json } = parse();
   loadDotenv();
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  await migrateDatabase(config.databaseUrl);
-  const bot = await createBot(config, { logger, tokenVerificationEnabled: false });
+  // The pass's sentences are the output; log lines only when something goes wrong, unless asked.
+  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
+  const db = await openDatabase(config.databaseUrl, logger);
+  const bot = await createBot(config, { logger, db, tokenVerificationEnabled: false });
+  const lines: string[] = [];
   try {
     await bot.deps.settings.applyDefaults();
+    const now = bot.deps.clock.now();
     let result: unknown;
-    if (pass === 'digest') result = await bot.jobs.digest();
-    else if (pass === 'reminders') result = await bot.jobs.reminders(`reminders:manual:${new Date().toISOString()}`);
-    else if (pass === 'escalations') result = await bot.jobs.escalations(`escalations:manual:${new Date().toISOString()}`);
+    let outcomes: DigestOutcome[] = [];
+    if (pass === 'digest') result = outcomes = await bot.jobs.digest({ onDemand: true, again });
+    else if (pass === 'reminders') result = await bot.jobs.reminders(`reminders:manual:${now.toISOString()}`);
+    else if (pass === 'escalations') result = await bot.jobs.escalations(`escalations:manual:${now.toISOString()}`);
     // Whatever a pass queued goes out now; `deliveries` alone tries every pending one at once.
     const delivered = await bot.jobs.deliveries({ ignoreBackoff: pass === 'deliveries' });
-    process.stdout.write(`${JSON.stringify({ pass, result, delivered }, null, 2)}\n`);
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ pass, result, delivered }, null, 2)}\n`);
+      return;
+    }
+    if (pass === 'digest') {
+      if (outcomes.length === 0) {
+        lines.push('No workspace has used the bot yet, so there is no digest to post. A workspace appears once someone uses /mistake or opens the app.');
+      }
+      const workspaceUrl = outcomes.length > 0 ? await bot.app.client.auth.test().then((r) => r.url, () => undefined) : undefined;
+      for (const outcome of outcomes) {
+        const posted = outcome.deliveryKey ? await deliveryRecord(db, outcome.teamId, outcome.deliveryKey) : null;
+        lines.push(...describeDigest(outcome, posted, { now, workspaceUrl, multipleTeams: outcomes.length > 1 }));
+      }
+    } else if (pass === 'reminders') {
+      lines.push(describeReminders(result as Parameters<typeof describeReminders>[0]));
+    } else if (pass === 'escalations') {
+      lines.push(describeEscalations(result as Parameters<typeof describeEscalations>[0]));
+    }
+    if (pass === 'deliveries' || delivered.sent + delivered.failed + delivered.retried > 0) {
+      lines.push(describeDeliveries(delivered, await bot.worker.health()));
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await bot.stop();
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    error instanceof ConfigError ? `${error.message}\n` : `The ${process.argv[2] ?? ''} pass failed: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  const pass = process.argv[2] ?? '';
+  process.stderr.write(`${failureMessage(error, `The ${pass} pass`)}\n`);
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });

@@ -1,9 +1,9 @@
 // `npm start`: apply pending migrations, then run the bot (Socket Mode when SLACK_APP_TOKEN is
 // set, otherwise the HTTP receiver on PORT).
-import { ConfigError, loadConfig, loadDotenv } from '../config';
+import { loadConfig, loadDotenv } from '../config';
 import { createBot } from '../bot';
-import { migrateDatabase } from '../db/migrate';
 import { createLogger } from '../logger';
+import { failureMessage, openDatabase } from './operator';
 
 async function main(): Promise<void> {
   loadDotenv();
@@ -14,9 +14,8 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection', { error: reason instanceof Error ? reason.stack : String(reason) });
   });
-  const { applied } = await migrateDatabase(config.databaseUrl);
-  if (applied.length > 0) logger.info('database migrated', { applied });
-  const bot = await createBot(config, { logger });
+  const db = await openDatabase(config.databaseUrl, logger);
+  const bot = await createBot(config, { logger, db });
   await bot.start();
   let stopping = false;
   const stop = (signal: string) => {
@@ -30,11 +29,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Configuration problems are written for a person setting the bot up: no stack trace.
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`The bot could not start: ${error instanceof Error ? error.message : String(error)}\n`);
-  }
+  // Written for a person setting the bot up: one line (or the configuration's list), no trace.
+  process.stderr.write(`${failureMessage(error, 'Starting the bot')}\n`);
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });
