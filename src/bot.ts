@@ -14,6 +14,7 @@ import { startScheduler } from './jobs/scheduler';
 import { slackTimeZones } from './notify/people';
 import { ReminderService } from './services/reminders';
 import { registerListeners } from './slack/listeners';
+import { boltLogger } from './slack/boltLogger';
 import { createHttpReceiver } from './slack/receiver';
 
 export interface Bot {
@@ -77,6 +78,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   };
 
   const socketMode = Boolean(config.slack.appToken);
+  const slackLogger = boltLogger(logger, config.logLevel);
   const app = new App({
     token: config.slack.botToken,
     ...(socketMode
@@ -91,9 +93,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
           receiver: createHttpReceiver({
             signingSecret: config.slack.signingSecret,
             customRoutes: [health],
+            logger: slackLogger,
             logLevel: BOLT_LOG_LEVEL[config.logLevel],
           }),
         }),
+    logger: slackLogger,
     logLevel: BOLT_LOG_LEVEL[config.logLevel],
     tokenVerificationEnabled: options.tokenVerificationEnabled ?? true,
     clientOptions: {
