@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { Inputs } from '../../src/slack/ids';
 import { FakeSlack } from '../support/fakeSlack';
 import { freePort } from '../support/harness';
@@ -17,18 +18,41 @@ jest.setTimeout(300_000);
 const NEVER = '0 0 1 1 *';
 let fake: FakeSlack;
 let dir: string;
+let databaseUrl: string;
+let pgSchema: string | null = null;
 const bots: BotProcess[] = [];
 
 beforeEach(async () => {
   fake = await new FakeSlack().start();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mistakes-operators-'));
+  databaseUrl = `file:${path.join(dir, 'bot.db')}`;
 });
 
 afterEach(async () => {
   while (bots.length) await bots.pop()!.kill('SIGKILL');
   await fake.stop();
   fs.rmSync(dir, { recursive: true, force: true });
+  if (pgSchema) await onPostgres((c) => c.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`));
+  pgSchema = null;
 });
+
+async function onPostgres<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs the rest of a test on a fresh PostgreSQL schema instead of the SQLite file. */
+function usePostgres(): void {
+  pgSchema = `ops_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+  const url = new URL(process.env.TEST_POSTGRES_URL!);
+  url.searchParams.set('schema', pgSchema);
+  databaseUrl = url.toString();
+}
 
 /**
  * The bot's own schedules never fire during the test, so what each pass does is done by the
@@ -41,7 +65,7 @@ function env(): Record<string, string> {
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_APP_TOKEN: '',
     SLACK_API_URL: fake.url,
-    DATABASE_URL: `file:${path.join(dir, 'bot.db')}`,
+    DATABASE_URL: databaseUrl,
     ESCALATION_CHANNEL_ID: 'CESCALATIONS',
     DIGEST_CHANNEL_ID: 'CDIGEST0001',
     ESCALATION_CONTACT: '',
@@ -70,7 +94,14 @@ async function startBot(name: string, port?: number): Promise<BotProcess> {
   return bot;
 }
 
-function query<T>(sql: string): T[] {
+async function query<T>(sql: string): Promise<T[]> {
+  if (pgSchema) {
+    const schema = pgSchema;
+    return onPostgres(async (c) => {
+      await c.query(`SET search_path TO "${schema}"`);
+      return (await c.query(sql)).rows as T[];
+    });
+  }
   const db = new Database(path.join(dir, 'bot.db'), { readonly: true });
   try {
     return db.prepare(sql).all() as T[];
@@ -78,7 +109,7 @@ function query<T>(sql: string): T[] {
     db.close();
   }
 }
-const count = (sql: string): number => Number(query<{ n: number }>(sql)[0]!.n);
+const count = async (sql: string): Promise<number> => Number((await query<{ n: number }>(sql))[0]!.n);
 const waiting = () => count(`SELECT count(*) AS n FROM "Delivery" WHERE status <> 'sent'`);
 
 async function report(bot: BotProcess, customer: string): Promise<void> {
@@ -99,14 +130,14 @@ async function report(bot: BotProcess, customer: string): Promise<void> {
 }
 
 /** Posts of one outbox kind that reached Slack, and how many times each. */
-function postsOfKind(kind: string): number[] {
-  const ids = query<{ id: number }>(`SELECT id FROM "Delivery" WHERE kind = '${kind}'`).map((r) => String(r.id));
+async function postsOfKind(kind: string): Promise<number[]> {
+  const ids = (await query<{ id: number }>(`SELECT id FROM "Delivery" WHERE kind = '${kind}' ORDER BY id`)).map((r) => String(r.id));
   const byId = fake.postsByDeliveryId();
   return ids.map((id) => byId.get(id)?.length ?? 0);
 }
 
-function assertNothingLostOrDoubled(): { delivered: number } {
-  const ledger = fake.ledger(query('SELECT id, kind, status, "lastError" FROM "Delivery"'));
+async function assertNothingLostOrDoubled(): Promise<{ delivered: number }> {
+  const ledger = fake.ledger(await query('SELECT id, kind, status, "lastError" FROM "Delivery"'));
   expect({ lost: ledger.lost, duplicated: ledger.duplicated, strangers: ledger.strangers }).toEqual({ lost: [], duplicated: [], strangers: [] });
   return { delivered: ledger.delivered };
 }
@@ -121,38 +152,41 @@ function expectClean(result: CommandResult, label: string): void {
 const job = (...args: string[]) => runNpm(['run', '--silent', 'job', '--', ...args], env());
 const summary: string[] = [];
 afterAll(() => {
-  if (summary.length) process.stdout.write(`\nOperator commands beside a running bot (SQLite):\n${summary.join('\n')}\n`);
+  if (summary.length) process.stdout.write(`\nOperator commands beside a running bot:\n${summary.join('\n')}\n`);
 });
 
-it('runs every pass as `npm run job` beside a running bot, each effect once', async () => {
+const DATABASES = ['SQLite', ...(process.env.TEST_POSTGRES_URL ? ['PostgreSQL'] : [])];
+
+it.each(DATABASES)('runs every pass as `npm run job` beside a running bot on %s, each effect once', async (database) => {
+  if (database === 'PostgreSQL') usePostgres();
   const bot = await startBot('bot');
   await report(bot, 'Harbor Bakery');
   await report(bot, 'Old Mill Café');
-  await eventually(async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE kind = 'card' AND status = 'sent'`) === 2, 60_000, 'both cards');
+  await eventually(async () => (await count(`SELECT count(*) AS n FROM "Delivery" WHERE kind = 'card' AND status = 'sent'`)) === 2, 60_000, 'both cards');
 
   // Reminders: both overdue apologies in one DM to their owner, and not again within the interval.
   const reminders = await job('reminders');
   expectClean(reminders, 'reminders');
   // Which process posts the DM (this one, or the running bot's delivery loop) is up to timing.
   expect(reminders.stdout).toMatch(/^Reminders: 2 items reminded to 1 owner\.\nDeliveries: [01] sent\./);
-  expect(count('SELECT count(*) AS n FROM "ReminderSent"')).toBe(2);
-  expect(postsOfKind('reminder')).toEqual([1]);
+  expect(await count('SELECT count(*) AS n FROM "ReminderSent"')).toBe(2);
+  expect(await postsOfKind('reminder')).toEqual([1]);
   const remindersAgain = await job('reminders');
   expectClean(remindersAgain, 'reminders, again');
   expect(remindersAgain.stdout.trim()).toBe('Reminders: nothing is due for a reminder.');
-  expect(postsOfKind('reminder')).toEqual([1]);
+  expect(await postsOfKind('reminder')).toEqual([1]);
 
   // Escalations: each overdue step escalated once, however often the pass runs.
   const escalations = await job('escalations');
   expectClean(escalations, 'escalations');
-  const escalated = count('SELECT count(*) AS n FROM "Escalation"');
+  const escalated = await count('SELECT count(*) AS n FROM "Escalation"');
   expect(escalated).toBeGreaterThan(0);
   expect(escalations.stdout).toContain(`Escalations: ${escalated} escalation${escalated === 1 ? '' : 's'} posted.`);
-  await eventually(async () => postsOfKind('escalation').every((n) => n === 1), 30_000, 'the escalation posts');
+  await eventually(async () => (await postsOfKind('escalation')).every((n) => n === 1), 30_000, 'the escalation posts');
   const escalationsAgain = await job('escalations');
   expectClean(escalationsAgain, 'escalations, again');
   expect(escalationsAgain.stdout.trim()).toBe('Escalations: nothing needed escalating.');
-  expect(count('SELECT count(*) AS n FROM "Escalation"')).toBe(escalated);
+  expect(await count('SELECT count(*) AS n FROM "Escalation"')).toBe(escalated);
 
   // The digest: today's now (the schedule has none today), then where it went.
   const digest = await job('digest');
@@ -168,7 +202,7 @@ it('runs every pass as `npm run job` beside a running bot, each effect once', as
   fake.fail('chat.postMessage', { kind: 'status', status: 503 }, 10_000);
   await report(bot, 'Corner Florist');
   await eventually(
-    async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE kind = 'card' AND status = 'pending' AND attempts > 0`) === 1,
+    async () => (await count(`SELECT count(*) AS n FROM "Delivery" WHERE kind = 'card' AND status = 'pending' AND attempts > 0`)) === 1,
     30_000,
     'the card to fail once',
   );
@@ -176,14 +210,14 @@ it('runs every pass as `npm run job` beside a running bot, each effect once', as
   const deliveries = await job('deliveries');
   expectClean(deliveries, 'deliveries');
   expect(deliveries.stdout).toMatch(/^Deliveries: \d+ sent\./);
-  await eventually(async () => waiting() === 0, 60_000, 'nothing left to deliver');
-  expect(postsOfKind('card')).toEqual([1, 1, 1]);
+  await eventually(async () => (await waiting()) === 0, 60_000, 'nothing left to deliver');
+  expect(await postsOfKind('card')).toEqual([1, 1, 1]);
 
-  const { delivered } = assertNothingLostOrDoubled();
+  const { delivered } = await assertNothingLostOrDoubled();
   expect(bot.child.exitCode).toBeNull();
   expect(bot.output.join('')).not.toMatch(/"level":"error"/);
   summary.push(
-    `  npm run job -- reminders|escalations|digest|deliveries beside npm start: every run exit 0; ` +
+    `  npm run job -- reminders|escalations|digest|deliveries beside npm start (${database}): every run exit 0; ` +
       `reminder DMs 1 (2 items), escalations ${escalated} (each posted once), digests 1, delivered ${delivered}, lost 0, duplicated 0`,
   );
 });
@@ -207,10 +241,10 @@ it('starts a second `npm start` on the same file while the first still runs (a r
     'the first bot to stop',
   );
   await report(second, 'Dockside Deli');
-  await eventually(async () => waiting() === 0, 60_000, 'every delivery');
-  expect(count('SELECT count(*) AS n FROM "Mistake"')).toBe(4);
-  expect(postsOfKind('card')).toEqual([1, 1, 1, 1]);
-  const { delivered } = assertNothingLostOrDoubled();
+  await eventually(async () => (await waiting()) === 0, 60_000, 'every delivery');
+  expect(await count('SELECT count(*) AS n FROM "Mistake"')).toBe(4);
+  expect(await postsOfKind('card')).toEqual([1, 1, 1, 1]);
+  const { delivered } = await assertNothingLostOrDoubled();
   expect(second.output.join('')).not.toMatch(/"level":"error"/);
   expect(first.output.join('')).not.toMatch(/"level":"error"/);
 
