@@ -97,6 +97,7 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number): Work
  */
 export class SettingsService {
   private readonly cache = new Map<string, { policy: WorkspacePolicy; at: number }>();
+  private only: string | null = null;
 
   constructor(
     private readonly db: Db,
@@ -130,9 +131,20 @@ export class SettingsService {
     return policy;
   }
 
-  /** Every workspace the bot has seen (the scheduled jobs run per workspace). */
+  /**
+   * Serve one workspace only: the one the bot token is installed in. Scheduled jobs then run for
+   * it alone, even if the database holds another workspace's rows.
+   */
+  serveOnly(teamId: string | null): void {
+    this.only = teamId;
+  }
+
+  /** Every workspace the bot serves (the scheduled jobs run per workspace). */
   async allTeams(): Promise<WorkspacePolicy[]> {
-    const rows = await this.db.workspaceSettings.findMany({ orderBy: { teamId: 'asc' } });
+    const rows = await this.db.workspaceSettings.findMany({
+      where: this.only ? { teamId: this.only } : {},
+      orderBy: { teamId: 'asc' },
+    });
     return rows.map((row) => policyFromRow(row, this.defaults.reminderCap));
   }
 

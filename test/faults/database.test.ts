@@ -12,7 +12,7 @@ import { buttonClick, postToSlackEndpoint, viewSubmission } from '../support/sla
 
 const TEAM = 'T_ACME';
 const SAVE_FAILED = /couldn't save this just now/;
-const SORRY = /something went wrong on our side and nothing was changed/;
+const NOT_SAVED = /couldn't save that click just now, so nothing was changed/;
 
 const totals = { cases: 0, faults: 0, delivered: 0, lost: 0, duplicated: 0 };
 let h: Harness;
@@ -205,19 +205,22 @@ it('shows a field error on the form when the lock outlasts the busy timeout, sto
   totals.faults += 1;
 });
 
-it('tells the clicker privately when the lock outlasts the busy timeout, changes nothing, and works on the next click', async () => {
+it('refuses a click it cannot store when the lock outlasts the wait, tells the clicker, changes nothing, and works on the next click', async () => {
   const m = await seedMistake();
   await shortBusyTimeout();
   const before = await h.t.db.mistake.findUniqueOrThrow({ where: { id: m.id }, include: { steps: true, timeline: true } });
   const lock = await LockHolder.hold(h.t.file);
   const response = await post(apologize(m));
-  expect(response.status).toBe(200);
+  // Not a 200: Slack shows the click did not go through, so it is never taken for done.
+  expect(response.status).toBe(503);
   const text = await ephemeralTo('U_ALICE', 0);
   await lock.release();
-  expect(text).toMatch(SORRY);
+  expect(text).toMatch(NOT_SAVED);
   expect(await h.t.db.mistake.findUniqueOrThrow({ where: { id: m.id }, include: { steps: true, timeline: true } })).toEqual(before);
+  expect(await h.t.db.interaction.count()).toBe(0);
 
-  await post(apologize(m));
+  const again = await post(apologize(m));
+  expect(again.status).toBe(200);
   await h.deliver();
   const step = await h.t.db.recoveryStep.findFirstOrThrow({ where: { mistakeId: m.id, kind: 'apologize' } });
   expect(step.status).toBe('done');
