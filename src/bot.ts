@@ -176,6 +176,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const renderer = new SlackRenderer(db, queries, settings, reminders, clock, app.client);
   worker = new DeliveryWorker(db, app.client, renderer, clock, logger, {
     leaseMs: config.leaseMs,
+    latenessMs: config.slackLatenessMs,
     // The App Home refreshes a change queued fall due this long after it: look again then.
     followUpMs: config.homeRefreshDelayMs,
   });
