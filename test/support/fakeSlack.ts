@@ -14,7 +14,8 @@ export interface RecordedCall {
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: number }
   | { kind: 'error'; error: string }
-  | { kind: 'slow'; delayMs: number }
+  /** The answer comes after `delayMs`; Slack acts at once, or only as it answers (`actsAtEnd`). */
+  | { kind: 'slow'; delayMs: number; actsAtEnd?: boolean }
   | { kind: 'drop' }
   /** No answer, and Slack acts on the call only when the test says so (`applyLate`). */
   | { kind: 'late' };
@@ -166,6 +167,7 @@ export class FakeSlack {
     this.calls.length = 0;
     this.delivered.length = 0;
     this.faults = [];
+    this.lateCalls.length = 0;
   }
 
   private nextTs(): string {
@@ -211,6 +213,10 @@ export class FakeSlack {
         return;
       }
       entryDelay = fault.delayMs;
+      if (fault.actsAtEnd) {
+        await new Promise((r) => setTimeout(r, entryDelay));
+        entryDelay = 0;
+      }
     }
 
     // Slack acts on a call at once, even when its answer is slow to come back (and a client that
