@@ -1,13 +1,13 @@
 // The database under stress: another connection holding SQLite's write lock while people report
 // and click, and the delivery worker racing refused clicks on the one connection the app has.
 // Whatever happens, a person gets a clear answer or their change is stored, and never half of it.
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
 import { Actions, encodeValue, Inputs } from '../../src/slack/ids';
 import { reportModal } from '../../src/slack/views/modals';
 import { startHarness, type Harness } from '../support/harness';
+import { LockHolder } from '../support/lockHolder';
 import { buttonClick, postToSlackEndpoint, viewSubmission } from '../support/slackRequests';
 
 const TEAM = 'T_ACME';
@@ -36,61 +36,6 @@ afterEach(async () => {
 afterAll(() => {
   process.stdout.write(summary('database', totals));
 });
-
-/**
- * Another process's connection holding the write lock (BEGIN IMMEDIATE). It lives on its own
- * thread: better-sqlite3 waits for a lock synchronously, so a holder on the test's thread could
- * never let go while the app waits.
- */
-class LockHolder {
-  private readonly worker: Worker;
-  private readonly released: Promise<void>;
-
-  private constructor(file: string, options: { releaseAfterMs?: number; writeFirst?: boolean }) {
-    this.worker = new Worker(
-      `
-      const { parentPort, workerData } = require('node:worker_threads');
-      const Database = require(workerData.driver);
-      const db = new Database(workerData.file, { timeout: 0 });
-      db.exec('BEGIN IMMEDIATE');
-      if (workerData.writeFirst) db.exec("UPDATE WorkspaceSettings SET timezone = timezone");
-      parentPort.postMessage('locked');
-      const release = () => {
-        db.exec('COMMIT');
-        db.close();
-        parentPort.postMessage('released');
-        parentPort.close();
-      };
-      if (workerData.releaseAfterMs !== undefined) setTimeout(release, workerData.releaseAfterMs);
-      else parentPort.once('message', release);
-      `,
-      { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), ...options } },
-    );
-    this.released = new Promise((resolve, reject) => {
-      this.worker.on('message', (m) => m === 'released' && resolve());
-      this.worker.once('error', reject);
-    });
-  }
-
-  static async hold(file: string, options: { releaseAfterMs?: number; writeFirst?: boolean } = {}): Promise<LockHolder> {
-    const holder = new LockHolder(file, options);
-    await new Promise<void>((resolve, reject) => {
-      holder.worker.once('message', (m) => m === 'locked' && resolve());
-      holder.worker.once('error', reject);
-    });
-    return holder;
-  }
-
-  async release(): Promise<void> {
-    this.worker.postMessage('release');
-    await this.done();
-  }
-
-  async done(): Promise<void> {
-    await this.released;
-    await this.worker.terminate();
-  }
-}
 
 const post = (body: Parameters<typeof postToSlackEndpoint>[1]) => postToSlackEndpoint(h.baseUrl, body);
 
