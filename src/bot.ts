@@ -199,6 +199,21 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const clicks = new ClickApplier(base, app.client);
   const deps: BotDeps = { ...base, clicks };
   let installed: InstalledWorkspace | null = null;
+  let identifying: Promise<InstalledWorkspace> | null = null;
+  /** Which workspace the token belongs to, asked of Slack once (again if that failed). */
+  const identify = () =>
+    (identifying ??= identifyWorkspace(app, logger).then(
+      (workspace) => (installed = workspace),
+      (error: unknown) => {
+        identifying = null;
+        throw error;
+      },
+    ));
+  // Scheduled passes, and operator passes run without start(), serve the installed workspace only.
+  settings.serveOnly(async () => {
+    const workspace = await identify();
+    return workspace.enterpriseId ? null : workspace.teamId;
+  });
   registerWorkspaceGuard(app, () => installed, logger);
   registerListeners(app, deps);
   app.error(async (error) => {
@@ -221,8 +236,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     clicks,
     installed: () => installed,
     async start(options = {}) {
-      installed = await identifyWorkspace(app, logger);
-      settings.serveOnly(installed.enterpriseId ? null : installed.teamId);
+      await identify();
       const guard = fileGuardOf(db);
       if (guard) {
         every(FILE_CHECK_MS, () => {

@@ -13,8 +13,12 @@ export const NOT_OURS = "That button doesn't point at a mistake we know about, s
  * process died (or whose database failed) before it was applied. A click is applied once
  * however often this runs for it: the change marks it applied in its own transaction.
  */
+// Applied clicks are kept a week; looking for old ones once an hour is plenty.
+const PRUNE_EVERY_MS = 3_600_000;
+
 export class ClickApplier {
   private recovering: Promise<number> | null = null;
+  private prunedAt = 0;
 
   constructor(
     private readonly deps: Omit<BotDeps, 'clicks'>,
@@ -89,7 +93,10 @@ export class ClickApplier {
             applied++;
           }
         }
-        if (applied === 0) await this.deps.interactions.prune();
+        if (applied === 0 && Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+          this.prunedAt = Date.now();
+          await this.deps.interactions.prune();
+        }
         return applied;
       } finally {
         this.recovering = null;
