@@ -4,6 +4,8 @@
 //   BENCH_MODE=bot   the real bot: createBot on the database BENCH_DATABASE_URL names, the fake
 //                    Slack Web API at BENCH_SLACK_API_URL, no scheduler.
 // IPC from the parent: { type: 'stats' } → errors logged so far; { type: 'stop' }.
+import os from 'node:os';
+import path from 'node:path';
 import { App, LogLevel } from '@slack/bolt';
 import type { Logger } from '../src/logger';
 // Only ids (no code the bot runs): the bare app must not load the bot's modules.
@@ -65,6 +67,8 @@ async function startBot(): Promise<() => Promise<void>> {
     DIGEST_CHANNEL_ID: 'CDIGEST0001',
     TIMEZONE: 'Europe/Berlin',
     LOG_LEVEL: 'error',
+    // Where the bot notes its database: a scratch folder, not the home folder of whoever runs this.
+    STATE_DIR: path.join(os.tmpdir(), 'mistakes-bench-state'),
     ...(process.env.BENCH_HOME_REFRESH_DELAY ? { HOME_REFRESH_DELAY: process.env.BENCH_HOME_REFRESH_DELAY } : {}),
   });
   // BENCH_COUNT_QUERIES=1 (a separate diagnostic run, not the timed ones): the same SQLite client

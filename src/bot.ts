@@ -1,10 +1,12 @@
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
 import type { Config } from './config';
-import { createDb, isDatabaseReachable, type Db } from './db/client';
+import { createDb, fileGuardOf, type Db } from './db/client';
+import { DatabaseHealth, type DatabaseReport } from './db/health';
 import { createLogger, type Logger } from './logger';
 import { DeliveryWorker } from './notify/deliveries';
 import { SlackRenderer } from './notify/render';
 import { systemClock, type Clock } from './services/clock';
+import { InteractionService } from './services/interactions';
 import { MistakeService } from './services/mistakes';
 import { MistakeQueries } from './services/queries';
 import { SettingsService, type WorkspaceDefaults } from './services/settings';
@@ -13,15 +15,22 @@ import { Jobs } from './jobs';
 import { startScheduler } from './jobs/scheduler';
 import { slackTimeZones } from './notify/people';
 import { ReminderService } from './services/reminders';
+import { ClickApplier } from './slack/clicks';
 import { registerListeners } from './slack/listeners';
 import { boltLogger } from './slack/boltLogger';
+import { registerWorkspaceGuard, type InstalledWorkspace } from './slack/listeners/workspace';
 import { createHttpReceiver } from './slack/receiver';
+import { refusalOf } from './slack/refusals';
 
 export interface Bot {
   app: App;
   deps: BotDeps;
   worker: DeliveryWorker;
   jobs: Jobs;
+  /** Applies clicks that were stored but not applied (their process died, or the database failed). */
+  clicks: ClickApplier;
+  /** The workspace the bot token belongs to, once `start` has asked Slack. */
+  installed(): InstalledWorkspace | null;
   /** Starts the receiver and, unless `scheduler: false`, the scheduled passes. */
   start(options?: { scheduler?: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -52,30 +61,85 @@ export function workspaceDefaults(config: Config): WorkspaceDefaults {
   };
 }
 
+// How often the SQLite file is looked at (health checks look too), and stored clicks whose lease ran out.
+const FILE_CHECK_MS = 5000;
+const CLICK_RECOVERY_MS = 5000;
+
+/**
+ * Asks Slack which workspace the bot token belongs to. Slack may be briefly unreachable while the
+ * bot starts: it is asked again for a while before giving up with a reason.
+ */
+async function identifyWorkspace(app: App, logger: Logger): Promise<InstalledWorkspace> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    try {
+      const identity = await app.client.auth.test();
+      if (!identity.team_id && !identity.enterprise_id) throw new Error('auth.test named no workspace');
+      const workspace: InstalledWorkspace = { teamId: identity.team_id ?? '' };
+      if (identity.is_enterprise_install && identity.enterprise_id) workspace.enterpriseId = identity.enterprise_id;
+      return workspace;
+    } catch (error) {
+      lastError = error;
+      logger.warn('could not ask Slack which workspace this bot is installed in; trying again', { attempt, error: String(error) });
+      await new Promise((r) => setTimeout(r, 500 * 2 ** (attempt - 1)));
+    }
+  }
+  throw new Error(
+    `Slack did not say which workspace SLACK_BOT_TOKEN belongs to (auth.test): ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+  );
+}
+
 const BOLT_LOG_LEVEL = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
 /** Wires the bot together: database, services, the Bolt app and its receiver, the delivery worker. */
 export async function createBot(config: Config, options: BotOptions = {}): Promise<Bot> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = options.db ?? (await createDb(config.databaseUrl));
+  const db = options.db ?? (await createDb(config.databaseUrl, { stateDir: config.stateDir }));
   const settings = new SettingsService(db, workspaceDefaults(config), 30_000, clock);
   const mistakes = new MistakeService(db, settings, clock, { homeRefreshDelayMs: config.homeRefreshDelayMs });
   const queries = new MistakeQueries(db);
 
   let worker: DeliveryWorker | null = null;
+  let interactions: InteractionService | null = null;
+  const databaseHealth = new DatabaseHealth(db);
+  let lastReport: DatabaseReport | null = null;
   const health: CustomRoute = {
     path: '/healthz',
     method: ['GET'],
     handler: (_req, res) => {
       void (async () => {
-        const database = await isDatabaseReachable(db);
-        const deliveries = database && worker ? await worker.health().catch(() => null) : null;
-        res.writeHead(database ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ ok: database, database: database ? 'reachable' : 'unreachable', deliveries }));
+        let status = 503;
+        let body: Record<string, unknown>;
+        try {
+          const database = await databaseHealth.check();
+          noteDatabase(database);
+          const reachable = database.database === 'reachable';
+          const [deliveries, clicks] = await Promise.all([
+            reachable && worker ? worker.health().catch(() => null) : null,
+            reachable && interactions ? interactions.health().catch(() => null) : null,
+          ]);
+          status = database.ok ? 200 : 503;
+          body = { ...database, deliveries, clicks };
+        } catch (error) {
+          body = { ok: false, error: error instanceof Error ? error.message : String(error) };
+        }
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
       })();
     },
   };
+  /** A change in what the database lets us do is logged once, not on every health check. */
+  function noteDatabase(report: DatabaseReport): void {
+    const was = lastReport;
+    lastReport = report;
+    if (was && was.ok === report.ok && was.writes === report.writes && was.file === report.file) return;
+    if (report.ok) {
+      if (was) logger.info('database writes succeed again', {});
+    } else {
+      logger.error('database does not accept writes', { database: report.database, writes: report.writes, file: report.file, error: report.error });
+    }
+  }
 
   const socketMode = Boolean(config.slack.appToken);
   const slackLogger = boltLogger(logger, config.logLevel);
@@ -116,9 +180,11 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const renderer = new SlackRenderer(db, queries, settings, reminders, clock, app.client);
   worker = new DeliveryWorker(db, app.client, renderer, clock, logger, {
     leaseMs: config.leaseMs,
+    latenessMs: config.slackLatenessMs,
     // The App Home refreshes a change queued fall due this long after it: look again then.
     followUpMs: config.homeRefreshDelayMs,
   });
+  interactions = new InteractionService(db, clock, { owner: worker.workerId, leaseMs: config.leaseMs });
   const jobs = new Jobs({
     db,
     clock,
@@ -133,26 +199,69 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     leaseMs: config.leaseMs,
   });
   let stopScheduler: (() => Promise<void>) | null = null;
-  const deps: BotDeps = { db, clock, logger, settings, mistakes, queries, deliveries: worker };
+  const base = { db, clock, logger, settings, mistakes, queries, deliveries: worker, interactions };
+  const clicks = new ClickApplier(base, app.client);
+  const deps: BotDeps = { ...base, clicks };
+  let installed: InstalledWorkspace | null = null;
+  let identifying: Promise<InstalledWorkspace> | null = null;
+  /** Which workspace the token belongs to, asked of Slack once (again if that failed). */
+  const identify = () =>
+    (identifying ??= identifyWorkspace(app, logger).then(
+      (workspace) => (installed = workspace),
+      (error: unknown) => {
+        identifying = null;
+        throw error;
+      },
+    ));
+  // Scheduled passes, and operator passes run without start(), serve the installed workspace only.
+  settings.serveOnly(async () => {
+    const workspace = await identify();
+    return workspace.enterpriseId ? null : workspace.teamId;
+  });
+  registerWorkspaceGuard(app, () => installed, logger);
   registerListeners(app, deps);
   app.error(async (error) => {
+    // Answered with its own HTTP status by the receiver.
+    if (refusalOf(error)) throw error;
     logger.error('unhandled listener error', { error: error.stack ?? String(error) });
   });
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, work: () => Promise<unknown> | unknown) => {
+    const timer = setInterval(() => void Promise.resolve().then(work).catch(() => undefined), ms);
+    timer.unref?.();
+    timers.push(timer);
+  };
 
   return {
     app,
     deps,
     worker,
     jobs,
+    clicks,
+    installed: () => installed,
     async start(options = {}) {
+      await identify();
+      const guard = fileGuardOf(db);
+      if (guard) {
+        every(FILE_CHECK_MS, () => {
+          const was = guard.reason;
+          if (guard.check() !== 'ok' && !was) logger.error('database file is gone; refusing writes', { reason: guard.reason });
+        });
+      }
       await settings.applyDefaults();
       if (socketMode) await app.start();
       else await app.start(config.port);
       logger.info('bot started', { mode: socketMode ? 'socket' : 'http', port: config.port });
-      if (options.scheduler !== false) stopScheduler = startScheduler(jobs, config.schedules, config.timezone, logger);
+      if (options.scheduler !== false) {
+        stopScheduler = startScheduler(jobs, config.schedules, config.timezone, logger);
+        // Clicks whose process died before applying them: at start, and every few seconds.
+        void clicks.recover().catch((error: unknown) => logger.error('click recovery failed', { error: String(error) }));
+        every(CLICK_RECOVERY_MS, () => clicks.recover());
+      }
       worker!.kick();
     },
     async stop() {
+      for (const timer of timers.splice(0)) clearInterval(timer);
       await stopScheduler?.();
       await app.stop().catch(() => undefined);
       await db.$disconnect();

@@ -3,6 +3,8 @@
 // Every problem is collected before anything is reported: someone setting up the bot should fix
 // their .env in one pass, not restart once per missing variable.
 
+import os from 'node:os';
+import path from 'node:path';
 import dotenv from 'dotenv';
 import { validateDetailed } from 'node-cron';
 import { parseDuration } from './domain/durations';
@@ -49,6 +51,13 @@ export interface Config {
   leaseMs: number;
   /** How long App Home refreshes caused by a change wait, so a burst of changes publishes once. */
   homeRefreshDelayMs: number;
+  /**
+   * How long after a post whose answer never came Slack may still act on it: until then the
+   * bot looks for that post again instead of posting it again.
+   */
+  slackLatenessMs: number;
+  /** Where the bot notes which SQLite database it uses, outside the database's own folder. */
+  stateDir: string;
   officeHours: OfficeHours;
   escalationContact?: string;
   adminUserIds: string[];
@@ -123,10 +132,17 @@ const DEFAULTS = {
   REMINDER_CAP: '3',
   LEASE: '1m',
   HOME_REFRESH_DELAY: '2s',
+  SLACK_LATENESS: '2m',
   OFFICE_HOURS: '09:00-18:00',
   OFFICE_DAYS: 'mon-fri',
   LOG_LEVEL: 'info',
 } as const;
+
+/** Where state outside the database lives by default: the XDG state folder of the user running the bot. */
+function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_STATE_HOME?.trim() || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'mistake-recovery');
+}
 
 const CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
 const USER_ID = /^[UW][A-Z0-9]{8,}$/;
@@ -276,6 +292,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   if (leaseMs > 0 && leaseMs < 1000) fail('LEASE', 'must be at least 1s', '1m');
   const homeRefreshDelayMs = duration('HOME_REFRESH_DELAY', '5s');
   if (homeRefreshDelayMs > 60_000) fail('HOME_REFRESH_DELAY', 'must be 1m or less: App Home would lag behind', '2s');
+  const slackLatenessMs = duration('SLACK_LATENESS', '2m');
+  if (slackLatenessMs > 60 * 60_000) fail('SLACK_LATENESS', 'must be 1h or less: a lost post would wait that long', '2m');
+  const stateDir = path.resolve(read('STATE_DIR') ?? defaultStateDir(env));
   const capText = withDefault('REMINDER_CAP');
   const reminderCap = Number(capText);
   if (!/^\d+$/.test(capText) || reminderCap < 1) {
@@ -342,6 +361,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     reminderCap,
     leaseMs,
     homeRefreshDelayMs,
+    slackLatenessMs,
+    stateDir,
     officeHours: Object.freeze({
       startMinute: officeHours.startMinute,
       endMinute: officeHours.endMinute,

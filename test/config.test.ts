@@ -13,6 +13,8 @@ const VALID = {
 const ALL_VARIABLES = [
   'LEASE',
   'HOME_REFRESH_DELAY',
+  'SLACK_LATENESS',
+  'STATE_DIR',
   'SLACK_BOT_TOKEN',
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
@@ -76,6 +78,8 @@ describe('loadConfig: defaults', () => {
       escalateAfterMs: 86_400_000,
       leaseMs: 60_000,
       homeRefreshDelayMs: 2000,
+      slackLatenessMs: 2 * 60_000,
+      stateDir: path.join(os.homedir(), '.local', 'state', 'mistake-recovery'),
       reminderCap: 3,
       officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
       adminUserIds: [],
@@ -83,6 +87,17 @@ describe('loadConfig: defaults', () => {
     });
     expect('appToken' in config.slack).toBe(false);
     expect('escalationContact' in config).toBe(false);
+  });
+
+  it('keeps its state in XDG_STATE_HOME when that is set, and in STATE_DIR (made absolute) above all', () => {
+    expect(load({ XDG_STATE_HOME: '/srv/state' }).stateDir).toBe(path.join('/srv/state', 'mistake-recovery'));
+    expect(load({ XDG_STATE_HOME: '/srv/state', STATE_DIR: 'relative/state' }).stateDir).toBe(path.resolve('relative/state'));
+  });
+
+  it('refuses a SLACK_LATENESS over an hour: a post that was never taken would wait that long', () => {
+    expect(load({ SLACK_LATENESS: '30s' }).slackLatenessMs).toBe(30_000);
+    expect(problemVariables(errorFor({ ...VALID, SLACK_LATENESS: '2h' }))).toEqual(['SLACK_LATENESS']);
+    expect(problemVariables(errorFor({ ...VALID, SLACK_LATENESS: 'soon' }))).toEqual(['SLACK_LATENESS']);
   });
 
   it('treats an empty or blank value as unset, so a copied .env.example keeps the defaults', () => {

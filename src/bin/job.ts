@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // The pass's sentences are the output; log lines only when something goes wrong, unless asked.
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
-  const db = await openDatabase(config.databaseUrl, logger);
+  const db = await openDatabase(config.databaseUrl, logger, { stateDir: config.stateDir });
   const bot = await createBot(config, { logger, db, tokenVerificationEnabled: false });
   const lines: string[] = [];
   try {

@@ -2,20 +2,26 @@
 // (migrations only when pending, a busy database waited for) and turning any failure into one
 // line that says what to do.
 import { ConfigError } from '../config';
-import { createDb, type Db } from '../db/client';
+import { assertDatabasePresent, createDb, DatabaseMissingError, type Db } from '../db/client';
 import { DatabaseSetupError, describeDatabaseFailure, migrateDatabase } from '../db/migrate';
 import type { Logger } from '../logger';
 
-/** Applies pending migrations (if any) and opens the database, or says in one line why not. */
-export async function openDatabase(databaseUrl: string, logger: Logger): Promise<Db> {
+/**
+ * Applies pending migrations (if any) and opens the database, or says in one line why not. A
+ * SQLite file this bot has used before (STATE_DIR says so) that has gone missing is refused
+ * before the migrations could create an empty one in its place.
+ */
+export async function openDatabase(databaseUrl: string, logger: Logger, options: { stateDir?: string } = {}): Promise<Db> {
+  assertDatabasePresent(databaseUrl, options.stateDir);
   const { applied } = await migrateDatabase(databaseUrl, { onWait: (message) => logger.warn(message) });
   if (applied.length > 0) logger.info('database migrated', { applied });
   try {
-    const db = await createDb(databaseUrl);
+    const db = await createDb(databaseUrl, { stateDir: options.stateDir });
     // Opening is lazy: ask something now, so a wrong file or a server that is down shows here.
     await db.$queryRawUnsafe('SELECT 1');
     return db;
   } catch (error) {
+    if (error instanceof DatabaseMissingError) throw error;
     throw new DatabaseSetupError(describeDatabaseFailure(databaseUrl, error));
   }
 }
@@ -26,7 +32,7 @@ export async function openDatabase(databaseUrl: string, logger: Logger): Promise
  * frame), with where to find more.
  */
 export function failureMessage(error: unknown, doing: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (error instanceof ConfigError || error instanceof DatabaseSetupError) return error.message;
+  if (error instanceof ConfigError || error instanceof DatabaseSetupError || error instanceof DatabaseMissingError) return error.message;
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'EADDRINUSE') {

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     logger.error('unhandled rejection', { error: reason instanceof Error ? reason.stack : String(reason) });
   });
-  const db = await openDatabase(config.databaseUrl, logger);
+  const db = await openDatabase(config.databaseUrl, logger, { stateDir: config.stateDir });
   const bot = await createBot(config, { logger, db });
   await bot.start();
   let stopping = false;

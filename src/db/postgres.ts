@@ -14,6 +14,8 @@ export function createPostgresDb(databaseUrl: string, options: { poolSize?: numb
     {
       connectionString: url.toString(),
       max: options.poolSize ?? 10,
+      // A server that does not answer at all must fail a request within Slack's 3 seconds, not hang it.
+      connectionTimeoutMillis: 2000,
       // Raw queries (health checks, migrations' bookkeeping) see the same schema as the models.
       ...(schema ? { options: `-c search_path="${schema.replace(/"/g, '')}"` } : {}),
     },

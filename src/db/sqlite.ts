@@ -1,5 +1,6 @@
 import {
   DriverAdapterError,
+  isDriverAdapterError,
   type IsolationLevel,
   type SqlDriverAdapter,
   type SqlDriverAdapterFactory,
@@ -7,29 +8,92 @@ import {
   type Transaction,
 } from '@prisma/driver-adapter-utils';
 
-/** A first-come, first-served lock over the one SQLite connection. */
-class Gate {
-  private tail: Promise<void> = Promise.resolve();
+/**
+ * How long one statement or transaction start may wait for SQLite's write lock while another
+ * process (an operator's `npm run job`, a backup) holds it. Slack wants every answer within 3
+ * seconds, and a click is stored before it is answered, so a wait longer than this is given up.
+ */
+export const BUSY_WAIT_MS = 2000;
+// The first retry comes quickly (most locks are held for milliseconds), later ones less often.
+const FIRST_RETRY_MS = 2;
+const MAX_RETRY_MS = 50;
 
-  acquire(): Promise<() => void> {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const ready = this.tail.then(() => release);
-    this.tail = this.tail.then(() => held);
-    return ready;
+const SQLITE_BUSY = 5;
+const SQLITE_READONLY = 8;
+
+function isBusy(error: unknown): boolean {
+  if (!isDriverAdapterError(error)) return false;
+  const cause = error.cause as { kind?: string; originalCode?: string; extendedCode?: number };
+  return (
+    cause.kind === 'SocketTimeout' ||
+    /^SQLITE_BUSY/.test(cause.originalCode ?? '') ||
+    (cause.kind === 'sqlite' && ((cause.extendedCode ?? 0) & 0xff) === SQLITE_BUSY)
+  );
+}
+
+function lockedFor(ms: number): DriverAdapterError {
+  return new DriverAdapterError({
+    kind: 'sqlite',
+    extendedCode: SQLITE_BUSY,
+    message: `database is locked: another process held it for more than ${ms} ms`,
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A first-come, first-served lock over the one SQLite connection; a waiter gives up at its deadline. */
+class Gate {
+  private held = false;
+  private readonly waiting: Array<() => void> = [];
+
+  acquire(deadline = Number.POSITIVE_INFINITY, waitMs = 0): Promise<() => void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const grant = () => {
+        if (timer) clearTimeout(timer);
+        resolve(this.releaser());
+      };
+      this.waiting.push(grant);
+      if (Number.isFinite(deadline)) {
+        timer = setTimeout(() => {
+          const at = this.waiting.indexOf(grant);
+          if (at < 0) return;
+          this.waiting.splice(at, 1);
+          reject(lockedFor(waitMs));
+        }, Math.max(0, deadline - Date.now()));
+      }
+    });
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await work();
-    } finally {
-      release();
-    }
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.held = false;
+    };
   }
 }
 
 const NO_ARGS = { args: [], argTypes: [] };
+
+/** Statements that only read: everything else is a write, refused once the file is gone. */
+const READ_ONLY = /^\s*(SELECT|PRAGMA|EXPLAIN)\b/i;
+
+/**
+ * Shared between the connection and whoever watches its file: set when the database file was
+ * deleted or replaced while the bot runs. From then on every write is refused with this reason,
+ * so nothing is acknowledged into a file nobody will ever open again.
+ */
+export interface SqliteFileState {
+  lost: string | null;
+}
 
 /**
  * The app's one SQLite connection, shared by concurrent handlers and the delivery worker.
@@ -41,6 +105,11 @@ const NO_ARGS = { args: [], argTypes: [] };
  *   transaction that has already read wait for another connection's write lock (an operator's
  *   `npm run job`, a backup): it fails at once whatever the busy timeout. Taken at BEGIN, the lock
  *   is waited for like any other.
+ * - Another process's lock is waited for here, not inside SQLite: better-sqlite3 waits out SQLite's
+ *   busy timeout synchronously, on the event loop, so one locked write would freeze every request
+ *   and the health check with it. SQLite's own timeout is 0; a busy statement is tried again with
+ *   a growing pause that frees the connection (and the event loop) for the others, and is given
+ *   up after BUSY_WAIT_MS.
  *
  * Code inside a transaction must use its `tx`: a query on the client itself would wait for the
  * transaction it is part of.
@@ -51,39 +120,47 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
   readonly getConnectionInfo?: SqlDriverAdapter['getConnectionInfo'];
   private readonly gate = new Gate();
 
-  constructor(private readonly inner: SqlDriverAdapter) {
+  constructor(
+    private readonly inner: SqlDriverAdapter,
+    private readonly file: SqliteFileState,
+    private readonly busyWaitMs: number,
+  ) {
     this.provider = inner.provider;
     this.adapterName = inner.adapterName;
     if (inner.getConnectionInfo) this.getConnectionInfo = () => inner.getConnectionInfo!();
   }
 
   queryRaw(query: SqlQuery) {
-    return this.gate.run(() => this.inner.queryRaw(query));
+    return this.run(() => this.inner.queryRaw(query), !READ_ONLY.test(query.sql));
   }
 
   executeRaw(query: SqlQuery) {
-    return this.gate.run(() => this.inner.executeRaw(query));
+    return this.run(() => this.inner.executeRaw(query), !READ_ONLY.test(query.sql));
   }
 
   executeScript(script: string) {
-    return this.gate.run(() => this.inner.executeScript(script));
+    return this.run(() => this.inner.executeScript(script), true);
   }
 
   dispose() {
-    return this.gate.run(() => this.inner.dispose());
+    return this.gate.acquire().then(async (release) => {
+      try {
+        return await this.inner.dispose();
+      } finally {
+        release();
+      }
+    });
   }
 
   async startTransaction(isolationLevel?: IsolationLevel): Promise<Transaction> {
     if (isolationLevel && isolationLevel !== 'SERIALIZABLE') {
       throw new DriverAdapterError({ kind: 'InvalidIsolationLevel', level: isolationLevel });
     }
-    const release = await this.gate.acquire();
-    try {
+    this.refuseIfLost();
+    const release = await this.untilFree(async (held) => {
       await this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', ...NO_ARGS });
-    } catch (error) {
-      release();
-      throw error;
-    }
+      return held;
+    });
     const inner = this.inner;
     let open = true;
     const end = async () => {
@@ -104,6 +181,43 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
       rollbackToSavepoint: async (name) => void (await inner.executeRaw({ sql: `ROLLBACK TO ${name}`, ...NO_ARGS })),
       releaseSavepoint: async (name) => void (await inner.executeRaw({ sql: `RELEASE SAVEPOINT ${name}`, ...NO_ARGS })),
     };
+  }
+
+  private run<T>(work: () => Promise<T>, write: boolean): Promise<T> {
+    if (write) this.refuseIfLost();
+    return this.untilFree(async (release) => {
+      try {
+        return await work();
+      } finally {
+        release();
+      }
+    });
+  }
+
+  /**
+   * Runs `attempt` holding the connection; while another process holds the database's lock it is
+   * tried again with the connection released in between, until BUSY_WAIT_MS have passed.
+   * `attempt` owns the release it is given (a transaction keeps it until it ends).
+   */
+  private async untilFree<T>(attempt: (release: () => void) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.busyWaitMs;
+    for (let pause = FIRST_RETRY_MS; ; pause = Math.min(pause * 2, MAX_RETRY_MS)) {
+      const release = await this.gate.acquire(deadline, this.busyWaitMs);
+      try {
+        return await attempt(release);
+      } catch (error) {
+        release();
+        if (!isBusy(error)) throw error;
+        if (Date.now() + pause >= deadline) throw lockedFor(this.busyWaitMs);
+      }
+      await sleep(pause);
+    }
+  }
+
+  private refuseIfLost(): void {
+    if (this.file.lost) {
+      throw new DriverAdapterError({ kind: 'sqlite', extendedCode: SQLITE_READONLY, message: this.file.lost });
+    }
   }
 }
 
@@ -162,7 +276,11 @@ export function cacheStatements(connection: Connection, size = STATEMENT_CACHE_S
 }
 
 /** Wraps a SQLite driver adapter factory so every connection it makes is gated as above. */
-export function gatedSqlite<F extends SqlDriverAdapterFactory>(factory: F): SqlDriverAdapterFactory {
+export function gatedSqlite<F extends SqlDriverAdapterFactory>(
+  factory: F,
+  options: { file?: SqliteFileState; busyWaitMs?: number } = {},
+): SqlDriverAdapterFactory {
+  const file = options.file ?? { lost: null };
   return {
     provider: factory.provider,
     adapterName: factory.adapterName,
@@ -171,7 +289,7 @@ export function gatedSqlite<F extends SqlDriverAdapterFactory>(factory: F): SqlD
       // The better-sqlite3 adapter keeps its connection as `client`; anything else is left as is.
       const connection = (adapter as { client?: Partial<Connection> }).client;
       if (typeof connection?.prepare === 'function') cacheStatements(connection as Connection);
-      return new GatedSqliteAdapter(adapter);
+      return new GatedSqliteAdapter(adapter, file, options.busyWaitMs ?? BUSY_WAIT_MS);
     },
   };
 }

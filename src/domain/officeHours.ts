@@ -107,6 +107,23 @@ function wallAsUtc(instant: number, timeZone: string): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
 }
 
+/**
+ * The wall clock of an instant in `timeZone`, to the millisecond, as a number comparable with
+ * Date.UTC(...) values: the "naive" local time line that schedules are read on.
+ */
+export function wallClockAsUtc(instant: Date, timeZone: string): number {
+  const ms = instant.getTime();
+  const whole = Math.floor(ms / 1000) * 1000;
+  return wallAsUtc(whole, timeZone) + (ms - whole);
+}
+
+/** How far the zone's UTC offset moves within a day of `instant` (0 away from any change). */
+export function offsetShiftNear(instant: Date, timeZone: string): number {
+  const t = instant.getTime();
+  const offsets = [offsetAt(t - DAY_MINUTES * MINUTE_MS, timeZone), offsetAt(t, timeZone), offsetAt(t + DAY_MINUTES * MINUTE_MS, timeZone)];
+  return Math.max(...offsets) - Math.min(...offsets);
+}
+
 function offsetAt(instant: number, timeZone: string): number {
   // Sub-second precision is dropped by the formatter; compare whole seconds.
   const whole = Math.floor(instant / 1000) * 1000;

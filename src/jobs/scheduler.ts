@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import type { Schedules } from '../config';
+import { nextSlotAfter } from '../domain/schedule';
 import type { Logger } from '../logger';
 import type { Jobs } from './index';
 
@@ -18,8 +19,8 @@ export function startScheduler(jobs: Jobs, schedules: Schedules, timezone: strin
     }
   };
   const options = { timezone, noOverlap: true };
+  const digest = atEachSlot(schedules.digest, timezone, run('digest', () => jobs.digest()));
   const tasks = [
-    cron.schedule(schedules.digest, run('digest', () => jobs.digest()), { ...options, name: 'digest' }),
     // The reminder schedule also catches up a digest missed while the bot was down.
     cron.schedule(
       schedules.reminders,
@@ -32,6 +33,41 @@ export function startScheduler(jobs: Jobs, schedules: Schedules, timezone: strin
   // Catch up at start-up rather than waiting for the first tick.
   void run('startup', async () => [await jobs.digest(), await jobs.deliveries()])();
   return async () => {
+    digest.stop();
     for (const task of tasks) await task.destroy();
+  };
+}
+
+// Timers are re-armed at least this often, so a changed system clock is noticed.
+const MAX_TIMER_MS = 60 * 60_000;
+
+/**
+ * Runs `pass` at each slot of `cron` as the slot calculator places it. The digest runs this way
+ * rather than on node-cron, which never fires a wall-clock time that daylight saving skips: a
+ * 02:30 digest on the night clocks go forward would not go out at all. Here it goes out at the
+ * first minute after the gap, and the same calculator keys it, so it goes out once.
+ */
+function atEachSlot(expression: string, timeZone: string, pass: () => Promise<void>): { stop(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const arm = () => {
+    if (stopped) return;
+    const now = Date.now();
+    const due = nextSlotAfter(expression, timeZone, new Date(now)).getTime();
+    timer = setTimeout(() => {
+      if (Date.now() < due) {
+        arm();
+        return;
+      }
+      void pass().finally(arm);
+    }, Math.min(due - now, MAX_TIMER_MS));
+    timer.unref?.();
+  };
+  arm();
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
   };
 }

@@ -63,6 +63,12 @@ const PERMANENT_ERRORS = new Set([
 const MAX_BACKOFF_MS = 5 * 60_000;
 const FAILED_RETRY_MS = 15 * 60_000;
 const LEASE_MS = 60_000;
+/** How long Slack may still act on a post whose answer never came, unless configured. */
+const LATENESS_MS = 2 * 60_000;
+/** While waiting to see whether Slack took an unanswered post, it is looked for this often. */
+const LOOK_AGAIN_MS = 5000;
+/** History pages read looking for an earlier post (200 messages each): a long backlog is covered. */
+const MAX_HISTORY_PAGES = 50;
 const SENT_RETENTION_MS = 7 * 24 * 3_600_000;
 // The follow-up pass comes this long after what it looks for falls due.
 const FOLLOW_UP_MARGIN_MS = 100;
@@ -73,6 +79,11 @@ interface Outcome {
   message: string;
   /** Slack may have acted on the call although we got no answer (timeout, dropped connection, 5xx). */
   uncertain?: boolean;
+  /**
+   * No answer came at all (a timeout, a dropped connection): Slack may still be working on the
+   * call and act on it later. A 5xx is an answer: whatever Slack did, it did it before answering.
+   */
+  unanswered?: boolean;
 }
 
 /** Every post carries its delivery id, so a retry can tell whether Slack already has it. */
@@ -97,7 +108,7 @@ export function classifyError(error: unknown, attempts: number): Outcome {
   if (e?.code === webApi.ErrorCode.HTTPError) {
     return { kind: 'retry', delayMs: jittered, message: `HTTP ${e.statusCode ?? '?'}`, uncertain: true };
   }
-  return { kind: 'retry', delayMs: jittered, message: e?.message?.slice(0, 300) ?? String(error), uncertain: true };
+  return { kind: 'retry', delayMs: jittered, message: e?.message?.slice(0, 300) ?? String(error), uncertain: true, unanswered: true };
 }
 
 /**
@@ -120,8 +131,12 @@ export class DeliveryWorker {
     private readonly renderer: DeliveryRenderer,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly options: { batchSize?: number; leaseMs?: number; followUpMs?: number } = {},
+    private readonly options: { batchSize?: number; leaseMs?: number; followUpMs?: number; latenessMs?: number } = {},
   ) {}
+
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? LEASE_MS;
+  }
 
   /**
    * Ask for a pass soon (after a change was committed), and with `followUpMs` one more once
@@ -201,43 +216,79 @@ export class DeliveryWorker {
       // Let waiting requests be acknowledged between deliveries: Slack gives each 3 seconds.
       await new Promise((resolve) => setImmediate(resolve));
       stats.lastId = candidate.id;
-      const claimed = await this.claim(candidate, now);
+      const claimed = await this.claim(candidate);
       if (!claimed) continue;
-      const outcome = await this.deliver(claimed);
-      stats[outcome]++;
+      const letGo = this.holdLease(claimed);
+      try {
+        const outcome = await this.deliver(claimed);
+        stats[outcome]++;
+      } finally {
+        letGo();
+      }
     }
     if (candidates.length === 0) await this.prune(now);
     return stats;
   }
 
-  private async claim(candidate: Delivery, now: Date): Promise<Delivery | null> {
-    const leaseUntil = new Date(now.getTime() + (this.options.leaseMs ?? LEASE_MS));
+  /**
+   * Takes a delivery for this worker. The lease counts from now, not from the start of the pass:
+   * a pass held up by a slow Slack would otherwise hand out leases that have already run out,
+   * and another replica would take over (and post) deliveries this one is about to post.
+   */
+  private async claim(candidate: Delivery): Promise<Delivery | null> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.leaseMs);
     const takenOver = candidate.status === 'sending';
+    // Its last worker died holding it. If its post had gone out, Slack may have it already, or
+    // may still act on it up to SLACK_LATENESS after the call; if not, nothing reached Slack.
+    const inFlight = takenOver && candidate.calledAt !== null;
+    const lookUntil = inFlight ? new Date(candidate.calledAt!.getTime() + this.latenessMs) : candidate.lookUntil;
     const claimed = await this.db.delivery.updateMany({
       where: takenOver
-        ? { id: candidate.id, status: 'sending', leaseUntil: { lt: now } }
+        ? { id: candidate.id, status: 'sending', leaseUntil: { lt: now }, lockedBy: candidate.lockedBy }
         : { id: candidate.id, status: candidate.status },
       data: {
         status: 'sending',
         lockedBy: this.workerId,
         leaseUntil,
+        calledAt: null,
         attempts: { increment: 1 },
-        // Its last worker died mid-send: the message may be in Slack already.
-        ...(takenOver ? { uncertain: true } : {}),
+        ...(inFlight ? { uncertain: true, lookUntil } : {}),
       },
     });
     if (claimed.count !== 1) return null;
     if (takenOver) {
-      this.logger.warn('delivery taken over after its lease ran out', { id: candidate.id, from: candidate.lockedBy });
+      this.logger.warn('delivery taken over after its lease ran out', { id: candidate.id, from: candidate.lockedBy, inFlight });
     }
     return {
       ...candidate,
       status: 'sending',
       lockedBy: this.workerId,
       leaseUntil,
+      calledAt: null,
       attempts: candidate.attempts + 1,
-      uncertain: candidate.uncertain || takenOver,
+      uncertain: candidate.uncertain || inFlight,
+      lookUntil,
     };
+  }
+
+  private get latenessMs(): number {
+    return this.options.latenessMs ?? LATENESS_MS;
+  }
+
+  /** Keeps the lease alive while a delivery is worked on (a slow render, a slow Slack). */
+  private holdLease(delivery: Delivery): () => void {
+    const timer = setInterval(() => {
+      const leaseUntil = new Date(this.clock.now().getTime() + this.leaseMs);
+      void this.db.delivery
+        .updateMany({ where: { id: delivery.id, lockedBy: this.workerId, status: 'sending' }, data: { leaseUntil } })
+        .then((renewed) => {
+          if (renewed.count === 0) this.logger.warn('delivery lease lost while working on it', { id: delivery.id });
+        })
+        .catch((error: unknown) => this.logger.warn('could not renew a delivery lease', { id: delivery.id, error: String(error) }));
+    }, Math.max(250, Math.floor(this.leaseMs / 3)));
+    timer.unref?.();
+    return () => clearInterval(timer);
   }
 
   private async deliver(delivery: Delivery): Promise<keyof DeliveryStats> {
@@ -269,9 +320,18 @@ export class DeliveryWorker {
     }
     const call = rendered.call;
     const isPost = call.method === 'chat.postMessage';
+    let calledAt: Date | null = null;
     try {
       if (isPost && delivery.uncertain) {
         const earlier = await this.findEarlierPost(delivery, call.args);
+        const now = this.clock.now();
+        if (!earlier && delivery.lookUntil && delivery.lookUntil.getTime() > now.getTime()) {
+          // An earlier attempt got no answer and Slack may still act on it: posting now could
+          // post twice. Look again shortly; once SLACK_LATENESS has passed, post.
+          const inMs = Math.min(LOOK_AGAIN_MS, delivery.lookUntil.getTime() - now.getTime());
+          await this.release(delivery, 'retry', inMs, 'waiting to see whether Slack took an earlier attempt', { keepAttempts: true });
+          return 'deferred';
+        }
         if (earlier) {
           this.logger.info('delivery was already in Slack; not posting it again', { id: delivery.id, ts: earlier.ts });
           if (rendered.onSent) await rendered.onSent(earlier);
@@ -280,7 +340,15 @@ export class DeliveryWorker {
             // changes: edit it now (its ts is known), or it would show that old state.
             await this.db.delivery.updateMany({
               where: { id: delivery.id, lockedBy: this.workerId },
-              data: { status: 'pending', lockedBy: null, leaseUntil: null, uncertain: false, resultTs: earlier.ts ?? null, nextAttemptAt: this.clock.now() },
+              data: {
+                status: 'pending',
+                lockedBy: null,
+                leaseUntil: null,
+                uncertain: false,
+                lookUntil: null,
+                resultTs: earlier.ts ?? null,
+                nextAttemptAt: this.clock.now(),
+              },
             });
             return 'retried';
           }
@@ -291,14 +359,33 @@ export class DeliveryWorker {
       const args = isPost
         ? { ...call.args, metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: String(delivery.id) } } }
         : call.args;
+      if (isPost) {
+        // Noted before the call (and the lease renewed with it): whoever takes this delivery over
+        // knows the post may have reached Slack. If another worker already took it, stop here.
+        calledAt = this.clock.now();
+        const noted = await this.db.delivery.updateMany({
+          where: { id: delivery.id, lockedBy: this.workerId, status: 'sending' },
+          data: { calledAt, leaseUntil: new Date(calledAt.getTime() + this.leaseMs) },
+        });
+        if (noted.count !== 1) {
+          this.logger.warn('delivery was taken over before it was posted; leaving it to the new owner', { id: delivery.id });
+          return 'deferred';
+        }
+      }
       const result = (await this.client.apiCall(call.method, args)) as SlackResult;
       if (rendered.onSent) await rendered.onSent(result);
       await this.markSent(delivery, result.ts);
       return 'sent';
     } catch (error) {
       const outcome = classifyError(error, delivery.attempts);
-      if (outcome.uncertain && isPost) {
-        await this.db.delivery.updateMany({ where: { id: delivery.id, lockedBy: this.workerId }, data: { uncertain: true } });
+      if (outcome.uncertain && isPost && calledAt) {
+        await this.db.delivery.updateMany({
+          where: { id: delivery.id, lockedBy: this.workerId },
+          data: {
+            uncertain: true,
+            ...(outcome.unanswered ? { lookUntil: new Date(calledAt.getTime() + this.latenessMs) } : {}),
+          },
+        });
       }
       if (outcome.kind === 'forget') {
         await this.renderer.forgetCard?.(delivery);
@@ -343,15 +430,24 @@ export class DeliveryWorker {
       channel = opened.channel?.id ?? channel;
     }
     const oldest = String((delivery.createdAt.getTime() - 60_000) / 1000);
-    const page = args.thread_ts
-      ? await this.client.conversations.replies({ channel, ts: String(args.thread_ts), oldest, include_all_metadata: true, limit: 200 })
-      : await this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 });
-    const found = page.messages?.find(
-      (m) =>
-        m.metadata?.event_type === DELIVERY_METADATA_TYPE &&
-        (m.metadata.event_payload as Record<string, unknown> | undefined)?.delivery_id === String(delivery.id),
-    );
-    return found?.ts ? { ts: found.ts, channel } : null;
+    const isOurs = (m: { metadata?: { event_type?: string; event_payload?: unknown } }) =>
+      m.metadata?.event_type === DELIVERY_METADATA_TYPE &&
+      (m.metadata.event_payload as Record<string, unknown> | undefined)?.delivery_id === String(delivery.id);
+    // Every message since the delivery was made, page by page: behind a long backlog (hundreds of
+    // cards posted since) the post is far down the channel's history.
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
+      const common = { channel, oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+      const answer = args.thread_ts
+        ? await this.client.conversations.replies({ ...common, ts: String(args.thread_ts) })
+        : await this.client.conversations.history(common);
+      const found = answer.messages?.find(isOurs);
+      if (found?.ts) return { ts: found.ts, channel };
+      cursor = answer.response_metadata?.next_cursor || undefined;
+      if (!answer.has_more || !cursor) return null;
+    }
+    this.logger.warn('looked through the most recent history pages without finding an earlier post', { id: delivery.id, pages: MAX_HISTORY_PAGES });
+    return null;
   }
 
   private async markSent(delivery: Delivery, ts: string | undefined, note?: string): Promise<void> {
@@ -359,20 +455,37 @@ export class DeliveryWorker {
     // Only if nobody asked for it again meanwhile; if they did, send once more.
     const done = await this.db.delivery.updateMany({
       where: { id: delivery.id, lockedBy: this.workerId, generation: delivery.generation },
-      data: { status: 'sent', sentAt: now, resultTs: ts ?? null, lockedBy: null, leaseUntil: null, lastError: note ?? null },
+      data: {
+        status: 'sent',
+        sentAt: now,
+        resultTs: ts ?? null,
+        lockedBy: null,
+        leaseUntil: null,
+        lastError: note ?? null,
+        uncertain: false,
+        lookUntil: null,
+      },
     });
     if (done.count === 0) {
       await this.db.delivery.updateMany({
         where: { id: delivery.id, lockedBy: this.workerId },
-        data: { status: 'pending', lockedBy: null, leaseUntil: null, attempts: 0, nextAttemptAt: now },
+        data: { status: 'pending', lockedBy: null, leaseUntil: null, attempts: 0, nextAttemptAt: now, uncertain: false, lookUntil: null },
       });
     }
   }
 
-  private async release(delivery: Delivery, as: 'retry' | 'failed', delayMs: number, error: string): Promise<void> {
+  private async release(
+    delivery: Delivery,
+    as: 'retry' | 'failed',
+    delayMs: number,
+    error: string,
+    options: { keepAttempts?: boolean } = {},
+  ): Promise<void> {
     await this.db.delivery.updateMany({
       where: { id: delivery.id, lockedBy: this.workerId },
       data: {
+        // Looking again is not another attempt: the backoff of real attempts stays as it was.
+        ...(options.keepAttempts ? { attempts: { decrement: 1 } } : {}),
         status: as === 'failed' ? 'failed' : 'pending',
         lockedBy: null,
         leaseUntil: null,

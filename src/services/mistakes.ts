@@ -34,6 +34,7 @@ import {
 } from '../domain/playbook';
 import { validateReport, type RawReport } from '../domain/report';
 import type { Clock } from './clock';
+import { ClickAlreadyApplied, formKey } from './interactions';
 import { enqueue, type DeliveryRequest } from './outbox';
 import type { SettingsService, WorkspacePolicy } from './settings';
 import { loadMistake, toSnapshot, type MistakeRecord } from './records';
@@ -43,6 +44,10 @@ export interface MistakeRef {
   mistakeId: number;
   /** The version the person was looking at (a modal's metadata); a newer one means a conflict. */
   expectedVersion?: number;
+  /** The stored click this change applies: marked applied in the same transaction, so once. */
+  clickId?: number;
+  /** The Slack view id of the form this change comes from: recorded with it, so a repeat is known. */
+  formId?: string;
 }
 
 /** The timeline's vocabulary: every change is one of these, with who, when and the details. */
@@ -96,6 +101,9 @@ export interface StepData {
   remedyValue?: string;
   note?: string;
 }
+
+/** The longest a reminder may be snoozed: snoozing quiets it, it must not bury it. */
+const MAX_SNOOZE_MS = 30 * 24 * 3_600_000;
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
@@ -466,6 +474,9 @@ export class MistakeService {
   async snooze(ref: MistakeRef, userId: string, until: Date, preventionId?: number): Promise<void> {
     return this.change(ref, userId, async (c) => {
       const snapshot = toSnapshot(c.record);
+      if (!Number.isFinite(until.getTime()) || until.getTime() - c.now.getTime() > MAX_SNOOZE_MS) {
+        throw new PlaybookError('invalid_input', 'A reminder can be snoozed for 30 days at most. Nothing was changed.');
+      }
       if (until.getTime() <= c.now.getTime()) {
         throw new PlaybookError('invalid_input', 'Snooze until a time in the future.');
       }
@@ -591,6 +602,13 @@ export class MistakeService {
   ): Promise<void> {
     const policy = await this.settings.forTeam(ref.teamId);
     return inTransaction(this.db, async (tx) => {
+      if (ref.clickId !== undefined) {
+        const marked = await tx.interaction.updateMany({
+          where: { id: ref.clickId, status: 'pending' },
+          data: { status: 'applied', doneAt: this.clock.now(), lockedBy: null, leaseUntil: null },
+        });
+        if (marked.count !== 1) throw new ClickAlreadyApplied(ref.clickId);
+      }
       const record = await loadMistake(tx, ref.teamId, ref.mistakeId);
       if (!record) {
         throw new PlaybookError('not_found', "That mistake doesn't exist in this workspace. Nothing was changed.");
@@ -621,6 +639,19 @@ export class MistakeService {
         data: { ...c.set, version: record.version + 1 },
       });
       if (updated.count !== 1) throw new PlaybookError('conflict', CONFLICT_MESSAGE);
+      if (ref.formId) {
+        await tx.interaction.create({
+          data: {
+            teamId: record.teamId,
+            key: formKey(ref.formId),
+            userId: actorId ?? '',
+            kind: 'form',
+            status: 'applied',
+            receivedAt: now,
+            doneAt: now,
+          },
+        });
+      }
       const requests: DeliveryRequest[] = [{ kind: 'card', mistakeId: record.id }];
       for (const e of events) {
         const row = await tx.timelineEvent.create({

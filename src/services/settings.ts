@@ -97,6 +97,7 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number): Work
  */
 export class SettingsService {
   private readonly cache = new Map<string, { policy: WorkspacePolicy; at: number }>();
+  private only: (() => Promise<string | null>) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -130,9 +131,22 @@ export class SettingsService {
     return policy;
   }
 
-  /** Every workspace the bot has seen (the scheduled jobs run per workspace). */
+  /**
+   * Serve one workspace only: the one the bot token is installed in (asked for when first
+   * needed; null serves every workspace). Scheduled jobs then run for it alone, even if the
+   * database holds another workspace's rows.
+   */
+  serveOnly(installed: () => Promise<string | null>): void {
+    this.only = installed;
+  }
+
+  /** Every workspace the bot serves (the scheduled jobs run per workspace). */
   async allTeams(): Promise<WorkspacePolicy[]> {
-    const rows = await this.db.workspaceSettings.findMany({ orderBy: { teamId: 'asc' } });
+    const only = this.only ? await this.only() : null;
+    const rows = await this.db.workspaceSettings.findMany({
+      where: only ? { teamId: only } : {},
+      orderBy: { teamId: 'asc' },
+    });
     return rows.map((row) => policyFromRow(row, this.defaults.reminderCap));
   }
 

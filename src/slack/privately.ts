@@ -33,7 +33,7 @@ const STALE: ReadonlySet<string> = new Set(['already_done', 'invalid_state', 'co
  * short apology, never a stack trace.
  */
 export async function explainFailure(
-  deps: BotDeps,
+  deps: Pick<BotDeps, 'mistakes' | 'deliveries' | 'logger'>,
   client: webApi.WebClient,
   origin: Origin,
   error: unknown,

@@ -1,25 +1,86 @@
-import { HTTPReceiver, type HTTPReceiverOptions } from '@slack/bolt';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  HTTPModuleFunctions,
+  HTTPReceiver,
+  isValidSlackRequest,
+  type HTTPReceiverOptions,
+  type ReceiverProcessEventErrorHandlerArgs,
+} from '@slack/bolt';
+import { refusalOf } from './refusals';
+import { malformedReason } from './requestShape';
 
 // Slack's replay window: a request is refused when its timestamp differs from now by more than this.
 const MAX_SKEW_S = 5 * 60;
+const EVENTS_PATH = '/slack/events';
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
 
 /**
- * Bolt's HTTP receiver with the replay window enforced both ways. Bolt refuses a request
- * timestamped more than five minutes ago, but not one timestamped more than five minutes ahead,
- * which Slack's verification recipe refuses as well.
+ * A listener refused the request with an HTTP status (a click that could not be stored, a
+ * workspace the bot is not installed in): answer with it. Anything else is Bolt's own handling.
  */
-export function createHttpReceiver(options: HTTPReceiverOptions): HTTPReceiver {
-  const receiver = new HTTPReceiver(options);
+async function answerRefusals(args: ReceiverProcessEventErrorHandlerArgs): Promise<boolean> {
+  const refusal = refusalOf(args.error);
+  if (refusal && !args.response.headersSent) {
+    args.response.writeHead(refusal.status, refusal.headers);
+    args.response.end();
+    return true;
+  }
+  return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+}
+
+/**
+ * Bolt's HTTP receiver, with three things added in front of it:
+ * - the replay window enforced both ways: Bolt refuses a request timestamped more than five
+ *   minutes ago, but not one more than five minutes ahead, which Slack's recipe refuses as well;
+ * - a signed request whose body is malformed (see `requestShape`) gets 400 at once;
+ * - a listener's RequestRefused becomes that HTTP status instead of a 500.
+ */
+export function createHttpReceiver(options: HTTPReceiverOptions & { signingSecret: string }): HTTPReceiver {
+  const bodyLimit = options.bodyLimit ?? HTTPModuleFunctions.defaultBodyLimit;
+  const receiver = new HTTPReceiver({ processEventErrorHandler: answerRefusals, ...options });
   const handle = receiver.requestListener;
-  receiver.requestListener = (req, res) => {
-    const header = req.headers['x-slack-request-timestamp'];
-    const timestamp = Number(Array.isArray(header) ? header[0] : header);
+  receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+    const timestamp = Number(header(req, 'x-slack-request-timestamp'));
     if (req.method === 'POST' && Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_SKEW_S) {
       res.writeHead(401);
       res.end();
       return;
     }
-    handle(req, res);
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method !== 'POST' || path !== EVENTS_PATH) {
+      handle(req, res);
+      return;
+    }
+    void (async () => {
+      let raw: string;
+      try {
+        // Bolt reads the body buffered here instead of the stream.
+        raw = (await HTTPModuleFunctions.bufferIncomingMessage(req, bodyLimit)).rawBody.toString();
+      } catch (error) {
+        const tooLarge = HTTPModuleFunctions.isRawBodyError(error) && (error as { statusCode?: number }).statusCode === 413;
+        HTTPModuleFunctions.buildNoBodyResponse(res, tooLarge ? 413 : 400);
+        return;
+      }
+      const signature = header(req, 'x-slack-signature');
+      // Unsigned or wrongly signed requests are left to Bolt, which refuses them with 401.
+      const signed =
+        signature !== undefined &&
+        Number.isFinite(timestamp) &&
+        isValidSlackRequest({
+          signingSecret: options.signingSecret,
+          body: raw,
+          headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+        });
+      if (signed && malformedReason(header(req, 'content-type'), raw)) {
+        HTTPModuleFunctions.buildNoBodyResponse(res, 400);
+        return;
+      }
+      handle(req, res);
+    })();
   };
   return receiver;
 }

@@ -164,6 +164,8 @@ it('refuses the root-cause analysis before the customer is satisfied, with the r
 
 it('answers 401 to a forged signature or a stale timestamp, and writes nothing', async () => {
   const body = slashCommand('anything');
+  // The bot asked Slack which workspace it is installed in as it started; nothing since.
+  const callsBefore = h.fake.calls.length;
   const forged = await post(body, { signature: sign(body.body, Math.floor(Date.now() / 1000), 'not-the-secret') });
   expect(forged.status).toBe(401);
   const missing = await post(body, { signature: null });
@@ -171,7 +173,7 @@ it('answers 401 to a forged signature or a stale timestamp, and writes nothing',
   const old = Math.floor(Date.now() / 1000) - 6 * 60;
   const stale = await post(body, { timestamp: old, signature: sign(body.body, old) });
   expect(stale.status).toBe(401);
-  expect(h.fake.calls).toHaveLength(0);
+  expect(h.fake.calls.slice(callsBefore)).toHaveLength(0);
   expect(await h.t.db.mistake.count()).toBe(0);
   expect(await h.t.db.delivery.count()).toBe(0);
 });

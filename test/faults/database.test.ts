@@ -1,18 +1,18 @@
 // The database under stress: another connection holding SQLite's write lock while people report
 // and click, and the delivery worker racing refused clicks on the one connection the app has.
 // Whatever happens, a person gets a clear answer or their change is stored, and never half of it.
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
 import { Actions, encodeValue, Inputs } from '../../src/slack/ids';
 import { reportModal } from '../../src/slack/views/modals';
 import { startHarness, type Harness } from '../support/harness';
+import { LockHolder } from '../support/lockHolder';
 import { buttonClick, postToSlackEndpoint, viewSubmission } from '../support/slackRequests';
 
 const TEAM = 'T_ACME';
 const SAVE_FAILED = /couldn't save this just now/;
-const SORRY = /something went wrong on our side and nothing was changed/;
+const NOT_SAVED = /couldn't save that click just now, so nothing was changed/;
 
 const totals = { cases: 0, faults: 0, delivered: 0, lost: 0, duplicated: 0 };
 let h: Harness;
@@ -36,61 +36,6 @@ afterEach(async () => {
 afterAll(() => {
   process.stdout.write(summary('database', totals));
 });
-
-/**
- * Another process's connection holding the write lock (BEGIN IMMEDIATE). It lives on its own
- * thread: better-sqlite3 waits for a lock synchronously, so a holder on the test's thread could
- * never let go while the app waits.
- */
-class LockHolder {
-  private readonly worker: Worker;
-  private readonly released: Promise<void>;
-
-  private constructor(file: string, options: { releaseAfterMs?: number; writeFirst?: boolean }) {
-    this.worker = new Worker(
-      `
-      const { parentPort, workerData } = require('node:worker_threads');
-      const Database = require(workerData.driver);
-      const db = new Database(workerData.file, { timeout: 0 });
-      db.exec('BEGIN IMMEDIATE');
-      if (workerData.writeFirst) db.exec("UPDATE WorkspaceSettings SET timezone = timezone");
-      parentPort.postMessage('locked');
-      const release = () => {
-        db.exec('COMMIT');
-        db.close();
-        parentPort.postMessage('released');
-        parentPort.close();
-      };
-      if (workerData.releaseAfterMs !== undefined) setTimeout(release, workerData.releaseAfterMs);
-      else parentPort.once('message', release);
-      `,
-      { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), ...options } },
-    );
-    this.released = new Promise((resolve, reject) => {
-      this.worker.on('message', (m) => m === 'released' && resolve());
-      this.worker.once('error', reject);
-    });
-  }
-
-  static async hold(file: string, options: { releaseAfterMs?: number; writeFirst?: boolean } = {}): Promise<LockHolder> {
-    const holder = new LockHolder(file, options);
-    await new Promise<void>((resolve, reject) => {
-      holder.worker.once('message', (m) => m === 'locked' && resolve());
-      holder.worker.once('error', reject);
-    });
-    return holder;
-  }
-
-  async release(): Promise<void> {
-    this.worker.postMessage('release');
-    await this.done();
-  }
-
-  async done(): Promise<void> {
-    await this.released;
-    await this.worker.terminate();
-  }
-}
 
 const post = (body: Parameters<typeof postToSlackEndpoint>[1]) => postToSlackEndpoint(h.baseUrl, body);
 
@@ -205,19 +150,22 @@ it('shows a field error on the form when the lock outlasts the busy timeout, sto
   totals.faults += 1;
 });
 
-it('tells the clicker privately when the lock outlasts the busy timeout, changes nothing, and works on the next click', async () => {
+it('refuses a click it cannot store when the lock outlasts the wait, tells the clicker, changes nothing, and works on the next click', async () => {
   const m = await seedMistake();
   await shortBusyTimeout();
   const before = await h.t.db.mistake.findUniqueOrThrow({ where: { id: m.id }, include: { steps: true, timeline: true } });
   const lock = await LockHolder.hold(h.t.file);
   const response = await post(apologize(m));
-  expect(response.status).toBe(200);
+  // Not a 200: Slack shows the click did not go through, so it is never taken for done.
+  expect(response.status).toBe(503);
   const text = await ephemeralTo('U_ALICE', 0);
   await lock.release();
-  expect(text).toMatch(SORRY);
+  expect(text).toMatch(NOT_SAVED);
   expect(await h.t.db.mistake.findUniqueOrThrow({ where: { id: m.id }, include: { steps: true, timeline: true } })).toEqual(before);
+  expect(await h.t.db.interaction.count()).toBe(0);
 
-  await post(apologize(m));
+  const again = await post(apologize(m));
+  expect(again.status).toBe(200);
   await h.deliver();
   const step = await h.t.db.recoveryStep.findFirstOrThrow({ where: { mistakeId: m.id, kind: 'apologize' } });
   expect(step.status).toBe('done');

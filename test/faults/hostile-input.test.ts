@@ -26,6 +26,7 @@ const OWNER_ONLY = /Only its owner or an admin can do that/;
 const OWNER_OR_REPORTER = /Only its owner, its reporter or an admin can do that/;
 const FORM_NOT_OURS = /This form doesn't point at a mistake we know about/;
 const CONFLICT = /changed while you were looking at it/;
+const NOT_INSTALLED = /isn't installed in this workspace/;
 const EVERY_REQUIRED = [Inputs.customer, Inputs.whatHappened, Inputs.impact, Inputs.severity];
 
 // prettier-ignore
@@ -45,9 +46,9 @@ const CASES: Array<[name: string, request: () => Req | Promise<Req>, expected: E
   ['wrong content type',                          () => ({ post: { ...slashCommand('x'), contentType: 'text/plain' } }),                  http(400)],
   ['ssl_check smuggling a click',                 () => ({ post: { body: `ssl_check=1&${clickOn('recovering', Actions.apologize, 'U_ALICE').body}`, contentType: 'application/x-www-form-urlencoded' }, options: { signature: null } }), ignored()],
   ['empty body',                                  () => ({ post: form({}) }),                                                             unanswered()],
-  ['payload that is a number',                    () => ({ post: form({ payload: '42' }) }),                                              unanswered()],
-  ['payload that is a string',                    () => ({ post: form({ payload: '"block_actions"' }) }),                                 unanswered()],
-  ['payload that is an array',                    () => ({ post: form({ payload: '[{"type":"block_actions"}]' }) }),                      unanswered()],
+  ['payload that is a number',                    () => ({ post: form({ payload: '42' }) }),                                              http(400)],
+  ['payload that is a string',                    () => ({ post: form({ payload: '"block_actions"' }) }),                                 http(400)],
+  ['payload that is an array',                    () => ({ post: form({ payload: '[{"type":"block_actions"}]' }) }),                      http(400)],
   ['JSON body of an unknown type',                () => ({ post: { body: '{"type":"nonsense","team_id":"T_ACME"}', contentType: 'application/json' } }), unanswered()],
   ['a slash command this app does not have',      () => ({ post: form({ ...formOf(slashCommand('x')), command: '/evil' }) }),             unanswered()],
 
@@ -67,7 +68,8 @@ const CASES: Array<[name: string, request: () => Req | Promise<Req>, expected: E
   ['an empty value',                              () => ({ post: button(Actions.apologize, '', 'U_ALICE') }),                             ephemeral(NOT_OURS)],
   ['a version from the future on a done step',    () => ({ post: button(Actions.own, encodeValue({ m: id('recovering'), v: 9999 }), 'U_ALICE') }), stale(/already done/, 'recovering')],
   ["workspace A's user on workspace B's mistake", () => ({ post: button(Actions.apologize, value('other'), 'U_ALICE', 'T_ACME') }),      ephemeral(NOT_HERE)],
-  ["workspace B's user on workspace A's mistake", () => ({ post: button(Actions.apologize, value('recovering'), 'U_ZED', 'T_OTHER') }),  ephemeral(NOT_HERE)],
+  // The bot token is installed in workspace A only: a click naming B is refused with an error status.
+  ["workspace B's user on workspace A's mistake", () => ({ post: button(Actions.apologize, value('recovering'), 'U_ZED', 'T_OTHER') }),  http(403)],
   ['a click that names no workspace',             () => ({ post: withoutTeam(button(Actions.apologize, value('recovering'), 'U_ALICE')) }), ephemeral(NOT_OURS)],
   ["a prevention step of another mistake",        () => ({ post: button(Actions.preventionDone, encodeValue({ m: id('preventing'), p: world.closedPrevention }), 'U_BOB') }), ephemeral(/doesn't belong to this mistake/)],
   ['a snooze of negative minutes',                () => ({ post: overflow(Actions.snooze, encodeValue({ m: id('recovering'), s: -60 }), 'U_ALICE') }), ephemeral(NOT_OURS)],
@@ -102,7 +104,7 @@ const CASES: Array<[name: string, request: () => Req | Promise<Req>, expected: E
   ['private_metadata over 3000 characters',       async () => ({ post: await submitAsk('recovering', 'U_ALICE', { metadata: `{"m":${id('recovering')},"c":"${'x'.repeat(3100)}"}` }) }), fieldError(Inputs.answer, FORM_NOT_OURS)],
   ['private_metadata with a version from the future', async () => ({ post: await submitAsk('ask', 'U_ALICE', { metadata: encodeValue({ m: id('ask'), v: 9999 }) }) }), staleForm(Inputs.answer, CONFLICT, 'ask')],
   ['a form submitted after its mistake was closed', () => ({ post: viewSubmission(world.staleReassignView, { [Inputs.owner]: 'U_CAROL' }, { userId: 'U_ALICE' }) }), staleForm(Inputs.owner, CONFLICT, 'closed')],
-  ["workspace B submitting a form about A's mistake", async () => ({ post: await submitAsk('ask', 'U_ZED', { teamId: 'T_OTHER' }) }),          fieldError(Inputs.answer, NOT_HERE)],
+  ["workspace B submitting a form about A's mistake", async () => ({ post: await submitAsk('ask', 'U_ZED', { teamId: 'T_OTHER' }) }),          formNotice(NOT_INSTALLED)],
   ['an answer that is empty',                     async () => ({ post: await submitAsk('ask', 'U_ALICE', { answer: '' }) }),                    fieldError(Inputs.answer, /can't be empty/)],
 
   // --- The report form ------------------------------------------------------------------------
@@ -121,7 +123,7 @@ const CASES: Array<[name: string, request: () => Req | Promise<Req>, expected: E
   // --- Slash commands -------------------------------------------------------------------------
   ['/mistake with 10,000 characters of text',     () => ({ post: slashCommand('x'.repeat(10_000)) }),                                    opensForm((view) => expect(initialValue(view, Inputs.whatHappened).length).toBeLessThanOrEqual(3000))],
   ['/mistake mine for someone with nothing',      () => ({ post: slashCommand('mine', { userId: 'U_NOBODY' }) }),                        commandReply(/Nothing to recover/)],
-  ['/mistake list in a workspace with nothing',   () => ({ post: slashCommand('list', { userId: 'U_NEW', teamId: 'T_EMPTY' }) }),        commandReply(/Nothing open across the team/)],
+  ['/mistake list from a workspace the app is not installed in', () => ({ post: slashCommand('list', { userId: 'U_NEW', teamId: 'T_EMPTY' }) }), commandReply(NOT_INSTALLED)],
 
   // --- Odd but honest text: accepted, stored as typed, shown escaped -----------------------------
   ['emoji in every field',                        () => ({ post: report({ [Inputs.customer]: '🍞 Bäckerei 👨‍👩‍👧‍👦', [Inputs.whatHappened]: 'Late 🚚💨', [Inputs.impact]: '😢' }, 'V_EMOJI') }), accepted({ customer: '🍞 Bäckerei 👨‍👩‍👧‍👦', whatHappened: 'Late 🚚💨', impact: '😢' })],
@@ -152,6 +154,7 @@ type Expected =
   | { kind: 'dm'; text: RegExp }
   | { kind: 'fieldError'; block: string; text: RegExp; blocks?: string[]; stale?: MistakeKey }
   | { kind: 'commandReply'; text: RegExp }
+  | { kind: 'formNotice'; text: RegExp }
   | { kind: 'opensForm'; check: (view: any) => void }
   | { kind: 'accepted'; on?: MistakeKey; stored: Record<string, string>; escaped: string[] }
   | { kind: 'quietClose' };
@@ -187,6 +190,10 @@ function staleForm(block: string, text: RegExp, mistake: MistakeKey): Expected {
 }
 function commandReply(text: RegExp): Expected {
   return { kind: 'commandReply', text };
+}
+/** The form is replaced by a notice saying why nothing was saved. */
+function formNotice(text: RegExp): Expected {
+  return { kind: 'formNotice', text };
 }
 function opensForm(check: (view: any) => void): Expected {
   return { kind: 'opensForm', check };
@@ -494,6 +501,11 @@ it.each(CASES)('%s', async (name, request, expected) => {
       expect(response.json).toMatchObject({ response_type: 'ephemeral' });
       expect(JSON.stringify(response.json)).toMatch(expected.text);
       break;
+    case 'formNotice':
+      expect(response.status).toBe(200);
+      expect(response.json).toMatchObject({ response_action: 'update' });
+      expect(JSON.stringify(response.json.view)).toMatch(expected.text);
+      break;
     case 'opensForm':
       expect(response.status).toBe(200);
       expected.check((await h.fake.waitFor('views.open', opensBefore)).args.view);
@@ -532,6 +544,7 @@ it.each(CASES)('%s', async (name, request, expected) => {
       dm: ['chat.postMessage'],
       fieldError: [],
       commandReply: [],
+      formNotice: [],
       opensForm: ['views.open'],
       accepted: [],
       quietClose: [],

@@ -51,6 +51,8 @@ function env(): Record<string, string> {
     OFFICE_HOURS: '00:00-24:00',
     OFFICE_DAYS: 'mon-sun',
     LEASE: '2s',
+    // A post cut off by the SIGKILL is looked for this long before it is posted again.
+    SLACK_LATENESS: '5s',
     LOG_LEVEL: 'warn',
   };
 }

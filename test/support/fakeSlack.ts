@@ -14,8 +14,11 @@ export interface RecordedCall {
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: number }
   | { kind: 'error'; error: string }
-  | { kind: 'slow'; delayMs: number }
-  | { kind: 'drop' };
+  /** The answer comes after `delayMs`; Slack acts at once, or only as it answers (`actsAtEnd`). */
+  | { kind: 'slow'; delayMs: number; actsAtEnd?: boolean }
+  | { kind: 'drop' }
+  /** No answer, and Slack acts on the call only when the test says so (`applyLate`). */
+  | { kind: 'late' };
 
 const JSON_FIELDS = ['blocks', 'view', 'attachments', 'metadata'];
 
@@ -54,6 +57,8 @@ export class FakeSlack {
   /** How many calls were answered with a fault (an outage the bot had to live through). */
   faultsServed = 0;
   private tsCounter = 0;
+  /** Calls Slack has received but not acted on yet (`late` faults). */
+  private readonly lateCalls: Array<{ call: RecordedCall; res: http.ServerResponse }> = [];
   /** What Slack would hold, per channel (DMs under D<user id>), for history look-ups. */
   private readonly messages = new Map<string, Array<{ ts: string; thread_ts?: string; text?: string; metadata?: unknown }>>();
   port = 0;
@@ -85,6 +90,24 @@ export class FakeSlack {
 
   clearFaults(): void {
     this.faults = [];
+  }
+
+  /** How many calls are waiting to be acted on late. */
+  get lateCount(): number {
+    return this.lateCalls.length;
+  }
+
+  /** Slack finally acts on the calls it held (their callers gave up long ago). */
+  applyLate(): void {
+    for (const { call, res } of this.lateCalls.splice(0)) {
+      const body = this.answer(call.method, call.args);
+      call.response = body;
+      this.delivered.push(call);
+      if (!res.destroyed) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      }
+    }
   }
 
   called(method: string): RecordedCall[] {
@@ -144,6 +167,7 @@ export class FakeSlack {
     this.calls.length = 0;
     this.delivered.length = 0;
     this.faults = [];
+    this.lateCalls.length = 0;
   }
 
   private nextTs(): string {
@@ -172,6 +196,10 @@ export class FakeSlack {
         req.socket.destroy();
         return;
       }
+      if (fault.kind === 'late') {
+        this.lateCalls.push({ call, res });
+        return;
+      }
       if (fault.kind === 'status') {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
@@ -185,6 +213,10 @@ export class FakeSlack {
         return;
       }
       entryDelay = fault.delayMs;
+      if (fault.actsAtEnd) {
+        await new Promise((r) => setTimeout(r, entryDelay));
+        entryDelay = 0;
+      }
     }
 
     // Slack acts on a call at once, even when its answer is slow to come back (and a client that
@@ -213,12 +245,13 @@ export class FakeSlack {
       case 'conversations.open':
         return { ok: true, channel: { id: dmChannel(String(args.users)) } };
       case 'conversations.history': {
+        // Newest first, a page at a time, as Slack pages history.
         const list = (this.messages.get(String(args.channel)) ?? []).filter((m) => !m.thread_ts);
-        return { ok: true, messages: [...list].reverse().map((m) => withMetadata(m, args)), has_more: false };
+        return page([...list].reverse().map((m) => withMetadata(m, args)), args);
       }
       case 'conversations.replies': {
         const list = (this.messages.get(String(args.channel)) ?? []).filter((m) => m.ts === args.ts || m.thread_ts === args.ts);
-        return { ok: true, messages: list.map((m) => withMetadata(m, args)), has_more: false };
+        return page(list.map((m) => withMetadata(m, args)), args);
       }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts };
@@ -232,6 +265,15 @@ export class FakeSlack {
         return { ok: true };
     }
   }
+}
+
+/** One page of messages: `limit` of them (Slack's default is 100) from the `cursor` on. */
+function page(messages: unknown[], args: Record<string, any>): Record<string, unknown> {
+  const limit = Math.max(1, Math.min(999, Number(args.limit) || 100));
+  const from = Number(String(args.cursor ?? '').replace(/^offset:/, '')) || 0;
+  const slice = messages.slice(from, from + limit);
+  const more = from + limit < messages.length;
+  return { ok: true, messages: slice, has_more: more, ...(more ? { response_metadata: { next_cursor: `offset:${from + limit}` } } : {}) };
 }
 
 /** Posting to a user id lands in the app's DM with them. */

@@ -12,4 +12,6 @@ export default async function globalSetup(): Promise<void> {
   const file = path.join(dir, 'template.db');
   await migrateDatabase(`file:${file}`);
   process.env.TEST_TEMPLATE_DB = file;
+  // Bots the tests start note their databases here, not in the home folder of whoever runs them.
+  process.env.STATE_DIR = path.join(dir, 'state');
 }

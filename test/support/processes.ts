@@ -27,13 +27,29 @@ export interface BotProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `npm start`'s entry point (migrate, then serve) as a real process. */
-export function startBotProcess(buildDir: string, name: string, port: number, env: Record<string, string>): BotProcess {
-  const child = spawn(process.execPath, [path.join(buildDir, 'bin', 'start.js')], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Starts `npm start`'s entry point (migrate, then serve) as a real process. `fileSizeLimitKb`
+ * caps the size of every file it writes (RLIMIT_FSIZE), as a full disk would: writes past it
+ * fail with an error instead of the signal that would otherwise end the process.
+ */
+export function startBotProcess(
+  buildDir: string,
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  options: { fileSizeLimitKb?: number } = {},
+): BotProcess {
+  const entry = [path.join(buildDir, 'bin', 'start.js')];
+  const limited = options.fileSizeLimitKb !== undefined;
+  const child = spawn(
+    limited ? 'bash' : process.execPath,
+    limited ? ['-c', `trap '' XFSZ; ulimit -f ${options.fileSizeLimitKb}; exec "$0" "$@"`, process.execPath, ...entry] : entry,
+    {
+      cwd: root,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));

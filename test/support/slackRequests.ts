@@ -35,6 +35,8 @@ export interface PostOptions {
   signature?: string | null;
   /** Signs this timestamp instead of the one in the header (a replayed signature). */
   signedTimestamp?: number;
+  /** Gives up waiting for the answer (a request the app never answers). */
+  signal?: AbortSignal;
 }
 
 /** Posts to the bot's /slack/events as Slack would; returns status and body. */
@@ -45,7 +47,7 @@ export async function postToSlackEndpoint(baseUrl: string, post: SlackPost, opti
   const signedAt = options.signedTimestamp ?? timestamp ?? Math.floor(Date.now() / 1000);
   const signature = options.signature === undefined ? sign(post.body, signedAt, options.secret) : options.signature;
   if (signature !== null) headers['x-slack-signature'] = signature;
-  const response = await fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body: post.body });
+  const response = await fetch(`${baseUrl}/slack/events`, { method: 'POST', headers, body: post.body, signal: options.signal });
   const text = await response.text();
   let json: any = null;
   try {

@@ -6,8 +6,7 @@ import type {
   OverflowAction,
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
-import { startOfNextWorkingDay } from '../../../domain/officeHours';
-import { formatDuration, MINUTE_MS } from '../../../domain/durations';
+import { randomUUID } from 'node:crypto';
 import { tellPrivately } from '../../privately';
 import {
   type Actor,
@@ -24,6 +23,9 @@ import {
 } from '../../../domain/playbook';
 import type { ModalView } from '@slack/types';
 import type { MistakeRecord } from '../../../services/records';
+import type { ClickKind, StoredClick } from '../../../services/interactions';
+import { NOT_OURS } from '../../clicks';
+import { RequestRefused } from '../../refusals';
 import { Actions, decodeValue, type ButtonValue } from '../../ids';
 import type { BotDeps } from '../../deps';
 import { explainFailure, type Origin } from '../../privately';
@@ -58,77 +60,112 @@ function clicked(body: BlockAction, value: string | undefined): Clicked | { orig
   return { teamId, userId, value: decoded, origin };
 }
 
-const NOT_OURS = "That button doesn't point at a mistake we know about, so nothing was changed.";
+const NOT_SAVED =
+  "Sorry, we couldn't save that click just now, so nothing was changed. Please click again in a moment; if it keeps happening, tell whoever runs this bot.";
+
+/**
+ * The click could not be stored: Slack gets an error status instead of a 200, so the button shows
+ * that it did not go through, and the person is told (without waiting for that) to click again.
+ */
+function notSaved(deps: BotDeps, client: ButtonArgs['client'], origin: Origin, error: unknown): RequestRefused {
+  deps.logger.error('click could not be stored; answered with an error so it can be clicked again', {
+    error: error instanceof Error ? error.message.slice(0, 500) : String(error),
+  });
+  void tellPrivately(client, origin, NOT_SAVED).catch(() => undefined);
+  return new RequestRefused(503, 'the click could not be stored', { 'retry-after': '1' });
+}
 
 type ActionArgs = ButtonArgs | OverflowArgs;
 
 /**
- * Every click: acknowledge at once (Slack wants an answer within 3 seconds), read which mistake
- * it is about, run it, and explain any refusal privately, refreshing a stale card.
+ * A click that changes the mistake (own it, apologize, a prevention step done, a snooze). It is
+ * stored before Slack gets its answer, then applied: an acknowledged click is never lost, even
+ * if this process dies the next moment (another one, or this one restarted, applies it). A click
+ * that cannot be stored gets an error status instead of a 200.
  */
-function onClick<A extends ActionArgs>(
+function changeOnClick<A extends ActionArgs>(
   deps: BotDeps,
+  kind: ClickKind,
   valueOf: (args: A) => string | undefined,
-  run: (c: Clicked, args: A) => Promise<void>,
+  complete: (value: ButtonValue) => boolean = () => true,
 ) {
   return async (args: A): Promise<void> => {
-    await args.ack();
     const c = clicked(args.body, valueOf(args));
-    if ('invalid' in c) {
+    if ('invalid' in c || !complete(c.value)) {
+      await args.ack();
       await explainFailure(deps, args.client, c.origin, new PlaybookError('not_found', NOT_OURS));
       return;
     }
+    let stored: StoredClick | null;
     try {
-      await run(c, args);
+      stored = await deps.interactions.record({
+        teamId: c.teamId,
+        userId: c.userId,
+        // Slack gives every interaction its own trigger id: a repeat of this one carries it too.
+        key: `click:${args.body.trigger_id || randomUUID()}`,
+        kind,
+        mistakeId: c.value.m,
+        preventionId: c.value.p,
+        snoozeMinutes: c.value.s,
+        channelId: c.origin.channelId,
+      });
     } catch (error) {
-      await explainFailure(deps, args.client, c.origin, error, { teamId: c.teamId, mistakeId: c.value.m });
+      throw notSaved(deps, args.client, c.origin, error);
     }
+    await args.ack();
+    // Null: the same click arrived twice, and the first delivery of it is being applied.
+    if (stored) await deps.clicks.apply(stored);
   };
 }
 
 const buttonValue = (args: ButtonArgs) => args.action.value;
 
-/** A button that changes the mistake on the click (own it, apologize, a prevention step done). */
-function changeOnClick(deps: BotDeps, change: (c: Clicked) => Promise<unknown>) {
-  return onClick(deps, buttonValue, async (c) => {
-    await change(c);
-    deps.deliveries.kick();
-  });
-}
-
 /**
  * A button that opens a modal. The playbook is asked first, so a refused action (the RCA before
- * the customer is satisfied, someone else's recovery) is explained before anyone types.
+ * the customer is satisfied, someone else's recovery) is explained before anyone types. It is
+ * asked before Slack gets its answer, so a database that cannot answer shows as a failed click.
  */
 function openModal(
   deps: BotDeps,
   guard: (m: MistakeSnapshot, actor: Actor) => void,
   modal: (m: MistakeRecord, origin: { channelId?: string; ts?: string }) => ModalView,
 ) {
-  return onClick(deps, buttonValue, async (c, { body, client }) => {
-    const record = await deps.mistakes.precheck({ teamId: c.teamId, mistakeId: c.value.m }, c.userId, guard);
+  return async ({ ack, body, client, action }: ButtonArgs): Promise<void> => {
+    const c = clicked(body, action.value);
+    if ('invalid' in c) {
+      await ack();
+      await explainFailure(deps, client, c.origin, new PlaybookError('not_found', NOT_OURS));
+      return;
+    }
+    const ref = { teamId: c.teamId, mistakeId: c.value.m };
+    let record: MistakeRecord;
+    try {
+      record = await deps.mistakes.precheck(ref, c.userId, guard);
+    } catch (error) {
+      if (!(error instanceof PlaybookError)) throw notSaved(deps, client, c.origin, error);
+      await ack();
+      await explainFailure(deps, client, c.origin, error, ref);
+      return;
+    }
+    await ack();
     const ts = body.container?.type === 'message' ? body.container.message_ts : undefined;
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: modal(record, { channelId: c.origin.channelId, ts }),
-    });
-  });
+    try {
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: modal(record, { channelId: c.origin.channelId, ts }),
+      });
+    } catch (error) {
+      await explainFailure(deps, client, c.origin, error, ref);
+    }
+  };
 }
 
 const stepGuard = (kind: StepKind) => (m: MistakeSnapshot, a: Actor) => assertCanCompleteStep(m, a, kind);
 
 export function registerActions(app: App, deps: BotDeps): void {
-  const ref = (c: Clicked) => ({ teamId: c.teamId, mistakeId: c.value.m });
-
-  app.action(Actions.own, changeOnClick(deps, (c) => deps.mistakes.completeStep(ref(c), c.userId, 'own')));
-  app.action(Actions.apologize, changeOnClick(deps, (c) => deps.mistakes.completeStep(ref(c), c.userId, 'apologize')));
-  app.action(
-    Actions.preventionDone,
-    changeOnClick(deps, async (c) => {
-      if (c.value.p === undefined) throw new PlaybookError('not_found', NOT_OURS);
-      return deps.mistakes.completePrevention(ref(c), c.userId, c.value.p);
-    }),
-  );
+  app.action(Actions.own, changeOnClick(deps, 'own', buttonValue));
+  app.action(Actions.apologize, changeOnClick(deps, 'apologize', buttonValue));
+  app.action(Actions.preventionDone, changeOnClick(deps, 'prevention_done', buttonValue, (v) => v.p !== undefined));
 
   app.action(Actions.ask, openModal(deps, stepGuard('ask'), askModal));
   app.action(Actions.makeRight, openModal(deps, stepGuard('make_right'), makeRightModal));
@@ -146,18 +183,7 @@ export function registerActions(app: App, deps: BotDeps): void {
   // Snooze from a reminder DM: 1 h, 4 h, or tomorrow when office hours open.
   app.action(
     Actions.snooze,
-    onClick(deps, (args: OverflowArgs) => args.action.selected_option?.value, async (c, { client }) => {
-      if (c.value.s === undefined) throw new PlaybookError('not_found', NOT_OURS);
-      const policy = await deps.settings.forTeam(c.teamId);
-      const now = deps.clock.now();
-      const until =
-        c.value.s > 0
-          ? new Date(now.getTime() + c.value.s * MINUTE_MS)
-          : startOfNextWorkingDay(now, policy.timezone, policy.officeHours);
-      await deps.mistakes.snooze(ref(c), c.userId, until, c.value.p);
-      deps.deliveries.kick();
-      await tellPrivately(client, c.origin, `Snoozed: we'll remind you again in ${formatDuration(until.getTime() - now.getTime())}.`);
-    }),
+    changeOnClick(deps, 'snooze', (args: OverflowArgs) => args.action.selected_option?.value, (v) => v.s !== undefined),
   );
 
   // Link buttons still send an action, which Slack wants acknowledged.

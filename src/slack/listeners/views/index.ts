@@ -47,7 +47,17 @@ const SAVE_FAILED =
 function refOf(view: ViewSubmitAction['view'], teamId: string): MistakeRef | null {
   const meta = decodeValue(view.private_metadata);
   if (!meta) return null;
-  return { teamId, mistakeId: meta.m, expectedVersion: meta.v };
+  return { teamId, mistakeId: meta.m, expectedVersion: meta.v, ...(view.id ? { formId: view.id } : {}) };
+}
+
+/**
+ * Whether this very form was saved already: Slack (or a person pressing Submit again while the
+ * first answer was on its way) delivered it twice, and the mistake's version moved because of
+ * the first delivery, not because of someone else.
+ */
+async function savedBefore(deps: BotDeps, teamId: string, view: ViewSubmitAction['view']): Promise<boolean> {
+  if (!view.id) return false;
+  return deps.interactions.formSaved(teamId, view.id).catch(() => false);
 }
 
 /**
@@ -69,9 +79,15 @@ function submitStep(deps: BotDeps, viewId: ViewId, change: (ref: MistakeRef, use
       await ack();
       deps.deliveries.kick();
     } catch (error) {
+      const stale = !(error instanceof PlaybookError) || error.code === 'conflict' || error.code === 'already_done';
+      if (stale && (await savedBefore(deps, teamId, view))) {
+        // The same submission delivered twice: the first one did it. Close the form quietly.
+        await ack();
+        return;
+      }
       if (error instanceof PlaybookError) {
         if (error.code === 'already_done' && view.id) {
-          // The same submission delivered twice: the first one did it. Close the form quietly.
+          // The step was done by an earlier submission of the same form: close it quietly.
           await ack();
           return;
         }

@@ -1,0 +1,172 @@
+import type { Db } from '../db/client';
+import { Prisma } from '../generated/prisma/client';
+import type { Interaction } from '../generated/prisma/client';
+import type { Clock } from './clock';
+
+/** The clicks that change a mistake on the spot (the others open a form and change nothing yet). */
+export type ClickKind = 'own' | 'apologize' | 'prevention_done' | 'snooze';
+const CLICK_KINDS: readonly ClickKind[] = ['own', 'apologize', 'prevention_done', 'snooze'];
+
+/** What a click carries, stored as the row's payload. */
+export interface ClickPayload {
+  mistakeId: number;
+  preventionId?: number;
+  /** Snooze length in minutes; 0 is "until office hours open tomorrow". */
+  snoozeMinutes?: number;
+  /** The channel of the message clicked (absent for App Home), where a refusal is explained. */
+  channelId?: string;
+}
+
+/** A click as stored, before or while it is applied. */
+export interface StoredClick extends ClickPayload {
+  id: number;
+  teamId: string;
+  userId: string;
+  kind: ClickKind;
+  receivedAt: Date;
+  attempts: number;
+}
+
+/** The click was applied already (by this process or another): nothing more to do. */
+export class ClickAlreadyApplied extends Error {
+  constructor(readonly clickId: number) {
+    super(`click ${clickId} was already applied`);
+    this.name = 'ClickAlreadyApplied';
+  }
+}
+
+function encodePayload(p: ClickPayload): string {
+  const out: ClickPayload = { mistakeId: p.mistakeId };
+  if (p.preventionId !== undefined) out.preventionId = p.preventionId;
+  if (p.snoozeMinutes !== undefined) out.snoozeMinutes = p.snoozeMinutes;
+  if (p.channelId !== undefined) out.channelId = p.channelId;
+  return JSON.stringify(out);
+}
+
+/** The one reader of a stored click; a row it cannot read is not a click this version made. */
+export function decodeClick(row: Interaction): StoredClick | null {
+  if (!(CLICK_KINDS as readonly string[]).includes(row.kind)) return null;
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(row.payload) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const int = (v: unknown) => (Number.isSafeInteger(v) ? (v as number) : undefined);
+  const mistakeId = int(raw.mistakeId);
+  if (mistakeId === undefined) return null;
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    userId: row.userId,
+    kind: row.kind as ClickKind,
+    receivedAt: row.receivedAt,
+    attempts: row.attempts,
+    mistakeId,
+    preventionId: int(raw.preventionId),
+    snoozeMinutes: int(raw.snoozeMinutes),
+    channelId: typeof raw.channelId === 'string' ? raw.channelId : undefined,
+  };
+}
+
+const RETENTION_MS = 7 * 24 * 3_600_000;
+
+/**
+ * The inbox of clicks: each is stored before Slack is told it arrived, then applied. Applying
+ * marks it applied in the same transaction as the change it makes (see MistakeService), so a
+ * click is applied exactly once however many processes try: the one that answered it, right
+ * away, or any other once its lease has run out (the first died before applying it).
+ */
+export class InteractionService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly options: { owner: string; leaseMs: number },
+  ) {}
+
+  /**
+   * Stores a click, leased to this process for applying it right away. Returns null when the
+   * same click (same key) was stored before: Slack or a proxy delivered it twice.
+   */
+  async record(click: { teamId: string; userId: string; key: string; kind: ClickKind } & ClickPayload): Promise<StoredClick | null> {
+    const now = this.clock.now();
+    try {
+      const row = await this.db.interaction.create({
+        data: {
+          teamId: click.teamId,
+          key: click.key,
+          userId: click.userId,
+          kind: click.kind,
+          payload: encodePayload(click),
+          receivedAt: now,
+          attempts: 1,
+          lockedBy: this.options.owner,
+          leaseUntil: new Date(now.getTime() + this.options.leaseMs),
+        },
+      });
+      return decodeClick(row);
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes over clicks stored but not applied whose lease ran out: the process that answered them
+   * died (or its database failed) before applying them.
+   */
+  async claimStale(limit = 50): Promise<StoredClick[]> {
+    const now = this.clock.now();
+    const candidates = await this.db.interaction.findMany({
+      where: { status: 'pending', leaseUntil: { lt: now } },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
+    const claimed: StoredClick[] = [];
+    for (const row of candidates) {
+      const taken = await this.db.interaction.updateMany({
+        where: { id: row.id, status: 'pending', leaseUntil: { lt: now } },
+        data: { lockedBy: this.options.owner, leaseUntil: new Date(this.clock.now().getTime() + this.options.leaseMs), attempts: { increment: 1 } },
+      });
+      if (taken.count !== 1) continue;
+      const click = decodeClick({ ...row, attempts: row.attempts + 1 });
+      if (click) claimed.push(click);
+      else await this.finish(row.id, 'failed', 'not a click this version of the bot knows');
+    }
+    return claimed;
+  }
+
+  /** The playbook refused the click (or it could not be applied at all): kept with the reason. */
+  async finish(id: number, status: 'refused' | 'failed', outcome: string): Promise<void> {
+    await this.db.interaction.updateMany({
+      where: { id, status: 'pending' },
+      data: { status, outcome: outcome.slice(0, 1000), doneAt: this.clock.now(), lockedBy: null, leaseUntil: null },
+    });
+  }
+
+  /** Whether a form (by its Slack view id) was saved already: a repeated submission of it is quiet. */
+  async formSaved(teamId: string, viewId: string): Promise<boolean> {
+    const row = await this.db.interaction.findUnique({ where: { teamId_key: { teamId, key: formKey(viewId) } }, select: { status: true } });
+    return row?.status === 'applied';
+  }
+
+  /** Counts for /healthz: clicks stored and not yet applied, and clicks that could not be applied. */
+  async health(): Promise<{ waiting: number; failed: number }> {
+    const [waiting, failed] = await Promise.all([
+      this.db.interaction.count({ where: { status: 'pending' } }),
+      this.db.interaction.count({ where: { status: 'failed' } }),
+    ]);
+    return { waiting, failed };
+  }
+
+  async prune(): Promise<void> {
+    await this.db.interaction.deleteMany({
+      where: { status: { not: 'pending' }, doneAt: { lt: new Date(this.clock.now().getTime() - RETENTION_MS) } },
+    });
+  }
+}
+
+/** The key a saved form is recorded under. */
+export function formKey(viewId: string): string {
+  return `form:${viewId}`;
+}

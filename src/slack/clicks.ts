@@ -1,0 +1,107 @@
+import type { webApi } from '@slack/bolt';
+import { formatDuration, MINUTE_MS } from '../domain/durations';
+import { startOfNextWorkingDay } from '../domain/officeHours';
+import { PlaybookError } from '../domain/playbook';
+import { ClickAlreadyApplied, type StoredClick } from '../services/interactions';
+import type { BotDeps } from './deps';
+import { explainFailure, tellPrivately } from './privately';
+
+export const NOT_OURS = "That button doesn't point at a mistake we know about, so nothing was changed.";
+
+/**
+ * Applies stored clicks: right after the click is answered, and again for any click whose
+ * process died (or whose database failed) before it was applied. A click is applied once
+ * however often this runs for it: the change marks it applied in its own transaction.
+ */
+// Applied clicks are kept a week; looking for old ones once an hour is plenty.
+const PRUNE_EVERY_MS = 3_600_000;
+
+export class ClickApplier {
+  private recovering: Promise<number> | null = null;
+  private prunedAt = 0;
+
+  constructor(
+    private readonly deps: Omit<BotDeps, 'clicks'>,
+    private readonly client: webApi.WebClient,
+  ) {}
+
+  async apply(click: StoredClick): Promise<void> {
+    const { deps } = this;
+    const origin = { userId: click.userId, channelId: click.channelId };
+    const ref = { teamId: click.teamId, mistakeId: click.mistakeId, clickId: click.id };
+    try {
+      let told: string | null = null;
+      switch (click.kind) {
+        case 'own':
+        case 'apologize':
+          await deps.mistakes.completeStep(ref, click.userId, click.kind);
+          break;
+        case 'prevention_done':
+          if (click.preventionId === undefined) throw new PlaybookError('not_found', NOT_OURS);
+          await deps.mistakes.completePrevention(ref, click.userId, click.preventionId);
+          break;
+        case 'snooze': {
+          if (click.snoozeMinutes === undefined) throw new PlaybookError('not_found', NOT_OURS);
+          // Counted from the click, however late it is applied.
+          const policy = await deps.settings.forTeam(click.teamId);
+          const until =
+            click.snoozeMinutes > 0
+              ? new Date(click.receivedAt.getTime() + click.snoozeMinutes * MINUTE_MS)
+              : startOfNextWorkingDay(click.receivedAt, policy.timezone, policy.officeHours);
+          await deps.mistakes.snooze(ref, click.userId, until, click.preventionId);
+          told = `Snoozed: we'll remind you again in ${formatDuration(until.getTime() - deps.clock.now().getTime())}.`;
+          break;
+        }
+      }
+      deps.deliveries.kick();
+      if (told) {
+        await tellPrivately(this.client, origin, told).catch((error: unknown) =>
+          deps.logger.warn('could not confirm a snooze', { clickId: click.id, error: String(error) }),
+        );
+      }
+    } catch (error) {
+      if (error instanceof ClickAlreadyApplied) return;
+      if (error instanceof PlaybookError) {
+        await deps.interactions.finish(click.id, 'refused', error.message).catch((e: unknown) =>
+          deps.logger.warn('could not record a refused click', { clickId: click.id, error: String(e) }),
+        );
+        await explainFailure(deps, this.client, origin, error, { teamId: click.teamId, mistakeId: click.mistakeId });
+        return;
+      }
+      // Stored, so not lost: it waits and is applied again once its lease runs out.
+      deps.logger.warn('click stored but not applied yet; it will be tried again', {
+        clickId: click.id,
+        kind: click.kind,
+        attempt: click.attempts,
+        error: error instanceof Error ? error.message.slice(0, 500) : String(error),
+      });
+    }
+  }
+
+  /** Applies every stored click whose process did not (a crash, a database failure). */
+  recover(): Promise<number> {
+    if (this.recovering) return this.recovering;
+    this.recovering = (async () => {
+      let applied = 0;
+      try {
+        for (;;) {
+          const batch = await this.deps.interactions.claimStale();
+          if (batch.length === 0) break;
+          for (const click of batch) {
+            this.deps.logger.info('applying a click its process did not', { clickId: click.id, kind: click.kind, receivedAt: click.receivedAt });
+            await this.apply(click);
+            applied++;
+          }
+        }
+        if (applied === 0 && Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+          this.prunedAt = Date.now();
+          await this.deps.interactions.prune();
+        }
+        return applied;
+      } finally {
+        this.recovering = null;
+      }
+    })();
+    return this.recovering;
+  }
+}
