@@ -33,27 +33,80 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   other: 'Other',
 };
 
+/**
+ * Every label people meet (a button, a modal's title, a checklist line, a state), in one table
+ * and in the playbook's words, so the same thing is called the same everywhere.
+ */
+export const LABELS = {
+  own: 'Own it',
+  apologize: 'Apologize',
+  ask: 'Ask what they want',
+  makeRight: 'Make it right',
+  satisfied: 'Customer satisfied',
+  satisfiedQuestion: 'Customer satisfied?',
+  notSatisfied: 'Not satisfied',
+  nothingMore: 'Nothing more needed',
+  rootCauseAnalysis: 'Root-cause analysis',
+  prevention: 'Prevention steps',
+  done: 'Done',
+  reassign: 'Reassign',
+  reopen: 'Reopen',
+  openThread: 'Open thread',
+  owned: 'Owned',
+  apologized: 'Apologized',
+  asked: 'Asked what they want',
+  madeRight: 'Made it right',
+  reported: 'Reported',
+  recovering: 'Recovering',
+  escalated: 'Escalated',
+  awaitingRca: 'Awaiting root-cause analysis',
+  preventing: 'Prevention steps in progress',
+  closed: 'Closed',
+} as const;
+
 /** The recovery steps, in playbook order (rules 1–5). */
 export const STEP_KINDS = ['own', 'apologize', 'ask', 'make_right', 'confirm_satisfied'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
-/** Labels use the playbook's words so people recognise them. */
 export const STEP_LABELS: Record<StepKind, string> = {
-  own: 'Own it',
-  apologize: 'Apologize',
-  ask: 'Ask what they want',
-  make_right: 'Make it right',
-  confirm_satisfied: 'Customer satisfied',
+  own: LABELS.own,
+  apologize: LABELS.apologize,
+  ask: LABELS.ask,
+  make_right: LABELS.makeRight,
+  confirm_satisfied: LABELS.satisfied,
 };
 
 /** How a finished step reads in a checklist or a thread reply. */
 export const STEP_DONE_LABELS: Record<StepKind, string> = {
-  own: 'Owned',
-  apologize: 'Apologized',
-  ask: 'Asked what they want',
-  make_right: 'Made it right',
-  confirm_satisfied: 'Customer satisfied',
+  own: LABELS.owned,
+  apologize: LABELS.apologized,
+  ask: LABELS.asked,
+  make_right: LABELS.madeRight,
+  confirm_satisfied: LABELS.satisfied,
 };
+
+/** How a step reads when it is the one to do now. */
+export const STEP_TODO_LABELS: Record<StepKind, string> = {
+  ...STEP_LABELS,
+  confirm_satisfied: LABELS.satisfiedQuestion,
+};
+
+/**
+ * Once the customer is satisfied, the root-cause analysis is chased like the recovery steps
+ * (rules 6 and 7): due to the owner within the severity's time, reminded, escalated when late.
+ * It is stored beside them as one more step, created when the customer is marked satisfied.
+ */
+export const RCA_STEP = 'root_cause_analysis' as const;
+export const RCA_STEP_POSITION = STEP_KINDS.length;
+
+/** What the bot chases an owner for: a recovery step or the root-cause analysis. */
+export type ChasedStep = StepKind | typeof RCA_STEP;
+
+export const CHASED_STEP_LABELS: Record<ChasedStep, string> = { ...STEP_LABELS, [RCA_STEP]: LABELS.rootCauseAnalysis };
+
+export function isChasedStep(kind: unknown): kind is ChasedStep {
+  return kind === RCA_STEP || STEP_KINDS.includes(kind as StepKind);
+}
 
 export const STATES = [
   'reported',
@@ -66,12 +119,12 @@ export const STATES = [
 export type MistakeState = (typeof STATES)[number];
 
 export const STATE_LABELS: Record<MistakeState, string> = {
-  reported: 'Reported',
-  recovering: 'Recovering',
-  escalated: 'Escalated',
-  awaiting_rca: 'Customer satisfied: root-cause analysis next',
-  preventing: 'Prevention steps in progress',
-  closed: 'Closed',
+  reported: LABELS.reported,
+  recovering: LABELS.recovering,
+  escalated: LABELS.escalated,
+  awaiting_rca: LABELS.awaitingRca,
+  preventing: LABELS.preventing,
+  closed: LABELS.closed,
 };
 
 export const STEP_STATUSES = ['pending', 'done', 'skipped'] as const;

@@ -153,7 +153,8 @@ export class MistakeService {
             whatHappened: input.whatHappened,
             impact: input.impact,
             severity: input.severity,
-            category: input.category,
+            // Stored as '' when not given: the column predates optional categories.
+            category: input.category ?? '',
             reporterId,
             ownerId: input.ownerId,
             state: ownedAtReport ? 'recovering' : 'reported',

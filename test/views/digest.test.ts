@@ -167,7 +167,7 @@ describe('renderDigest', () => {
     expect(waiting[1]).toMatch(/Stark Industries>\* · reported 3 days ago · owner <@U0BOB>$/);
     expect(waiting[2]).toBe('• *Hooli* · reported 6h ago · _no owner yet_');
 
-    expect(listText(message.blocks, 'root-cause analysis next')).toMatch(/Soylent>\* · owner <@U0DAVE>/);
+    expect(listText(message.blocks, ':mag: Awaiting root-cause analysis')).toMatch(/Soylent>\* · owner <@U0DAVE>/);
     expect(listText(message.blocks, 'Overdue prevention steps')).toMatch(
       /• <@U0ERIN>: Add a second check before dispatch · for \*<[^|]+\|Initrode>\* · due Sun 3 Mar, overdue by 2d/,
     );

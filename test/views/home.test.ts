@@ -64,7 +64,7 @@ describe('App Home', () => {
 
   it('shows the team counts', () => {
     const text = allText(homeView(home(), LINK_CTX).blocks);
-    for (const line of ['*Open*\n7', '*Overdue*\n2', '*Escalated*\n1', '*Waiting for their root-cause analysis*\n1', '*Closed this week*\n3']) {
+    for (const line of ['*Open*\n7', '*Overdue*\n2', '*Escalated*\n1', '*Awaiting root-cause analysis*\n1', '*Closed this week*\n3']) {
       expect(text).toContain(line);
     }
   });
@@ -149,7 +149,7 @@ describe('ephemeral lists', () => {
   it('lists the team’s open recoveries with the counts', () => {
     const msg = listMessage([summary(1), summary(2, { ownerId: null })], COUNTS, CTX);
     const text = allText(msg.blocks);
-    expect(text).toContain('7 open · 2 overdue · 1 escalated · 1 waiting for their root-cause analysis · 3 closed this week');
+    expect(text).toContain('7 open · 2 overdue · 1 escalated · 1 awaiting root-cause analysis · 3 closed this week');
     expect(text).toContain('Owner _nobody_');
     expect(buttons(msg.blocks)).toEqual([]);
     expect(listMessage([], COUNTS, CTX).text).toBe('Nothing open across the team.');

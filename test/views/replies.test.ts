@@ -15,7 +15,7 @@ const THREAD = 'https://acme.slack.com/archives/C0ESCALATE/p1709542800000100';
 describe('thread replies', () => {
   it('tells a reporter-owner they own it, with the next step and its due time', () => {
     const r = renderTimelineReply(event('reported', { ownerId: OWNER, severity: 'high', ownedAtReport: true }), mistake('recovering'), CTX);
-    expect(r.text).toMatch(new RegExp(`^<@${OWNER}>, you own this recovery\\. Next: \\*Apologize\\*, due <!date\\^\\d+\\^`));
+    expect(r.text).toMatch(new RegExp(`^<@${OWNER}>, you own this recovery\\. Next: Apologize, due <!date\\^\\d+\\^`));
     expect(checkLimits('message', r)).toEqual([]);
   });
 
@@ -26,7 +26,7 @@ describe('thread replies', () => {
       CTX,
     );
     expect(r.text).toBe(
-      `<@${OWNER}>, <@${REPORTER}> asked you to own this recovery for *Acme Ltd*. Click *Own it* on the card to take it. It is due ${
+      `<@${OWNER}>, <@${REPORTER}> asked you to own this recovery for Acme Ltd. Click Own it on the card to take it. It is due ${
         /<!date[^>]+>/.exec(r.text)![0]
       }.`,
     );
@@ -39,15 +39,17 @@ describe('thread replies', () => {
 
   it('records each step with its details', () => {
     const m = mistake('made_right');
-    expect(renderTimelineReply(event('owned'), mistake('recovering'), CTX).text).toMatch(/^<@U0OWNER> owns this recovery\. Next: \*Apologize\*/);
+    expect(renderTimelineReply(event('owned'), mistake('recovering'), CTX).text).toMatch(/^<@U0OWNER> owns this recovery\. Next: Apologize/);
     expect(renderTimelineReply(event('step_done', { step: 'apologize' }), mistake('asked'), CTX).text).toBe(
-      '<@U0OWNER> apologized to *Acme Ltd*.',
+      '<@U0OWNER> apologized to Acme Ltd.',
     );
     const ask = renderTimelineReply(event('step_done', { step: 'ask', customerAnswer: 'The fee back.\nAnd a call.' }), mistake('asked'), CTX);
-    expect(allText(ask.blocks)).toContain('What they would like:\n>The fee back.\n>And a call.');
+    expect(allText(ask.blocks)).toContain('what they would like.\n>The fee back.\n>And a call.');
+    // The notification carries the answer, not a dangling "What they would like:".
+    expect(ask.text).toBe('<@U0OWNER> asked Acme Ltd what they would like: “The fee back. And a call.”');
     expect(allText(ask.blocks)).toContain('Next: *Make it right*, due <!date^');
     const made = renderTimelineReply(event('step_done', { step: 'make_right', remedyKind: 'refund', remedyValue: '€12 back' }), m, CTX);
-    expect(made.text).toMatch(/^<@U0OWNER> made it right: \*Refund\*: €12 back\. Next: check that the customer is satisfied, due/);
+    expect(made.text).toMatch(/^<@U0OWNER> made it right: Refund: €12 back\. Next: check that the customer is satisfied, due/);
     const skipped = renderTimelineReply(event('step_skipped', { step: 'make_right', reason: 'Only wanted an apology.' }), mistake('skipped'), CTX);
     expect(allText(skipped.blocks)).toContain('asked for nothing more than the apology. Their reason:\n>Only wanted an apology.');
   });
@@ -78,10 +80,10 @@ describe('thread replies', () => {
       mistake('recovering'),
       CTX,
     );
-    expect(esc.text).toBe(`:warning: *Escalated* (level 2): "Apologize" is overdue (owner <@${OWNER}>).`);
+    expect(esc.text).toBe(`:warning: Escalated (level 2): "Apologize" is overdue (owner <@${OWNER}>).`);
 
     const reassigned = renderTimelineReply(event('reassigned', { from: OWNER, to: OTHER }, REPORTER), mistake('reported', { ownerId: OTHER }), CTX);
-    expect(reassigned.text).toBe(`<@${REPORTER}> handed this recovery from <@${OWNER}> to <@${OTHER}>. <@${OTHER}>, click *Own it* on the card to take it.`);
+    expect(reassigned.text).toBe(`<@${REPORTER}> handed this recovery from <@${OWNER}> to <@${OTHER}>. <@${OTHER}>, click Own it on the card to take it.`);
 
     const took = renderTimelineReply(event('reassigned', { from: OWNER, to: OTHER }, OTHER), mistake('recovering', { ownerId: OTHER }), CTX);
     expect(took.text).toBe(`<@${OTHER}> took over this recovery from <@${OWNER}>.`);
@@ -93,10 +95,10 @@ describe('thread replies', () => {
     expect(done.text).toBe(`<@${OTHER}> finished a prevention step: Fix the CRM sync. 1 of 2 done.`);
 
     const closed = renderTimelineReply(event('closed', {}), mistake('closed'), CTX);
-    expect(closed.text).toMatch(/^:white_check_mark: Recovered and closed\. \*Acme Ltd\* is satisfied/);
+    expect(closed.text).toMatch(/^:white_check_mark: Recovered and closed\. Acme Ltd is satisfied/);
 
     const snoozed = renderTimelineReply(event('snoozed', { step: 'apologize', until: at(6 * HOUR).toISOString() }), mistake('recovering'), CTX);
-    expect(snoozed.text).toMatch(/^<@U0OWNER> snoozed the reminders for \*Apologize\* until <!date/);
+    expect(snoozed.text).toMatch(/^<@U0OWNER> snoozed the reminders for Apologize until <!date/);
   });
 
   it('summarises the RCA with every prevention step, owner and due date', () => {
@@ -141,7 +143,7 @@ describe('thread replies', () => {
     const weird = renderTimelineReply({ kind: 'something_new', actorId: null, details: 'not json', at: at(0) }, mistake('recovering'), CTX);
     expect(weird.text).toBe('The bot updated this mistake. It is now: Recovering.');
     const empty = renderTimelineReply(event('step_done', {}), mistake('recovering'), CTX);
-    expect(empty.text).toBe('<@U0OWNER> did *a step*.');
+    expect(empty.text).toBe('<@U0OWNER> did a step.');
   });
 
   it('stays within limits for every kind, with very long text', () => {
@@ -161,7 +163,7 @@ describe('thread replies', () => {
 describe('owner DMs', () => {
   it('asks a named owner to own it, with the Own it button and the thread link', () => {
     const dm = renderOwnerDm(event('reported', { ownerId: OWNER, ownedAtReport: false }, REPORTER), mistake('reported'), { ...CTX, threadUrl: THREAD });
-    expect(dm.text).toContain(`<@${REPORTER}> reported a mistake made to *Acme Ltd* and asked you to own the recovery.`);
+    expect(dm.text).toContain(`<@${REPORTER}> reported a mistake made to Acme Ltd and asked you to own the recovery.`);
     const found = buttons(dm.blocks!);
     expect(found.map((b) => b.text)).toEqual(['Own it', 'Open thread']);
     expect(decodeValue(found[0]!.value)).toEqual({ m: 42, v: 5 });
@@ -174,7 +176,7 @@ describe('owner DMs', () => {
       ...CTX,
       threadUrl: THREAD,
     });
-    expect(dm.text).toBe(`<@${REPORTER}> handed you the recovery for *Acme Ltd* from <@${OWNER}>. Click *Own it* to take it.`);
+    expect(dm.text).toBe(`<@${REPORTER}> handed you the recovery for Acme Ltd from <@${OWNER}>. Click Own it to take it.`);
     expect(buttons(dm.blocks!).map((b) => b.text)).toEqual(['Own it', 'Open thread']);
   });
 

@@ -20,7 +20,9 @@ import {
   SEVERITIES,
   STATE_LABELS,
   STATES,
+  LABELS,
   STEP_LABELS,
+  STEP_TODO_LABELS,
   type StepKind,
 } from '../../domain/playbook';
 import type { MistakeSummary } from '../../services/queries';
@@ -67,7 +69,7 @@ export function isState(value: unknown): value is MistakeState {
 /** Severity in mrkdwn; a critical one carries an unmissable marker. */
 export function severityText(severity: string): string {
   if (!isSeverity(severity)) return userText(severity, 40);
-  if (severity === 'critical') return `:rotating_light: *Critical*: ${SEVERITY_HINTS.critical}`;
+  if (severity === 'critical') return `:rotating_light: *Critical* (${SEVERITY_HINTS.critical})`;
   return SEVERITY_LABELS[severity];
 }
 
@@ -81,22 +83,8 @@ export function stateLabel(state: string): string {
   return isState(state) ? STATE_LABELS[state] : userText(state, 60);
 }
 
-/** How a step reads when it is the one to do now. */
-export const STEP_TODO_LABELS: Record<StepKind, string> = {
-  ...STEP_LABELS,
-  confirm_satisfied: 'Customer satisfied?',
-};
-
-/** Labels of things that are not recovery steps but sit on the same buttons and lines. */
-export const LABELS = {
-  rootCauseAnalysis: 'Root-cause analysis',
-  notSatisfied: 'Not satisfied',
-  nothingMore: 'Customer asked for nothing more',
-  done: 'Done',
-  reassign: 'Reassign',
-  reopen: 'Reopen',
-  openThread: 'Open thread',
-} as const;
+/** The one label table (the playbook's words), for views that import their words from here. */
+export { LABELS, STEP_TODO_LABELS };
 
 // ---------------------------------------------------------------------------------------------
 // Blocks.

@@ -35,7 +35,7 @@ import {
   stateLabel,
   STEP_TODO_LABELS,
 } from './blocks';
-import { codePointLength, composedText, FALLBACK_TEXT_MAX, mention, quote, SLACK_LIMITS, slackDate, truncate, userText } from './text';
+import { codePointLength, composedText, FALLBACK_TEXT_MAX, mention, quote, SLACK_LIMITS, slackDate, truncate, userPlainText, userText } from './text';
 
 type Step = MistakeRecord['steps'][number];
 type Prevention = MistakeRecord['prevention'][number];
@@ -88,13 +88,13 @@ function cardBlocks(m: MistakeRecord, ctx: RenderContext, scale: number): KnownB
 
   const title = `${critical ? ':rotating_light: ' : ''}Mistake #${m.id} · `;
   const head: KnownBlock[] = [
-    header(title + userText(m.customer, SLACK_LIMITS.headerText - codePointLength(title))),
+    header(title + userPlainText(m.customer, SLACK_LIMITS.headerText - codePointLength(title))),
     fields(
       `*Severity*\n${severityText(m.severity)}`,
       `*State*\n${stateLabel(m.state)}`,
       `*Owner*\n${mention(m.ownerId)}`,
       `*Reported by*\n${mention(m.reporterId)} · ${slackDate(m.createdAt, ctx.timeZone)}`,
-      `*Category*\n${Object.hasOwn(CATEGORY_LABELS, m.category) ? CATEGORY_LABELS[m.category as Category] : userText(m.category, 40)}`,
+      `*Category*\n${categoryText(m.category)}`,
     ),
   ];
 
@@ -166,6 +166,11 @@ function cardBlocks(m: MistakeRecord, ctx: RenderContext, scale: number): KnownB
     { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson },
     (hidden) => context(`… and ${hidden} more prevention step${hidden === 1 ? '' : 's'}, listed in the thread.`),
   );
+}
+
+function categoryText(category: string): string {
+  if (category === '') return '_not given_';
+  return Object.hasOwn(CATEGORY_LABELS, category) ? CATEGORY_LABELS[category as Category] : userText(category, 40);
 }
 
 function stepOf(m: MistakeRecord, kind: Step['kind']): Step | undefined {

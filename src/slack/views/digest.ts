@@ -5,7 +5,7 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { DAY_MS, formatDuration } from '../../domain/durations';
 import type { DigestData, DigestMistake, DigestOverdueStep, RecoveryFigures } from '../../services/digest';
-import { divider, fields, header, jsonLength, section, severityShort, STEP_TODO_LABELS } from './blocks';
+import { divider, fields, header, jsonLength, LABELS, section, severityShort, STEP_TODO_LABELS } from './blocks';
 import { FALLBACK_TEXT_MAX, formatDateTime, formatDay, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
 
 export interface DigestContext {
@@ -41,7 +41,7 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
       `*Open*\n${data.counts.open}`,
       `*Overdue*\n${data.counts.overdue}`,
       `*Escalated*\n${data.counts.escalated}`,
-      `*Awaiting root-cause analysis*\n${data.counts.awaitingRca}`,
+      `*${LABELS.awaitingRca}*\n${data.counts.awaitingRca}`,
       `*Recovered since the last digest*\n${data.counts.recoveredSince}`,
       `*Closed this week*\n${data.counts.closedThisWeek}`,
     ),
@@ -66,7 +66,7 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
     `${data.counts.overdue} overdue`,
     `${data.waitingForApologyTotal} still waiting for an apology`,
   ];
-  if (data.counts.awaitingRca > 0) summary.push(`${data.counts.awaitingRca} awaiting root-cause analysis`);
+  if (data.counts.awaitingRca > 0) summary.push(`${data.counts.awaitingRca} ${LABELS.awaitingRca.toLowerCase()}`);
   const title = ctx.late ? `Late daily recovery digest — ${day}` : `Daily recovery digest — ${day}`;
   return { text: truncate(`${title}: ${summary.join(', ')}`, FALLBACK_TEXT_MAX), blocks };
 }
@@ -195,7 +195,7 @@ function waitingPart(data: DigestData, ctx: DigestContext): ListPart {
 function rcaPart(data: DigestData, ctx: DigestContext): ListPart {
   const total = Math.max(data.counts.awaitingRca, data.awaitingRca.length);
   return {
-    heading: [`*:mag: Customer satisfied, root-cause analysis next* (${total})`],
+    heading: [`*:mag: ${LABELS.awaitingRca}* (${total}): the customer is satisfied; now the why`],
     total,
     available: data.awaitingRca.length,
     lines: (shown) => data.awaitingRca.slice(0, shown).map((m) => `• ${customerText(m, ctx)} · ${ownerText(m.ownerId)}`),

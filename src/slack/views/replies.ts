@@ -37,6 +37,7 @@ import {
   contactMention,
   FALLBACK_TEXT_MAX,
   mention,
+  notificationText,
   quote,
   SLACK_LIMITS,
   slackDate,
@@ -115,9 +116,12 @@ function remedyLabel(kind: string | undefined): string {
   return Object.hasOwn(REMEDY_LABELS, kind) ? REMEDY_LABELS[kind as RemedyKind] : userText(kind, 40);
 }
 
-/** A message's notification text: short, and never cut in the middle of a mention or an escape. */
+/**
+ * A message's notification text: its first line without the bot's formatting marks, short, and
+ * never cut in the middle of a mention or an escape.
+ */
 function fallback(text: string): string {
-  const firstLine = text.split('\n')[0] ?? text;
+  const firstLine = notificationText(text.split('\n')[0] ?? text);
   if (codePointLength(firstLine) <= FALLBACK_TEXT_MAX) return firstLine;
   const cut = truncate(firstLine, FALLBACK_TEXT_MAX - 1)
     .replace(/…$/, '')
@@ -126,8 +130,9 @@ function fallback(text: string): string {
   return `${cut.trimEnd()}…`;
 }
 
-function reply(main: string, extra: KnownBlock[] = []): RenderedMessage {
-  return { text: fallback(main), blocks: [section(main), ...extra] };
+/** `notice`, when given, is what the notification says instead of the first line of `main`. */
+function reply(main: string, extra: KnownBlock[] = [], notice?: string): RenderedMessage {
+  return { text: fallback(notice ?? main), blocks: [section(main), ...extra] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,8 +177,13 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
       }
       if (kind === 'ask') {
         const answer = str(d, 'customerAnswer');
-        const said = answer ? ` What they would like:\n${quote(userText(answer, REPLY_TEXT.answer))}` : '';
-        return reply(`${actor} asked ${customer} what they would like.${said}\n${nextAfter(m, 'ask', ctx).trim()}`.trimEnd(), noteBlock);
+        const said = answer ? `\n${quote(userText(answer, REPLY_TEXT.answer))}` : '';
+        const notice = answer ? `${actor} asked ${customer} what they would like: “${userText(answer.replace(/\s+/g, ' '), 120)}”` : undefined;
+        return reply(
+          `${actor} asked ${customer} what they would like.${said}\n${nextAfter(m, 'ask', ctx).trim()}`.trimEnd(),
+          noteBlock,
+          notice,
+        );
       }
       if (kind === 'make_right') {
         const value = str(d, 'remedyValue');
@@ -238,7 +248,8 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
       if (to !== null && to === event.actorId) {
         return reply(`${actor} took over this recovery${from ? ` from ${mention(from)}` : ''}.${then}`);
       }
-      const handed = from ? `handed this recovery from ${mention(from)} to ${mention(to)}` : `gave this recovery to ${mention(to)}`;
+      const handed =
+        from && from !== event.actorId ? `handed this recovery from ${mention(from)} to ${mention(to)}` : `handed this recovery to ${mention(to)}`;
       return reply(`${actor} ${handed}.${then}`);
     }
 
@@ -386,7 +397,7 @@ export function renderOwnerDm(
     main = `${who(event.actorId)} reported a mistake made to ${customer} and asked you to own the recovery. Click *Own it* to take it; then apologize, ask what they would like, and make it right.${urgent}`;
   } else if (event.kind === 'reassigned') {
     const from = str(d, 'from');
-    const fromText = from ? ` from ${mention(from)}` : '';
+    const fromText = from && from !== event.actorId ? ` from ${mention(from)}` : '';
     main = `${who(event.actorId)} handed you the recovery for ${customer}${fromText}.${
       RECOVERING_STATES.includes(m.state as MistakeState) ? ' Click *Own it* to take it.' : ''
     }${urgent}`;
