@@ -223,6 +223,14 @@ export interface PreventionSnapshot {
   reminderCount?: number;
 }
 
+/** The root-cause analysis as a chased step: due, snoozed and reminded like a recovery step. */
+export interface RcaStepSnapshot {
+  status: StepStatus;
+  dueAt: Date;
+  snoozedUntil?: Date | null;
+  reminderCount?: number;
+}
+
 export interface MistakeSnapshot {
   id: number;
   state: MistakeState;
@@ -230,14 +238,19 @@ export interface MistakeSnapshot {
   ownerId: string | null;
   reporterId: string;
   createdAt: Date;
+  /** The recovery steps (rules 1–5). */
   steps: StepSnapshot[];
   prevention?: PreventionSnapshot[];
   hasRca?: boolean;
+  /** Present once the customer has been marked satisfied without an analysis written. */
+  rcaStep?: RcaStepSnapshot | null;
 }
 
 export interface Actor {
   userId: string;
   isAdmin?: boolean;
+  /** The workspace's escalation contact: escalations go to them, so they may hand a recovery on. */
+  isEscalationContact?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,16 +308,24 @@ export type Action =
 /** The reporter may hand a mistake to someone else, reopen it and write its RCA. */
 const REPORTER_MAY: readonly Action[] = ['reassign', 'reopen', 'submitRca'];
 
+/** An escalation reaches the escalation contact, who can move it on by handing it to someone (rule 1). */
+const ESCALATION_CONTACT_MAY: readonly Action[] = ['reassign'];
+
 export function mayAct(m: MistakeSnapshot, actor: Actor, action: Action): boolean {
   if (actor.isAdmin) return true;
   if (m.ownerId !== null && actor.userId === m.ownerId) return true;
+  if (actor.isEscalationContact && ESCALATION_CONTACT_MAY.includes(action)) return true;
   return actor.userId === m.reporterId && REPORTER_MAY.includes(action);
 }
 
 function requireAllowed(m: MistakeSnapshot, actor: Actor, action: Action): void {
   if (mayAct(m, actor, action)) return;
   const owner = m.ownerId ? `<@${m.ownerId}>` : 'its owner (it has none yet: ask the reporter or an admin to assign one)';
-  const what = REPORTER_MAY.includes(action) ? 'its owner, its reporter or an admin' : 'its owner or an admin';
+  const what = ESCALATION_CONTACT_MAY.includes(action)
+    ? 'its owner, its reporter, the escalation contact or an admin'
+    : REPORTER_MAY.includes(action)
+      ? 'its owner, its reporter or an admin'
+      : 'its owner or an admin';
   throw new PlaybookError(
     'not_allowed',
     `Only ${what} can do that. This recovery belongs to ${owner}; nothing was changed.`,
@@ -328,6 +349,26 @@ export function nextStep(m: MistakeSnapshot): StepSnapshot | null {
   for (const kind of STEP_KINDS) {
     const s = m.steps.find((x) => x.kind === kind);
     if (s && s.status === 'pending') return s;
+  }
+  return null;
+}
+
+/** Whether the root-cause analysis is what the owner is chased for now (rule 6: only once satisfied). */
+export function rcaIsDue(m: MistakeSnapshot): boolean {
+  return m.state === 'awaiting_rca' && !m.hasRca && m.rcaStep?.status === 'pending';
+}
+
+/** The one thing the owner is chased for now: the next recovery step, or the root-cause analysis. */
+export function currentChasedStep(
+  m: MistakeSnapshot,
+): { kind: ChasedStep; dueAt: Date; snoozedUntil: Date | null; reminderCount: number } | null {
+  const next = nextStep(m);
+  if (next) {
+    return { kind: next.kind, dueAt: next.dueAt, snoozedUntil: next.snoozedUntil ?? null, reminderCount: next.reminderCount ?? 0 };
+  }
+  if (rcaIsDue(m)) {
+    const r = m.rcaStep!;
+    return { kind: RCA_STEP, dueAt: r.dueAt, snoozedUntil: r.snoozedUntil ?? null, reminderCount: r.reminderCount ?? 0 };
   }
   return null;
 }
@@ -600,7 +641,7 @@ export function stateAfterStep(m: MistakeSnapshot, kind: StepKind): MistakeState
 
 export interface OutstandingItem {
   kind: 'step' | 'prevention';
-  step?: StepKind;
+  step?: ChasedStep;
   preventionId?: number;
   label: string;
   ownerId: string | null;
@@ -613,24 +654,25 @@ export interface OutstandingItem {
 }
 
 /**
- * The current recovery step (only one at a time: the playbook is done in order) and every open
- * prevention step, with whether each is overdue at `now`.
+ * The current recovery step (only one at a time: the playbook is done in order) or, once the
+ * customer is satisfied, the root-cause analysis; and every open prevention step, with whether
+ * each is overdue at `now`.
  */
 export function outstanding(m: MistakeSnapshot, now: Date): OutstandingItem[] {
   const items: OutstandingItem[] = [];
-  const current = nextStep(m);
+  const current = currentChasedStep(m);
   if (current) {
     const overdueBy = now.getTime() - current.dueAt.getTime();
     items.push({
       kind: 'step',
       step: current.kind,
-      label: STEP_LABELS[current.kind],
+      label: CHASED_STEP_LABELS[current.kind],
       ownerId: m.ownerId,
       dueAt: current.dueAt,
       overdue: overdueBy > 0,
       overdueByMs: Math.max(0, overdueBy),
-      snoozedUntil: current.snoozedUntil ?? null,
-      reminderCount: current.reminderCount ?? 0,
+      snoozedUntil: current.snoozedUntil,
+      reminderCount: current.reminderCount,
     });
   }
   if (m.state === 'preventing') {

@@ -119,7 +119,10 @@ export class Jobs {
     return total;
   }
 
-  /** One escalation pass: overdue beyond the threshold, no owner, reminders unanswered. */
+  /**
+   * One escalation pass: a step overdue beyond the threshold (the root-cause analysis included),
+   * no owner, reminders unanswered.
+   */
   async escalations(slot?: string): Promise<{ escalated: number }> {
     const { db, clock } = this.deps;
     let escalated = 0;
@@ -128,7 +131,7 @@ export class Jobs {
       if (!claim) continue;
       const now = clock.now();
       const open = await db.mistake.findMany({
-        where: { teamId: policy.teamId, state: { in: OPEN_STATES.filter((s) => s !== 'awaiting_rca') } },
+        where: { teamId: policy.teamId, state: { in: [...OPEN_STATES] } },
         include: MISTAKE_INCLUDE,
       });
       const known = await db.escalation.findMany({

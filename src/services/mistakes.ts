@@ -30,7 +30,10 @@ import {
   TEXT_LIMITS,
   validateRca,
   isReadyToClose,
-  nextStep,
+  currentChasedStep,
+  RCA_STEP,
+  RCA_STEP_POSITION,
+  type ChasedStep,
 } from '../domain/playbook';
 import { validateReport, type RawReport } from '../domain/report';
 import type { Clock } from './clock';
@@ -290,6 +293,7 @@ export class MistakeService {
       // A reopened mistake that already has its RCA goes back to its prevention steps.
       const next: MistakeState = c.record.rca ? 'preventing' : 'awaiting_rca';
       c.set.state = next;
+      if (next === 'awaiting_rca') await this.chaseRca(c);
       c.event('satisfied', note ? { comment: note } : {});
       if (next === 'preventing' && isReadyToClose({ ...snapshot, state: 'preventing' })) {
         c.set.state = 'closed';
@@ -353,6 +357,8 @@ export class MistakeService {
         if (c.record.state === 'recovering' && !selfAssigned) c.set.state = 'reported';
         if (c.record.state === 'reported' && selfAssigned) c.set.state = 'recovering';
       }
+      // The analysis is the new owner's now: their own time for it, and their own reminders.
+      if (c.record.state === 'awaiting_rca' && !c.record.rca) await this.chaseRca(c);
       c.event('reassigned', { from: previous, to: newOwnerId }, { dm: newOwnerId !== c.actor.userId ? [newOwnerId] : [] });
       return undefined;
     });
@@ -376,6 +382,8 @@ export class MistakeService {
           snoozedUntil: null,
         });
       }
+      // The analysis waits for the customer to be satisfied again (rule 6): nothing to chase until then.
+      await c.tx.recoveryStep.deleteMany({ where: { mistakeId: c.record.id, kind: RCA_STEP, status: 'pending' } });
       c.set.state = 'recovering';
       c.set.satisfiedAt = null;
       c.set.outcome = null;
@@ -414,6 +422,7 @@ export class MistakeService {
         });
         c.homes.add(p.ownerId);
       }
+      await this.updateStep(c, RCA_STEP, { status: 'done', doneById: c.actor.userId, doneAt: c.now, snoozedUntil: null });
       c.set.state = 'preventing';
       const others = [...new Set(rca.prevention.map((p) => p.ownerId))].filter((u) => u !== c.actor.userId);
       c.event('rca_submitted', { preventionCount: rca.prevention.length }, { dm: others });
@@ -478,9 +487,10 @@ export class MistakeService {
         c.event('snoozed', { preventionId, until: until.toISOString() }, { reply: false });
         return undefined;
       }
-      const current = nextStep(snapshot);
-      if (!current) throw new PlaybookError('already_done', 'There is no recovery step waiting on this mistake any more.');
-      if (current.kind !== 'confirm_satisfied') assertCanCompleteStep(snapshot, c.actor, current.kind);
+      const current = currentChasedStep(snapshot);
+      if (!current) throw new PlaybookError('already_done', 'There is no step waiting on this mistake any more.');
+      if (current.kind === RCA_STEP) assertCanStartRca(snapshot, c.actor);
+      else if (current.kind !== 'confirm_satisfied') assertCanCompleteStep(snapshot, c.actor, current.kind);
       else assertCanMarkSatisfied(snapshot, c.actor);
       await this.updateStep(c, current.kind, { snoozedUntil: until });
       c.event('snoozed', { step: current.kind, until: until.toISOString() }, { reply: false });
@@ -525,7 +535,11 @@ export class MistakeService {
       throw new PlaybookError('not_found', "That mistake doesn't exist in this workspace. Nothing was changed.");
     }
     const policy = await this.settings.forTeam(ref.teamId);
-    guard(toSnapshot(record), { userId, isAdmin: policy.adminUserIds.includes(userId) });
+    guard(toSnapshot(record), {
+      userId,
+      isAdmin: policy.adminUserIds.includes(userId),
+      isEscalationContact: policy.escalationContact === userId,
+    });
     return record;
   }
 
@@ -570,8 +584,22 @@ export class MistakeService {
     return true;
   }
 
-  private async updateStep(c: ChangeContext, kind: StepKind, data: Prisma.RecoveryStepUpdateManyMutationInput) {
+  private async updateStep(c: ChangeContext, kind: ChasedStep, data: Prisma.RecoveryStepUpdateManyMutationInput) {
     await c.tx.recoveryStep.updateMany({ where: { mistakeId: c.record.id, kind }, data });
+  }
+
+  /**
+   * Rules 6 and 7: once the customer is satisfied, the root-cause analysis is due to the owner
+   * within the severity's time, and chased (reminded, escalated) like a recovery step.
+   */
+  private async chaseRca(c: ChangeContext): Promise<void> {
+    const dueAt = new Date(c.now.getTime() + c.policy.sla.stepMs[c.record.severity as Severity]);
+    const fresh = { status: 'pending', dueAt, doneById: null, doneAt: null, snoozedUntil: null, reminderCount: 0, lastRemindedAt: null };
+    await c.tx.recoveryStep.upsert({
+      where: { mistakeId_kind: { mistakeId: c.record.id, kind: RCA_STEP } },
+      create: { teamId: c.record.teamId, mistakeId: c.record.id, kind: RCA_STEP, position: RCA_STEP_POSITION, ...fresh },
+      update: fresh,
+    });
   }
 
   /** Later steps are due one SLA period after each other, counted from the step just finished. */
@@ -607,7 +635,11 @@ export class MistakeService {
       const c: ChangeContext = {
         tx,
         record,
-        actor: { userId: actorId ?? '', isAdmin: actorId === null || policy.adminUserIds.includes(actorId) },
+        actor: {
+          userId: actorId ?? '',
+          isAdmin: actorId === null || policy.adminUserIds.includes(actorId),
+          isEscalationContact: actorId !== null && policy.escalationContact === actorId,
+        },
         policy,
         now,
         set: {},

@@ -1,4 +1,4 @@
-import type { Severity, StepKind } from '../domain/playbook';
+import type { ChasedStep, Severity } from '../domain/playbook';
 
 /** One overdue thing in an owner's reminder DM: a recovery step or a prevention step. */
 export interface ReminderItem {
@@ -9,7 +9,8 @@ export interface ReminderItem {
   severity: Severity;
   /** The step's playbook label, or the prevention step's description. */
   label: string;
-  step?: StepKind;
+  /** A recovery step, or the root-cause analysis once the customer is satisfied. */
+  step?: ChasedStep;
   preventionId?: number;
   dueAt: Date;
   channelId: string;

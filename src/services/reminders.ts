@@ -1,7 +1,14 @@
 import type { Db } from '../db/client';
 import { inTransaction } from '../db/transaction';
 import { isWithinOfficeHours } from '../domain/officeHours';
-import { RECOVERING_STATES, type Severity, STEP_LABELS, type StepKind } from '../domain/playbook';
+import {
+  CHASED_STEP_LABELS,
+  type ChasedStep,
+  RCA_STEP,
+  RECOVERING_STATES,
+  type Severity,
+  STEP_KINDS,
+} from '../domain/playbook';
 import type { Clock } from './clock';
 import { enqueue } from './outbox';
 import type { ReminderItem } from './reminderTypes';
@@ -18,6 +25,17 @@ export interface ReminderPassResult {
 
 /** Someone's own timezone, where Slack knows it; undefined falls back to the workspace's. */
 export type TimeZoneOf = (userId: string) => Promise<string | undefined>;
+
+/**
+ * The steps the bot chases: a recovery step while the customer waits for it, and the
+ * root-cause analysis once they are satisfied and until it is written (rules 6 and 7).
+ */
+const CHASED = {
+  OR: [
+    { kind: { in: [...STEP_KINDS] as string[] }, mistake: { state: { in: [...RECOVERING_STATES] as string[] } } },
+    { kind: RCA_STEP, mistake: { state: 'awaiting_rca', rca: { is: null } } },
+  ],
+};
 
 interface Candidate {
   ownerId: string;
@@ -53,7 +71,7 @@ export class ReminderService {
     };
     const [steps, prevention] = await Promise.all([
       this.db.recoveryStep.findMany({
-        where: { teamId, status: 'pending', ...due, mistake: { state: { in: [...RECOVERING_STATES] }, ownerId: { not: null } } },
+        where: { teamId, status: 'pending', ...due, ...CHASED, mistake: { ownerId: { not: null } } },
         select: {
           id: true,
           position: true,
@@ -138,7 +156,7 @@ export class ReminderService {
   async itemsFor(teamId: string, steps: number[], prevention: number[]): Promise<ReminderItem[]> {
     const [stepRows, preventionRows] = await Promise.all([
       this.db.recoveryStep.findMany({
-        where: { teamId, id: { in: steps }, status: 'pending', mistake: { state: { in: [...RECOVERING_STATES] } } },
+        where: { teamId, id: { in: steps }, status: 'pending', ...CHASED },
         include: { mistake: true },
       }),
       this.db.preventionAction.findMany({
@@ -153,8 +171,8 @@ export class ReminderService {
         mistakeVersion: s.mistake.version,
         customer: s.mistake.customer,
         severity: s.mistake.severity as Severity,
-        label: STEP_LABELS[s.kind as StepKind],
-        step: s.kind as StepKind,
+        label: CHASED_STEP_LABELS[s.kind as ChasedStep],
+        step: s.kind as ChasedStep,
         dueAt: s.dueAt,
         channelId: s.mistake.channelId,
         threadTs: s.mistake.threadTs,

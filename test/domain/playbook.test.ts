@@ -647,7 +647,13 @@ describe('reassigning', () => {
 
   it('is refused to strangers, without changing anything', () => {
     const error = refusal(() => assertCanReassign(readyFor('apologize'), stranger, STRANGER_ID), 'not_allowed');
-    expect(error.message).toContain('its owner, its reporter or an admin');
+    expect(error.message).toContain('its owner, its reporter, the escalation contact or an admin');
+  });
+
+  it('lets the escalation contact hand it on (an escalation reaches them), and nothing else', () => {
+    const contact = { userId: STRANGER_ID, isEscalationContact: true };
+    expect(() => assertCanReassign(readyFor('apologize'), contact, 'U0NEWOWNER')).not.toThrow();
+    refusal(() => assertCanCompleteStep(readyFor('apologize'), contact, 'apologize'), 'not_allowed');
   });
 
   it('refuses handing it to the person who already owns it', () => {

@@ -247,7 +247,11 @@ export function nextLine(s: MistakeSummary, ctx: RenderContext): string {
     const overdue = s.nextDueAt !== null && s.nextDueAt.getTime() < ctx.now.getTime();
     return `Next: *${STEP_TODO_LABELS[s.nextStep]}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}`;
   }
-  if (s.state === 'awaiting_rca') return `Next: *${LABELS.rootCauseAnalysis}*`;
+  if (s.state === 'awaiting_rca') {
+    const due = s.nextDueAt ? formatDue(s.nextDueAt, ctx.now, ctx.timeZone) : '';
+    const overdue = s.nextDueAt !== null && s.nextDueAt.getTime() < ctx.now.getTime();
+    return `Next: *${LABELS.rootCauseAnalysis}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}`;
+  }
   if (s.state === 'preventing') return 'Next: the prevention steps';
   return '';
 }

@@ -15,7 +15,7 @@ import {
   STEP_LABELS,
   type MistakeState,
 } from '../../domain/playbook';
-import { toSnapshot, type MistakeRecord } from '../../services/records';
+import { rcaStepOf, toSnapshot, type MistakeRecord } from '../../services/records';
 import { Actions } from '../ids';
 import {
   actions,
@@ -208,8 +208,6 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
       const what = kind === 'make_right' ? 'the customer asked for nothing more' : 'skipped';
       lines.push({ text: `${RECOVERY_LINE.skipped} *${STEP_LABELS[kind]}* · ${what}${reason} ·${by(s.doneById)}${when(s.doneAt)}`, grey: false });
     } else if (current && current.kind === kind) {
-      const overdue = s.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
-      const snoozed = s.snoozedUntil && s.snoozedUntil.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(s.snoozedUntil, ctx.timeZone)}` : '';
       const who =
         kind === 'own'
           ? m.ownerId
@@ -217,7 +215,7 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
             : ' · nobody owns it yet: use *Reassign* to give it to someone'
           : '';
       lines.push({
-        text: `${RECOVERY_LINE.current} *${STEP_TODO_LABELS[kind]}*${who} · due ${slackDate(s.dueAt, ctx.timeZone)}${overdue}${snoozed}`,
+        text: `${RECOVERY_LINE.current} *${STEP_TODO_LABELS[kind]}*${who} · due ${slackDate(s.dueAt, ctx.timeZone)}${dueNotes(s, ctx)}`,
         grey: false,
       });
     } else {
@@ -228,8 +226,11 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
   if (m.rca) {
     lines.push({ text: `${RECOVERY_LINE.done} *${LABELS.rootCauseAnalysis}* ·${by(m.rca.authorId)}${when(m.rca.createdAt)}`, grey: false });
   } else if (m.state === 'awaiting_rca') {
+    // Rules 6 and 7: the analysis is chased like a step, so it shows its due time like one.
+    const r = rcaStepOf(m);
+    const due = r && r.status === 'pending' ? ` · due ${slackDate(r.dueAt, ctx.timeZone)}${dueNotes(r, ctx)}` : '';
     lines.push({
-      text: `${RECOVERY_LINE.current} *${LABELS.rootCauseAnalysis}* · the customer is satisfied; now the why: what in our process let this happen?`,
+      text: `${RECOVERY_LINE.current} *${LABELS.rootCauseAnalysis}*${due} · the customer is satisfied; now the why: what in our process let this happen?`,
       grey: false,
     });
   } else {
@@ -260,6 +261,14 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
   }
   flush();
   return blocks;
+}
+
+/** " · *overdue*" and " · reminders snoozed until …" for the step being chased now. */
+function dueNotes(s: Pick<Step, 'dueAt' | 'snoozedUntil'>, ctx: RenderContext): string {
+  const overdue = s.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
+  const snoozed =
+    s.snoozedUntil && s.snoozedUntil.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(s.snoozedUntil, ctx.timeZone)}` : '';
+  return overdue + snoozed;
 }
 
 function preventionBlock(m: MistakeRecord, p: Prevention, ctx: RenderContext, max: number): KnownBlock {

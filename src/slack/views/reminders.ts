@@ -2,7 +2,7 @@
 // prevention step they have, each with a button to do it now and a menu to snooze it.
 
 import type { ActionsBlockElement, KnownBlock, Overflow } from '@slack/types';
-import { SEVERITIES } from '../../domain/playbook';
+import { RCA_STEP, SEVERITIES } from '../../domain/playbook';
 import type { ReminderItem } from '../../services/reminderTypes';
 import { Actions, encodeValue } from '../ids';
 import { assemble, button, context, LABELS, nextStepButtons, plain, refValue, section, severityShort } from './blocks';
@@ -60,18 +60,24 @@ function mostUrgentFirst(a: ReminderItem, b: ReminderItem): number {
 }
 
 function openingSentence(items: ReminderItem[]): string {
-  const customers = new Set(items.filter((i) => i.kind === 'step').map((i) => i.mistakeId)).size;
+  const customers = new Set(items.filter((i) => i.kind === 'step' && i.step !== RCA_STEP).map((i) => i.mistakeId)).size;
+  const analyses = items.filter((i) => i.step === RCA_STEP).length;
   const prevention = items.filter((i) => i.kind === 'prevention').length;
-  const waiting = customers === 0 ? '' : customers === 1 ? 'A customer is waiting on you' : 'A few customers are waiting on you';
-  const steps =
+  const parts = [
+    customers === 0 ? '' : customers === 1 ? 'a customer is waiting on you' : 'a few customers are waiting on you',
+    analyses === 0
+      ? ''
+      : analyses === 1
+        ? 'a root-cause analysis is due from you'
+        : `${analyses} root-cause analyses are due from you`,
     prevention === 0
       ? ''
       : prevention === 1
         ? 'a prevention step you committed to is overdue'
-        : `${prevention} prevention steps you committed to are overdue`;
-  if (waiting && steps) return `${waiting}, and ${steps}.`;
-  if (waiting) return `${waiting}.`;
-  return `${steps.charAt(0).toUpperCase()}${steps.slice(1)}.`;
+        : `${prevention} prevention steps you committed to are overdue`,
+  ].filter((p) => p !== '');
+  const joined = parts.length > 1 ? `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}` : (parts[0] ?? '');
+  return `${joined.charAt(0).toUpperCase()}${joined.slice(1)}.`;
 }
 
 function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
@@ -101,9 +107,13 @@ function itemActions(item: ReminderItem): ActionsBlockElement[] {
     return [button(LABELS.done, Actions.preventionDone, refValue(ref, item.preventionId), 'primary'), snoozeMenu(item)];
   }
   // The card's own buttons for this step, so "do it now" behaves here exactly as there.
-  const doIt = item.step
-    ? nextStepButtons(ref, 'recovering', item.step, { hasRca: false, hasOwner: true, customer: item.customer })
-    : [];
+  const options = { hasRca: false, hasOwner: true, customer: item.customer };
+  const doIt =
+    item.step === RCA_STEP
+      ? nextStepButtons(ref, 'awaiting_rca', null, options)
+      : item.step
+        ? nextStepButtons(ref, 'recovering', item.step, options)
+        : [];
   return [...doIt, snoozeMenu(item)];
 }
 
