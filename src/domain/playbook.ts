@@ -749,3 +749,50 @@ export function escalationsDue(m: MistakeSnapshot, now: Date, policy: Escalation
   }
   return due;
 }
+
+// ---------------------------------------------------------------------------------------------
+// When an escalation is resolved: the mistake moved on past what was escalated.
+
+/** A change that moves a mistake on, as far as its escalations are concerned. */
+export type MovedOn =
+  | { kind: 'satisfied' }
+  | { kind: 'reassigned' }
+  | { kind: 'closed' }
+  /** A recovery step done or skipped, or the root-cause analysis written. */
+  | { kind: 'step'; step: ChasedStep }
+  | { kind: 'prevention'; preventionId: number };
+
+/** What an escalation's key names: the late step or prevention step (keys come from `escalationsDue`). */
+export function escalationSubject(key: string): { step?: ChasedStep; preventionId?: number } {
+  const ref = /^(?:overdue|reminder_cap):([^@]+)@/.exec(key)?.[1];
+  if (!ref) return {};
+  const prevention = /^prevention-(\d+)$/.exec(ref);
+  if (prevention) return { preventionId: Number(prevention[1]) };
+  return isChasedStep(ref) ? { step: ref } : {};
+}
+
+/**
+ * Whether `moved` resolves an escalation (rules 1 and 5: an escalation stands until the mistake
+ * moves past what was escalated). Closing resolves everything. A satisfied customer resolves what
+ * was about the recovery; handing the mistake to someone resolves what was about its owner (the
+ * recovery and the root-cause analysis, not a prevention step, which has its own owner). A late
+ * step resolves once it is done, and "nobody owns it" once someone owns it.
+ */
+export function resolvesEscalation(escalation: { key: string; reason: string }, moved: MovedOn): boolean {
+  if (moved.kind === 'closed') return true;
+  const subject = escalationSubject(escalation.key);
+  const aboutRecovery =
+    escalation.reason === 'not_satisfied' ||
+    escalation.reason === 'unowned' ||
+    (subject.step !== undefined && subject.step !== RCA_STEP);
+  switch (moved.kind) {
+    case 'satisfied':
+      return aboutRecovery;
+    case 'reassigned':
+      return aboutRecovery || subject.step === RCA_STEP;
+    case 'step':
+      return subject.step === moved.step || (escalation.reason === 'unowned' && moved.step === 'own');
+    case 'prevention':
+      return subject.preventionId === moved.preventionId;
+  }
+}

@@ -112,15 +112,34 @@ export class SlackRenderer implements DeliveryRenderer {
     if (!mistake.threadTs) return { defer: 'waiting for the card to be posted' };
     const link = threadUrl(await this.url(), mistake.channelId, mistake.threadTs);
 
-    if (delivery.kind === 'escalation') {
+    if (delivery.kind === 'escalation' || delivery.kind === 'escalation_update') {
       const escalation = await this.db.escalation.findUnique({ where: { id: Number(payload.escalationId) } });
       if (!escalation) return { skip: 'the escalation no longer exists' };
+      const resolvedBy =
+        escalation.resolvedEventId !== null ? await this.db.timelineEvent.findUnique({ where: { id: escalation.resolvedEventId } }) : null;
       const { text, blocks } = renderEscalation(mistake, escalation, {
         ...ctx,
         contact: policy.escalationContact,
+        adminUserIds: policy.adminUserIds,
         threadUrl: link,
+        resolvedBy,
       });
-      return { call: { method: 'chat.postMessage', args: { channel: policy.escalationChannelId || mistake.channelId, text, blocks, ...NO_UNFURL } } };
+      if (delivery.kind === 'escalation_update') {
+        // Its post is edited where it landed; until it has landed there is nothing to edit (the
+        // post itself is rendered from current data, so it says "resolved" if it already is).
+        if (!escalation.channelId || !escalation.messageTs) return { defer: 'waiting for the escalation to be posted' };
+        return { call: { method: 'chat.update', args: { channel: escalation.channelId, ts: escalation.messageTs, text, blocks } } };
+      }
+      const channel = policy.escalationChannelId || mistake.channelId;
+      return {
+        call: { method: 'chat.postMessage', args: { channel, text, blocks, ...NO_UNFURL } },
+        onSent: async (result) => {
+          await this.db.escalation.updateMany({
+            where: { id: escalation.id },
+            data: { channelId: result.channel ?? channel, messageTs: result.ts ?? null },
+          });
+        },
+      };
     }
 
     const event = await this.db.timelineEvent.findUnique({ where: { id: Number(payload.eventId) } });

@@ -34,6 +34,9 @@ import {
   RCA_STEP,
   RCA_STEP_POSITION,
   type ChasedStep,
+  isChasedStep,
+  type MovedOn,
+  resolvesEscalation,
 } from '../domain/playbook';
 import { validateReport, type RawReport } from '../domain/report';
 import type { Clock } from './clock';
@@ -325,11 +328,12 @@ export class MistakeService {
       c.set.state = 'escalated';
       c.event('not_satisfied', { comment: note });
       const count = await c.tx.escalation.count({ where: { mistakeId: c.record.id, key: { startsWith: 'not_satisfied:' } } });
-      await this.escalateWithin(c, {
-        key: `not_satisfied:${count + 1}`,
-        reason: 'not_satisfied',
-        text: `The customer is not satisfied: ${note}`,
-      });
+      // One click, one thread reply: the "not satisfied" reply already says it is escalated.
+      await this.escalateWithin(
+        c,
+        { key: `not_satisfied:${count + 1}`, reason: 'not_satisfied', text: `The customer is not satisfied: ${note}`, needs: note },
+        { reply: false },
+      );
       return undefined;
     });
   }
@@ -556,9 +560,14 @@ export class MistakeService {
 
   // -------------------------------------------------------------------------------------------
 
+  /**
+   * `text` is the sentence the card shows; `needs`, for "not satisfied", is what the customer
+   * still needs, which the escalation post quotes on its own.
+   */
   private async escalateWithin(
     c: ChangeContext,
-    escalation: { key: string; reason: string; text: string },
+    escalation: { key: string; reason: string; text: string; needs?: string },
+    options: { reply?: boolean } = {},
   ): Promise<boolean> {
     const exists = await c.tx.escalation.findUnique({
       where: { mistakeId_key: { mistakeId: c.record.id, key: escalation.key } },
@@ -573,15 +582,44 @@ export class MistakeService {
         key: escalation.key,
         level,
         reason: escalation.reason,
+        text: escalation.needs ?? escalation.text,
         at: c.now,
       },
     });
     c.set.escalationLevel = level;
     c.set.escalatedAt = c.now;
     c.set.escalationReason = escalation.text;
-    c.event('escalated', { level, reason: escalation.reason, text: escalation.text, key: escalation.key });
+    c.event(
+      'escalated',
+      { level, reason: escalation.reason, text: escalation.text, key: escalation.key },
+      { reply: options.reply ?? true },
+    );
     c.deliver({ kind: 'escalation', mistakeId: c.record.id, escalationId: row.id });
     return true;
+  }
+
+  /**
+   * Marks the escalations this change moved the mistake past as resolved, by the event that did
+   * it, and queues the edit of each one's post so it says so.
+   */
+  private async resolveEscalations(
+    tx: Tx,
+    mistakeId: number,
+    moves: Array<{ moved: MovedOn; eventId: number }>,
+    now: Date,
+  ): Promise<DeliveryRequest[]> {
+    const open = await tx.escalation.findMany({ where: { mistakeId, resolvedAt: null }, select: { id: true, key: true, reason: true } });
+    const edits: DeliveryRequest[] = [];
+    for (const escalation of open) {
+      const by = moves.find((m) => resolvesEscalation(escalation, m.moved));
+      if (!by) continue;
+      await tx.escalation.updateMany({
+        where: { id: escalation.id, resolvedAt: null },
+        data: { resolvedAt: now, resolvedEventId: by.eventId },
+      });
+      edits.push({ kind: 'escalation_update', mistakeId, escalationId: escalation.id });
+    }
+    return edits;
   }
 
   private async updateStep(c: ChangeContext, kind: ChasedStep, data: Prisma.RecoveryStepUpdateManyMutationInput) {
@@ -655,6 +693,7 @@ export class MistakeService {
       });
       if (updated.count !== 1) throw new PlaybookError('conflict', CONFLICT_MESSAGE);
       const requests: DeliveryRequest[] = [{ kind: 'card', mistakeId: record.id }];
+      const moves: Array<{ moved: MovedOn; eventId: number }> = [];
       for (const e of events) {
         const row = await tx.timelineEvent.create({
           data: {
@@ -668,8 +707,12 @@ export class MistakeService {
         });
         if (e.reply) requests.push({ kind: 'reply', mistakeId: record.id, eventId: row.id });
         for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId: row.id, userId });
+        for (const moved of movedOn(e)) moves.push({ moved, eventId: row.id });
       }
       requests.push(...deliveries);
+      if (moves.length > 0 && record.escalationLevel > 0) {
+        requests.push(...(await this.resolveEscalations(tx, record.id, moves, now)));
+      }
       // Always in the same order, so two transactions never lock the same rows crosswise.
       for (const userId of [...homes].sort()) requests.push({ kind: 'home', userId });
       await enqueue(tx, record.teamId, requests, now, this.queueing);
@@ -679,6 +722,30 @@ export class MistakeService {
 }
 
 class AlreadyEscalated extends Error {}
+
+/** What a timeline event moved the mistake past, for its escalations. */
+function movedOn(e: PendingEvent): MovedOn[] {
+  const step = e.details.step;
+  switch (e.kind) {
+    case 'owned':
+      return [{ kind: 'step', step: 'own' }];
+    case 'step_done':
+    case 'step_skipped':
+      return isChasedStep(step) ? [{ kind: 'step', step }] : [];
+    case 'satisfied':
+      return [{ kind: 'satisfied' }, { kind: 'step', step: 'confirm_satisfied' }];
+    case 'rca_submitted':
+      return [{ kind: 'step', step: RCA_STEP }];
+    case 'prevention_done':
+      return typeof e.details.preventionId === 'number' ? [{ kind: 'prevention', preventionId: e.details.preventionId }] : [];
+    case 'reassigned':
+      return [{ kind: 'reassigned' }];
+    case 'closed':
+      return [{ kind: 'closed' }];
+    default:
+      return [];
+  }
+}
 
 /** A report with field problems: every message, by field, for the modal. */
 export class ReportValidationError extends PlaybookError {

@@ -14,6 +14,8 @@ export type DeliveryRequest =
   | { kind: 'dm'; mistakeId: number; eventId: number; userId: string }
   /** An "Escalation" post in the escalation channel. */
   | { kind: 'escalation'; mistakeId: number; escalationId: number }
+  /** The edit of an escalation post once it is resolved (it says so, and how). */
+  | { kind: 'escalation_update'; mistakeId: number; escalationId: number }
   /** Someone's App Home tab, republished from current data. */
   | { kind: 'home'; userId: string }
   /** One owner's reminder DM for one pass, listing the items still outstanding when it is sent. */
@@ -38,6 +40,8 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
       return `dm:${request.eventId}:${request.userId}`;
     case 'escalation':
       return `escalation:${request.escalationId}`;
+    case 'escalation_update':
+      return `escalation-update:${request.escalationId}`;
     case 'home':
       return `home:${request.userId}`;
     case 'reminder':

@@ -97,6 +97,12 @@ it('is escalated when overdue, like every other step, without changing the satis
   expect(mistake.state).toBe('awaiting_rca');
   // Once per due time: the next pass does not post it again.
   expect((await h.bot.jobs.escalations('escalations:2')).escalated).toBe(0);
+
+  // Writing the analysis resolves it, and its post says so.
+  await flow.rootCauseAnalysis(await flow.card(id));
+  const [resolved] = flow.escalationPosts();
+  expect(resolved!.edits).toBe(1);
+  expect(blockText(resolved!.blocks)).toContain('*Resolved:* U_ALICE wrote the *Root-cause analysis*');
 });
 
 it('still never closes a mistake without its root-cause analysis', async () => {

@@ -1,5 +1,5 @@
 import { Actions, decodeValue } from '../../src/slack/ids';
-import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../../src/slack/views/replies';
+import { escalationAudience, renderEscalation, renderOwnerDm, renderTimelineReply } from '../../src/slack/views/replies';
 import { checkLimits } from '../../src/slack/views/text';
 import { allText, at, buttons, CTX, HOUR, mistake, OTHER, OWNER, prevention, REPORTER } from './fixtures';
 
@@ -193,28 +193,68 @@ describe('owner DMs', () => {
 
 describe('escalation messages', () => {
   const m = mistake('escalated');
-  const escalation = { level: 1, reason: 'not_satisfied', at: at(5 * HOUR) };
+  const escalation = {
+    level: 1,
+    reason: 'not_satisfied',
+    text: 'they wanted the fee back, not credit.',
+    at: at(5 * HOUR),
+    resolvedAt: null,
+  };
+  const ctx = { ...CTX, contact: null, adminUserIds: [] as string[], threadUrl: THREAD };
 
-  it('starts with Escalation and names the contact, owner, customer and why', () => {
-    const msg = renderEscalation(m, escalation, { ...CTX, contact: 'S0LEADS', threadUrl: THREAD });
-    expect(msg.text).toMatch(/^Escalation: Mistake #42 \(Acme Ltd\), customer not satisfied\. <!subteam\^S0LEADS> Owner <@U0OWNER>\.$/);
+  it('starts with Escalation and names the contact, owner, customer and why, once', () => {
+    const msg = renderEscalation(m, escalation, { ...ctx, contact: 'S0LEADS' });
+    expect(msg.text).toBe(
+      'Escalation: Mistake #42 (Acme Ltd), customer not satisfied. <!subteam^S0LEADS>, this needs you. Owner <@U0OWNER>.',
+    );
     const text = allText(msg.blocks);
     expect(text).toMatch(/^:rotating_light: \*Escalation\* · level 1 · Mistake #42 · \*Acme Ltd\*/);
-    expect(text).toContain('*Why:* customer not satisfied\n>The customer is not satisfied: they wanted the fee back, not credit.');
+    expect(text).toContain('*Why:* the customer is not satisfied. What they still need:\n>they wanted the fee back, not credit.');
+    expect(text.match(/not satisfied/g)).toHaveLength(1);
     expect(text).toContain('*Owner:* <@U0OWNER>');
-    expect(text).toContain('<!subteam^S0LEADS>, this recovery needs you.');
-    expect(buttons(msg.blocks!)).toEqual([expect.objectContaining({ url: THREAD, action_id: Actions.openThread })]);
+    expect(text).toContain('<!subteam^S0LEADS>, this recovery needs you');
     expect(checkLimits('message', msg)).toEqual([]);
   });
 
-  it('mentions a person as contact, and works without one', () => {
-    expect(renderEscalation(m, escalation, { ...CTX, contact: 'U0BOSS', threadUrl: THREAD }).text).toContain('<@U0BOSS>');
-    const none = renderEscalation(m, escalation, { ...CTX, contact: null, threadUrl: THREAD });
-    expect(allText(none.blocks)).not.toContain('needs you');
+  it('offers what the escalated person can do: open the thread, and reassign', () => {
+    const msg = renderEscalation(m, escalation, ctx);
+    const found = buttons(msg.blocks!);
+    expect(found.map((b) => b.text)).toEqual(['Open thread', 'Reassign']);
+    expect(found[0]).toMatchObject({ url: THREAD, action_id: Actions.openThread });
+    expect(found[1]).toMatchObject({ action_id: Actions.reassign });
+    expect(decodeValue(found[1]!.value)).toMatchObject({ m: 42 });
+  });
+
+  it('always reaches someone beyond the owner', () => {
+    // A contact: only them.
+    expect(escalationAudience(m, 'U0BOSS', ['U0ADMIN'])).toEqual(['<@U0BOSS>']);
+    // No contact: the reporter and the admins, never the owner.
+    expect(escalationAudience(m, null, ['U0ADMIN', OWNER])).toEqual([`<@${REPORTER}>`, '<@U0ADMIN>']);
+    // The owner reported it and there are no admins: everyone active in the channel.
+    expect(escalationAudience({ ownerId: OWNER, reporterId: OWNER }, null, [])).toEqual(['<!here>']);
+    const none = renderEscalation(m, escalation, ctx);
+    expect(allText(none.blocks)).toContain(`<@${REPORTER}>, this recovery needs you`);
+  });
+
+  it('says it is resolved, and how, once the mistake moved on, and offers only the thread', () => {
+    const resolved = renderEscalation(m, { ...escalation, resolvedAt: at(6 * HOUR) }, {
+      ...ctx,
+      resolvedBy: event('satisfied', {}, OWNER, at(6 * HOUR)),
+    });
+    const text = allText(resolved.blocks);
+    expect(text).toMatch(/^:white_check_mark: \*Escalation resolved\* · level 1/);
+    expect(text).toContain('*Resolved:* <@U0OWNER> confirmed the customer is satisfied · <!date^');
+    expect(buttons(resolved.blocks!).map((b) => b.text)).toEqual(['Open thread']);
+    expect(resolved.text).toBe('Escalation resolved: Mistake #42 (Acme Ltd): <@U0OWNER> confirmed the customer is satisfied.');
+    const handed = renderEscalation(m, { ...escalation, resolvedAt: at(6 * HOUR) }, {
+      ...ctx,
+      resolvedBy: event('reassigned', { from: OWNER, to: OTHER }, REPORTER, at(6 * HOUR)),
+    });
+    expect(allText(handed.blocks)).toContain(`*Resolved:* <@${REPORTER}> handed the recovery to <@${OTHER}>`);
   });
 
   it('escapes the customer and an unknown reason', () => {
-    const msg = renderEscalation(mistake('escalated', { customer: '<!channel>' }), { ...escalation, reason: '<!here>' }, { ...CTX, contact: null, threadUrl: THREAD });
+    const msg = renderEscalation(mistake('escalated', { customer: '<!channel>' }), { ...escalation, reason: '<!here>', text: '' }, ctx);
     expect(JSON.stringify(msg)).not.toMatch(/<!channel>|<!here>/);
   });
 });

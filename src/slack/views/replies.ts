@@ -421,41 +421,123 @@ export function renderOwnerDm(
 // ---------------------------------------------------------------------------------------------
 // Escalations.
 
+/** An escalation as stored, with what the post needs to say about it. */
+export interface EscalationLike {
+  level: number;
+  reason: string;
+  /** The playbook's sentence, or for "not satisfied" what the customer still needs ('' on old rows). */
+  text: string;
+  at: Date;
+  resolvedAt: Date | null;
+}
+
+/**
+ * Who an escalation calls, beyond the owner (rules 1 and 5: an escalation must reach someone new):
+ * the escalation contact when there is one; otherwise the reporter and the admins; and when they
+ * are all the owner too, everyone active in the channel, so it never reaches only the owner.
+ */
+export function escalationAudience(
+  m: Pick<MistakeRecord, 'ownerId' | 'reporterId'>,
+  contact: string | null,
+  adminUserIds: readonly string[],
+): string[] {
+  const group = contactMention(contact);
+  if (group) return [group];
+  const people = [...new Set([m.reporterId, ...adminUserIds])].filter((u) => u && u !== m.ownerId);
+  return people.length > 0 ? people.map(mention) : ['<!here>'];
+}
+
+/** How the mistake moved on past an escalation, from the timeline event that did it. */
+export function resolutionText(event: TimelineEventLike | null): string {
+  if (!event) return 'the mistake moved on';
+  const d = parseDetails(event.details);
+  const actor = who(event.actorId);
+  const step = str(d, 'step');
+  switch (event.kind) {
+    case 'satisfied':
+      return `${actor} confirmed the customer is satisfied`;
+    case 'reassigned': {
+      const to = str(d, 'to');
+      if (to && to === event.actorId) return `${actor} took over the recovery`;
+      return `${actor} handed the recovery to ${mention(to)}`;
+    }
+    case 'closed':
+      return 'the mistake is closed: the customer is satisfied, the root-cause analysis is written and every prevention step is done';
+    case 'owned':
+      return `${actor} owned it`;
+    case 'step_done':
+      return isStepKind(step) ? `${actor} did *${STEP_LABELS[step]}*` : `${actor} did the late step`;
+    case 'step_skipped':
+      return `${actor} recorded that the customer asked for nothing more`;
+    case 'rca_submitted':
+      return `${actor} wrote the *${LABELS.rootCauseAnalysis}*`;
+    case 'prevention_done':
+      return `${actor} finished the prevention step`;
+    default:
+      return `${actor} moved the mistake on`;
+  }
+}
+
 /**
  * The escalation, posted as its own message in the escalation channel (never folded into the
- * card, so it is seen): says "Escalation", calls the escalation contact, names the owner, the
- * customer and why, and links the thread.
+ * card, so it is seen): says "Escalation", calls someone beyond the owner, says why, and offers
+ * what they can do: open the thread, or hand the recovery to someone. Once the mistake moves on
+ * it is edited to say it is resolved, and how, and its Reassign button goes.
  */
 export function renderEscalation(
   m: MistakeRecord,
-  escalation: { level: number; reason: string; at: Date },
-  ctx: RenderContext & { contact: string | null; threadUrl: string },
+  escalation: EscalationLike,
+  ctx: RenderContext & {
+    contact: string | null;
+    adminUserIds: readonly string[];
+    threadUrl: string;
+    /** The timeline event that resolved it, once it is resolved. */
+    resolvedBy?: TimelineEventLike | null;
+  },
 ): RenderedMessage {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
-  const label = reasonLabel(escalation.reason);
-  const reasonText = label ?? userText(escalation.reason, 200);
-  // The mistake keeps the latest escalation's full sentence; it belongs to this one if levels match.
+  const label = reasonLabel(escalation.reason) ?? userText(escalation.reason, 200);
+  const why = escalationWhy(m, escalation);
+  const about = `level ${escalation.level} · Mistake #${m.id} · ${customer}`;
+  const when = context(`Escalated ${slackDate(escalation.at, ctx.timeZone)}`);
+  const open = linkButton(LABELS.openThread, ctx.threadUrl);
+
+  if (escalation.resolvedAt) {
+    const how = resolutionText(ctx.resolvedBy ?? null);
+    const main =
+      `:white_check_mark: *Escalation resolved* · ${about}\n*Was escalated because:* ${why}` +
+      `\n*Resolved:* ${how} · ${slackDate(escalation.resolvedAt, ctx.timeZone)}`;
+    return {
+      text: fallback(`Escalation resolved: Mistake #${m.id} (${userText(m.customer, 60)}): ${how}.`),
+      blocks: [section(main), when, actions([open])],
+    };
+  }
+
+  const audience = escalationAudience(m, ctx.contact, ctx.adminUserIds).join(' ');
+  const main = `:rotating_light: *Escalation* · ${about}\n*Why:* ${why}`;
+  const people =
+    `*Owner:* ${mention(m.ownerId)} · *Severity:* ${severityShort(m.severity)} · *State:* ${stateLabel(m.state)}` +
+    `\n${audience}, this recovery needs you: open the thread, or hand it to someone who can recover the customer now.`;
+  const buttons = [open];
+  if (m.state !== 'closed') buttons.push(button(LABELS.reassign, Actions.reassign, refValue({ id: m.id, version: m.version })));
+  return {
+    text: fallback(`Escalation: Mistake #${m.id} (${userText(m.customer, 60)}), ${label}. ${audience}, this needs you. Owner ${mention(m.ownerId)}.`),
+    blocks: [section(main), section(people), when, actions(buttons)],
+  };
+}
+
+/** Why, in one place: what the customer still needs, or the playbook's sentence. */
+function escalationWhy(m: MistakeRecord, escalation: EscalationLike): string {
+  const label = reasonLabel(escalation.reason) ?? userText(escalation.reason, 200);
+  if (escalation.reason === 'not_satisfied') {
+    const needs = escalation.text ? `\n${quote(userText(escalation.text, REPLY_TEXT.reason))}` : '';
+    return `the customer is not satisfied.${needs ? ` What they still need:${needs}` : ''}`;
+  }
+  if (escalation.text) return composedText(escalation.text, REPLY_TEXT.reason, [m.ownerId, m.reporterId]);
+  // Escalations stored before their sentence was kept: the mistake has the latest one's.
   const detail =
     m.escalationReason && m.escalationLevel === escalation.level
       ? `\n${quote(composedText(m.escalationReason, REPLY_TEXT.reason, [m.ownerId, m.reporterId]))}`
       : '';
-  const contact = contactMention(ctx.contact);
-  const main =
-    `:rotating_light: *Escalation* · level ${escalation.level} · Mistake #${m.id} · ${customer}` +
-    `\n*Why:* ${reasonText}${detail}`;
-  const people =
-    `*Owner:* ${mention(m.ownerId)} · *Severity:* ${severityShort(m.severity)} · *State:* ${stateLabel(m.state)}` +
-    (contact ? `\n${contact}, this recovery needs you.` : '');
-  const text = fallback(
-    `Escalation: Mistake #${m.id} (${userText(m.customer, 60)}), ${reasonText}.${contact ? ` ${contact}` : ''} Owner ${mention(m.ownerId)}.`,
-  );
-  return {
-    text,
-    blocks: [
-      section(main),
-      section(people),
-      context(`Escalated ${slackDate(escalation.at, ctx.timeZone)}`),
-      actions([linkButton(LABELS.openThread, ctx.threadUrl)]),
-    ],
-  };
+  return `${label}${detail}`;
 }

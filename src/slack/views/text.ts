@@ -96,6 +96,8 @@ export function neutralizeMarks(text: string): string {
 const MARK_LOOKALIKES: Record<string, string> = { '*': '\u2217', _: '\u02cd', '~': '\u223c', '`': '\u02cb' };
 const MARKS = /[*_~`]/g;
 const EMOJI_CODE = /(:[a-z0-9_+'-]+:)/;
+// A mark formats only at the edge of a word; one between two letters (an id like U_1) is text.
+const FORMATTING_MARK = /(?<![\p{L}\p{N}])[*_~`]|[*_~`](?![\p{L}\p{N}])/gu;
 
 /**
  * A message's notification text (its top-level `text`), made from the mrkdwn the bot composed:
@@ -106,7 +108,7 @@ const EMOJI_CODE = /(:[a-z0-9_+'-]+:)/;
 export function notificationText(mrkdwn: string): string {
   return mrkdwn
     .split(/(<[^>]*>|:[a-z0-9_+'-]+:)/)
-    .map((part, index) => (index % 2 === 1 ? part : part.replace(MARKS, '')))
+    .map((part, index) => (index % 2 === 1 ? part : part.replace(FORMATTING_MARK, '')))
     .join('')
     .replace(/^\u00ad?>/gm, '');
 }
