@@ -462,6 +462,16 @@ export function assertCanCompleteStep(m: MistakeSnapshot, actor: Actor, kind: St
 /** Only "make it right" may be skipped, and only with the customer's reason (rule 4). */
 export const SKIPPABLE_STEPS: readonly StepKind[] = ['make_right'];
 
+/**
+ * Whether "nothing more needed" still fits: not once the customer has told us they need more.
+ * Making it right was then done or skipped before and is to do again ("not satisfied" or a
+ * reopen), and what was given or their reason is still recorded on the step.
+ */
+export function customerAskedForMore(m: MistakeSnapshot): boolean {
+  const makeRight = m.steps.find((s) => s.kind === 'make_right');
+  return makeRight !== undefined && makeRight.status === 'pending' && (!!makeRight.remedyKind || !!makeRight.skipReason);
+}
+
 export function assertCanSkipStep(m: MistakeSnapshot, actor: Actor, kind: StepKind, reason: string): string {
   if (!SKIPPABLE_STEPS.includes(kind)) {
     throw new PlaybookError(
@@ -470,6 +480,12 @@ export function assertCanSkipStep(m: MistakeSnapshot, actor: Actor, kind: StepKi
     );
   }
   assertCanCompleteStep(m, actor, kind);
+  if (customerAskedForMore(m)) {
+    throw new PlaybookError(
+      'invalid_state',
+      `The customer told us they need more, so "${LABELS.nothingMore}" no longer fits. Record how you make it right.`,
+    );
+  }
   return cleanText(reason, 'The reason', TEXT_LIMITS.reason, 'reason');
 }
 

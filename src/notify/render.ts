@@ -9,7 +9,7 @@ import type { SettingsService } from '../services/settings';
 import { renderCard } from '../slack/views/card';
 import { HOME_CAPS, homeView } from '../slack/views/home';
 import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/views/replies';
-import { escapeText, threadUrl } from '../slack/views/text';
+import { threadUrl, userText } from '../slack/views/text';
 import { enqueue } from '../services/outbox';
 import { renderDigest } from '../slack/views/digest';
 import { renderReminder } from '../slack/views/reminders';
@@ -179,7 +179,7 @@ export class SlackRenderer implements DeliveryRenderer {
       is_archived: `The escalation channel <#${mistake.channelId}> is archived. Ask whoever runs this bot to point ESCALATION_CHANNEL_ID at a live channel`,
     };
     const text =
-      `Your report about *${escapeText(mistake.customer)}* is saved (mistake #${mistake.id}), but its card could not be posted: ` +
+      `Your report about *${userText(mistake.customer, 100)}* is saved (mistake #${mistake.id}), but its card could not be posted: ` +
       `${why[error] ?? `Slack answered "${error}"`}. Nothing is lost; once that is fixed, run \`npm run job -- deliveries\` or wait for the next retry.`;
     await this.db.$transaction((tx) =>
       enqueue(tx, delivery.teamId, [{ kind: 'message', key: `card-failed:${mistake.id}`, channel: mistake.reporterId, text }], this.clock.now()),

@@ -190,10 +190,12 @@ export class MistakeService {
             at: now,
           },
         });
-        // The card first (it is the thread parent), then a reply telling the owner they own it.
+        // The card first (it is the thread parent), then a reply telling the owner they own it,
+        // then the reporter's private "reported as Mistake #N" with its thread's link.
         const deliveries: DeliveryRequest[] = [
           { kind: 'card', mistakeId: created.id },
           { kind: 'reply', mistakeId: created.id, eventId: reported.id },
+          { kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: reporterId },
         ];
         if (!ownedAtReport) deliveries.push({ kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: input.ownerId });
         for (const userId of [...new Set([input.ownerId, reporterId])].sort()) deliveries.push({ kind: 'home', userId });
@@ -375,11 +377,12 @@ export class MistakeService {
       const why = cleanText(reason, 'The reason for reopening', TEXT_LIMITS.reason, 'reason');
       const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, steps as StepKind[]);
       for (const kind of steps as StepKind[]) {
+        // What was given (or the reason nothing more was needed) stays recorded: it is what the
+        // customer found not enough, and it keeps "nothing more needed" from being offered again.
         await this.updateStep(c, kind, {
           status: 'pending',
           doneById: null,
           doneAt: null,
-          skipReason: null,
           dueAt: due.get(kind)!,
           reminderCount: 0,
           lastRemindedAt: null,
@@ -392,7 +395,9 @@ export class MistakeService {
       c.set.satisfiedAt = null;
       c.set.outcome = null;
       c.set.closedAt = null;
-      c.event('reopened', { reason: why });
+      // The owner hears it from the bot, with the step to do, unless they reopened it themselves.
+      const owner = c.record.ownerId;
+      c.event('reopened', { reason: why }, { dm: owner && owner !== c.actor.userId ? [owner] : [] });
       return undefined;
     });
   }

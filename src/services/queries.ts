@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import {
   currentChasedStep,
+  customerAskedForMore,
   type MistakeState,
   nextStep,
   OPEN_STATES,
@@ -30,6 +31,8 @@ export interface MistakeSummary {
   nextDueAt: Date | null;
   escalationLevel: number;
   apologized: boolean;
+  /** The customer told us they need more ("not satisfied", a reopen): "nothing more needed" no longer fits. */
+  customerAskedForMore: boolean;
   createdAt: Date;
   version: number;
 }
@@ -86,6 +89,7 @@ export function summarize(record: MistakeRecord): MistakeSummary {
     nextDueAt: chased?.dueAt ?? null,
     escalationLevel: record.escalationLevel,
     apologized: record.apologizedAt !== null,
+    customerAskedForMore: customerAskedForMore(snapshot),
     createdAt: record.createdAt,
     version: record.version,
   };

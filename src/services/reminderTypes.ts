@@ -15,6 +15,8 @@ export interface ReminderItem {
   dueAt: Date;
   channelId: string;
   threadTs: string | null;
+  /** The customer told us they need more: "nothing more needed" is not offered. */
+  customerAskedForMore?: boolean;
   /** Reminders sent before this one. */
   reminderCount: number;
 }

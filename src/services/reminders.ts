@@ -173,6 +173,8 @@ export class ReminderService {
         severity: s.mistake.severity as Severity,
         label: CHASED_STEP_LABELS[s.kind as ChasedStep],
         step: s.kind as ChasedStep,
+        // Making it right again after "not satisfied" or a reopen: what was given is still on it.
+        customerAskedForMore: !!(s.remedyKind || s.skipReason),
         dueAt: s.dueAt,
         channelId: s.mistake.channelId,
         threadTs: s.mistake.threadTs,

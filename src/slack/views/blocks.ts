@@ -27,7 +27,7 @@ import {
 } from '../../domain/playbook';
 import type { MistakeSummary } from '../../services/queries';
 import { Actions, encodeValue } from '../ids';
-import { formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
+import { codePointLength, formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
 
 /** What every renderer needs to know to write times: when "now" is and where the team is. */
 export interface RenderContext {
@@ -122,6 +122,30 @@ export function actions(elements: Button[]): ActionsBlock {
   return { type: 'actions', elements: elements.slice(0, SLACK_LIMITS.actionsElements) };
 }
 
+/**
+ * A long text under a title, whole, over as many sections as it takes (a section holds 3,000
+ * characters): cut at a line break, else between words, never inside an escape like `&amp;`.
+ */
+export function longSections(title: string, escaped: string): SectionBlock[] {
+  const room = SLACK_LIMITS.sectionText - 10;
+  const chunks: string[] = [];
+  let rest = `${title}\n${escaped}`;
+  while (codePointLength(rest) > room) {
+    const head = [...rest].slice(0, room).join('');
+    let cut = head.lastIndexOf('\n');
+    if (cut < room / 2) cut = head.lastIndexOf(' ');
+    if (cut < room / 2) {
+      cut = head.length;
+      const amp = head.lastIndexOf('&');
+      if (amp >= 0 && !head.slice(amp).includes(';')) cut = amp;
+    }
+    chunks.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).replace(/^[\n ]/, '');
+  }
+  chunks.push(rest);
+  return chunks.map((text) => section(text));
+}
+
 /** How long a block list is as JSON: the measure Slack's message size limit is about. */
 export function jsonLength(blocks: readonly KnownBlock[]): number {
   return JSON.stringify(blocks).length;
@@ -198,7 +222,13 @@ export function nextStepButtons(
   ref: Ref,
   state: string,
   next: StepKind | null,
-  options: { hasRca: boolean; hasOwner: boolean; customer: string },
+  options: {
+    hasRca: boolean;
+    hasOwner: boolean;
+    customer: string;
+    /** False once the customer told us they need more: "nothing more needed" would contradict them. */
+    nothingMore?: boolean;
+  },
 ): Button[] {
   const value = refValue(ref);
   if (state === 'awaiting_rca') {
@@ -223,7 +253,7 @@ export function nextStepButtons(
     case 'make_right':
       return [
         button(STEP_LABELS.make_right, Actions.makeRight, value, 'primary'),
-        button(LABELS.nothingMore, Actions.skipMakeRight, value),
+        ...(options.nothingMore === false ? [] : [button(LABELS.nothingMore, Actions.skipMakeRight, value)]),
       ];
     case 'confirm_satisfied':
       return [
@@ -280,5 +310,6 @@ export function summaryButtons(s: MistakeSummary): Button[] {
     hasRca: false,
     hasOwner: s.ownerId !== null,
     customer: s.customer,
+    nothingMore: !s.customerAskedForMore,
   });
 }

@@ -5,6 +5,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import {
   CATEGORY_LABELS,
+  customerAskedForMore,
   type Category,
   nextStep,
   RECOVERING_STATES,
@@ -108,9 +109,14 @@ function cardBlocks(m: MistakeRecord, ctx: RenderContext, scale: number): KnownB
     }
   }
 
+  const story = userText(m.whatHappened, limit(CARD_TEXT.story));
+  const impact = userText(m.impact, limit(CARD_TEXT.story));
+  head.push(section(`*What happened*\n${story}`), section(`*Impact on the customer*\n${impact}`));
+  // The card is read at a glance; whoever needs the rest is told where it is.
+  if (story !== userText(m.whatHappened, Infinity) || impact !== userText(m.impact, Infinity)) {
+    head.push(context('This is the start of the report: the full report is the first reply in the thread.'));
+  }
   head.push(
-    section(`*What happened*\n${userText(m.whatHappened, limit(CARD_TEXT.story))}`),
-    section(`*Impact on the customer*\n${userText(m.impact, limit(CARD_TEXT.story))}`),
     divider(),
     ...checklist(m, ctx, limit),
   );
@@ -292,6 +298,7 @@ function cardButtons(m: MistakeRecord): Button[] {
     hasRca: m.rca !== null,
     hasOwner: m.ownerId !== null,
     customer: m.customer,
+    nothingMore: !customerAskedForMore(toSnapshot(m)),
   });
   const value = refValue({ id: m.id, version: m.version });
   if (state !== 'closed') buttons.push(button(LABELS.reassign, Actions.reassign, value));

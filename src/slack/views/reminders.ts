@@ -107,7 +107,7 @@ function itemActions(item: ReminderItem): ActionsBlockElement[] {
     return [button(LABELS.done, Actions.preventionDone, refValue(ref, item.preventionId), 'primary'), snoozeMenu(item)];
   }
   // The card's own buttons for this step, so "do it now" behaves here exactly as there.
-  const options = { hasRca: false, hasOwner: true, customer: item.customer };
+  const options = { hasRca: false, hasOwner: true, customer: item.customer, nothingMore: !item.customerAskedForMore };
   const doIt =
     item.step === RCA_STEP
       ? nextStepButtons(ref, 'awaiting_rca', null, options)

@@ -13,6 +13,7 @@ import {
   STEP_LABELS,
   type MistakeState,
   type StepKind,
+  customerAskedForMore,
   nextStep,
 } from '../../domain/playbook';
 import { formatDuration, MINUTE_MS } from '../../domain/durations';
@@ -22,8 +23,10 @@ import {
   actions,
   button,
   context,
+  jsonLength,
   LABELS,
   linkButton,
+  longSections,
   nextStepButtons,
   refValue,
   type RenderContext,
@@ -36,6 +39,7 @@ import {
   composedText,
   contactMention,
   FALLBACK_TEXT_MAX,
+  link,
   mention,
   notificationText,
   quote,
@@ -151,17 +155,20 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
     case 'reported': {
       const ownerId = str(d, 'ownerId') ?? m.ownerId;
       const urgent = m.severity === 'critical' ? ' It is critical: minutes, not days.' : '';
+      // The first reply carries the whole report: the card shows only the start of long texts.
+      const story = fullReport(m);
       if (!ownerId) {
-        return reply(`Nobody owns this recovery for ${customer} yet. Use *Reassign* on the card to give it to someone.${urgent}`);
+        return reply(`Nobody owns this recovery for ${customer} yet. Use *${LABELS.reassign}* on the card to give it to someone.${urgent}`, story);
       }
       const ownedAtReport = d.ownedAtReport === true || (d.ownedAtReport === undefined && ownerId === event.actorId);
       if (ownedAtReport) {
-        return reply(`${mention(ownerId)}, you own this recovery.${nextAfter(m, 'own', ctx)}${urgent}`);
+        return reply(`${mention(ownerId)}, you own this recovery.${nextAfter(m, 'own', ctx)}${urgent}`, story);
       }
       const own = stepOf(m, 'own');
       const due = own && own.status === 'pending' ? ` It is due ${slackDate(own.dueAt, ctx.timeZone)}.` : '';
       return reply(
-        `${mention(ownerId)}, ${who(event.actorId)} asked you to own this recovery for ${customer}. Click *Own it* on the card to take it.${due}${urgent}`,
+        `${mention(ownerId)}, ${who(event.actorId)} asked you to own this recovery for ${customer}. Click *${LABELS.own}* on the card to take it.${due}${urgent}`,
+        story,
       );
     }
 
@@ -261,7 +268,8 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
         makeRight && makeRight.status === 'pending' && RECOVERING_STATES.includes(m.state as MistakeState)
           ? `, due ${slackDate(makeRight.dueAt, ctx.timeZone)}`
           : '';
-      return reply(`${actor} reopened this recovery: the customer needs more.${why}\nBack to *Make it right*${due}.`);
+      const owner = m.ownerId && m.ownerId !== event.actorId ? `${mention(m.ownerId)}, back` : 'Back';
+      return reply(`${actor} reopened this recovery: the customer needs more.${why}\n${owner} to *${LABELS.makeRight}*${due}.`);
     }
 
     case 'rca_submitted':
@@ -305,6 +313,27 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
     default:
       return reply(`${actor} updated this mistake. It is now: ${stateLabel(m.state)}.`);
   }
+}
+
+/**
+ * The report as it was written, whole: what happened and the impact on the customer, each over
+ * as many sections as it takes. If even that would not fit one message (text made of characters
+ * Slack's size limit counts many times over), it is cut, visibly.
+ */
+function fullReport(m: MistakeRecord): KnownBlock[] {
+  for (const max of [Infinity, 2000, 1000]) {
+    const blocks: KnownBlock[] = [
+      ...longSections('*What happened*', userText(m.whatHappened, max)),
+      ...longSections('*Impact on the customer*', userText(m.impact, max)),
+    ];
+    // Room is kept for the reply's own first section.
+    if (jsonLength(blocks) <= SLACK_LIMITS.messageBlocksJson - 4000) return blocks;
+  }
+  return [
+    section(`*What happened*\n${userText(m.whatHappened, 500)}`),
+    section(`*Impact on the customer*\n${userText(m.impact, 500)}`),
+    context('The report is too long for one Slack message; it is kept whole in the bot’s records.'),
+  ];
 }
 
 /** The blameless RCA in the thread, with every prevention step's owner and due date (rule 7). */
@@ -391,9 +420,16 @@ export function renderOwnerDm(
     return { text: fallback(main), blocks };
   }
 
-  const ownerId = event.kind === 'reassigned' ? (str(d, 'to') ?? m.ownerId) : (str(d, 'ownerId') ?? m.ownerId);
+  if (event.kind === 'reported' && ctx.recipientId === m.reporterId) return renderReportConfirmation(m, ctx);
+
+  const ownerId =
+    event.kind === 'reassigned' ? (str(d, 'to') ?? m.ownerId) : event.kind === 'reopened' ? m.ownerId : (str(d, 'ownerId') ?? m.ownerId);
   let main: string;
-  if (event.kind === 'reported') {
+  if (event.kind === 'reopened') {
+    const reason = str(d, 'reason');
+    const why = reason ? ` Why:\n${quote(userText(reason, REPLY_TEXT.reason))}\n` : ' ';
+    main = `${who(event.actorId)} reopened the recovery for ${customer}: the customer needs more.${why}Back to *${LABELS.makeRight}*, then check they are satisfied.${urgent}`;
+  } else if (event.kind === 'reported') {
     main = `${who(event.actorId)} reported a mistake made to ${customer} and asked you to own the recovery. Click *Own it* to take it; then apologize, ask what they would like, and make it right.${urgent}`;
   } else if (event.kind === 'reassigned') {
     const from = str(d, 'from');
@@ -409,12 +445,38 @@ export function renderOwnerDm(
   const next = nextStep(toSnapshot(m));
   const buttons: Button[] =
     ownerId && ownerId === m.ownerId
-      ? nextStepButtons(ref, m.state, next?.kind ?? null, { hasRca: m.rca !== null, hasOwner: true, customer: m.customer })
+      ? nextStepButtons(ref, m.state, next?.kind ?? null, {
+          hasRca: m.rca !== null,
+          hasOwner: true,
+          customer: m.customer,
+          nothingMore: !customerAskedForMore(toSnapshot(m)),
+        })
       : [];
   const due = next ? ` · ${STEP_LABELS[next.kind]} due ${slackDate(next.dueAt, ctx.timeZone)}` : '';
   return {
     text: fallback(main),
     blocks: [section(main), context(`${about}${due}`), story, actions([...buttons, open])],
+  };
+}
+
+/**
+ * The reporter's private confirmation that the report landed, sent once the card is posted so it
+ * can link to the thread (a DM, not an ephemeral: a modal's submission does not say which channel
+ * /mistake was typed in, and an ephemeral needs a channel the bot can post in).
+ */
+export function renderReportConfirmation(m: MistakeRecord, ctx: RenderContext & { threadUrl: string }): RenderedMessage {
+  const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
+  const next = nextStep(toSnapshot(m));
+  const yours = m.ownerId === m.reporterId;
+  const then = yours
+    ? next
+      ? `You own the recovery: next, *${STEP_LABELS[next.kind]}*, due ${slackDate(next.dueAt, ctx.timeZone)}. The buttons are on the card.`
+      : 'You own the recovery; the card shows every step.'
+    : `${mention(m.ownerId)} is asked to own the recovery; the card shows every step.`;
+  const main = `:white_check_mark: Reported as ${link(ctx.threadUrl, `Mistake #${m.id}`)}: ${customer}. Thank you for owning it.\n${then}`;
+  return {
+    text: fallback(`Reported as Mistake #${m.id} (${userText(m.customer, 60)}). Its thread: ${link(ctx.threadUrl, 'open it')}`),
+    blocks: [section(main), actions([linkButton(LABELS.openThread, ctx.threadUrl)])],
   };
 }
 
