@@ -56,6 +56,7 @@ export const LABELS = {
   apologized: 'Apologized',
   asked: 'Asked what they want',
   madeRight: 'Made it right',
+  rcaWritten: 'Root-cause analysis written',
   reported: 'Reported',
   recovering: 'Recovering',
   escalated: 'Escalated',
@@ -83,6 +84,12 @@ export const STEP_DONE_LABELS: Record<StepKind, string> = {
   ask: LABELS.asked,
   make_right: LABELS.madeRight,
   confirm_satisfied: LABELS.satisfied,
+};
+
+/** How a chased step reads once it is done. */
+export const CHASED_STEP_DONE_LABELS: Record<ChasedStep, string> = {
+  ...STEP_DONE_LABELS,
+  root_cause_analysis: LABELS.rcaWritten,
 };
 
 /** How a step reads when it is the one to do now. */

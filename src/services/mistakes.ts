@@ -43,6 +43,7 @@ import type { Clock } from './clock';
 import { enqueue, type DeliveryRequest } from './outbox';
 import type { SettingsService, WorkspacePolicy } from './settings';
 import { loadMistake, toSnapshot, type MistakeRecord } from './records';
+import { liveDirectMessages } from './directMessages';
 
 export interface MistakeRef {
   teamId: string;
@@ -718,6 +719,9 @@ export class MistakeService {
       if (moves.length > 0 && record.escalationLevel > 0) {
         requests.push(...(await this.resolveEscalations(tx, record.id, moves, now)));
       }
+      // DMs whose buttons are about this mistake are edited from the new state: a step done
+      // shows as done there too, and loses its button.
+      for (const dm of await liveDirectMessages(tx, record.id)) requests.push({ kind: 'dm_update', channel: dm.channelId, ts: dm.ts });
       // Always in the same order, so two transactions never lock the same rows crosswise.
       for (const userId of [...homes].sort()) requests.push({ kind: 'home', userId });
       await enqueue(tx, record.teamId, requests, now, this.queueing);

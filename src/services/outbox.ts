@@ -16,6 +16,11 @@ export type DeliveryRequest =
   | { kind: 'escalation'; mistakeId: number; escalationId: number }
   /** The edit of an escalation post once it is resolved (it says so, and how). */
   | { kind: 'escalation_update'; mistakeId: number; escalationId: number }
+  /**
+   * The edit of a DM with buttons after a change to a mistake it is about, from current data:
+   * what is done shows as done and loses its buttons.
+   */
+  | { kind: 'dm_update'; channel: string; ts: string }
   /** Someone's App Home tab, republished from current data. */
   | { kind: 'home'; userId: string }
   /** One owner's reminder DM for one pass, listing the items still outstanding when it is sent. */
@@ -28,7 +33,7 @@ export type DeliveryRequest =
 export type DeliveryKind = DeliveryRequest['kind'];
 
 /** Kinds rendered from current data when sent: asking again while one waits changes nothing. */
-const COALESCING: ReadonlySet<DeliveryKind> = new Set(['card', 'home']);
+const COALESCING: ReadonlySet<DeliveryKind> = new Set(['card', 'home', 'dm_update']);
 
 export function dedupeKeyOf(request: DeliveryRequest): string {
   switch (request.kind) {
@@ -44,6 +49,8 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
       return `escalation-update:${request.escalationId}`;
     case 'home':
       return `home:${request.userId}`;
+    case 'dm_update':
+      return `dm-update:${request.channel}:${request.ts}`;
     case 'reminder':
       return `reminder:${request.userId}:${request.pass}`;
     case 'digest':

@@ -1,4 +1,4 @@
-import type { ChasedStep, Severity } from '../domain/playbook';
+import type { ChasedStep, MistakeState, Severity } from '../domain/playbook';
 
 /** One overdue thing in an owner's reminder DM: a recovery step or a prevention step. */
 export interface ReminderItem {
@@ -11,6 +11,8 @@ export interface ReminderItem {
   label: string;
   /** A recovery step, or the root-cause analysis once the customer is satisfied. */
   step?: ChasedStep;
+  /** The stored step's id (what a reminder remembers, to edit it later). */
+  stepId?: number;
   preventionId?: number;
   dueAt: Date;
   channelId: string;
@@ -19,4 +21,12 @@ export interface ReminderItem {
   customerAskedForMore?: boolean;
   /** Reminders sent before this one. */
   reminderCount: number;
+  /** Set when a reminder already sent is edited and this item no longer waits on its recipient. */
+  settled?: ReminderOutcome;
 }
+
+/** What became of a reminded item: done (or skipped) by someone, handed to someone else, or moved on. */
+export type ReminderOutcome =
+  | { how: 'done' | 'skipped'; byId: string | null; at: Date | null }
+  | { how: 'handed_over'; toId: string | null }
+  | { how: 'moved_on'; state: MistakeState };

@@ -4,6 +4,7 @@ import { isWithinOfficeHours } from '../domain/officeHours';
 import {
   CHASED_STEP_LABELS,
   type ChasedStep,
+  type MistakeState,
   RCA_STEP,
   RECOVERING_STATES,
   type Severity,
@@ -11,7 +12,7 @@ import {
 } from '../domain/playbook';
 import type { Clock } from './clock';
 import { enqueue } from './outbox';
-import type { ReminderItem } from './reminderTypes';
+import type { ReminderItem, ReminderOutcome } from './reminderTypes';
 import type { SettingsService } from './settings';
 
 export interface ReminderPassResult {
@@ -152,47 +153,87 @@ export class ReminderService {
     });
   }
 
-  /** The items of a queued reminder that are still outstanding when it is sent. */
-  async itemsFor(teamId: string, steps: number[], prevention: number[]): Promise<ReminderItem[]> {
+  /**
+   * The items of a queued reminder that are still outstanding when it is sent; with `settled`,
+   * also those that no longer are, each with what happened (to edit a reminder already sent to
+   * `settled.recipientId`).
+   */
+  async itemsFor(
+    teamId: string,
+    steps: number[],
+    prevention: number[],
+    settled?: { recipientId: string },
+  ): Promise<ReminderItem[]> {
     const [stepRows, preventionRows] = await Promise.all([
       this.db.recoveryStep.findMany({
-        where: { teamId, id: { in: steps }, status: 'pending', ...CHASED },
+        where: { teamId, id: { in: steps }, ...(settled ? {} : { status: 'pending', ...CHASED }) },
         include: { mistake: true },
+        orderBy: { id: 'asc' },
       }),
       this.db.preventionAction.findMany({
-        where: { teamId, id: { in: prevention }, status: 'open', mistake: { state: 'preventing' } },
+        where: { teamId, id: { in: prevention }, ...(settled ? {} : { status: 'open', mistake: { state: 'preventing' } }) },
         include: { mistake: true },
+        orderBy: { id: 'asc' },
       }),
     ]);
+    const recipient = settled?.recipientId;
     return [
-      ...stepRows.map((s) => ({
-        kind: 'step' as const,
-        mistakeId: s.mistakeId,
-        mistakeVersion: s.mistake.version,
-        customer: s.mistake.customer,
-        severity: s.mistake.severity as Severity,
-        label: CHASED_STEP_LABELS[s.kind as ChasedStep],
-        step: s.kind as ChasedStep,
-        // Making it right again after "not satisfied" or a reopen: what was given is still on it.
-        customerAskedForMore: !!(s.remedyKind || s.skipReason),
-        dueAt: s.dueAt,
-        channelId: s.mistake.channelId,
-        threadTs: s.mistake.threadTs,
-        reminderCount: s.reminderCount - 1,
-      })),
-      ...preventionRows.map((p) => ({
-        kind: 'prevention' as const,
-        mistakeId: p.mistakeId,
-        mistakeVersion: p.mistake.version,
-        customer: p.mistake.customer,
-        severity: p.mistake.severity as Severity,
-        label: p.description,
-        preventionId: p.id,
-        dueAt: p.dueAt,
-        channelId: p.mistake.channelId,
-        threadTs: p.mistake.threadTs,
-        reminderCount: p.reminderCount - 1,
-      })),
+      ...stepRows.map((s) => {
+        const item: ReminderItem = {
+          kind: 'step',
+          mistakeId: s.mistakeId,
+          mistakeVersion: s.mistake.version,
+          customer: s.mistake.customer,
+          severity: s.mistake.severity as Severity,
+          label: CHASED_STEP_LABELS[s.kind as ChasedStep] ?? s.kind,
+          step: s.kind as ChasedStep,
+          stepId: s.id,
+          dueAt: s.dueAt,
+          channelId: s.mistake.channelId,
+          threadTs: s.mistake.threadTs,
+          // Making it right again after "not satisfied" or a reopen: what was given is still on it.
+          customerAskedForMore: !!(s.remedyKind || s.skipReason),
+          reminderCount: s.reminderCount - 1,
+        };
+        if (recipient === undefined) return item;
+        const state = s.mistake.state as MistakeState;
+        const chased =
+          s.status === 'pending' &&
+          (s.kind === RCA_STEP ? state === 'awaiting_rca' : RECOVERING_STATES.includes(state)) &&
+          s.mistake.ownerId === recipient;
+        if (chased) return item;
+        const outcome: ReminderOutcome =
+          s.status === 'done'
+            ? { how: 'done', byId: s.doneById, at: s.doneAt }
+            : s.status === 'skipped'
+              ? { how: 'skipped', byId: s.doneById, at: s.doneAt }
+              : s.mistake.ownerId !== recipient
+                ? { how: 'handed_over', toId: s.mistake.ownerId }
+                : { how: 'moved_on', state };
+        return { ...item, settled: outcome };
+      }),
+      ...preventionRows.map((p) => {
+        const item: ReminderItem = {
+          kind: 'prevention',
+          mistakeId: p.mistakeId,
+          mistakeVersion: p.mistake.version,
+          customer: p.mistake.customer,
+          severity: p.mistake.severity as Severity,
+          label: p.description,
+          preventionId: p.id,
+          dueAt: p.dueAt,
+          channelId: p.mistake.channelId,
+          threadTs: p.mistake.threadTs,
+          reminderCount: p.reminderCount - 1,
+        };
+        if (recipient === undefined) return item;
+        if (p.status === 'open' && p.mistake.state === 'preventing') return item;
+        const outcome: ReminderOutcome =
+          p.status === 'done'
+            ? { how: 'done', byId: p.doneById, at: p.doneAt }
+            : { how: 'moved_on', state: p.mistake.state as MistakeState };
+        return { ...item, settled: outcome };
+      }),
     ];
   }
 }

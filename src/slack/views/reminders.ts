@@ -2,11 +2,11 @@
 // prevention step they have, each with a button to do it now and a menu to snooze it.
 
 import type { ActionsBlockElement, KnownBlock, Overflow } from '@slack/types';
-import { RCA_STEP, SEVERITIES } from '../../domain/playbook';
-import type { ReminderItem } from '../../services/reminderTypes';
+import { CHASED_STEP_DONE_LABELS, RCA_STEP, SEVERITIES } from '../../domain/playbook';
+import type { ReminderItem, ReminderOutcome } from '../../services/reminderTypes';
 import { Actions, encodeValue } from '../ids';
-import { assemble, button, context, LABELS, nextStepButtons, plain, refValue, section, severityShort } from './blocks';
-import { FALLBACK_TEXT_MAX, formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
+import { assemble, button, context, LABELS, nextStepButtons, plain, refValue, section, severityShort, stateLabel } from './blocks';
+import { FALLBACK_TEXT_MAX, formatDue, link, mention, SLACK_LIMITS, slackDate, threadUrl, truncate, userText } from './text';
 
 export interface ReminderContext {
   now: Date;
@@ -25,17 +25,35 @@ export const SNOOZE_OPTIONS: readonly { label: string; minutes: number }[] = [
 const CUSTOMER_MAX = 80;
 const LABEL_MAX = 150;
 
+/**
+ * The reminder DM. Sent, it lists what is overdue; edited later (items marked `settled`), each
+ * item done since shows what happened instead of its buttons. `live` names the mistakes whose
+ * items still have buttons.
+ */
 export function renderReminder(
   ownerId: string,
   items: ReminderItem[],
   ctx: ReminderContext,
-): { text: string; blocks: KnownBlock[] } {
+): { text: string; blocks: KnownBlock[]; live: number[] } {
   if (items.length === 0) {
     const text = 'Nothing of yours is overdue. Thank you!';
-    return { text, blocks: [section(text)] };
+    return { text, blocks: [section(text)], live: [] };
   }
   const sorted = [...items].sort(mostUrgentFirst);
-  const opening = openingSentence(sorted);
+  const open = sorted.filter((i) => !i.settled);
+  const live = [...new Set(open.map((i) => i.mistakeId))];
+  if (open.length === 0) {
+    const done = 'Everything in this reminder is done. Thank you!';
+    const blocks = assemble(
+      [section(`Hi ${mention(ownerId)}. ${done}`)],
+      sorted.map((item) => itemBlocks(item, ctx)),
+      [],
+      { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson },
+      (hidden) => context(`… and ${hidden} more`),
+    );
+    return { text: done, blocks, live };
+  }
+  const opening = openingSentence(open);
   const head = [
     section(`Hi ${mention(ownerId)}. ${opening} Here is what is overdue, most urgent first: do it now, or snooze it if you can't yet.`),
   ];
@@ -47,10 +65,10 @@ export function renderReminder(
     { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson },
     (hidden) => context(`… and ${hidden} more in App Home`),
   );
-  const first = sorted[0]!;
+  const first = open[0]!;
   const firstLine = `${userText(first.customer, 60)} (${userText(first.label, 60)}, ${formatDue(first.dueAt, ctx.now, ctx.timeZone)})`;
-  const rest = sorted.length > 1 ? ` and ${sorted.length - 1} more` : '';
-  return { text: truncate(`${opening.replace(/\.$/, '')}: ${firstLine}${rest}`, FALLBACK_TEXT_MAX), blocks };
+  const rest = open.length > 1 ? ` and ${open.length - 1} more` : '';
+  return { text: truncate(`${opening.replace(/\.$/, '')}: ${firstLine}${rest}`, FALLBACK_TEXT_MAX), blocks, live };
 }
 
 /** Rule 8: critical first ("on the fly"), then the longest overdue. */
@@ -86,9 +104,13 @@ function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
   // Critical is "on the fly" (rule 8): it leads the line so it cannot be skimmed past.
   const severity = severityShort(item.severity);
   const first = item.severity === 'critical' ? `${severity} · ${customer}` : `${customer} · ${severity}`;
+  const label = userText(item.label, LABEL_MAX);
+  if (item.settled) {
+    const outcome = outcomeText(item, item.settled, ctx);
+    return [section(item.kind === 'prevention' ? `*Prevention step:* ${label}\nFor ${first}\n${outcome}` : `${first}\n${outcome}`)];
+  }
   const due = formatDue(item.dueAt, ctx.now, ctx.timeZone);
   const reminded = item.reminderCount > 0 ? ` · reminded ${item.reminderCount} ${item.reminderCount === 1 ? 'time' : 'times'} before` : '';
-  const label = userText(item.label, LABEL_MAX);
   const text =
     item.kind === 'prevention'
       ? `*Prevention step:* ${label}\nFor ${first} · *${due}*${reminded}`
@@ -97,6 +119,23 @@ function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
   const elements = itemActions(item);
   if (elements.length > 0) blocks.push({ type: 'actions', elements });
   return blocks;
+}
+
+/** What happened to an item since it was reminded, in place of its buttons. */
+function outcomeText(item: ReminderItem, outcome: ReminderOutcome, ctx: ReminderContext): string {
+  const when = (at: Date | null) => (at ? ` · ${slackDate(at, ctx.timeZone)}` : '');
+  switch (outcome.how) {
+    case 'done': {
+      const what = item.kind === 'prevention' ? LABELS.done : item.step ? CHASED_STEP_DONE_LABELS[item.step] : LABELS.done;
+      return `:white_check_mark: *${what}* · ${mention(outcome.byId)}${when(outcome.at)}`;
+    }
+    case 'skipped':
+      return `:fast_forward: *${LABELS.makeRight}* · ${LABELS.nothingMore.toLowerCase()} · ${mention(outcome.byId)}${when(outcome.at)}`;
+    case 'handed_over':
+      return `*${userText(item.label, LABEL_MAX)}* · handed to ${mention(outcome.toId)}: no longer yours`;
+    case 'moved_on':
+      return `*${userText(item.label, LABEL_MAX)}* · no longer waiting on you: the mistake is now ${stateLabel(outcome.state)}`;
+  }
 }
 
 function itemActions(item: ReminderItem): ActionsBlockElement[] {

@@ -13,9 +13,14 @@ import {
   STEP_LABELS,
   type MistakeState,
   type StepKind,
+  CHASED_STEP_LABELS,
+  currentChasedStep,
   customerAskedForMore,
   nextStep,
+  RCA_STEP,
+  STEP_DONE_LABELS,
 } from '../../domain/playbook';
+import type { Offer } from '../../services/directMessages';
 import { formatDuration, MINUTE_MS } from '../../domain/durations';
 import { toSnapshot, type MistakeRecord } from '../../services/records';
 import { Actions } from '../ids';
@@ -376,26 +381,60 @@ function preventionList(m: MistakeRecord, ctx: RenderContext): string {
 // ---------------------------------------------------------------------------------------------
 // Direct messages.
 
+/** A DM with buttons: what they were for when it was sent, and whether they still are. */
+export interface DirectMessageRender extends RenderedMessage {
+  /** What its buttons are for (null: it has none). Kept so a later edit can tell if that is done. */
+  offered: Offer | null;
+  /** Whether its buttons are still what waits on its recipient. */
+  live: boolean;
+}
+
 /**
- * The DM telling someone a recovery is theirs (reported with them as owner, or reassigned to
- * them) or that the root-cause analysis gave them prevention steps, with the thread link and the
- * buttons they need. `recipientId`, when given, narrows prevention steps to that person's.
+ * What a DM about `event` offers its recipient right now: the owner's step to do (the next
+ * recovery step, or the root-cause analysis once the customer is satisfied), or the recipient's
+ * open prevention steps; null when nothing waits on them.
+ */
+export function offerOf(event: TimelineEventLike, m: MistakeRecord, recipientId: string | null): Offer | null {
+  if (event.kind === 'rca_submitted') {
+    const mine = m.prevention.some((p) => p.status !== 'done' && (!recipientId || p.ownerId === recipientId));
+    return m.state === 'preventing' && mine ? 'prevention' : null;
+  }
+  if (!recipientId || recipientId !== m.ownerId) return null;
+  return currentChasedStep(toSnapshot(m))?.kind ?? null;
+}
+
+/**
+ * The DM telling someone a recovery is theirs (reported with them as owner, reassigned to them,
+ * reopened), that the root-cause analysis gave them prevention steps, or (to the reporter) that
+ * the report landed; with the thread link and the buttons they need. Rendered again when the
+ * mistake changes (`offered` is then what it offered when sent): once that is done, the DM says
+ * what happened instead of offering it, so its buttons never go stale.
  */
 export function renderOwnerDm(
   event: TimelineEventLike,
   m: MistakeRecord,
-  ctx: RenderContext & { threadUrl: string; recipientId?: string },
-): RenderedMessage {
+  ctx: RenderContext & { threadUrl: string; recipientId?: string; offered?: Offer | null },
+): DirectMessageRender {
   const d = parseDetails(event.details);
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
   const about = `Mistake #${m.id} · ${severityShort(m.severity)} · ${stateLabel(m.state)}`;
-  const story = section(`*What happened*\n${userText(m.whatHappened, 500)}`);
   const open = linkButton(LABELS.openThread, ctx.threadUrl);
   const ref = { id: m.id, version: m.version };
   const urgent = m.severity === 'critical' ? ' It is critical: minutes, not days.' : '';
 
+  if (event.kind === 'reported' && ctx.recipientId === m.reporterId) {
+    return { ...renderReportConfirmation(m, ctx), offered: null, live: false };
+  }
+
+  const recipientId =
+    ctx.recipientId ??
+    (event.kind === 'reassigned' ? (str(d, 'to') ?? m.ownerId) : event.kind === 'reopened' ? m.ownerId : (str(d, 'ownerId') ?? m.ownerId));
+  const now = offerOf(event, m, recipientId);
+  const offered = ctx.offered === undefined ? now : ctx.offered;
+  const live = offered !== null && now === offered;
+
   if (event.kind === 'rca_submitted') {
-    const mine = m.prevention.filter((p) => p.status !== 'done' && (!ctx.recipientId || p.ownerId === ctx.recipientId));
+    const mine = m.prevention.filter((p) => (live ? p.status !== 'done' : true) && (!recipientId || p.ownerId === recipientId));
     const main = `${who(event.actorId)} wrote the root-cause analysis for ${customer}, and it gives you ${
       mine.length === 1 ? 'a prevention step' : 'prevention steps'
     }: the changes that make sure it does not happen again.`;
@@ -403,60 +442,81 @@ export function renderOwnerDm(
     // A DM is one message: keep well inside its block count, with room for the link and the note.
     const shown = mine.slice(0, 20);
     for (const p of shown) {
+      const description = userText(p.description, REPLY_TEXT.prevention);
+      if (p.status === 'done') {
+        const when = p.doneAt ? ` · ${slackDate(p.doneAt, ctx.timeZone)}` : '';
+        blocks.push(section(`${description}\n:white_check_mark: *${LABELS.done}* · ${mention(p.doneById)}${when}`));
+        continue;
+      }
       const overdue = p.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
-      const done =
-        m.state === 'preventing'
-          ? button(LABELS.done, Actions.preventionDone, refValue(ref, p.id), 'primary')
-          : undefined;
-      blocks.push(
-        section(
-          `${userText(p.description, REPLY_TEXT.prevention)}\n${mention(p.ownerId)} · due ${slackDate(p.dueAt, ctx.timeZone)}${overdue}`,
-          done,
-        ),
-      );
+      const done = live ? button(LABELS.done, Actions.preventionDone, refValue(ref, p.id), 'primary') : undefined;
+      blocks.push(section(`${description}\n${mention(p.ownerId)} · due ${slackDate(p.dueAt, ctx.timeZone)}${overdue}`, done));
     }
     if (mine.length > shown.length) blocks.push(context(`… and ${mine.length - shown.length} more, on the card.`));
+    if (!live) blocks.push(context(m.state === 'closed' ? 'This mistake is closed. Thank you.' : 'Nothing here waits on you any more.'));
     blocks.push(actions([open]));
-    return { text: fallback(main), blocks };
+    return { text: fallback(main), blocks, offered, live };
   }
 
-  if (event.kind === 'reported' && ctx.recipientId === m.reporterId) return renderReportConfirmation(m, ctx);
-
-  const ownerId =
-    event.kind === 'reassigned' ? (str(d, 'to') ?? m.ownerId) : event.kind === 'reopened' ? m.ownerId : (str(d, 'ownerId') ?? m.ownerId);
   let main: string;
   if (event.kind === 'reopened') {
     const reason = str(d, 'reason');
     const why = reason ? ` Why:\n${quote(userText(reason, REPLY_TEXT.reason))}\n` : ' ';
     main = `${who(event.actorId)} reopened the recovery for ${customer}: the customer needs more.${why}Back to *${LABELS.makeRight}*, then check they are satisfied.${urgent}`;
   } else if (event.kind === 'reported') {
-    main = `${who(event.actorId)} reported a mistake made to ${customer} and asked you to own the recovery. Click *Own it* to take it; then apologize, ask what they would like, and make it right.${urgent}`;
+    main = `${who(event.actorId)} reported a mistake made to ${customer} and asked you to own the recovery. Click *${LABELS.own}* to take it; then apologize, ask what they would like, and make it right.${urgent}`;
   } else if (event.kind === 'reassigned') {
     const from = str(d, 'from');
     const fromText = from && from !== event.actorId ? ` from ${mention(from)}` : '';
-    main = `${who(event.actorId)} handed you the recovery for ${customer}${fromText}.${
-      RECOVERING_STATES.includes(m.state as MistakeState) ? ' Click *Own it* to take it.' : ''
-    }${urgent}`;
+    const then =
+      offered === 'own' ? ` Click *${LABELS.own}* to take it.` : offered === RCA_STEP ? ` The *${LABELS.rootCauseAnalysis}* is yours to write.` : '';
+    main = `${who(event.actorId)} handed you the recovery for ${customer}${fromText}.${then}${urgent}`;
   } else {
     main = `There is news on the recovery for ${customer}: ${stateLabel(m.state)}.`;
   }
 
-  // The buttons are what the card offers right now, so a stale DM never offers a step already done.
-  const next = nextStep(toSnapshot(m));
-  const buttons: Button[] =
-    ownerId && ownerId === m.ownerId
-      ? nextStepButtons(ref, m.state, next?.kind ?? null, {
-          hasRca: m.rca !== null,
-          hasOwner: true,
-          customer: m.customer,
-          nothingMore: !customerAskedForMore(toSnapshot(m)),
-        })
-      : [];
-  const due = next ? ` · ${STEP_LABELS[next.kind]} due ${slackDate(next.dueAt, ctx.timeZone)}` : '';
+  const snapshot = toSnapshot(m);
+  const story = section(`*What happened*\n${userText(m.whatHappened, 500)}`);
+  if (!live) {
+    const outcome = offered ? offerOutcome(m, offered, recipientId, ctx) : null;
+    const blocks: KnownBlock[] = [section(main), context(about)];
+    if (outcome) blocks.push(section(outcome));
+    blocks.push(story, actions([open]));
+    return { text: fallback(main), blocks, offered, live };
+  }
+  const current = currentChasedStep(snapshot)!;
+  const buttons = nextStepButtons(ref, m.state, nextStep(snapshot)?.kind ?? null, {
+    hasRca: m.rca !== null,
+    hasOwner: true,
+    customer: m.customer,
+    nothingMore: !customerAskedForMore(snapshot),
+  });
+  const due = ` · ${CHASED_STEP_LABELS[current.kind]} due ${slackDate(current.dueAt, ctx.timeZone)}`;
   return {
     text: fallback(main),
     blocks: [section(main), context(`${about}${due}`), story, actions([...buttons, open])],
+    offered,
+    live,
   };
+}
+
+/** What became of what a DM offered, in place of its buttons. */
+function offerOutcome(m: MistakeRecord, offered: Offer, recipientId: string | null, ctx: RenderContext): string {
+  const when = (at: Date | null | undefined) => (at ? ` · ${slackDate(at, ctx.timeZone)}` : '');
+  const next = m.state !== 'closed' && m.ownerId === recipientId ? ' What is next is on the card.' : '';
+  if (offered === RCA_STEP && m.rca) {
+    return `:white_check_mark: *${LABELS.rcaWritten}* · ${mention(m.rca.authorId)}${when(m.rca.createdAt)}.${next}`;
+  }
+  if (offered !== RCA_STEP && offered !== 'prevention') {
+    const s = stepOf(m, offered);
+    if (s?.status === 'done') return `:white_check_mark: *${STEP_DONE_LABELS[offered]}* · ${mention(s.doneById)}${when(s.doneAt)}.${next}`;
+    if (s?.status === 'skipped') {
+      return `:fast_forward: *${LABELS.makeRight}* · ${LABELS.nothingMore.toLowerCase()} · ${mention(s.doneById)}${when(s.doneAt)}.${next}`;
+    }
+  }
+  if (m.state === 'closed') return 'This mistake is closed; nothing here waits on you.';
+  if (m.ownerId !== recipientId) return `This recovery is now ${mention(m.ownerId)}’s; nothing here waits on you.`;
+  return `Nothing here waits on you any more: the recovery is at ${stateLabel(m.state)}.${next}`;
 }
 
 /**
