@@ -819,3 +819,20 @@ export function resolvesEscalation(escalation: { key: string; reason: string }, 
       return subject.preventionId === moved.preventionId;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Outcome (rule 10).
+
+/** What counts as the customer's answer about the recovery: satisfied, or that they need more. */
+export const ANSWER_KINDS = ['satisfied', 'not_satisfied', 'reopened'] as const;
+
+/**
+ * The recovery rate, defined once (README, "Recovery rate"): of the customers (mistakes) who gave
+ * an answer in a period, the share whose latest answer was "satisfied". A customer counts once
+ * however many times they answered; "not satisfied" and a reopen (they needed more) are the other
+ * answers. Null when nobody answered.
+ */
+export function recoveryRate(recovered: number, notSatisfied: number): number | null {
+  const answered = recovered + notSatisfied;
+  return answered === 0 ? null : recovered / answered;
+}

@@ -91,7 +91,17 @@ export class Jobs {
         enqueue(
           tx,
           policy.teamId,
-          [{ kind: 'digest', slot: key, slotAt: slot.toISOString(), channel: policy.digestChannelId, since: since.toISOString(), late }],
+          [
+            {
+              kind: 'digest',
+              slot: key,
+              slotAt: slot.toISOString(),
+              channel: policy.digestChannelId,
+              since: since.toISOString(),
+              late,
+              ...(previous ? {} : { first: true }),
+            },
+          ],
           now,
         ),
       );

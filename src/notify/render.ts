@@ -95,6 +95,7 @@ export class SlackRenderer implements DeliveryRenderer {
         timeZone: ctx.timeZone,
         workspaceUrl: await this.url(),
         ...(payload.late ? { late: { slot: new Date(String(payload.slotAt)) } } : {}),
+        ...(payload.first === true ? { first: true } : {}),
       });
       return { call: { method: 'chat.postMessage', args: { channel: payload.channel, text, blocks, ...NO_UNFURL } } };
     }

@@ -25,8 +25,11 @@ export type DeliveryRequest =
   | { kind: 'home'; userId: string }
   /** One owner's reminder DM for one pass, listing the items still outstanding when it is sent. */
   | { kind: 'reminder'; userId: string; pass: string; steps: number[]; prevention: number[] }
-  /** The daily digest for one slot, built from the data as it is when it is sent. */
-  | { kind: 'digest'; slot: string; slotAt: string; channel: string; since: string; late: boolean }
+  /**
+   * The daily digest for one slot, built from the data as it is when it is sent. `first`: the
+   * workspace's first digest, so there is no "last digest" to count from.
+   */
+  | { kind: 'digest'; slot: string; slotAt: string; channel: string; since: string; late: boolean; first?: boolean }
   /** A message rendered when it was queued. */
   | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] };
 

@@ -14,6 +14,8 @@ export interface DigestContext {
   workspaceUrl?: string;
   /** Set when this digest is sent after its slot because the bot was down then. */
   late?: { slot: Date };
+  /** The workspace's first digest: there was no "last digest" before it. */
+  first?: boolean;
 }
 
 const LIST_COMMAND = '`/mistake list`';
@@ -22,7 +24,8 @@ const DESCRIPTION_MAX = 150;
 
 export function renderDigest(data: DigestData, ctx: DigestContext): { text: string; blocks: KnownBlock[] } {
   const day = formatDay(ctx.late?.slot ?? data.now, ctx.timeZone);
-  const figures = figuresText(data.figures, data.counts.recoveredSince);
+  const period = periodText(data, ctx);
+  const figures = figuresText(data.figures, period);
   const lateNote = ctx.late
     ? `:hourglass: *This digest is late.* It is the one for ${formatDateTime(ctx.late.slot, ctx.timeZone)}, missed while the bot was down; what it lists is as of now.`
     : null;
@@ -42,7 +45,7 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
       `*Overdue*\n${data.counts.overdue}`,
       `*Escalated*\n${data.counts.escalated}`,
       `*${LABELS.awaitingRca}*\n${data.counts.awaitingRca}`,
-      `*Recovered since the last digest*\n${data.counts.recoveredSince}`,
+      `*Recovered ${period}*\n${data.figures.recovered}`,
       `*Closed this week*\n${data.counts.closedThisWeek}`,
     ),
   );
@@ -87,15 +90,26 @@ function isQuiet(data: DigestData): boolean {
   );
 }
 
-function figuresText(f: RecoveryFigures, recoveredSince: number): string | null {
+/**
+ * The period the figures cover: since the last digest, or for the very first digest (there was
+ * none before it) the time it looks back over.
+ */
+function periodText(data: DigestData, ctx: DigestContext): string {
+  if (!ctx.first) return 'since the last digest';
+  const span = data.now.getTime() - data.since.getTime();
+  return span === DAY_MS ? 'in the last 24 hours' : `since ${formatDateTime(data.since, ctx.timeZone)}`;
+}
+
+/** Customers, each counted once; the recovery rate as the README defines it. */
+function figuresText(f: RecoveryFigures, period: string): string | null {
   const parts: string[] = [];
-  if (f.apologized > 0) parts.push(`${f.apologized} ${f.apologized === 1 ? 'apology' : 'apologies'}`);
-  if (f.satisfied > 0 || f.notSatisfied > 0) parts.push(`${f.satisfied} satisfied, ${f.notSatisfied} not satisfied`);
-  else if (recoveredSince > 0) parts.push(`${recoveredSince} recovered`);
+  const customers = (n: number) => `${n} ${n === 1 ? 'customer' : 'customers'}`;
+  if (f.apologized > 0) parts.push(`${customers(f.apologized)} apologized to`);
+  if (f.recovered > 0 || f.notSatisfied > 0) parts.push(`${f.recovered} recovered, ${f.notSatisfied} still not satisfied`);
+  if (f.recoveryRate !== null) parts.push(`recovery rate *${Math.round(f.recoveryRate * 100)}%*`);
   if (f.medianToApologyMs !== null) parts.push(`median time to apology *${formatDuration(f.medianToApologyMs)}*`);
   if (f.medianToSatisfiedMs !== null) parts.push(`median time to satisfied *${formatDuration(f.medianToSatisfiedMs)}*`);
-  if (f.recoveryRate !== null) parts.push(`recovery rate *${Math.round(f.recoveryRate * 100)}%*`);
-  return parts.length > 0 ? `*Since the last digest:* ${parts.join(' · ')}` : null;
+  return parts.length > 0 ? `*${period.charAt(0).toUpperCase()}${period.slice(1)}:* ${parts.join(' · ')}` : null;
 }
 
 // ---------------------------------------------------------------------------------------------
