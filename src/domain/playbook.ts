@@ -199,6 +199,15 @@ export class PlaybookError extends Error {
   }
 }
 
+/** Several problems with a form at once, by field, so each shows under its own input. */
+export class FieldErrors extends PlaybookError {
+  constructor(readonly errors: Readonly<Record<string, string>>) {
+    const [field, message] = Object.entries(errors)[0] ?? ['', 'Some fields need another look.'];
+    super('invalid_input', message, field);
+    this.name = 'FieldErrors';
+  }
+}
+
 export const CONFLICT_MESSAGE =
   'This mistake changed while you were looking at it. Nothing was saved; have a look at the latest card and try again.';
 

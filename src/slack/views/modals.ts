@@ -322,21 +322,24 @@ export function reopenModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
 export function rcaModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
   const blocks: KnownBlock[] = [
     about(m),
-    context('*Causes, not culprits:* what in our process let this happen?'),
+    context('*Causes, not culprits:* what in our process let this happen? This analysis is blameless: it names no one.'),
     textInput(Inputs.rcaWhatHappened, 'What happened', {
       max: TEXT_LIMITS.rcaField,
       multiline: true,
       initial: m.whatHappened,
+      hint: 'The facts, in order, as the customer met them. Describe what happened, not who did it.',
     }),
     textInput(Inputs.causes, 'Why it happened', {
       max: TEXT_LIMITS.rcaField,
       multiline: true,
       placeholder: 'The gaps in tools, handovers, checks or training, not who slipped',
+      hint: 'Causes, not culprits: what in our tools, handovers, checks or training let it happen. Anyone could have slipped there.',
     }),
     textInput(Inputs.whatChanges, 'What changes', {
       max: TEXT_LIMITS.rcaField,
       multiline: true,
       placeholder: 'So that it does not happen again',
+      hint: 'Changes to how we work (a check, a tool, a handover), not to who does it.',
     }),
     divider(),
     section('*Prevention steps*, each with an owner and a due date, so the customer can be told it will not happen again.'),
