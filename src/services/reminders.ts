@@ -167,7 +167,15 @@ export class ReminderService {
     const [stepRows, preventionRows] = await Promise.all([
       this.db.recoveryStep.findMany({
         where: { teamId, id: { in: steps }, ...(settled ? {} : { status: 'pending', ...CHASED }) },
-        include: { mistake: true },
+        include: {
+          mistake: {
+            include: {
+              // The step the mistake waits on now: a step "not satisfied" reset is pending again
+              // but waits behind making it right.
+              steps: { where: { status: 'pending' }, orderBy: { position: 'asc' }, take: 1, select: { id: true } },
+            },
+          },
+        },
         orderBy: { id: 'asc' },
       }),
       this.db.preventionAction.findMany({
@@ -177,8 +185,9 @@ export class ReminderService {
       }),
     ]);
     const recipient = settled?.recipientId;
+    const current = (s: (typeof stepRows)[number]) => s.mistake.steps[0]?.id === s.id;
     return [
-      ...stepRows.map((s) => {
+      ...stepRows.filter((s) => settled || current(s)).map((s) => {
         const item: ReminderItem = {
           kind: 'step',
           mistakeId: s.mistakeId,
@@ -199,6 +208,7 @@ export class ReminderService {
         const state = s.mistake.state as MistakeState;
         const chased =
           s.status === 'pending' &&
+          current(s) &&
           (s.kind === RCA_STEP ? state === 'awaiting_rca' : RECOVERING_STATES.includes(state)) &&
           s.mistake.ownerId === recipient;
         if (chased) return item;

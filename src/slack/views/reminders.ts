@@ -43,7 +43,8 @@ export function renderReminder(
   const open = sorted.filter((i) => !i.settled);
   const live = [...new Set(open.map((i) => i.mistakeId))];
   if (open.length === 0) {
-    const done = 'Everything in this reminder is done. Thank you!';
+    const allDone = sorted.every((i) => i.settled?.how === 'done' || i.settled?.how === 'skipped');
+    const done = allDone ? 'Everything in this reminder is done. Thank you!' : 'Nothing in this reminder waits on you any more.';
     const blocks = assemble(
       [section(`Hi ${mention(ownerId)}. ${done}`)],
       sorted.map((item) => itemBlocks(item, ctx)),

@@ -515,7 +515,26 @@ function checkElement(element: unknown, path: string, fail: Fail): void {
       }
       return;
     }
-    case 'plain_text_input': {
+    case 'overflow': {
+      // An overflow menu holds one to five options.
+      const options = element.options;
+      if (!Array.isArray(options) || options.length === 0) {
+        fail(`${path}.options`, 'empty');
+        return;
+      }
+      if (options.length > 5) fail(`${path}.options`, `${options.length} > 5`);
+      options.forEach((o, i) => {
+        const p = `${path}.options[${i}]`;
+        if (!isObject(o)) {
+          fail(p, 'not an object');
+          return;
+        }
+        checkText(o.text, `${p}.text`, SLACK_LIMITS.optionText, fail, { required: true, plainOnly: true });
+        checkString(o.value, `${p}.value`, SLACK_LIMITS.optionValue, fail);
+      });
+      return;
+    }
+        case 'plain_text_input': {
       checkString(element.initial_value, `${path}.initial_value`, SLACK_LIMITS.inputValue, fail);
       if (typeof element.max_length === 'number') {
         if (element.max_length > SLACK_LIMITS.inputValue) fail(`${path}.max_length`, `${element.max_length} > ${SLACK_LIMITS.inputValue}`);
