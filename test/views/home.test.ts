@@ -54,6 +54,17 @@ describe('App Home', () => {
     expect(buttonLabels(view.blocks)).toEqual(['Root-cause analysis', 'Customer satisfied', 'Not satisfied']);
   });
 
+  it('shows when the root-cause analysis is due, like a step', () => {
+    const overdue = summary(1, { state: 'awaiting_rca', nextStep: null, nextDueAt: at(HOUR), apologized: true });
+    const text = allText(homeView(home({ mine: [overdue] }), LINK_CTX).blocks);
+    expect(text).toContain('Next: *Root-cause analysis* · *overdue by 1h*');
+  });
+
+  it('offers no "nothing more needed" once the customer asked for more', () => {
+    const more = summary(1, { state: 'escalated', nextStep: 'make_right', apologized: true, customerAskedForMore: true });
+    expect(buttonLabels(homeView(home({ mine: [more] }), LINK_CTX).blocks)).toEqual(['Make it right']);
+  });
+
   it('lists my prevention steps with their Done buttons', () => {
     const view = homeView(home({ myPrevention: [preventionSummary(3)] }), LINK_CTX);
     const done = buttons(view.blocks).filter((b) => b.action_id === Actions.preventionDone);
