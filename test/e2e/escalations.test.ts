@@ -116,6 +116,7 @@ it('refuses Reassign from the post to someone who is not the owner, reporter, co
   const id = await notSatisfied();
   const [post] = flow.escalationPosts();
   const opened = h.fake.called('views.open').length;
+  const told = h.fake.called('chat.postEphemeral').length;
   await flow.post(
     buttonClick(
       Actions.reassign,
@@ -123,6 +124,8 @@ it('refuses Reassign from the post to someone who is not the owner, reporter, co
       { userId: 'U_MALLORY', channelId: 'CESCALATIONS', messageTs: post!.ts },
     ),
   );
+  // The refusal is the click's last act: once it is shown, nothing else is coming.
+  await h.fake.waitFor('chat.postEphemeral', told);
   await h.deliver();
   expect(h.fake.called('views.open')).toHaveLength(opened);
   expect(flow.told('U_MALLORY')[0]).toMatch(/the escalation contact or an admin/);

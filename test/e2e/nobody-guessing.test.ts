@@ -99,7 +99,10 @@ it('offers only what still makes sense: no "nothing more needed" after "not sati
   // A stale "nothing more needed" button is refused with the reason, and nothing changes.
   const m = await h.t.db.mistake.findUniqueOrThrow({ where: { id } });
   const opened = h.fake.called('views.open').length;
+  const told = h.fake.called('chat.postEphemeral').length;
   await flow.post(buttonClick(Actions.skipMakeRight, encodeValue({ m: id, v: m.version }), { userId: 'U_ALICE', channelId: 'CESCALATIONS', messageTs: m.threadTs! }));
+  // The refusal is the click's last act: once it is shown, nothing else is coming.
+  await h.fake.waitFor('chat.postEphemeral', told);
   await h.deliver();
   expect(h.fake.called('views.open')).toHaveLength(opened);
   expect(flow.told('U_ALICE').pop()).toMatch(/told us they need more/);

@@ -113,7 +113,10 @@ it('still never closes a mistake without its root-cause analysis', async () => {
   );
   // A forged "Done" on a prevention step changes nothing either.
   const m = await h.t.db.mistake.findUniqueOrThrow({ where: { id } });
+  const told = h.fake.called('chat.postEphemeral').length;
   await flow.post(buttonClick(Actions.preventionDone, encodeValue({ m: id, v: m.version, p: 1 }), { channelId: 'CESCALATIONS', messageTs: m.threadTs! }));
+  // The refusal is the click's last act: once it is shown, nothing else is coming.
+  await h.fake.waitFor('chat.postEphemeral', told);
   await h.deliver();
   expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id } })).state).toBe('awaiting_rca');
   expect(flow.told('U_ALICE').length).toBeGreaterThan(0);

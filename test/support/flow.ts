@@ -103,12 +103,31 @@ export class Flow {
     const button = findAction(where.blocks, actionId);
     if (!button) throw new Error(`no ${actionId} button on that message`);
     const opened = this.h.fake.called('views.open').length;
+    const before = await this.outcomes(button.value);
     const response = await this.post(
       buttonClick(actionId, button.value, { userId: who, channelId: where.channel, messageTs: where.ts }),
     );
     if (response.status !== 200) throw new Error(`the click answered ${response.status}`);
-    await this.h.deliver();
+    // A click is acknowledged before it is handled: wait for what it does (a modal, a change, or
+    // a private answer), however slow the machine, before reading what Slack shows.
     if (MODAL_BUTTONS.has(actionId)) await this.h.fake.waitFor('views.open', opened);
+    else await this.until(async () => (await this.outcomes(button.value)) !== before);
+    await this.h.deliver();
+  }
+
+  /** What a click can change: its mistake's version, and the private answers given. */
+  private async outcomes(value: string): Promise<string> {
+    const m = (JSON.parse(value) as { m: number }).m;
+    const row = await this.h.t.db.mistake.findUnique({ where: { id: m }, select: { version: true } });
+    return `${row?.version}/${this.h.fake.called('chat.postEphemeral').length}`;
+  }
+
+  private async until(done: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error('the click had no visible effect');
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** Picks `value` in the snooze menu of the reminder item in `where` that names `label`. */
@@ -120,8 +139,11 @@ export class Flow {
     // The snooze menu is an overflow: Slack sends the picked option, not a button value.
     const payload = JSON.parse(new URLSearchParams(body.body).get('payload')!);
     payload.actions = [{ type: 'overflow', action_id: Actions.snooze, block_id: 'b', selected_option: option, action_ts: '1' }];
+    const told = this.h.fake.called('chat.postEphemeral').length;
     const response = await this.post({ body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), contentType: body.contentType });
     if (response.status !== 200) throw new Error(`the snooze answered ${response.status}`);
+    // Its private answer comes last, once the snooze is stored.
+    await this.h.fake.waitFor('chat.postEphemeral', told);
     await this.h.deliver();
   }
 
