@@ -165,16 +165,20 @@ it('sends each reminder once when the bot dies during a reminder pass', async ()
   await report(bot, 'Reminder Rugs');
   await report(bot, 'Second Shop');
   await eventually(async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE kind = 'card' AND status = 'sent'`) === 2, 30_000, 'the cards');
+  // And the rest the reports queued (their replies, the reporter's DMs), so the reminder is the post that hangs.
+  await eventually(async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE kind <> 'reminder' AND status <> 'sent'`) === 0, 30_000, 'the reports’ posts');
   // From now on posts hang: wait for the reminder DM to reach Slack, then kill the process.
   fake.fail('chat.postMessage', { kind: 'slow', delayMs: 10_000 }, 1000);
-  await eventually(async () => fake.calls.some((c) => c.method === 'chat.postMessage' && c.args.channel === 'UOWNER0001'), 30_000, 'the reminder DM');
+  const isReminder = (c: { method: string; args: Record<string, any> }) =>
+    c.method === 'chat.postMessage' && c.args.channel === 'UOWNER0001' && !String(c.args.text).startsWith('Reported as');
+  await eventually(async () => fake.calls.some(isReminder), 30_000, 'the reminder DM');
   await bot.kill('SIGKILL');
   fake.clearFaults();
   bot = await start();
   await eventually(async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE status <> 'sent'`) === 0, 45_000, 'every delivery after restart');
   await new Promise((r) => setTimeout(r, 3000));
   // The reporter's "Reported as Mistake #N" DMs are not reminders.
-  const reminders = fake.called('chat.postMessage').filter((c) => c.args.channel === 'UOWNER0001' && !String(c.args.text).startsWith('Reported as'));
+  const reminders = fake.called('chat.postMessage').filter(isReminder);
   expect(reminders).toHaveLength(1);
   expect(count(`SELECT count(*) AS n FROM "ReminderSent"`)).toBe(2);
   const { delivered, duplicated } = assertExactlyOnceAndIntact();
