@@ -46,6 +46,7 @@ async function remindLater(tick: string): Promise<Shown> {
   await h.deliver();
   const reminder = latestReminder();
   expect(reminder).toBeDefined();
+  out.push(framed(`REMINDER DM to ${BOB}, from the reminder pass 40 minutes later`, reminder!.blocks, reminder!.text));
   return reminder!;
 }
 
@@ -58,7 +59,7 @@ async function stage(title: string, mistakeId: number): Promise<{ card: Shown; e
       `=== ${title}`,
       framed('CARD', card.blocks, card.text),
       escalation ? framed('ESCALATION POST', escalation.blocks, escalation.text) : '  ESCALATION POST: (none)',
-      reminder ? framed(`REMINDER DM to ${BOB}`, reminder.blocks, reminder.text) : `  REMINDER DM to ${BOB}: (none)`,
+      reminder ? framed(`REMINDER DM to ${BOB} (the latest, as it reads now)`, reminder.blocks, reminder.text) : `  REMINDER DM to ${BOB}: (none)`,
     ].join('\n'),
   );
   return { card, escalation, reminder };
@@ -71,7 +72,6 @@ it('walks one mistake from report to closed, every surface consistent at every s
   expect(flow.dms(ALICE)[0]!.text).toMatch(/^Reported as Mistake #1/);
   let reminder = await remindLater('r1');
   expect(buttonLabels(reminder.blocks)).toEqual(['Own it']);
-  out.push(framed('(the reminder pass 40 minutes later)', reminder.blocks, reminder.text));
 
   await flow.click(Actions.own, flow.dms(BOB)[0]!, BOB);
   s = await stage('2. Owned (Bob clicks Own it in his DM)', id);
