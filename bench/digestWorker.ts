@@ -75,7 +75,7 @@ async function measure(file: string, n: number, workspace: DigestWorkspace): Pro
       waitingForApologyTotal: last.data.waitingForApologyTotal,
       overduePreventionTotal: last.data.overduePreventionTotal,
       open: last.data.counts.open,
-      eventsRead: last.data.figures.apologized + last.data.figures.satisfied + last.data.figures.notSatisfied,
+      eventsRead: last.data.figures.apologized + last.data.figures.recovered + last.data.figures.notSatisfied,
     },
     blocks: last.message.blocks.length,
   };

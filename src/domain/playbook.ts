@@ -33,27 +33,87 @@ export const CATEGORY_LABELS: Record<Category, string> = {
   other: 'Other',
 };
 
+/**
+ * Every label people meet (a button, a modal's title, a checklist line, a state), in one table
+ * and in the playbook's words, so the same thing is called the same everywhere.
+ */
+export const LABELS = {
+  own: 'Own it',
+  apologize: 'Apologize',
+  ask: 'Ask what they want',
+  makeRight: 'Make it right',
+  satisfied: 'Customer satisfied',
+  satisfiedQuestion: 'Customer satisfied?',
+  notSatisfied: 'Not satisfied',
+  nothingMore: 'Nothing more needed',
+  rootCauseAnalysis: 'Root-cause analysis',
+  prevention: 'Prevention steps',
+  done: 'Done',
+  reassign: 'Reassign',
+  reopen: 'Reopen',
+  openThread: 'Open thread',
+  owned: 'Owned',
+  apologized: 'Apologized',
+  asked: 'Asked what they want',
+  madeRight: 'Made it right',
+  rcaWritten: 'Root-cause analysis written',
+  reported: 'Reported',
+  recovering: 'Recovering',
+  escalated: 'Escalated',
+  awaitingRca: 'Awaiting root-cause analysis',
+  preventing: 'Prevention steps in progress',
+  closed: 'Closed',
+} as const;
+
 /** The recovery steps, in playbook order (rules 1–5). */
 export const STEP_KINDS = ['own', 'apologize', 'ask', 'make_right', 'confirm_satisfied'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
-/** Labels use the playbook's words so people recognise them. */
 export const STEP_LABELS: Record<StepKind, string> = {
-  own: 'Own it',
-  apologize: 'Apologize',
-  ask: 'Ask what they want',
-  make_right: 'Make it right',
-  confirm_satisfied: 'Customer satisfied',
+  own: LABELS.own,
+  apologize: LABELS.apologize,
+  ask: LABELS.ask,
+  make_right: LABELS.makeRight,
+  confirm_satisfied: LABELS.satisfied,
 };
 
 /** How a finished step reads in a checklist or a thread reply. */
 export const STEP_DONE_LABELS: Record<StepKind, string> = {
-  own: 'Owned',
-  apologize: 'Apologized',
-  ask: 'Asked what they want',
-  make_right: 'Made it right',
-  confirm_satisfied: 'Customer satisfied',
+  own: LABELS.owned,
+  apologize: LABELS.apologized,
+  ask: LABELS.asked,
+  make_right: LABELS.madeRight,
+  confirm_satisfied: LABELS.satisfied,
 };
+
+/** How a chased step reads once it is done. */
+export const CHASED_STEP_DONE_LABELS: Record<ChasedStep, string> = {
+  ...STEP_DONE_LABELS,
+  root_cause_analysis: LABELS.rcaWritten,
+};
+
+/** How a step reads when it is the one to do now. */
+export const STEP_TODO_LABELS: Record<StepKind, string> = {
+  ...STEP_LABELS,
+  confirm_satisfied: LABELS.satisfiedQuestion,
+};
+
+/**
+ * Once the customer is satisfied, the root-cause analysis is chased like the recovery steps
+ * (rules 6 and 7): due to the owner within the severity's time, reminded, escalated when late.
+ * It is stored beside them as one more step, created when the customer is marked satisfied.
+ */
+export const RCA_STEP = 'root_cause_analysis' as const;
+export const RCA_STEP_POSITION = STEP_KINDS.length;
+
+/** What the bot chases an owner for: a recovery step or the root-cause analysis. */
+export type ChasedStep = StepKind | typeof RCA_STEP;
+
+export const CHASED_STEP_LABELS: Record<ChasedStep, string> = { ...STEP_LABELS, [RCA_STEP]: LABELS.rootCauseAnalysis };
+
+export function isChasedStep(kind: unknown): kind is ChasedStep {
+  return kind === RCA_STEP || STEP_KINDS.includes(kind as StepKind);
+}
 
 export const STATES = [
   'reported',
@@ -66,12 +126,12 @@ export const STATES = [
 export type MistakeState = (typeof STATES)[number];
 
 export const STATE_LABELS: Record<MistakeState, string> = {
-  reported: 'Reported',
-  recovering: 'Recovering',
-  escalated: 'Escalated',
-  awaiting_rca: 'Customer satisfied: root-cause analysis next',
-  preventing: 'Prevention steps in progress',
-  closed: 'Closed',
+  reported: LABELS.reported,
+  recovering: LABELS.recovering,
+  escalated: LABELS.escalated,
+  awaiting_rca: LABELS.awaitingRca,
+  preventing: LABELS.preventing,
+  closed: LABELS.closed,
 };
 
 export const STEP_STATUSES = ['pending', 'done', 'skipped'] as const;
@@ -139,6 +199,15 @@ export class PlaybookError extends Error {
   }
 }
 
+/** Several problems with a form at once, by field, so each shows under its own input. */
+export class FieldErrors extends PlaybookError {
+  constructor(readonly errors: Readonly<Record<string, string>>) {
+    const [field, message] = Object.entries(errors)[0] ?? ['', 'Some fields need another look.'];
+    super('invalid_input', message, field);
+    this.name = 'FieldErrors';
+  }
+}
+
 export const CONFLICT_MESSAGE =
   'This mistake changed while you were looking at it. Nothing was saved; have a look at the latest card and try again.';
 
@@ -170,6 +239,14 @@ export interface PreventionSnapshot {
   reminderCount?: number;
 }
 
+/** The root-cause analysis as a chased step: due, snoozed and reminded like a recovery step. */
+export interface RcaStepSnapshot {
+  status: StepStatus;
+  dueAt: Date;
+  snoozedUntil?: Date | null;
+  reminderCount?: number;
+}
+
 export interface MistakeSnapshot {
   id: number;
   state: MistakeState;
@@ -177,14 +254,19 @@ export interface MistakeSnapshot {
   ownerId: string | null;
   reporterId: string;
   createdAt: Date;
+  /** The recovery steps (rules 1–5). */
   steps: StepSnapshot[];
   prevention?: PreventionSnapshot[];
   hasRca?: boolean;
+  /** Present once the customer has been marked satisfied without an analysis written. */
+  rcaStep?: RcaStepSnapshot | null;
 }
 
 export interface Actor {
   userId: string;
   isAdmin?: boolean;
+  /** The workspace's escalation contact: escalations go to them, so they may hand a recovery on. */
+  isEscalationContact?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,16 +324,24 @@ export type Action =
 /** The reporter may hand a mistake to someone else, reopen it and write its RCA. */
 const REPORTER_MAY: readonly Action[] = ['reassign', 'reopen', 'submitRca'];
 
+/** An escalation reaches the escalation contact, who can move it on by handing it to someone (rule 1). */
+const ESCALATION_CONTACT_MAY: readonly Action[] = ['reassign'];
+
 export function mayAct(m: MistakeSnapshot, actor: Actor, action: Action): boolean {
   if (actor.isAdmin) return true;
   if (m.ownerId !== null && actor.userId === m.ownerId) return true;
+  if (actor.isEscalationContact && ESCALATION_CONTACT_MAY.includes(action)) return true;
   return actor.userId === m.reporterId && REPORTER_MAY.includes(action);
 }
 
 function requireAllowed(m: MistakeSnapshot, actor: Actor, action: Action): void {
   if (mayAct(m, actor, action)) return;
   const owner = m.ownerId ? `<@${m.ownerId}>` : 'its owner (it has none yet: ask the reporter or an admin to assign one)';
-  const what = REPORTER_MAY.includes(action) ? 'its owner, its reporter or an admin' : 'its owner or an admin';
+  const what = ESCALATION_CONTACT_MAY.includes(action)
+    ? 'its owner, its reporter, the escalation contact or an admin'
+    : REPORTER_MAY.includes(action)
+      ? 'its owner, its reporter or an admin'
+      : 'its owner or an admin';
   throw new PlaybookError(
     'not_allowed',
     `Only ${what} can do that. This recovery belongs to ${owner}; nothing was changed.`,
@@ -275,6 +365,26 @@ export function nextStep(m: MistakeSnapshot): StepSnapshot | null {
   for (const kind of STEP_KINDS) {
     const s = m.steps.find((x) => x.kind === kind);
     if (s && s.status === 'pending') return s;
+  }
+  return null;
+}
+
+/** Whether the root-cause analysis is what the owner is chased for now (rule 6: only once satisfied). */
+export function rcaIsDue(m: MistakeSnapshot): boolean {
+  return m.state === 'awaiting_rca' && !m.hasRca && m.rcaStep?.status === 'pending';
+}
+
+/** The one thing the owner is chased for now: the next recovery step, or the root-cause analysis. */
+export function currentChasedStep(
+  m: MistakeSnapshot,
+): { kind: ChasedStep; dueAt: Date; snoozedUntil: Date | null; reminderCount: number } | null {
+  const next = nextStep(m);
+  if (next) {
+    return { kind: next.kind, dueAt: next.dueAt, snoozedUntil: next.snoozedUntil ?? null, reminderCount: next.reminderCount ?? 0 };
+  }
+  if (rcaIsDue(m)) {
+    const r = m.rcaStep!;
+    return { kind: RCA_STEP, dueAt: r.dueAt, snoozedUntil: r.snoozedUntil ?? null, reminderCount: r.reminderCount ?? 0 };
   }
   return null;
 }
@@ -368,6 +478,16 @@ export function assertCanCompleteStep(m: MistakeSnapshot, actor: Actor, kind: St
 /** Only "make it right" may be skipped, and only with the customer's reason (rule 4). */
 export const SKIPPABLE_STEPS: readonly StepKind[] = ['make_right'];
 
+/**
+ * Whether "nothing more needed" still fits: not once the customer has told us they need more.
+ * Making it right was then done or skipped before and is to do again ("not satisfied" or a
+ * reopen), and what was given or their reason is still recorded on the step.
+ */
+export function customerAskedForMore(m: MistakeSnapshot): boolean {
+  const makeRight = m.steps.find((s) => s.kind === 'make_right');
+  return makeRight !== undefined && makeRight.status === 'pending' && (!!makeRight.remedyKind || !!makeRight.skipReason);
+}
+
 export function assertCanSkipStep(m: MistakeSnapshot, actor: Actor, kind: StepKind, reason: string): string {
   if (!SKIPPABLE_STEPS.includes(kind)) {
     throw new PlaybookError(
@@ -376,6 +496,12 @@ export function assertCanSkipStep(m: MistakeSnapshot, actor: Actor, kind: StepKi
     );
   }
   assertCanCompleteStep(m, actor, kind);
+  if (customerAskedForMore(m)) {
+    throw new PlaybookError(
+      'invalid_state',
+      `The customer told us they need more, so "${LABELS.nothingMore}" no longer fits. Record how you make it right.`,
+    );
+  }
   return cleanText(reason, 'The reason', TEXT_LIMITS.reason, 'reason');
 }
 
@@ -547,7 +673,7 @@ export function stateAfterStep(m: MistakeSnapshot, kind: StepKind): MistakeState
 
 export interface OutstandingItem {
   kind: 'step' | 'prevention';
-  step?: StepKind;
+  step?: ChasedStep;
   preventionId?: number;
   label: string;
   ownerId: string | null;
@@ -560,24 +686,25 @@ export interface OutstandingItem {
 }
 
 /**
- * The current recovery step (only one at a time: the playbook is done in order) and every open
- * prevention step, with whether each is overdue at `now`.
+ * The current recovery step (only one at a time: the playbook is done in order) or, once the
+ * customer is satisfied, the root-cause analysis; and every open prevention step, with whether
+ * each is overdue at `now`.
  */
 export function outstanding(m: MistakeSnapshot, now: Date): OutstandingItem[] {
   const items: OutstandingItem[] = [];
-  const current = nextStep(m);
+  const current = currentChasedStep(m);
   if (current) {
     const overdueBy = now.getTime() - current.dueAt.getTime();
     items.push({
       kind: 'step',
       step: current.kind,
-      label: STEP_LABELS[current.kind],
+      label: CHASED_STEP_LABELS[current.kind],
       ownerId: m.ownerId,
       dueAt: current.dueAt,
       overdue: overdueBy > 0,
       overdueByMs: Math.max(0, overdueBy),
-      snoozedUntil: current.snoozedUntil ?? null,
-      reminderCount: current.reminderCount ?? 0,
+      snoozedUntil: current.snoozedUntil,
+      reminderCount: current.reminderCount,
     });
   }
   if (m.state === 'preventing') {
@@ -653,4 +780,68 @@ export function escalationsDue(m: MistakeSnapshot, now: Date, policy: Escalation
     }
   }
   return due;
+}
+
+// ---------------------------------------------------------------------------------------------
+// When an escalation is resolved: the mistake moved on past what was escalated.
+
+/** A change that moves a mistake on, as far as its escalations are concerned. */
+export type MovedOn =
+  | { kind: 'satisfied' }
+  | { kind: 'reassigned' }
+  | { kind: 'closed' }
+  /** A recovery step done or skipped, or the root-cause analysis written. */
+  | { kind: 'step'; step: ChasedStep }
+  | { kind: 'prevention'; preventionId: number };
+
+/** What an escalation's key names: the late step or prevention step (keys come from `escalationsDue`). */
+export function escalationSubject(key: string): { step?: ChasedStep; preventionId?: number } {
+  const ref = /^(?:overdue|reminder_cap):([^@]+)@/.exec(key)?.[1];
+  if (!ref) return {};
+  const prevention = /^prevention-(\d+)$/.exec(ref);
+  if (prevention) return { preventionId: Number(prevention[1]) };
+  return isChasedStep(ref) ? { step: ref } : {};
+}
+
+/**
+ * Whether `moved` resolves an escalation (rules 1 and 5: an escalation stands until the mistake
+ * moves past what was escalated). Closing resolves everything. A satisfied customer resolves what
+ * was about the recovery; handing the mistake to someone resolves what was about its owner (the
+ * recovery and the root-cause analysis, not a prevention step, which has its own owner). A late
+ * step resolves once it is done, and "nobody owns it" once someone owns it.
+ */
+export function resolvesEscalation(escalation: { key: string; reason: string }, moved: MovedOn): boolean {
+  if (moved.kind === 'closed') return true;
+  const subject = escalationSubject(escalation.key);
+  const aboutRecovery =
+    escalation.reason === 'not_satisfied' ||
+    escalation.reason === 'unowned' ||
+    (subject.step !== undefined && subject.step !== RCA_STEP);
+  switch (moved.kind) {
+    case 'satisfied':
+      return aboutRecovery;
+    case 'reassigned':
+      return aboutRecovery || subject.step === RCA_STEP;
+    case 'step':
+      return subject.step === moved.step || (escalation.reason === 'unowned' && moved.step === 'own');
+    case 'prevention':
+      return subject.preventionId === moved.preventionId;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcome (rule 10).
+
+/** What counts as the customer's answer about the recovery: satisfied, or that they need more. */
+export const ANSWER_KINDS = ['satisfied', 'not_satisfied', 'reopened'] as const;
+
+/**
+ * The recovery rate, defined once (README, "Recovery rate"): of the customers (mistakes) who gave
+ * an answer in a period, the share whose latest answer was "satisfied". A customer counts once
+ * however many times they answered; "not satisfied" and a reopen (they needed more) are the other
+ * answers. Null when nobody answered.
+ */
+export function recoveryRate(recovered: number, notSatisfied: number): number | null {
+  const answered = recovered + notSatisfied;
+  return answered === 0 ? null : recovered / answered;
 }

@@ -16,7 +16,8 @@ export interface ReportFields {
   whatHappened: string;
   impact: string;
   severity: Severity;
-  category: Category;
+  /** Optional: null when the reporter left it empty (it is not "other"). */
+  category: Category | null;
   ownerId: string;
 }
 
@@ -53,8 +54,8 @@ export function validateReport(raw: RawReport, reporterId: string): ReportValida
   if (!SEVERITIES.includes(severity as Severity)) {
     errors.severity = 'Choose how severe it is for the customer: low, medium, high or critical.';
   }
-  const category = raw.category ?? 'other';
-  if (!CATEGORIES.includes(category as Category)) {
+  const category = raw.category === undefined || raw.category === null || raw.category === '' ? null : raw.category;
+  if (category !== null && !CATEGORIES.includes(category as Category)) {
     errors.category = 'Choose a category from the list.';
   }
   const owner = raw.ownerId === undefined || raw.ownerId === null || raw.ownerId === '' ? reporterId : raw.ownerId;
@@ -69,7 +70,7 @@ export function validateReport(raw: RawReport, reporterId: string): ReportValida
       whatHappened,
       impact,
       severity: severity as Severity,
-      category: category as Category,
+      category: category as Category | null,
       ownerId: owner as string,
     },
   };

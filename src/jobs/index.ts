@@ -141,6 +141,7 @@ export class Jobs {
               channel: policy.digestChannelId,
               since: (since ?? new Date(now.getTime() - DAY_MS)).toISOString(),
               late: false,
+              ...(since ? {} : { first: true }),
               extraOf: sent.existing?.postedAt?.toISOString() ?? sent.existing?.claimedAt.toISOString() ?? null,
             },
           ],
@@ -173,12 +174,23 @@ export class Jobs {
       const existing = await digestRecord(db, policy.teamId, key);
       return { teamId: policy.teamId, slot: key, status: 'already-sent', ...(existing ? { existing } : {}) };
     }
-    const since = (await previousDigestAt(db, policy.teamId, key)) ?? new Date(now.getTime() - DAY_MS);
+    const previous = await previousDigestAt(db, policy.teamId, key);
+    const since = previous ?? new Date(now.getTime() - DAY_MS);
     await inTransaction(db, (tx) =>
         enqueue(
           tx,
           policy.teamId,
-          [{ kind: 'digest', slot: key, slotAt: slot.toISOString(), channel: policy.digestChannelId, since: since.toISOString(), late }],
+          [
+            {
+              kind: 'digest',
+              slot: key,
+              slotAt: slot.toISOString(),
+              channel: policy.digestChannelId,
+              since: since.toISOString(),
+              late,
+              ...(previous ? {} : { first: true }),
+            },
+          ],
           now,
         ),
     );
@@ -224,7 +236,10 @@ export class Jobs {
     return total;
   }
 
-  /** One escalation pass: overdue beyond the threshold, no owner, reminders unanswered. */
+  /**
+   * One escalation pass: a step overdue beyond the threshold (the root-cause analysis included),
+   * no owner, reminders unanswered.
+   */
   async escalations(slot?: string): Promise<{ escalated: number }> {
     const { db, clock } = this.deps;
     let escalated = 0;
@@ -233,7 +248,7 @@ export class Jobs {
       if (!claim) continue;
       const now = clock.now();
       const open = await db.mistake.findMany({
-        where: { teamId: policy.teamId, state: { in: OPEN_STATES.filter((s) => s !== 'awaiting_rca') } },
+        where: { teamId: policy.teamId, state: { in: [...OPEN_STATES] } },
         include: MISTAKE_INCLUDE,
       });
       const known = await db.escalation.findMany({

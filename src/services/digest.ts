@@ -1,6 +1,6 @@
 import type { Db } from '../db/client';
 import { DAY_MS } from '../domain/durations';
-import { OPEN_STATES, RECOVERING_STATES, type Severity, type StepKind } from '../domain/playbook';
+import { ANSWER_KINDS, OPEN_STATES, RECOVERING_STATES, recoveryRate, type Severity, type StepKind } from '../domain/playbook';
 
 /** One line of the digest about a mistake, with what the thread link needs. */
 export interface DigestMistake {
@@ -27,14 +27,18 @@ export interface DigestOverduePrevention {
   mistake: DigestMistake;
 }
 
+/** What happened to customers in the period, each customer (mistake) counted once. */
 export interface RecoveryFigures {
-  /** Mistakes apologized for / satisfied since the last digest. */
+  /** Customers apologized to. */
   apologized: number;
-  satisfied: number;
+  /** Customers whose latest answer was "satisfied". */
+  recovered: number;
+  /** Customers whose latest answer was that they need more ("not satisfied", or a reopen). */
   notSatisfied: number;
   medianToApologyMs: number | null;
+  /** From the report to the customer's latest "satisfied", over the recovered customers. */
   medianToSatisfiedMs: number | null;
-  /** Satisfied ÷ (satisfied + not satisfied) since the last digest; null when neither happened. */
+  /** `recoveryRate(recovered, notSatisfied)`: the one definition (README, "Recovery rate"). */
   recoveryRate: number | null;
 }
 
@@ -47,7 +51,6 @@ export interface DigestData {
     overdue: number;
     escalated: number;
     awaitingRca: number;
-    recoveredSince: number;
     closedThisWeek: number;
   };
   /** Each list holds at most `limit` rows; the totals say how many there are in all. */
@@ -81,6 +84,14 @@ export function median(values: number[]): number | null {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function parseStep(details: string): unknown {
+  try {
+    return (JSON.parse(details) as { step?: unknown }).step;
+  } catch {
+    return undefined;
+  }
 }
 
 /** At most this many timeline events since the last digest are read for the figures. */
@@ -140,20 +151,12 @@ export async function loadDigest(db: Db, teamId: string, since: Date, now: Date,
         select: { id: true, description: true, ownerId: true, dueAt: true, mistake: { select: MISTAKE_SELECT } },
       }),
       db.timelineEvent.findMany({
-        where: { teamId, at: { gt: since, lte: now }, kind: { in: ['step_done', 'satisfied', 'not_satisfied'] } },
-        select: { kind: true, details: true, at: true, mistakeId: true, mistake: { select: { createdAt: true, satisfiedAt: true } } },
+        where: { teamId, at: { gt: since, lte: now }, kind: { in: ['step_done', ...ANSWER_KINDS] } },
+        select: { id: true, kind: true, details: true, at: true, mistakeId: true, mistake: { select: { createdAt: true } } },
+        orderBy: [{ at: 'asc' }, { id: 'asc' }],
         take: EVENT_CAP,
       }),
     ]);
-
-  // Recovered since the last digest: mistakes whose customer was satisfied in the window and still
-  // is, read off the window's `satisfied` events; counted in the database only when the window
-  // holds more events than were read.
-  const inWindow = (at: Date | null) => at !== null && at.getTime() > since.getTime() && at.getTime() <= now.getTime();
-  const recoveredSince =
-    events.length < EVENT_CAP
-      ? new Set(events.filter((e) => e.kind === 'satisfied' && inWindow(e.mistake.satisfiedAt)).map((e) => e.mistakeId)).size
-      : await db.mistake.count({ where: { teamId, satisfiedAt: { gt: since, lte: now } } });
 
   // Keep one row per mistake: its current (earliest pending) step.
   const seen = new Set<number>();
@@ -164,16 +167,32 @@ export async function loadDigest(db: Db, teamId: string, since: Date, now: Date,
     if (overdue.length < limit) overdue.push({ ...toDigestMistake(row.mistake), step: row.kind as StepKind, dueAt: row.dueAt });
   }
 
-  const toApology: number[] = [];
-  const toSatisfied: number[] = [];
-  let notSatisfied = 0;
+  // Customers, not events: each mistake's first apology and latest answer in the window. A
+  // customer reopened and satisfied again is one recovered customer, not two.
+  const apologizedAfter = new Map<number, number>();
+  const latestAnswer = new Map<number, { kind: string; elapsed: number }>();
   for (const e of events) {
     const elapsed = e.at.getTime() - e.mistake.createdAt.getTime();
-    if (e.kind === 'satisfied') toSatisfied.push(elapsed);
-    else if (e.kind === 'not_satisfied') notSatisfied++;
-    else if (JSON.parse(e.details).step === 'apologize') toApology.push(elapsed);
+    if (e.kind === 'step_done') {
+      if (!apologizedAfter.has(e.mistakeId) && parseStep(e.details) === 'apologize') apologizedAfter.set(e.mistakeId, elapsed);
+    } else {
+      latestAnswer.set(e.mistakeId, { kind: e.kind, elapsed });
+    }
   }
-  const outcomes = toSatisfied.length + notSatisfied;
+  const toSatisfied = [...latestAnswer.values()].filter((a) => a.kind === 'satisfied').map((a) => a.elapsed);
+  let recovered = toSatisfied.length;
+  let notSatisfied = latestAnswer.size - recovered;
+  if (events.length >= EVENT_CAP) {
+    // More happened than was read: count the customers in the database instead. Satisfied in
+    // the window and still satisfied is the same as "latest answer: satisfied" (an answer that
+    // they need more clears `satisfiedAt`).
+    const [satisfiedNow, answered] = await Promise.all([
+      db.mistake.count({ where: { teamId, satisfiedAt: { gt: since, lte: now } } }),
+      db.timelineEvent.groupBy({ by: ['mistakeId'], where: { teamId, kind: { in: [...ANSWER_KINDS] }, at: { gt: since, lte: now } } }),
+    ]);
+    recovered = satisfiedNow;
+    notSatisfied = Math.max(0, answered.length - satisfiedNow);
+  }
 
   return {
     teamId,
@@ -184,7 +203,6 @@ export async function loadDigest(db: Db, teamId: string, since: Date, now: Date,
       overdue: overdueTotal,
       escalated,
       awaitingRca: awaitingRcaCount,
-      recoveredSince,
       closedThisWeek: closedThisWeek.length,
     },
     overdue,
@@ -195,12 +213,12 @@ export async function loadDigest(db: Db, teamId: string, since: Date, now: Date,
     overduePrevention: prevention.map((p) => ({ ...p, mistake: toDigestMistake(p.mistake) })),
     overduePreventionTotal: preventionTotal,
     figures: {
-      apologized: toApology.length,
-      satisfied: toSatisfied.length,
+      apologized: apologizedAfter.size,
+      recovered,
       notSatisfied,
-      medianToApologyMs: median(toApology),
+      medianToApologyMs: median([...apologizedAfter.values()]),
       medianToSatisfiedMs: median(toSatisfied),
-      recoveryRate: outcomes ? toSatisfied.length / outcomes : null,
+      recoveryRate: recoveryRate(recovered, notSatisfied),
     },
   };
 }

@@ -30,7 +30,13 @@ import {
   TEXT_LIMITS,
   validateRca,
   isReadyToClose,
-  nextStep,
+  currentChasedStep,
+  RCA_STEP,
+  RCA_STEP_POSITION,
+  type ChasedStep,
+  isChasedStep,
+  type MovedOn,
+  resolvesEscalation,
 } from '../domain/playbook';
 import { validateReport, type RawReport } from '../domain/report';
 import type { Clock } from './clock';
@@ -38,6 +44,7 @@ import { ClickAlreadyApplied, formKey } from './interactions';
 import { enqueue, type DeliveryRequest } from './outbox';
 import type { SettingsService, WorkspacePolicy } from './settings';
 import { loadMistake, toSnapshot, type MistakeRecord } from './records';
+import { liveDirectMessages } from './directMessages';
 
 export interface MistakeRef {
   teamId: string;
@@ -161,7 +168,8 @@ export class MistakeService {
             whatHappened: input.whatHappened,
             impact: input.impact,
             severity: input.severity,
-            category: input.category,
+            // Stored as '' when not given: the column predates optional categories.
+            category: input.category ?? '',
             reporterId,
             ownerId: input.ownerId,
             state: ownedAtReport ? 'recovering' : 'reported',
@@ -191,10 +199,12 @@ export class MistakeService {
             at: now,
           },
         });
-        // The card first (it is the thread parent), then a reply telling the owner they own it.
+        // The card first (it is the thread parent), then a reply telling the owner they own it,
+        // then the reporter's private "reported as Mistake #N" with its thread's link.
         const deliveries: DeliveryRequest[] = [
           { kind: 'card', mistakeId: created.id },
           { kind: 'reply', mistakeId: created.id, eventId: reported.id },
+          { kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: reporterId },
         ];
         if (!ownedAtReport) deliveries.push({ kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: input.ownerId });
         for (const userId of [...new Set([input.ownerId, reporterId])].sort()) deliveries.push({ kind: 'home', userId });
@@ -297,6 +307,7 @@ export class MistakeService {
       // A reopened mistake that already has its RCA goes back to its prevention steps.
       const next: MistakeState = c.record.rca ? 'preventing' : 'awaiting_rca';
       c.set.state = next;
+      if (next === 'awaiting_rca') await this.chaseRca(c);
       c.event('satisfied', note ? { comment: note } : {});
       if (next === 'preventing' && isReadyToClose({ ...snapshot, state: 'preventing' })) {
         c.set.state = 'closed';
@@ -328,11 +339,12 @@ export class MistakeService {
       c.set.state = 'escalated';
       c.event('not_satisfied', { comment: note });
       const count = await c.tx.escalation.count({ where: { mistakeId: c.record.id, key: { startsWith: 'not_satisfied:' } } });
-      await this.escalateWithin(c, {
-        key: `not_satisfied:${count + 1}`,
-        reason: 'not_satisfied',
-        text: `The customer is not satisfied: ${note}`,
-      });
+      // One click, one thread reply: the "not satisfied" reply already says it is escalated.
+      await this.escalateWithin(
+        c,
+        { key: `not_satisfied:${count + 1}`, reason: 'not_satisfied', text: `The customer is not satisfied: ${note}`, needs: note },
+        { reply: false },
+      );
       return undefined;
     });
   }
@@ -360,6 +372,8 @@ export class MistakeService {
         if (c.record.state === 'recovering' && !selfAssigned) c.set.state = 'reported';
         if (c.record.state === 'reported' && selfAssigned) c.set.state = 'recovering';
       }
+      // The analysis is the new owner's now: their own time for it, and their own reminders.
+      if (c.record.state === 'awaiting_rca' && !c.record.rca) await this.chaseRca(c);
       c.event('reassigned', { from: previous, to: newOwnerId }, { dm: newOwnerId !== c.actor.userId ? [newOwnerId] : [] });
       return undefined;
     });
@@ -372,22 +386,27 @@ export class MistakeService {
       const why = cleanText(reason, 'The reason for reopening', TEXT_LIMITS.reason, 'reason');
       const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, steps as StepKind[]);
       for (const kind of steps as StepKind[]) {
+        // What was given (or the reason nothing more was needed) stays recorded: it is what the
+        // customer found not enough, and it keeps "nothing more needed" from being offered again.
         await this.updateStep(c, kind, {
           status: 'pending',
           doneById: null,
           doneAt: null,
-          skipReason: null,
           dueAt: due.get(kind)!,
           reminderCount: 0,
           lastRemindedAt: null,
           snoozedUntil: null,
         });
       }
+      // The analysis waits for the customer to be satisfied again (rule 6): nothing to chase until then.
+      await c.tx.recoveryStep.deleteMany({ where: { mistakeId: c.record.id, kind: RCA_STEP, status: 'pending' } });
       c.set.state = 'recovering';
       c.set.satisfiedAt = null;
       c.set.outcome = null;
       c.set.closedAt = null;
-      c.event('reopened', { reason: why });
+      // The owner hears it from the bot, with the step to do, unless they reopened it themselves.
+      const owner = c.record.ownerId;
+      c.event('reopened', { reason: why }, { dm: owner && owner !== c.actor.userId ? [owner] : [] });
       return undefined;
     });
   }
@@ -421,6 +440,7 @@ export class MistakeService {
         });
         c.homes.add(p.ownerId);
       }
+      await this.updateStep(c, RCA_STEP, { status: 'done', doneById: c.actor.userId, doneAt: c.now, snoozedUntil: null });
       c.set.state = 'preventing';
       const others = [...new Set(rca.prevention.map((p) => p.ownerId))].filter((u) => u !== c.actor.userId);
       c.event('rca_submitted', { preventionCount: rca.prevention.length }, { dm: others });
@@ -488,9 +508,10 @@ export class MistakeService {
         c.event('snoozed', { preventionId, until: until.toISOString() }, { reply: false });
         return undefined;
       }
-      const current = nextStep(snapshot);
-      if (!current) throw new PlaybookError('already_done', 'There is no recovery step waiting on this mistake any more.');
-      if (current.kind !== 'confirm_satisfied') assertCanCompleteStep(snapshot, c.actor, current.kind);
+      const current = currentChasedStep(snapshot);
+      if (!current) throw new PlaybookError('already_done', 'There is no step waiting on this mistake any more.');
+      if (current.kind === RCA_STEP) assertCanStartRca(snapshot, c.actor);
+      else if (current.kind !== 'confirm_satisfied') assertCanCompleteStep(snapshot, c.actor, current.kind);
       else assertCanMarkSatisfied(snapshot, c.actor);
       await this.updateStep(c, current.kind, { snoozedUntil: until });
       c.event('snoozed', { step: current.kind, until: until.toISOString() }, { reply: false });
@@ -535,7 +556,11 @@ export class MistakeService {
       throw new PlaybookError('not_found', "That mistake doesn't exist in this workspace. Nothing was changed.");
     }
     const policy = await this.settings.forTeam(ref.teamId);
-    guard(toSnapshot(record), { userId, isAdmin: policy.adminUserIds.includes(userId) });
+    guard(toSnapshot(record), {
+      userId,
+      isAdmin: policy.adminUserIds.includes(userId),
+      isEscalationContact: policy.escalationContact === userId,
+    });
     return record;
   }
 
@@ -552,9 +577,14 @@ export class MistakeService {
 
   // -------------------------------------------------------------------------------------------
 
+  /**
+   * `text` is the sentence the card shows; `needs`, for "not satisfied", is what the customer
+   * still needs, which the escalation post quotes on its own.
+   */
   private async escalateWithin(
     c: ChangeContext,
-    escalation: { key: string; reason: string; text: string },
+    escalation: { key: string; reason: string; text: string; needs?: string },
+    options: { reply?: boolean } = {},
   ): Promise<boolean> {
     const exists = await c.tx.escalation.findUnique({
       where: { mistakeId_key: { mistakeId: c.record.id, key: escalation.key } },
@@ -569,19 +599,62 @@ export class MistakeService {
         key: escalation.key,
         level,
         reason: escalation.reason,
+        text: escalation.needs ?? escalation.text,
         at: c.now,
       },
     });
     c.set.escalationLevel = level;
     c.set.escalatedAt = c.now;
     c.set.escalationReason = escalation.text;
-    c.event('escalated', { level, reason: escalation.reason, text: escalation.text, key: escalation.key });
+    c.event(
+      'escalated',
+      { level, reason: escalation.reason, text: escalation.text, key: escalation.key },
+      { reply: options.reply ?? true },
+    );
     c.deliver({ kind: 'escalation', mistakeId: c.record.id, escalationId: row.id });
     return true;
   }
 
-  private async updateStep(c: ChangeContext, kind: StepKind, data: Prisma.RecoveryStepUpdateManyMutationInput) {
+  /**
+   * Marks the escalations this change moved the mistake past as resolved, by the event that did
+   * it, and queues the edit of each one's post so it says so.
+   */
+  private async resolveEscalations(
+    tx: Tx,
+    mistakeId: number,
+    moves: Array<{ moved: MovedOn; eventId: number }>,
+    now: Date,
+  ): Promise<DeliveryRequest[]> {
+    const open = await tx.escalation.findMany({ where: { mistakeId, resolvedAt: null }, select: { id: true, key: true, reason: true } });
+    const edits: DeliveryRequest[] = [];
+    for (const escalation of open) {
+      const by = moves.find((m) => resolvesEscalation(escalation, m.moved));
+      if (!by) continue;
+      await tx.escalation.updateMany({
+        where: { id: escalation.id, resolvedAt: null },
+        data: { resolvedAt: now, resolvedEventId: by.eventId },
+      });
+      edits.push({ kind: 'escalation_update', mistakeId, escalationId: escalation.id });
+    }
+    return edits;
+  }
+
+  private async updateStep(c: ChangeContext, kind: ChasedStep, data: Prisma.RecoveryStepUpdateManyMutationInput) {
     await c.tx.recoveryStep.updateMany({ where: { mistakeId: c.record.id, kind }, data });
+  }
+
+  /**
+   * Rules 6 and 7: once the customer is satisfied, the root-cause analysis is due to the owner
+   * within the severity's time, and chased (reminded, escalated) like a recovery step.
+   */
+  private async chaseRca(c: ChangeContext): Promise<void> {
+    const dueAt = new Date(c.now.getTime() + c.policy.sla.stepMs[c.record.severity as Severity]);
+    const fresh = { status: 'pending', dueAt, doneById: null, doneAt: null, snoozedUntil: null, reminderCount: 0, lastRemindedAt: null };
+    await c.tx.recoveryStep.upsert({
+      where: { mistakeId_kind: { mistakeId: c.record.id, kind: RCA_STEP } },
+      create: { teamId: c.record.teamId, mistakeId: c.record.id, kind: RCA_STEP, position: RCA_STEP_POSITION, ...fresh },
+      update: fresh,
+    });
   }
 
   /** Later steps are due one SLA period after each other, counted from the step just finished. */
@@ -624,7 +697,11 @@ export class MistakeService {
       const c: ChangeContext = {
         tx,
         record,
-        actor: { userId: actorId ?? '', isAdmin: actorId === null || policy.adminUserIds.includes(actorId) },
+        actor: {
+          userId: actorId ?? '',
+          isAdmin: actorId === null || policy.adminUserIds.includes(actorId),
+          isEscalationContact: actorId !== null && policy.escalationContact === actorId,
+        },
         policy,
         now,
         set: {},
@@ -653,6 +730,7 @@ export class MistakeService {
         });
       }
       const requests: DeliveryRequest[] = [{ kind: 'card', mistakeId: record.id }];
+      const moves: Array<{ moved: MovedOn; eventId: number }> = [];
       for (const e of events) {
         const row = await tx.timelineEvent.create({
           data: {
@@ -666,8 +744,15 @@ export class MistakeService {
         });
         if (e.reply) requests.push({ kind: 'reply', mistakeId: record.id, eventId: row.id });
         for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId: row.id, userId });
+        for (const moved of movedOn(e)) moves.push({ moved, eventId: row.id });
       }
       requests.push(...deliveries);
+      if (moves.length > 0 && record.escalationLevel > 0) {
+        requests.push(...(await this.resolveEscalations(tx, record.id, moves, now)));
+      }
+      // DMs whose buttons are about this mistake are edited from the new state: a step done
+      // shows as done there too, and loses its button.
+      for (const dm of await liveDirectMessages(tx, record.id)) requests.push({ kind: 'dm_update', channel: dm.channelId, ts: dm.ts });
       // Always in the same order, so two transactions never lock the same rows crosswise.
       for (const userId of [...homes].sort()) requests.push({ kind: 'home', userId });
       await enqueue(tx, record.teamId, requests, now, this.queueing);
@@ -677,6 +762,30 @@ export class MistakeService {
 }
 
 class AlreadyEscalated extends Error {}
+
+/** What a timeline event moved the mistake past, for its escalations. */
+function movedOn(e: PendingEvent): MovedOn[] {
+  const step = e.details.step;
+  switch (e.kind) {
+    case 'owned':
+      return [{ kind: 'step', step: 'own' }];
+    case 'step_done':
+    case 'step_skipped':
+      return isChasedStep(step) ? [{ kind: 'step', step }] : [];
+    case 'satisfied':
+      return [{ kind: 'satisfied' }, { kind: 'step', step: 'confirm_satisfied' }];
+    case 'rca_submitted':
+      return [{ kind: 'step', step: RCA_STEP }];
+    case 'prevention_done':
+      return typeof e.details.preventionId === 'number' ? [{ kind: 'prevention', preventionId: e.details.preventionId }] : [];
+    case 'reassigned':
+      return [{ kind: 'reassigned' }];
+    case 'closed':
+      return [{ kind: 'closed' }];
+    default:
+      return [];
+  }
+}
 
 /** A report with field problems: every message, by field, for the modal. */
 export class ReportValidationError extends PlaybookError {

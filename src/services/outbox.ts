@@ -14,11 +14,21 @@ export type DeliveryRequest =
   | { kind: 'dm'; mistakeId: number; eventId: number; userId: string }
   /** An "Escalation" post in the escalation channel. */
   | { kind: 'escalation'; mistakeId: number; escalationId: number }
+  /** The edit of an escalation post once it is resolved (it says so, and how). */
+  | { kind: 'escalation_update'; mistakeId: number; escalationId: number }
+  /**
+   * The edit of a DM with buttons after a change to a mistake it is about, from current data:
+   * what is done shows as done and loses its buttons.
+   */
+  | { kind: 'dm_update'; channel: string; ts: string }
   /** Someone's App Home tab, republished from current data. */
   | { kind: 'home'; userId: string }
   /** One owner's reminder DM for one pass, listing the items still outstanding when it is sent. */
   | { kind: 'reminder'; userId: string; pass: string; steps: number[]; prevention: number[] }
-  /** The daily digest for one slot, built from the data as it is when it is sent. */
+  /**
+   * The daily digest for one slot, built from the data as it is when it is sent. `first`: the
+   * workspace's first digest, so there is no "last digest" to count from.
+   */
   | {
       kind: 'digest';
       slot: string;
@@ -26,6 +36,7 @@ export type DeliveryRequest =
       channel: string;
       since: string;
       late: boolean;
+      first?: boolean;
       /** An extra copy asked for by an operator: when the day's digest first went out. */
       extraOf?: string | null;
     }
@@ -35,7 +46,7 @@ export type DeliveryRequest =
 export type DeliveryKind = DeliveryRequest['kind'];
 
 /** Kinds rendered from current data when sent: asking again while one waits changes nothing. */
-const COALESCING: ReadonlySet<DeliveryKind> = new Set(['card', 'home']);
+const COALESCING: ReadonlySet<DeliveryKind> = new Set(['card', 'home', 'dm_update']);
 
 export function dedupeKeyOf(request: DeliveryRequest): string {
   switch (request.kind) {
@@ -47,8 +58,12 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
       return `dm:${request.eventId}:${request.userId}`;
     case 'escalation':
       return `escalation:${request.escalationId}`;
+    case 'escalation_update':
+      return `escalation-update:${request.escalationId}`;
     case 'home':
       return `home:${request.userId}`;
+    case 'dm_update':
+      return `dm-update:${request.channel}:${request.ts}`;
     case 'reminder':
       return `reminder:${request.userId}:${request.pass}`;
     case 'digest':

@@ -1,9 +1,13 @@
 import type { Db } from '../db/client';
 import {
+  currentChasedStep,
+  customerAskedForMore,
   type MistakeState,
   nextStep,
   OPEN_STATES,
+  RCA_STEP,
   RECOVERING_STATES,
+  STEP_KINDS,
   type Severity,
   type StepKind,
 } from '../domain/playbook';
@@ -23,9 +27,12 @@ export interface MistakeSummary {
   threadTs: string | null;
   /** The recovery step to do next (null once the customer is satisfied). */
   nextStep: StepKind | null;
+  /** When the next recovery step, or once the customer is satisfied the root-cause analysis, is due. */
   nextDueAt: Date | null;
   escalationLevel: number;
   apologized: boolean;
+  /** The customer told us they need more ("not satisfied", a reopen): "nothing more needed" no longer fits. */
+  customerAskedForMore: boolean;
   createdAt: Date;
   version: number;
 }
@@ -65,7 +72,10 @@ export interface HomeData {
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 export function summarize(record: MistakeRecord): MistakeSummary {
-  const next = nextStep(toSnapshot(record));
+  const snapshot = toSnapshot(record);
+  const next = nextStep(snapshot);
+  // Once the customer is satisfied, what is due next is the root-cause analysis.
+  const chased = currentChasedStep(snapshot);
   return {
     id: record.id,
     customer: record.customer,
@@ -76,9 +86,10 @@ export function summarize(record: MistakeRecord): MistakeSummary {
     channelId: record.channelId,
     threadTs: record.threadTs,
     nextStep: next?.kind ?? null,
-    nextDueAt: next?.dueAt ?? null,
+    nextDueAt: chased?.dueAt ?? null,
     escalationLevel: record.escalationLevel,
     apologized: record.apologizedAt !== null,
+    customerAskedForMore: customerAskedForMore(snapshot),
     createdAt: record.createdAt,
     version: record.version,
   };
@@ -120,13 +131,15 @@ export class MistakeQueries {
   /**
    * The ids of the `limit` most urgent open mistakes, whatever their age, ranked by the database
    * exactly as `byUrgency` ranks them: escalated first, then severity, then the due time of the
-   * next recovery step (none once the customer is satisfied: last), then the oldest. Only the
+   * next recovery step or, once the customer is satisfied, of the root-cause analysis (the one
+   * step pending then; none once it is written: last), then the oldest. Only the
    * ones that will be shown are then read in full, so a workspace with thousands of open
    * mistakes costs one query in the database here, not thousands of rows through the client.
    */
   private async rankOpen(teamId: string, ownerId: string | null, limit: number): Promise<number[]> {
     const open = Prisma.join([...OPEN_STATES]);
     const recovering = Prisma.join([...RECOVERING_STATES]);
+    const recoveryKinds = Prisma.join([...STEP_KINDS]);
     const severity = Prisma.raw(
       `CASE m."severity" ${Object.entries(SEVERITY_RANK)
         .map(([name, rank]) => `WHEN '${name}' THEN ${rank}`)
@@ -140,11 +153,17 @@ export class MistakeQueries {
       ORDER BY
         CASE WHEN m."state" = 'escalated' THEN 0 ELSE 1 END,
         ${severity},
-        CASE WHEN m."state" IN (${recovering}) THEN (
-          SELECT s."dueAt" FROM "RecoveryStep" s
-          WHERE s."mistakeId" = m."id" AND s."status" = 'pending'
-          ORDER BY s."position" LIMIT 1
-        ) END NULLS LAST,
+        CASE
+          WHEN m."state" IN (${recovering}) THEN (
+            SELECT s."dueAt" FROM "RecoveryStep" s
+            WHERE s."mistakeId" = m."id" AND s."status" = 'pending' AND s."kind" IN (${recoveryKinds})
+            ORDER BY s."position" LIMIT 1
+          )
+          WHEN m."state" = 'awaiting_rca' THEN (
+            SELECT s."dueAt" FROM "RecoveryStep" s
+            WHERE s."mistakeId" = m."id" AND s."status" = 'pending' AND s."kind" = ${RCA_STEP}
+          )
+        END NULLS LAST,
         m."id"
       LIMIT ${limit}`;
     return rows.map((r) => Number(r.id));

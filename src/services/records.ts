@@ -1,12 +1,14 @@
 import type { Tx } from '../db/client';
 import type { Prisma } from '../generated/prisma/client';
-import type {
-  MistakeSnapshot,
-  MistakeState,
-  PreventionStatus,
-  Severity,
-  StepKind,
-  StepStatus,
+import {
+  type MistakeSnapshot,
+  type MistakeState,
+  type PreventionStatus,
+  RCA_STEP,
+  type Severity,
+  STEP_KINDS,
+  type StepKind,
+  type StepStatus,
 } from '../domain/playbook';
 
 /** Everything the rules and the card need about one mistake, read in one query. */
@@ -24,7 +26,20 @@ export async function loadMistake(tx: Tx, teamId: string, mistakeId: number): Pr
   return tx.mistake.findFirst({ where: { id: mistakeId, teamId }, include: MISTAKE_INCLUDE });
 }
 
+type StepRow = MistakeRecord['steps'][number];
+
+/** The recovery steps of a mistake (its stored steps also hold the root-cause analysis once due). */
+export function recoverySteps(record: Pick<MistakeRecord, 'steps'>): StepRow[] {
+  return record.steps.filter((s) => STEP_KINDS.includes(s.kind as StepKind));
+}
+
+/** The root-cause analysis as a chased step, once the customer has been marked satisfied. */
+export function rcaStepOf(record: Pick<MistakeRecord, 'steps'>): StepRow | null {
+  return record.steps.find((s) => s.kind === RCA_STEP) ?? null;
+}
+
 export function toSnapshot(record: MistakeRecord): MistakeSnapshot {
+  const rcaStep = rcaStepOf(record);
   return {
     id: record.id,
     state: record.state as MistakeState,
@@ -33,7 +48,15 @@ export function toSnapshot(record: MistakeRecord): MistakeSnapshot {
     reporterId: record.reporterId,
     createdAt: record.createdAt,
     hasRca: record.rca !== null,
-    steps: record.steps.map((s) => ({
+    rcaStep: rcaStep
+      ? {
+          status: rcaStep.status as StepStatus,
+          dueAt: rcaStep.dueAt,
+          snoozedUntil: rcaStep.snoozedUntil,
+          reminderCount: rcaStep.reminderCount,
+        }
+      : null,
+    steps: recoverySteps(record).map((s) => ({
       kind: s.kind as StepKind,
       status: s.status as StepStatus,
       dueAt: s.dueAt,

@@ -1,4 +1,4 @@
-import type { Severity, StepKind } from '../domain/playbook';
+import type { ChasedStep, MistakeState, Severity } from '../domain/playbook';
 
 /** One overdue thing in an owner's reminder DM: a recovery step or a prevention step. */
 export interface ReminderItem {
@@ -9,11 +9,24 @@ export interface ReminderItem {
   severity: Severity;
   /** The step's playbook label, or the prevention step's description. */
   label: string;
-  step?: StepKind;
+  /** A recovery step, or the root-cause analysis once the customer is satisfied. */
+  step?: ChasedStep;
+  /** The stored step's id (what a reminder remembers, to edit it later). */
+  stepId?: number;
   preventionId?: number;
   dueAt: Date;
   channelId: string;
   threadTs: string | null;
+  /** The customer told us they need more: "nothing more needed" is not offered. */
+  customerAskedForMore?: boolean;
   /** Reminders sent before this one. */
   reminderCount: number;
+  /** Set when a reminder already sent is edited and this item no longer waits on its recipient. */
+  settled?: ReminderOutcome;
 }
+
+/** What became of a reminded item: done (or skipped) by someone, handed to someone else, or moved on. */
+export type ReminderOutcome =
+  | { how: 'done' | 'skipped'; byId: string | null; at: Date | null }
+  | { how: 'handed_over'; toId: string | null }
+  | { how: 'moved_on'; state: MistakeState };

@@ -1,10 +1,18 @@
 import type { Db } from '../db/client';
 import { inTransaction } from '../db/transaction';
 import { isWithinOfficeHours } from '../domain/officeHours';
-import { RECOVERING_STATES, type Severity, STEP_LABELS, type StepKind } from '../domain/playbook';
+import {
+  CHASED_STEP_LABELS,
+  type ChasedStep,
+  type MistakeState,
+  RCA_STEP,
+  RECOVERING_STATES,
+  type Severity,
+  STEP_KINDS,
+} from '../domain/playbook';
 import type { Clock } from './clock';
 import { enqueue } from './outbox';
-import type { ReminderItem } from './reminderTypes';
+import type { ReminderItem, ReminderOutcome } from './reminderTypes';
 import type { SettingsService } from './settings';
 
 export interface ReminderPassResult {
@@ -18,6 +26,17 @@ export interface ReminderPassResult {
 
 /** Someone's own timezone, where Slack knows it; undefined falls back to the workspace's. */
 export type TimeZoneOf = (userId: string) => Promise<string | undefined>;
+
+/**
+ * The steps the bot chases: a recovery step while the customer waits for it, and the
+ * root-cause analysis once they are satisfied and until it is written (rules 6 and 7).
+ */
+const CHASED = {
+  OR: [
+    { kind: { in: [...STEP_KINDS] as string[] }, mistake: { state: { in: [...RECOVERING_STATES] as string[] } } },
+    { kind: RCA_STEP, mistake: { state: 'awaiting_rca', rca: { is: null } } },
+  ],
+};
 
 interface Candidate {
   ownerId: string;
@@ -53,7 +72,7 @@ export class ReminderService {
     };
     const [steps, prevention] = await Promise.all([
       this.db.recoveryStep.findMany({
-        where: { teamId, status: 'pending', ...due, mistake: { state: { in: [...RECOVERING_STATES] }, ownerId: { not: null } } },
+        where: { teamId, status: 'pending', ...due, ...CHASED, mistake: { ownerId: { not: null } } },
         select: {
           id: true,
           position: true,
@@ -134,45 +153,97 @@ export class ReminderService {
     });
   }
 
-  /** The items of a queued reminder that are still outstanding when it is sent. */
-  async itemsFor(teamId: string, steps: number[], prevention: number[]): Promise<ReminderItem[]> {
+  /**
+   * The items of a queued reminder that are still outstanding when it is sent; with `settled`,
+   * also those that no longer are, each with what happened (to edit a reminder already sent to
+   * `settled.recipientId`).
+   */
+  async itemsFor(
+    teamId: string,
+    steps: number[],
+    prevention: number[],
+    settled?: { recipientId: string },
+  ): Promise<ReminderItem[]> {
     const [stepRows, preventionRows] = await Promise.all([
       this.db.recoveryStep.findMany({
-        where: { teamId, id: { in: steps }, status: 'pending', mistake: { state: { in: [...RECOVERING_STATES] } } },
-        include: { mistake: true },
+        where: { teamId, id: { in: steps }, ...(settled ? {} : { status: 'pending', ...CHASED }) },
+        include: {
+          mistake: {
+            include: {
+              // The step the mistake waits on now: a step "not satisfied" reset is pending again
+              // but waits behind making it right.
+              steps: { where: { status: 'pending' }, orderBy: { position: 'asc' }, take: 1, select: { id: true } },
+            },
+          },
+        },
+        orderBy: { id: 'asc' },
       }),
       this.db.preventionAction.findMany({
-        where: { teamId, id: { in: prevention }, status: 'open', mistake: { state: 'preventing' } },
+        where: { teamId, id: { in: prevention }, ...(settled ? {} : { status: 'open', mistake: { state: 'preventing' } }) },
         include: { mistake: true },
+        orderBy: { id: 'asc' },
       }),
     ]);
+    const recipient = settled?.recipientId;
+    const current = (s: (typeof stepRows)[number]) => s.mistake.steps[0]?.id === s.id;
     return [
-      ...stepRows.map((s) => ({
-        kind: 'step' as const,
-        mistakeId: s.mistakeId,
-        mistakeVersion: s.mistake.version,
-        customer: s.mistake.customer,
-        severity: s.mistake.severity as Severity,
-        label: STEP_LABELS[s.kind as StepKind],
-        step: s.kind as StepKind,
-        dueAt: s.dueAt,
-        channelId: s.mistake.channelId,
-        threadTs: s.mistake.threadTs,
-        reminderCount: s.reminderCount - 1,
-      })),
-      ...preventionRows.map((p) => ({
-        kind: 'prevention' as const,
-        mistakeId: p.mistakeId,
-        mistakeVersion: p.mistake.version,
-        customer: p.mistake.customer,
-        severity: p.mistake.severity as Severity,
-        label: p.description,
-        preventionId: p.id,
-        dueAt: p.dueAt,
-        channelId: p.mistake.channelId,
-        threadTs: p.mistake.threadTs,
-        reminderCount: p.reminderCount - 1,
-      })),
+      ...stepRows.filter((s) => settled || current(s)).map((s) => {
+        const item: ReminderItem = {
+          kind: 'step',
+          mistakeId: s.mistakeId,
+          mistakeVersion: s.mistake.version,
+          customer: s.mistake.customer,
+          severity: s.mistake.severity as Severity,
+          label: CHASED_STEP_LABELS[s.kind as ChasedStep] ?? s.kind,
+          step: s.kind as ChasedStep,
+          stepId: s.id,
+          dueAt: s.dueAt,
+          channelId: s.mistake.channelId,
+          threadTs: s.mistake.threadTs,
+          // Making it right again after "not satisfied" or a reopen: what was given is still on it.
+          customerAskedForMore: !!(s.remedyKind || s.skipReason),
+          reminderCount: s.reminderCount - 1,
+        };
+        if (recipient === undefined) return item;
+        const state = s.mistake.state as MistakeState;
+        const chased =
+          s.status === 'pending' &&
+          current(s) &&
+          (s.kind === RCA_STEP ? state === 'awaiting_rca' : RECOVERING_STATES.includes(state)) &&
+          s.mistake.ownerId === recipient;
+        if (chased) return item;
+        const outcome: ReminderOutcome =
+          s.status === 'done'
+            ? { how: 'done', byId: s.doneById, at: s.doneAt }
+            : s.status === 'skipped'
+              ? { how: 'skipped', byId: s.doneById, at: s.doneAt }
+              : s.mistake.ownerId !== recipient
+                ? { how: 'handed_over', toId: s.mistake.ownerId }
+                : { how: 'moved_on', state };
+        return { ...item, settled: outcome };
+      }),
+      ...preventionRows.map((p) => {
+        const item: ReminderItem = {
+          kind: 'prevention',
+          mistakeId: p.mistakeId,
+          mistakeVersion: p.mistake.version,
+          customer: p.mistake.customer,
+          severity: p.mistake.severity as Severity,
+          label: p.description,
+          preventionId: p.id,
+          dueAt: p.dueAt,
+          channelId: p.mistake.channelId,
+          threadTs: p.mistake.threadTs,
+          reminderCount: p.reminderCount - 1,
+        };
+        if (recipient === undefined) return item;
+        if (p.status === 'open' && p.mistake.state === 'preventing') return item;
+        const outcome: ReminderOutcome =
+          p.status === 'done'
+            ? { how: 'done', byId: p.doneById, at: p.doneAt }
+            : { how: 'moved_on', state: p.mistake.state as MistakeState };
+        return { ...item, settled: outcome };
+      }),
     ];
   }
 }

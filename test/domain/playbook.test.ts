@@ -12,6 +12,8 @@ import {
   cleanText,
   DEFAULT_SLA,
   escalationsDue,
+  escalationSubject,
+  resolvesEscalation,
   EscalationPolicy,
   isReadyToClose,
   mayAct,
@@ -647,7 +649,13 @@ describe('reassigning', () => {
 
   it('is refused to strangers, without changing anything', () => {
     const error = refusal(() => assertCanReassign(readyFor('apologize'), stranger, STRANGER_ID), 'not_allowed');
-    expect(error.message).toContain('its owner, its reporter or an admin');
+    expect(error.message).toContain('its owner, its reporter, the escalation contact or an admin');
+  });
+
+  it('lets the escalation contact hand it on (an escalation reaches them), and nothing else', () => {
+    const contact = { userId: STRANGER_ID, isEscalationContact: true };
+    expect(() => assertCanReassign(readyFor('apologize'), contact, 'U0NEWOWNER')).not.toThrow();
+    refusal(() => assertCanCompleteStep(readyFor('apologize'), contact, 'apologize'), 'not_allowed');
   });
 
   it('refuses handing it to the person who already owns it', () => {
@@ -1006,5 +1014,74 @@ describe('cleanText', () => {
     expect(cleanText(` ${hebrew} `, 'What happened', 3000)).toBe(hebrew);
     expect(cleanText(arabic, 'What happened', 3000)).toBe(arabic);
     expect(cleanText(family, 'What happened', 3000)).toBe(family);
+  });
+});
+
+describe('resolving escalations', () => {
+  const overdue = (ref: string) => ({ key: `overdue:${ref}@2026-01-01T00:00:00.000Z`, reason: 'overdue' });
+  const notSatisfied = { key: 'not_satisfied:1', reason: 'not_satisfied' };
+  const unowned = { key: 'unowned', reason: 'unowned' };
+
+  it('reads what an escalation key is about', () => {
+    expect(escalationSubject(overdue('apologize').key)).toEqual({ step: 'apologize' });
+    expect(escalationSubject(overdue('root_cause_analysis').key)).toEqual({ step: 'root_cause_analysis' });
+    expect(escalationSubject(overdue('prevention-7').key)).toEqual({ preventionId: 7 });
+    expect(escalationSubject('reminder_cap:ask@2026-01-01T00:00:00.000Z')).toEqual({ step: 'ask' });
+    expect(escalationSubject('not_satisfied:2')).toEqual({});
+    expect(escalationSubject('overdue:nonsense@x')).toEqual({});
+  });
+
+  it('resolves on closing, always', () => {
+    for (const e of [overdue('apologize'), overdue('prevention-7'), notSatisfied, unowned, overdue('root_cause_analysis')]) {
+      expect(resolvesEscalation(e, { kind: 'closed' })).toBe(true);
+    }
+  });
+
+  it('resolves what was about the recovery when the customer is satisfied', () => {
+    expect(resolvesEscalation(notSatisfied, { kind: 'satisfied' })).toBe(true);
+    expect(resolvesEscalation(overdue('make_right'), { kind: 'satisfied' })).toBe(true);
+    expect(resolvesEscalation(unowned, { kind: 'satisfied' })).toBe(true);
+    expect(resolvesEscalation(overdue('prevention-7'), { kind: 'satisfied' })).toBe(false);
+  });
+
+  it('resolves what was the owner’s when it is handed on, not a prevention step (it has its own owner)', () => {
+    expect(resolvesEscalation(notSatisfied, { kind: 'reassigned' })).toBe(true);
+    expect(resolvesEscalation(overdue('root_cause_analysis'), { kind: 'reassigned' })).toBe(true);
+    expect(resolvesEscalation(overdue('prevention-7'), { kind: 'reassigned' })).toBe(false);
+  });
+
+  it('resolves a late step once it is done, and "nobody owns it" once someone does', () => {
+    expect(resolvesEscalation(overdue('apologize'), { kind: 'step', step: 'apologize' })).toBe(true);
+    expect(resolvesEscalation(overdue('apologize'), { kind: 'step', step: 'own' })).toBe(false);
+    expect(resolvesEscalation(unowned, { kind: 'step', step: 'own' })).toBe(true);
+    expect(resolvesEscalation(overdue('root_cause_analysis'), { kind: 'step', step: 'root_cause_analysis' })).toBe(true);
+    expect(resolvesEscalation(overdue('prevention-7'), { kind: 'prevention', preventionId: 7 })).toBe(true);
+    expect(resolvesEscalation(overdue('prevention-7'), { kind: 'prevention', preventionId: 8 })).toBe(false);
+    expect(resolvesEscalation(notSatisfied, { kind: 'step', step: 'make_right' })).toBe(false);
+  });
+});
+
+describe('the root-cause analysis as a chased step', () => {
+  const satisfied = (overrides: Partial<MistakeSnapshot> = {}): MistakeSnapshot => ({
+    ...readyFor('confirm_satisfied'),
+    steps: readyFor('confirm_satisfied').steps.map((s) => ({ ...s, status: 'done' as const })),
+    state: 'awaiting_rca',
+    rcaStep: { status: 'pending', dueAt: new Date('2026-01-01T12:00:00Z'), reminderCount: 0 },
+    ...overrides,
+  });
+
+  it('is outstanding for the owner once the customer is satisfied, and escalated when late', () => {
+    const now = new Date('2026-01-02T13:00:00Z');
+    const items = outstanding(satisfied(), now);
+    expect(items).toEqual([expect.objectContaining({ kind: 'step', step: 'root_cause_analysis', label: 'Root-cause analysis', overdue: true })]);
+    const due = escalationsDue(satisfied(), now, { escalateAfterMs: 0, reminderCap: 3 });
+    expect(due.map((d) => d.key)).toEqual(['overdue:root_cause_analysis@2026-01-01T12:00:00.000Z']);
+  });
+
+  it('is not chased once written, nor before the customer is satisfied', () => {
+    const now = new Date('2026-01-02T13:00:00Z');
+    expect(outstanding(satisfied({ hasRca: true }), now)).toEqual([]);
+    expect(outstanding(satisfied({ rcaStep: null }), now)).toEqual([]);
+    expect(outstanding(satisfied({ state: 'recovering' }), now).some((i) => i.step === 'root_cause_analysis')).toBe(false);
   });
 });

@@ -25,7 +25,7 @@ const homesOf = (userId: string) => h.fake.called('views.publish').filter((c) =>
 
 async function report(): Promise<number> {
   const opened = h.fake.called('views.open').length;
-  expect((await postToSlackEndpoint(h.baseUrl, slashCommand('flour', { userId: ALICE }))).status).toBe(200);
+  expect((await postToSlackEndpoint(h.baseUrl, slashCommand('flour to the wrong address', { userId: ALICE }))).status).toBe(200);
   await h.fake.waitFor('views.open', opened);
   const submitted = await postToSlackEndpoint(h.baseUrl, viewSubmission(h.fake.lastView(), REPORT, { userId: ALICE }));
   expect(submitted.status).toBe(200);

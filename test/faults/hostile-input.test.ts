@@ -24,6 +24,7 @@ const NOT_OURS = /doesn't point at a mistake we know about/;
 const NOT_HERE = /doesn't exist in this workspace/;
 const OWNER_ONLY = /Only its owner or an admin can do that/;
 const OWNER_OR_REPORTER = /Only its owner, its reporter or an admin can do that/;
+const OWNER_REPORTER_OR_CONTACT = /Only its owner, its reporter, the escalation contact or an admin can do that/;
 const FORM_NOT_OURS = /This form doesn't point at a mistake we know about/;
 const CONFLICT = /changed while you were looking at it/;
 const NOT_INSTALLED = /isn't installed in this workspace/;
@@ -83,7 +84,7 @@ const CASES: Array<[name: string, request: () => Req | Promise<Req>, expected: E
   ['non-owner: Nothing more needed',              () => ({ post: button(Actions.skipMakeRight, value('recovering'), 'U_MALLORY') }),      ephemeral(OWNER_ONLY)],
   ['non-owner: Customer satisfied',               () => ({ post: button(Actions.satisfied, value('recovering'), 'U_MALLORY') }),          ephemeral(OWNER_ONLY)],
   ['non-owner: Not satisfied',                    () => ({ post: button(Actions.notSatisfied, value('recovering'), 'U_MALLORY') }),       ephemeral(OWNER_ONLY)],
-  ['non-owner: Reassign',                         () => ({ post: button(Actions.reassign, value('recovering'), 'U_MALLORY') }),           ephemeral(OWNER_OR_REPORTER)],
+  ['non-owner: Reassign',                         () => ({ post: button(Actions.reassign, value('recovering'), 'U_MALLORY') }),           ephemeral(OWNER_REPORTER_OR_CONTACT)],
   ['non-owner: Reopen',                           () => ({ post: button(Actions.reopen, value('closed'), 'U_MALLORY') }),                 ephemeral(OWNER_OR_REPORTER)],
   ['non-owner: Root-cause analysis',              () => ({ post: button(Actions.rootCauseAnalysis, value('awaiting'), 'U_MALLORY') }),    ephemeral(OWNER_OR_REPORTER)],
   ['non-owner: prevention step Done',             () => ({ post: button(Actions.preventionDone, encodeValue({ m: id('preventing'), p: world.preventingPrevention }), 'U_MALLORY') }), ephemeral(/Only <@U_BOB> \(who owns this prevention step\)/)],
@@ -121,7 +122,8 @@ const CASES: Array<[name: string, request: () => Req | Promise<Req>, expected: E
   ['__proto__ blocks in the submitted state',     () => ({ post: withState(report({}), JSON.parse('{"__proto__":{"customer":{"customer":{"type":"plain_text_input","value":"Polluted"}}}}')) }), fieldError(Inputs.customer, /can't be empty/, EVERY_REQUIRED)],
 
   // --- Slash commands -------------------------------------------------------------------------
-  ['/mistake with 10,000 characters of text',     () => ({ post: slashCommand('x'.repeat(10_000)) }),                                    opensForm((view) => expect(initialValue(view, Inputs.whatHappened).length).toBeLessThanOrEqual(3000))],
+  ['/mistake with 10,000 characters of text',     () => ({ post: slashCommand('xxxx '.repeat(2_000)) }),                                 opensForm((view) => expect(initialValue(view, Inputs.whatHappened).length).toBeLessThanOrEqual(3000))],
+  ['/mistake with one word of 10,000 characters', () => ({ post: slashCommand('x'.repeat(10_000)) }),                                    commandReply(/isn't something `\/mistake` knows/)],
   ['/mistake mine for someone with nothing',      () => ({ post: slashCommand('mine', { userId: 'U_NOBODY' }) }),                        commandReply(/Nothing to recover/)],
   ['/mistake list from a workspace the app is not installed in', () => ({ post: slashCommand('list', { userId: 'U_NEW', teamId: 'T_EMPTY' }) }), commandReply(NOT_INSTALLED)],
 

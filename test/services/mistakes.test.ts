@@ -93,7 +93,8 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       const apologize = mistake.steps.find((s) => s.kind === 'apologize')!;
       expect(apologize.dueAt.toISOString()).toBe('2026-11-23T13:00:00.000Z');
       const deliveries = await t.db.delivery.findMany({ orderBy: { id: 'asc' } });
-      expect(deliveries.map((d) => d.kind)).toEqual(['card', 'reply', 'home']);
+      // The card, the owner's reply in its thread, the reporter's confirmation, then their App Home.
+      expect(deliveries.map((d) => d.kind)).toEqual(['card', 'reply', 'dm', 'home']);
       const events = await t.db.timelineEvent.findMany();
       expect(events.map((e) => e.kind)).toEqual(['reported']);
     });

@@ -10,10 +10,11 @@ describe('the card', () => {
     const labels = (stage: Stage) => buttonLabels(renderCard(mistake(stage), CTX).blocks);
     expect(labels('reported')).toEqual(['Own it', 'Reassign']);
     expect(labels('recovering')).toEqual(['Apologize', 'Reassign']);
-    expect(labels('asked')).toEqual(['Make it right', 'Customer asked for nothing more', 'Reassign']);
+    expect(labels('asked')).toEqual(['Make it right', 'Nothing more needed', 'Reassign']);
     expect(labels('made_right')).toEqual(['Customer satisfied', 'Not satisfied', 'Reassign']);
     expect(labels('skipped')).toEqual(['Customer satisfied', 'Not satisfied', 'Reassign']);
-    expect(labels('escalated')).toEqual(['Make it right', 'Customer asked for nothing more', 'Reassign']);
+    // The customer said they need more: "nothing more" would contradict them.
+    expect(labels('escalated')).toEqual(['Make it right', 'Reassign']);
     expect(labels('awaiting_rca')).toEqual(['Root-cause analysis', 'Reassign', 'Reopen']);
     expect(labels('preventing')).toEqual(['Done', 'Reassign', 'Reopen']);
     expect(labels('closed')).toEqual(['Reopen']);
@@ -24,7 +25,7 @@ describe('the card', () => {
     expect(found.map((b) => b.action_id)).toEqual([Actions.satisfied, Actions.notSatisfied, Actions.reassign]);
     expect(found[0]!.style).toBe('primary');
     expect(found[1]!.style).toBe('danger');
-    const skip = buttons(renderCard(mistake('asked'), CTX).blocks).find((b) => b.text === 'Customer asked for nothing more');
+    const skip = buttons(renderCard(mistake('asked'), CTX).blocks).find((b) => b.text === 'Nothing more needed');
     expect(skip?.action_id).toBe(Actions.skipMakeRight);
   });
 
@@ -71,7 +72,7 @@ describe('the card', () => {
     const card = renderCard(mistake('recovering', { severity: 'critical' }), CTX);
     const text = allText(card.blocks);
     expect(card.blocks[0]).toMatchObject({ type: 'header', text: { text: ':rotating_light: Mistake #42 · Acme Ltd' } });
-    expect(text).toContain(':rotating_light: *Critical*: on the fly: minutes, not days');
+    expect(text).toContain(':rotating_light: *Critical* (on the fly: minutes, not days)');
     expect(text).toContain('*State*\nRecovering');
     expect(text).toContain(`*Owner*\n<@${OWNER}>`);
     expect(text).toContain('*Reported by*\n<@U0REPORTER>');

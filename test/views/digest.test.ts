@@ -47,7 +47,7 @@ function emptyData(overrides: Partial<DigestData> = {}): DigestData {
     teamId: 'T1',
     since: new Date(NOW.getTime() - DAY_MS),
     now: NOW,
-    counts: { open: 0, overdue: 0, escalated: 0, awaitingRca: 0, recoveredSince: 0, closedThisWeek: 0 },
+    counts: { open: 0, overdue: 0, escalated: 0, awaitingRca: 0, closedThisWeek: 0 },
     overdue: [],
     overdueTotal: 0,
     waitingForApology: [],
@@ -57,7 +57,7 @@ function emptyData(overrides: Partial<DigestData> = {}): DigestData {
     overduePreventionTotal: 0,
     figures: {
       apologized: 0,
-      satisfied: 0,
+      recovered: 0,
       notSatisfied: 0,
       medianToApologyMs: null,
       medianToSatisfiedMs: null,
@@ -81,7 +81,7 @@ function seeded(): DigestData {
     mistake('Hooli', { createdAt: new Date(NOW.getTime() - 6 * HOUR_MS), ownerId: null, threadTs: null }),
   ];
   return emptyData({
-    counts: { open: 9, overdue: 4, escalated: 1, awaitingRca: 1, recoveredSince: 2, closedThisWeek: 3 },
+    counts: { open: 9, overdue: 4, escalated: 1, awaitingRca: 1, closedThisWeek: 3 },
     overdue,
     overdueTotal: 4,
     waitingForApology: waiting,
@@ -91,7 +91,7 @@ function seeded(): DigestData {
     overduePreventionTotal: 1,
     figures: {
       apologized: 3,
-      satisfied: 2,
+      recovered: 2,
       notSatisfied: 1,
       medianToApologyMs: 2 * HOUR_MS + 30 * MINUTE_MS,
       medianToSatisfiedMs: DAY_MS + 4 * HOUR_MS,
@@ -145,6 +145,8 @@ describe('renderDigest', () => {
     expect(text).toContain('median time to apology *2h 30m*');
     expect(text).toContain('median time to satisfied *1d 4h*');
     expect(text).toContain('recovery rate *67%*');
+    // The same customers everywhere: 2 recovered in the field and in the figures.
+    expect(text).toContain('*Since the last digest:* 3 customers apologized to · 2 recovered, 1 still not satisfied · recovery rate *67%*');
     expect(text).not.toContain('This digest is late');
 
     // Grouped by owner: the unowned one first, then owners by their most overdue step.
@@ -167,7 +169,7 @@ describe('renderDigest', () => {
     expect(waiting[1]).toMatch(/Stark Industries>\* · reported 3 days ago · owner <@U0BOB>$/);
     expect(waiting[2]).toBe('• *Hooli* · reported 6h ago · _no owner yet_');
 
-    expect(listText(message.blocks, 'root-cause analysis next')).toMatch(/Soylent>\* · owner <@U0DAVE>/);
+    expect(listText(message.blocks, ':mag: Awaiting root-cause analysis')).toMatch(/Soylent>\* · owner <@U0DAVE>/);
     expect(listText(message.blocks, 'Overdue prevention steps')).toMatch(
       /• <@U0ERIN>: Add a second check before dispatch · for \*<[^|]+\|Initrode>\* · due Sun 3 Mar, overdue by 2d/,
     );
@@ -192,7 +194,7 @@ describe('renderDigest', () => {
   });
 
   it('is a one-line all-clear on a quiet day', () => {
-    const message = renderDigest(emptyData({ counts: { open: 0, overdue: 0, escalated: 0, awaitingRca: 0, recoveredSince: 0, closedThisWeek: 4 } }), {
+    const message = renderDigest(emptyData({ counts: { open: 0, overdue: 0, escalated: 0, awaitingRca: 0, closedThisWeek: 4 } }), {
       timeZone: TZ,
     });
     expectWithinMessageLimits(message);
@@ -204,21 +206,28 @@ describe('renderDigest', () => {
 
   it('keeps the figures on a quiet day when something was recovered', () => {
     const data = emptyData({
-      counts: { open: 0, overdue: 0, escalated: 0, awaitingRca: 0, recoveredSince: 1, closedThisWeek: 0 },
-      figures: { apologized: 1, satisfied: 1, notSatisfied: 0, medianToApologyMs: 40 * MINUTE_MS, medianToSatisfiedMs: 3 * HOUR_MS, recoveryRate: 1 },
+      counts: { open: 0, overdue: 0, escalated: 0, awaitingRca: 0, closedThisWeek: 0 },
+      figures: { apologized: 1, recovered: 1, notSatisfied: 0, medianToApologyMs: 40 * MINUTE_MS, medianToSatisfiedMs: 3 * HOUR_MS, recoveryRate: 1 },
     });
     const message = renderDigest(data, { timeZone: TZ });
     expect(message.blocks).toHaveLength(1);
     expect(sectionTexts(message.blocks)[0]).toBe(
       ':white_check_mark: *All clear:* no customer is waiting on us today (Tue 5 Mar).\n' +
-        '*Since the last digest:* 1 apology · 1 satisfied, 0 not satisfied · median time to apology *40m* · median time to satisfied *3h* · recovery rate *100%*',
+        '*Since the last digest:* 1 customer apologized to · 1 recovered, 0 still not satisfied · recovery rate *100%* · median time to apology *40m* · median time to satisfied *3h*',
     );
+  });
+
+  it('never says "since the last digest" on the first one', () => {
+    const data = seeded();
+    const text = allText(renderDigest(data, { timeZone: TZ, first: true }).blocks);
+    expect(text).not.toMatch(/last digest/i);
+    expect(text).toContain('*Recovered in the last 24 hours*\n2');
+    expect(text).toContain('*In the last 24 hours:* 3 customers apologized to');
   });
 
   it('leaves the figures out when nothing happened since the last digest', () => {
     const data = seeded();
-    data.figures = { apologized: 0, satisfied: 0, notSatisfied: 0, medianToApologyMs: null, medianToSatisfiedMs: null, recoveryRate: null };
-    data.counts.recoveredSince = 0;
+    data.figures = { apologized: 0, recovered: 0, notSatisfied: 0, medianToApologyMs: null, medianToSatisfiedMs: null, recoveryRate: null };
     const text = allText(renderDigest(data, { timeZone: TZ }).blocks);
     expect(text).not.toContain('Since the last digest');
     expect(text).not.toContain('null');
@@ -226,7 +235,7 @@ describe('renderDigest', () => {
   });
 
   it('says so when mistakes are open but nothing is overdue or owed an apology', () => {
-    const message = renderDigest(emptyData({ counts: { open: 2, overdue: 0, escalated: 0, awaitingRca: 0, recoveredSince: 0, closedThisWeek: 0 } }), {
+    const message = renderDigest(emptyData({ counts: { open: 2, overdue: 0, escalated: 0, awaitingRca: 0, closedThisWeek: 0 } }), {
       timeZone: TZ,
     });
     expectWithinMessageLimits(message);
@@ -263,7 +272,7 @@ describe('renderDigest', () => {
       late.push(prevention(`Prevention task ${i}: add a second pair of eyes before anything ships to a customer`, owners[i % 5]!, (i + 1) * DAY_MS, `Customer ${i}`));
     }
     const data = emptyData({
-      counts: { open: 1200, overdue: 500, escalated: 40, awaitingRca: 0, recoveredSince: 3, closedThisWeek: 9 },
+      counts: { open: 1200, overdue: 500, escalated: 40, awaitingRca: 0, closedThisWeek: 9 },
       overdue,
       overdueTotal: 500,
       waitingForApology: waiting,

@@ -191,6 +191,7 @@ export function summary(i: number, overrides: Partial<MistakeSummary> = {}): Mis
     nextDueAt: at((i % 10) * HOUR),
     escalationLevel: 0,
     apologized: false,
+    customerAskedForMore: false,
     createdAt: T0,
     version: 3,
     ...overrides,

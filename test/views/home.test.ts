@@ -54,6 +54,17 @@ describe('App Home', () => {
     expect(buttonLabels(view.blocks)).toEqual(['Root-cause analysis', 'Customer satisfied', 'Not satisfied']);
   });
 
+  it('shows when the root-cause analysis is due, like a step', () => {
+    const overdue = summary(1, { state: 'awaiting_rca', nextStep: null, nextDueAt: at(HOUR), apologized: true });
+    const text = allText(homeView(home({ mine: [overdue] }), LINK_CTX).blocks);
+    expect(text).toContain('Next: *Root-cause analysis* · *overdue by 1h*');
+  });
+
+  it('offers no "nothing more needed" once the customer asked for more', () => {
+    const more = summary(1, { state: 'escalated', nextStep: 'make_right', apologized: true, customerAskedForMore: true });
+    expect(buttonLabels(homeView(home({ mine: [more] }), LINK_CTX).blocks)).toEqual(['Make it right']);
+  });
+
   it('lists my prevention steps with their Done buttons', () => {
     const view = homeView(home({ myPrevention: [preventionSummary(3)] }), LINK_CTX);
     const done = buttons(view.blocks).filter((b) => b.action_id === Actions.preventionDone);
@@ -64,7 +75,7 @@ describe('App Home', () => {
 
   it('shows the team counts', () => {
     const text = allText(homeView(home(), LINK_CTX).blocks);
-    for (const line of ['*Open*\n7', '*Overdue*\n2', '*Escalated*\n1', '*Waiting for their root-cause analysis*\n1', '*Closed this week*\n3']) {
+    for (const line of ['*Open*\n7', '*Overdue*\n2', '*Escalated*\n1', '*Awaiting root-cause analysis*\n1', '*Closed this week*\n3']) {
       expect(text).toContain(line);
     }
   });
@@ -149,7 +160,7 @@ describe('ephemeral lists', () => {
   it('lists the team’s open recoveries with the counts', () => {
     const msg = listMessage([summary(1), summary(2, { ownerId: null })], COUNTS, CTX);
     const text = allText(msg.blocks);
-    expect(text).toContain('7 open · 2 overdue · 1 escalated · 1 waiting for their root-cause analysis · 3 closed this week');
+    expect(text).toContain('7 open · 2 overdue · 1 escalated · 1 awaiting root-cause analysis · 3 closed this week');
     expect(text).toContain('Owner _nobody_');
     expect(buttons(msg.blocks)).toEqual([]);
     expect(listMessage([], COUNTS, CTX).text).toBe('Nothing open across the team.');

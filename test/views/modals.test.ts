@@ -94,7 +94,8 @@ describe('the report modal', () => {
       category: undefined,
       ownerId: OTHER,
     });
-    expect(validateReport(raw, REPORTER)).toMatchObject({ ok: true, value: { category: 'other', ownerId: OTHER } });
+    // An optional category left empty stays empty: it is not "other".
+    expect(validateReport(raw, REPORTER)).toMatchObject({ ok: true, value: { category: null, ownerId: OTHER } });
   });
 
   it('parses empty or malformed submissions without throwing', () => {

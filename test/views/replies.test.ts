@@ -1,5 +1,5 @@
 import { Actions, decodeValue } from '../../src/slack/ids';
-import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../../src/slack/views/replies';
+import { escalationAudience, renderEscalation, renderOwnerDm, renderTimelineReply } from '../../src/slack/views/replies';
 import { checkLimits } from '../../src/slack/views/text';
 import { allText, at, buttons, CTX, HOUR, mistake, OTHER, OWNER, prevention, REPORTER } from './fixtures';
 
@@ -15,7 +15,7 @@ const THREAD = 'https://acme.slack.com/archives/C0ESCALATE/p1709542800000100';
 describe('thread replies', () => {
   it('tells a reporter-owner they own it, with the next step and its due time', () => {
     const r = renderTimelineReply(event('reported', { ownerId: OWNER, severity: 'high', ownedAtReport: true }), mistake('recovering'), CTX);
-    expect(r.text).toMatch(new RegExp(`^<@${OWNER}>, you own this recovery\\. Next: \\*Apologize\\*, due <!date\\^\\d+\\^`));
+    expect(r.text).toMatch(new RegExp(`^<@${OWNER}>, you own this recovery\\. Next: Apologize, due <!date\\^\\d+\\^`));
     expect(checkLimits('message', r)).toEqual([]);
   });
 
@@ -26,7 +26,7 @@ describe('thread replies', () => {
       CTX,
     );
     expect(r.text).toBe(
-      `<@${OWNER}>, <@${REPORTER}> asked you to own this recovery for *Acme Ltd*. Click *Own it* on the card to take it. It is due ${
+      `<@${OWNER}>, <@${REPORTER}> asked you to own this recovery for Acme Ltd. Click Own it on the card to take it. It is due ${
         /<!date[^>]+>/.exec(r.text)![0]
       }.`,
     );
@@ -39,15 +39,17 @@ describe('thread replies', () => {
 
   it('records each step with its details', () => {
     const m = mistake('made_right');
-    expect(renderTimelineReply(event('owned'), mistake('recovering'), CTX).text).toMatch(/^<@U0OWNER> owns this recovery\. Next: \*Apologize\*/);
+    expect(renderTimelineReply(event('owned'), mistake('recovering'), CTX).text).toMatch(/^<@U0OWNER> owns this recovery\. Next: Apologize/);
     expect(renderTimelineReply(event('step_done', { step: 'apologize' }), mistake('asked'), CTX).text).toBe(
-      '<@U0OWNER> apologized to *Acme Ltd*.',
+      '<@U0OWNER> apologized to Acme Ltd.',
     );
     const ask = renderTimelineReply(event('step_done', { step: 'ask', customerAnswer: 'The fee back.\nAnd a call.' }), mistake('asked'), CTX);
-    expect(allText(ask.blocks)).toContain('What they would like:\n>The fee back.\n>And a call.');
+    expect(allText(ask.blocks)).toContain('what they would like.\n>The fee back.\n>And a call.');
+    // The notification carries the answer, not a dangling "What they would like:".
+    expect(ask.text).toBe('<@U0OWNER> asked Acme Ltd what they would like: “The fee back. And a call.”');
     expect(allText(ask.blocks)).toContain('Next: *Make it right*, due <!date^');
     const made = renderTimelineReply(event('step_done', { step: 'make_right', remedyKind: 'refund', remedyValue: '€12 back' }), m, CTX);
-    expect(made.text).toMatch(/^<@U0OWNER> made it right: \*Refund\*: €12 back\. Next: check that the customer is satisfied, due/);
+    expect(made.text).toMatch(/^<@U0OWNER> made it right: Refund: €12 back\. Next: check that the customer is satisfied, due/);
     const skipped = renderTimelineReply(event('step_skipped', { step: 'make_right', reason: 'Only wanted an apology.' }), mistake('skipped'), CTX);
     expect(allText(skipped.blocks)).toContain('asked for nothing more than the apology. Their reason:\n>Only wanted an apology.');
   });
@@ -78,10 +80,10 @@ describe('thread replies', () => {
       mistake('recovering'),
       CTX,
     );
-    expect(esc.text).toBe(`:warning: *Escalated* (level 2): "Apologize" is overdue (owner <@${OWNER}>).`);
+    expect(esc.text).toBe(`:warning: Escalated (level 2): "Apologize" is overdue (owner <@${OWNER}>).`);
 
     const reassigned = renderTimelineReply(event('reassigned', { from: OWNER, to: OTHER }, REPORTER), mistake('reported', { ownerId: OTHER }), CTX);
-    expect(reassigned.text).toBe(`<@${REPORTER}> handed this recovery from <@${OWNER}> to <@${OTHER}>. <@${OTHER}>, click *Own it* on the card to take it.`);
+    expect(reassigned.text).toBe(`<@${REPORTER}> handed this recovery from <@${OWNER}> to <@${OTHER}>. <@${OTHER}>, click Own it on the card to take it.`);
 
     const took = renderTimelineReply(event('reassigned', { from: OWNER, to: OTHER }, OTHER), mistake('recovering', { ownerId: OTHER }), CTX);
     expect(took.text).toBe(`<@${OTHER}> took over this recovery from <@${OWNER}>.`);
@@ -93,10 +95,10 @@ describe('thread replies', () => {
     expect(done.text).toBe(`<@${OTHER}> finished a prevention step: Fix the CRM sync. 1 of 2 done.`);
 
     const closed = renderTimelineReply(event('closed', {}), mistake('closed'), CTX);
-    expect(closed.text).toMatch(/^:white_check_mark: Recovered and closed\. \*Acme Ltd\* is satisfied/);
+    expect(closed.text).toMatch(/^:white_check_mark: Recovered and closed\. Acme Ltd is satisfied/);
 
     const snoozed = renderTimelineReply(event('snoozed', { step: 'apologize', until: at(6 * HOUR).toISOString() }), mistake('recovering'), CTX);
-    expect(snoozed.text).toMatch(/^<@U0OWNER> snoozed the reminders for \*Apologize\* until <!date/);
+    expect(snoozed.text).toMatch(/^<@U0OWNER> snoozed the reminders for Apologize until <!date/);
   });
 
   it('summarises the RCA with every prevention step, owner and due date', () => {
@@ -141,7 +143,7 @@ describe('thread replies', () => {
     const weird = renderTimelineReply({ kind: 'something_new', actorId: null, details: 'not json', at: at(0) }, mistake('recovering'), CTX);
     expect(weird.text).toBe('The bot updated this mistake. It is now: Recovering.');
     const empty = renderTimelineReply(event('step_done', {}), mistake('recovering'), CTX);
-    expect(empty.text).toBe('<@U0OWNER> did *a step*.');
+    expect(empty.text).toBe('<@U0OWNER> did a step.');
   });
 
   it('stays within limits for every kind, with very long text', () => {
@@ -161,7 +163,7 @@ describe('thread replies', () => {
 describe('owner DMs', () => {
   it('asks a named owner to own it, with the Own it button and the thread link', () => {
     const dm = renderOwnerDm(event('reported', { ownerId: OWNER, ownedAtReport: false }, REPORTER), mistake('reported'), { ...CTX, threadUrl: THREAD });
-    expect(dm.text).toContain(`<@${REPORTER}> reported a mistake made to *Acme Ltd* and asked you to own the recovery.`);
+    expect(dm.text).toContain(`<@${REPORTER}> reported a mistake made to Acme Ltd and asked you to own the recovery.`);
     const found = buttons(dm.blocks!);
     expect(found.map((b) => b.text)).toEqual(['Own it', 'Open thread']);
     expect(decodeValue(found[0]!.value)).toEqual({ m: 42, v: 5 });
@@ -174,7 +176,7 @@ describe('owner DMs', () => {
       ...CTX,
       threadUrl: THREAD,
     });
-    expect(dm.text).toBe(`<@${REPORTER}> handed you the recovery for *Acme Ltd* from <@${OWNER}>. Click *Own it* to take it.`);
+    expect(dm.text).toBe(`<@${REPORTER}> handed you the recovery for Acme Ltd from <@${OWNER}>. Click Own it to take it.`);
     expect(buttons(dm.blocks!).map((b) => b.text)).toEqual(['Own it', 'Open thread']);
   });
 
@@ -191,28 +193,68 @@ describe('owner DMs', () => {
 
 describe('escalation messages', () => {
   const m = mistake('escalated');
-  const escalation = { level: 1, reason: 'not_satisfied', at: at(5 * HOUR) };
+  const escalation = {
+    level: 1,
+    reason: 'not_satisfied',
+    text: 'they wanted the fee back, not credit.',
+    at: at(5 * HOUR),
+    resolvedAt: null,
+  };
+  const ctx = { ...CTX, contact: null, adminUserIds: [] as string[], threadUrl: THREAD };
 
-  it('starts with Escalation and names the contact, owner, customer and why', () => {
-    const msg = renderEscalation(m, escalation, { ...CTX, contact: 'S0LEADS', threadUrl: THREAD });
-    expect(msg.text).toMatch(/^Escalation: Mistake #42 \(Acme Ltd\), customer not satisfied\. <!subteam\^S0LEADS> Owner <@U0OWNER>\.$/);
+  it('starts with Escalation and names the contact, owner, customer and why, once', () => {
+    const msg = renderEscalation(m, escalation, { ...ctx, contact: 'S0LEADS' });
+    expect(msg.text).toBe(
+      'Escalation: Mistake #42 (Acme Ltd), customer not satisfied. <!subteam^S0LEADS>, this needs you. Owner <@U0OWNER>.',
+    );
     const text = allText(msg.blocks);
     expect(text).toMatch(/^:rotating_light: \*Escalation\* · level 1 · Mistake #42 · \*Acme Ltd\*/);
-    expect(text).toContain('*Why:* customer not satisfied\n>The customer is not satisfied: they wanted the fee back, not credit.');
+    expect(text).toContain('*Why:* the customer is not satisfied. What they still need:\n>they wanted the fee back, not credit.');
+    expect(text.match(/not satisfied/g)).toHaveLength(1);
     expect(text).toContain('*Owner:* <@U0OWNER>');
-    expect(text).toContain('<!subteam^S0LEADS>, this recovery needs you.');
-    expect(buttons(msg.blocks!)).toEqual([expect.objectContaining({ url: THREAD, action_id: Actions.openThread })]);
+    expect(text).toContain('<!subteam^S0LEADS>, this recovery needs you');
     expect(checkLimits('message', msg)).toEqual([]);
   });
 
-  it('mentions a person as contact, and works without one', () => {
-    expect(renderEscalation(m, escalation, { ...CTX, contact: 'U0BOSS', threadUrl: THREAD }).text).toContain('<@U0BOSS>');
-    const none = renderEscalation(m, escalation, { ...CTX, contact: null, threadUrl: THREAD });
-    expect(allText(none.blocks)).not.toContain('needs you');
+  it('offers what the escalated person can do: open the thread, and reassign', () => {
+    const msg = renderEscalation(m, escalation, ctx);
+    const found = buttons(msg.blocks!);
+    expect(found.map((b) => b.text)).toEqual(['Open thread', 'Reassign']);
+    expect(found[0]).toMatchObject({ url: THREAD, action_id: Actions.openThread });
+    expect(found[1]).toMatchObject({ action_id: Actions.reassign });
+    expect(decodeValue(found[1]!.value)).toMatchObject({ m: 42 });
+  });
+
+  it('always reaches someone beyond the owner', () => {
+    // A contact: only them.
+    expect(escalationAudience(m, 'U0BOSS', ['U0ADMIN'])).toEqual(['<@U0BOSS>']);
+    // No contact: the reporter and the admins, never the owner.
+    expect(escalationAudience(m, null, ['U0ADMIN', OWNER])).toEqual([`<@${REPORTER}>`, '<@U0ADMIN>']);
+    // The owner reported it and there are no admins: everyone active in the channel.
+    expect(escalationAudience({ ownerId: OWNER, reporterId: OWNER }, null, [])).toEqual(['<!here>']);
+    const none = renderEscalation(m, escalation, ctx);
+    expect(allText(none.blocks)).toContain(`<@${REPORTER}>, this recovery needs you`);
+  });
+
+  it('says it is resolved, and how, once the mistake moved on, and offers only the thread', () => {
+    const resolved = renderEscalation(m, { ...escalation, resolvedAt: at(6 * HOUR) }, {
+      ...ctx,
+      resolvedBy: event('satisfied', {}, OWNER, at(6 * HOUR)),
+    });
+    const text = allText(resolved.blocks);
+    expect(text).toMatch(/^:white_check_mark: \*Escalation resolved\* · level 1/);
+    expect(text).toContain('*Resolved:* <@U0OWNER> confirmed the customer is satisfied · <!date^');
+    expect(buttons(resolved.blocks!).map((b) => b.text)).toEqual(['Open thread']);
+    expect(resolved.text).toBe('Escalation resolved: Mistake #42 (Acme Ltd): <@U0OWNER> confirmed the customer is satisfied.');
+    const handed = renderEscalation(m, { ...escalation, resolvedAt: at(6 * HOUR) }, {
+      ...ctx,
+      resolvedBy: event('reassigned', { from: OWNER, to: OTHER }, REPORTER, at(6 * HOUR)),
+    });
+    expect(allText(handed.blocks)).toContain(`*Resolved:* <@${REPORTER}> handed the recovery to <@${OTHER}>`);
   });
 
   it('escapes the customer and an unknown reason', () => {
-    const msg = renderEscalation(mistake('escalated', { customer: '<!channel>' }), { ...escalation, reason: '<!here>' }, { ...CTX, contact: null, threadUrl: THREAD });
+    const msg = renderEscalation(mistake('escalated', { customer: '<!channel>' }), { ...escalation, reason: '<!here>', text: '' }, ctx);
     expect(JSON.stringify(msg)).not.toMatch(/<!channel>|<!here>/);
   });
 });

@@ -20,12 +20,14 @@ import {
   SEVERITIES,
   STATE_LABELS,
   STATES,
+  LABELS,
   STEP_LABELS,
+  STEP_TODO_LABELS,
   type StepKind,
 } from '../../domain/playbook';
 import type { MistakeSummary } from '../../services/queries';
 import { Actions, encodeValue } from '../ids';
-import { formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
+import { codePointLength, formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
 
 /** What every renderer needs to know to write times: when "now" is and where the team is. */
 export interface RenderContext {
@@ -67,7 +69,7 @@ export function isState(value: unknown): value is MistakeState {
 /** Severity in mrkdwn; a critical one carries an unmissable marker. */
 export function severityText(severity: string): string {
   if (!isSeverity(severity)) return userText(severity, 40);
-  if (severity === 'critical') return `:rotating_light: *Critical*: ${SEVERITY_HINTS.critical}`;
+  if (severity === 'critical') return `:rotating_light: *Critical* (${SEVERITY_HINTS.critical})`;
   return SEVERITY_LABELS[severity];
 }
 
@@ -81,22 +83,8 @@ export function stateLabel(state: string): string {
   return isState(state) ? STATE_LABELS[state] : userText(state, 60);
 }
 
-/** How a step reads when it is the one to do now. */
-export const STEP_TODO_LABELS: Record<StepKind, string> = {
-  ...STEP_LABELS,
-  confirm_satisfied: 'Customer satisfied?',
-};
-
-/** Labels of things that are not recovery steps but sit on the same buttons and lines. */
-export const LABELS = {
-  rootCauseAnalysis: 'Root-cause analysis',
-  notSatisfied: 'Not satisfied',
-  nothingMore: 'Customer asked for nothing more',
-  done: 'Done',
-  reassign: 'Reassign',
-  reopen: 'Reopen',
-  openThread: 'Open thread',
-} as const;
+/** The one label table (the playbook's words), for views that import their words from here. */
+export { LABELS, STEP_TODO_LABELS };
 
 // ---------------------------------------------------------------------------------------------
 // Blocks.
@@ -132,6 +120,30 @@ export const divider = (): DividerBlock => ({ type: 'divider' });
 
 export function actions(elements: Button[]): ActionsBlock {
   return { type: 'actions', elements: elements.slice(0, SLACK_LIMITS.actionsElements) };
+}
+
+/**
+ * A long text under a title, whole, over as many sections as it takes (a section holds 3,000
+ * characters): cut at a line break, else between words, never inside an escape like `&amp;`.
+ */
+export function longSections(title: string, escaped: string): SectionBlock[] {
+  const room = SLACK_LIMITS.sectionText - 10;
+  const chunks: string[] = [];
+  let rest = `${title}\n${escaped}`;
+  while (codePointLength(rest) > room) {
+    const head = [...rest].slice(0, room).join('');
+    let cut = head.lastIndexOf('\n');
+    if (cut < room / 2) cut = head.lastIndexOf(' ');
+    if (cut < room / 2) {
+      cut = head.length;
+      const amp = head.lastIndexOf('&');
+      if (amp >= 0 && !head.slice(amp).includes(';')) cut = amp;
+    }
+    chunks.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).replace(/^[\n ]/, '');
+  }
+  chunks.push(rest);
+  return chunks.map((text) => section(text));
 }
 
 /** How long a block list is as JSON: the measure Slack's message size limit is about. */
@@ -210,7 +222,13 @@ export function nextStepButtons(
   ref: Ref,
   state: string,
   next: StepKind | null,
-  options: { hasRca: boolean; hasOwner: boolean; customer: string },
+  options: {
+    hasRca: boolean;
+    hasOwner: boolean;
+    customer: string;
+    /** False once the customer told us they need more: "nothing more needed" would contradict them. */
+    nothingMore?: boolean;
+  },
 ): Button[] {
   const value = refValue(ref);
   if (state === 'awaiting_rca') {
@@ -235,7 +253,7 @@ export function nextStepButtons(
     case 'make_right':
       return [
         button(STEP_LABELS.make_right, Actions.makeRight, value, 'primary'),
-        button(LABELS.nothingMore, Actions.skipMakeRight, value),
+        ...(options.nothingMore === false ? [] : [button(LABELS.nothingMore, Actions.skipMakeRight, value)]),
       ];
     case 'confirm_satisfied':
       return [
@@ -259,7 +277,11 @@ export function nextLine(s: MistakeSummary, ctx: RenderContext): string {
     const overdue = s.nextDueAt !== null && s.nextDueAt.getTime() < ctx.now.getTime();
     return `Next: *${STEP_TODO_LABELS[s.nextStep]}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}`;
   }
-  if (s.state === 'awaiting_rca') return `Next: *${LABELS.rootCauseAnalysis}*`;
+  if (s.state === 'awaiting_rca') {
+    const due = s.nextDueAt ? formatDue(s.nextDueAt, ctx.now, ctx.timeZone) : '';
+    const overdue = s.nextDueAt !== null && s.nextDueAt.getTime() < ctx.now.getTime();
+    return `Next: *${LABELS.rootCauseAnalysis}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}`;
+  }
   if (s.state === 'preventing') return 'Next: the prevention steps';
   return '';
 }
@@ -288,5 +310,6 @@ export function summaryButtons(s: MistakeSummary): Button[] {
     hasRca: false,
     hasOwner: s.ownerId !== null,
     customer: s.customer,
+    nothingMore: !s.customerAskedForMore,
   });
 }

@@ -5,6 +5,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import {
   CATEGORY_LABELS,
+  customerAskedForMore,
   type Category,
   nextStep,
   RECOVERING_STATES,
@@ -15,7 +16,7 @@ import {
   STEP_LABELS,
   type MistakeState,
 } from '../../domain/playbook';
-import { toSnapshot, type MistakeRecord } from '../../services/records';
+import { rcaStepOf, toSnapshot, type MistakeRecord } from '../../services/records';
 import { Actions } from '../ids';
 import {
   actions,
@@ -35,7 +36,7 @@ import {
   stateLabel,
   STEP_TODO_LABELS,
 } from './blocks';
-import { codePointLength, composedText, FALLBACK_TEXT_MAX, mention, quote, SLACK_LIMITS, slackDate, truncate, userText } from './text';
+import { codePointLength, composedText, FALLBACK_TEXT_MAX, mention, quote, SLACK_LIMITS, slackDate, truncate, userPlainText, userText } from './text';
 
 type Step = MistakeRecord['steps'][number];
 type Prevention = MistakeRecord['prevention'][number];
@@ -88,13 +89,13 @@ function cardBlocks(m: MistakeRecord, ctx: RenderContext, scale: number): KnownB
 
   const title = `${critical ? ':rotating_light: ' : ''}Mistake #${m.id} · `;
   const head: KnownBlock[] = [
-    header(title + userText(m.customer, SLACK_LIMITS.headerText - codePointLength(title))),
+    header(title + userPlainText(m.customer, SLACK_LIMITS.headerText - codePointLength(title))),
     fields(
       `*Severity*\n${severityText(m.severity)}`,
       `*State*\n${stateLabel(m.state)}`,
       `*Owner*\n${mention(m.ownerId)}`,
       `*Reported by*\n${mention(m.reporterId)} · ${slackDate(m.createdAt, ctx.timeZone)}`,
-      `*Category*\n${Object.hasOwn(CATEGORY_LABELS, m.category) ? CATEGORY_LABELS[m.category as Category] : userText(m.category, 40)}`,
+      `*Category*\n${categoryText(m.category)}`,
     ),
   ];
 
@@ -108,9 +109,14 @@ function cardBlocks(m: MistakeRecord, ctx: RenderContext, scale: number): KnownB
     }
   }
 
+  const story = userText(m.whatHappened, limit(CARD_TEXT.story));
+  const impact = userText(m.impact, limit(CARD_TEXT.story));
+  head.push(section(`*What happened*\n${story}`), section(`*Impact on the customer*\n${impact}`));
+  // The card is read at a glance; whoever needs the rest is told where it is.
+  if (story !== userText(m.whatHappened, Infinity) || impact !== userText(m.impact, Infinity)) {
+    head.push(context('This is the start of the report: the full report is the first reply in the thread.'));
+  }
   head.push(
-    section(`*What happened*\n${userText(m.whatHappened, limit(CARD_TEXT.story))}`),
-    section(`*Impact on the customer*\n${userText(m.impact, limit(CARD_TEXT.story))}`),
     divider(),
     ...checklist(m, ctx, limit),
   );
@@ -168,6 +174,11 @@ function cardBlocks(m: MistakeRecord, ctx: RenderContext, scale: number): KnownB
   );
 }
 
+function categoryText(category: string): string {
+  if (category === '') return '_not given_';
+  return Object.hasOwn(CATEGORY_LABELS, category) ? CATEGORY_LABELS[category as Category] : userText(category, 40);
+}
+
 function stepOf(m: MistakeRecord, kind: Step['kind']): Step | undefined {
   return m.steps.find((s) => s.kind === kind);
 }
@@ -203,8 +214,6 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
       const what = kind === 'make_right' ? 'the customer asked for nothing more' : 'skipped';
       lines.push({ text: `${RECOVERY_LINE.skipped} *${STEP_LABELS[kind]}* · ${what}${reason} ·${by(s.doneById)}${when(s.doneAt)}`, grey: false });
     } else if (current && current.kind === kind) {
-      const overdue = s.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
-      const snoozed = s.snoozedUntil && s.snoozedUntil.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(s.snoozedUntil, ctx.timeZone)}` : '';
       const who =
         kind === 'own'
           ? m.ownerId
@@ -212,7 +221,7 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
             : ' · nobody owns it yet: use *Reassign* to give it to someone'
           : '';
       lines.push({
-        text: `${RECOVERY_LINE.current} *${STEP_TODO_LABELS[kind]}*${who} · due ${slackDate(s.dueAt, ctx.timeZone)}${overdue}${snoozed}`,
+        text: `${RECOVERY_LINE.current} *${STEP_TODO_LABELS[kind]}*${who} · due ${slackDate(s.dueAt, ctx.timeZone)}${dueNotes(s, ctx)}`,
         grey: false,
       });
     } else {
@@ -223,8 +232,11 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
   if (m.rca) {
     lines.push({ text: `${RECOVERY_LINE.done} *${LABELS.rootCauseAnalysis}* ·${by(m.rca.authorId)}${when(m.rca.createdAt)}`, grey: false });
   } else if (m.state === 'awaiting_rca') {
+    // Rules 6 and 7: the analysis is chased like a step, so it shows its due time like one.
+    const r = rcaStepOf(m);
+    const due = r && r.status === 'pending' ? ` · due ${slackDate(r.dueAt, ctx.timeZone)}${dueNotes(r, ctx)}` : '';
     lines.push({
-      text: `${RECOVERY_LINE.current} *${LABELS.rootCauseAnalysis}* · the customer is satisfied; now the why: what in our process let this happen?`,
+      text: `${RECOVERY_LINE.current} *${LABELS.rootCauseAnalysis}*${due} · the customer is satisfied; now the why: what in our process let this happen?`,
       grey: false,
     });
   } else {
@@ -257,6 +269,14 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
   return blocks;
 }
 
+/** " · *overdue*" and " · reminders snoozed until …" for the step being chased now. */
+function dueNotes(s: Pick<Step, 'dueAt' | 'snoozedUntil'>, ctx: RenderContext): string {
+  const overdue = s.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
+  const snoozed =
+    s.snoozedUntil && s.snoozedUntil.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(s.snoozedUntil, ctx.timeZone)}` : '';
+  return overdue + snoozed;
+}
+
 function preventionBlock(m: MistakeRecord, p: Prevention, ctx: RenderContext, max: number): KnownBlock {
   const description = userText(p.description, max);
   if (p.status === 'done') {
@@ -278,6 +298,7 @@ function cardButtons(m: MistakeRecord): Button[] {
     hasRca: m.rca !== null,
     hasOwner: m.ownerId !== null,
     customer: m.customer,
+    nothingMore: !customerAskedForMore(toSnapshot(m)),
   });
   const value = refValue({ id: m.id, version: m.version });
   if (state !== 'closed') buttons.push(button(LABELS.reassign, Actions.reassign, value));

@@ -5,7 +5,7 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { DAY_MS, formatDuration } from '../../domain/durations';
 import type { DigestData, DigestMistake, DigestOverdueStep, RecoveryFigures } from '../../services/digest';
-import { divider, fields, header, jsonLength, section, severityShort, STEP_TODO_LABELS } from './blocks';
+import { divider, fields, header, jsonLength, LABELS, section, severityShort, STEP_TODO_LABELS } from './blocks';
 import { FALLBACK_TEXT_MAX, formatDateTime, formatDay, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
 
 export interface DigestContext {
@@ -16,6 +16,8 @@ export interface DigestContext {
   late?: { slot: Date };
   /** Set on an extra copy an operator asked for after the day's digest went out. */
   extra?: { firstPostedAt: Date | null };
+  /** The workspace's first digest: there was no "last digest" before it. */
+  first?: boolean;
 }
 
 const LIST_COMMAND = '`/mistake list`';
@@ -24,7 +26,8 @@ const DESCRIPTION_MAX = 150;
 
 export function renderDigest(data: DigestData, ctx: DigestContext): { text: string; blocks: KnownBlock[] } {
   const day = formatDay(ctx.late?.slot ?? data.now, ctx.timeZone);
-  const figures = figuresText(data.figures, data.counts.recoveredSince);
+  const period = periodText(data, ctx);
+  const figures = figuresText(data.figures, period);
   const lateNote = ctx.late
     ? `:hourglass: *This digest is late.* It is the one for ${formatDateTime(ctx.late.slot, ctx.timeZone)}, missed while the bot was down; what it lists is as of now.`
     : null;
@@ -50,8 +53,8 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
       `*Open*\n${data.counts.open}`,
       `*Overdue*\n${data.counts.overdue}`,
       `*Escalated*\n${data.counts.escalated}`,
-      `*Awaiting root-cause analysis*\n${data.counts.awaitingRca}`,
-      `*Recovered since the last digest*\n${data.counts.recoveredSince}`,
+      `*${LABELS.awaitingRca}*\n${data.counts.awaitingRca}`,
+      `*Recovered ${period}*\n${data.figures.recovered}`,
       `*Closed this week*\n${data.counts.closedThisWeek}`,
     ),
   );
@@ -75,7 +78,7 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
     `${data.counts.overdue} overdue`,
     `${data.waitingForApologyTotal} still waiting for an apology`,
   ];
-  if (data.counts.awaitingRca > 0) summary.push(`${data.counts.awaitingRca} awaiting root-cause analysis`);
+  if (data.counts.awaitingRca > 0) summary.push(`${data.counts.awaitingRca} ${LABELS.awaitingRca.toLowerCase()}`);
   const title = `${ctx.late ? 'Late daily' : 'Daily'} recovery digest${ctx.extra ? ' (extra copy)' : ''} — ${day}`;
   return { text: truncate(`${title}: ${summary.join(', ')}`, FALLBACK_TEXT_MAX), blocks };
 }
@@ -96,15 +99,26 @@ function isQuiet(data: DigestData): boolean {
   );
 }
 
-function figuresText(f: RecoveryFigures, recoveredSince: number): string | null {
+/**
+ * The period the figures cover: since the last digest, or for the very first digest (there was
+ * none before it) the time it looks back over.
+ */
+function periodText(data: DigestData, ctx: DigestContext): string {
+  if (!ctx.first) return 'since the last digest';
+  const span = data.now.getTime() - data.since.getTime();
+  return span === DAY_MS ? 'in the last 24 hours' : `since ${formatDateTime(data.since, ctx.timeZone)}`;
+}
+
+/** Customers, each counted once; the recovery rate as the README defines it. */
+function figuresText(f: RecoveryFigures, period: string): string | null {
   const parts: string[] = [];
-  if (f.apologized > 0) parts.push(`${f.apologized} ${f.apologized === 1 ? 'apology' : 'apologies'}`);
-  if (f.satisfied > 0 || f.notSatisfied > 0) parts.push(`${f.satisfied} satisfied, ${f.notSatisfied} not satisfied`);
-  else if (recoveredSince > 0) parts.push(`${recoveredSince} recovered`);
+  const customers = (n: number) => `${n} ${n === 1 ? 'customer' : 'customers'}`;
+  if (f.apologized > 0) parts.push(`${customers(f.apologized)} apologized to`);
+  if (f.recovered > 0 || f.notSatisfied > 0) parts.push(`${f.recovered} recovered, ${f.notSatisfied} still not satisfied`);
+  if (f.recoveryRate !== null) parts.push(`recovery rate *${Math.round(f.recoveryRate * 100)}%*`);
   if (f.medianToApologyMs !== null) parts.push(`median time to apology *${formatDuration(f.medianToApologyMs)}*`);
   if (f.medianToSatisfiedMs !== null) parts.push(`median time to satisfied *${formatDuration(f.medianToSatisfiedMs)}*`);
-  if (f.recoveryRate !== null) parts.push(`recovery rate *${Math.round(f.recoveryRate * 100)}%*`);
-  return parts.length > 0 ? `*Since the last digest:* ${parts.join(' · ')}` : null;
+  return parts.length > 0 ? `*${period.charAt(0).toUpperCase()}${period.slice(1)}:* ${parts.join(' · ')}` : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,7 +218,7 @@ function waitingPart(data: DigestData, ctx: DigestContext): ListPart {
 function rcaPart(data: DigestData, ctx: DigestContext): ListPart {
   const total = Math.max(data.counts.awaitingRca, data.awaitingRca.length);
   return {
-    heading: [`*:mag: Customer satisfied, root-cause analysis next* (${total})`],
+    heading: [`*:mag: ${LABELS.awaitingRca}* (${total}): the customer is satisfied; now the why`],
     total,
     available: data.awaitingRca.length,
     lines: (shown) => data.awaitingRca.slice(0, shown).map((m) => `• ${customerText(m, ctx)} · ${ownerText(m.ownerId)}`),

@@ -98,7 +98,7 @@ export function countsBlock(counts: TeamCounts): KnownBlock {
     `*Open*\n${counts.open}`,
     `*Overdue*\n${counts.overdue}`,
     `*Escalated*\n${counts.escalated}`,
-    `*Waiting for their root-cause analysis*\n${counts.awaitingRca}`,
+    `*${LABELS.awaitingRca}*\n${counts.awaitingRca}`,
     `*Closed this week*\n${counts.closedThisWeek}`,
   );
 }

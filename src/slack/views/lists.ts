@@ -3,9 +3,9 @@
 
 import type { KnownBlock } from '@slack/types';
 import type { MistakeSummary, PreventionSummary, TeamCounts } from '../../services/queries';
-import { actions, assemble, context, divider, type LinkContext, section, summaryButtons, summaryText } from './blocks';
+import { actions, assemble, context, divider, LABELS, type LinkContext, section, summaryButtons, summaryText } from './blocks';
 import { preventionRow } from './home';
-import { FALLBACK_TEXT_MAX, SLACK_LIMITS, truncate } from './text';
+import { FALLBACK_TEXT_MAX, SLACK_LIMITS, truncate, userText } from './text';
 
 export interface EphemeralMessage {
   text: string;
@@ -18,12 +18,26 @@ const MESSAGE_LIMITS = { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.
 export const LIST_LIMIT = SLACK_LIMITS.messageBlocks;
 
 const PLAYBOOK_LINE =
-  '*Own it* → *Apologize* → *Ask what they want* → *Make it right* → *Customer satisfied* → *Root-cause analysis* (causes, not culprits) → prevention steps → closed.';
+  [LABELS.own, LABELS.apologize, LABELS.ask, LABELS.makeRight, LABELS.satisfied, LABELS.rootCauseAnalysis]
+    .map((label) => `*${label}*`)
+    .join(' → ') + ' (causes, not culprits) → prevention steps → closed.';
 
-export function helpMessage(): EphemeralMessage {
+/** `unknownWord`: the one word someone typed after `/mistake` that is not a command. */
+export function helpMessage(options: { unknownWord?: string } = {}): EphemeralMessage {
+  const unknown = options.unknownWord
+    ? [
+        section(
+          `“${userText(options.unknownWord, 60)}” isn't something \`/mistake\` knows, so nothing was reported. ` +
+            'To report a mistake with its story filled in, write what happened in a few words, like `/mistake sent the order to the wrong address`.',
+        ),
+      ]
+    : [];
   return {
-    text: '/mistake reports a mistake made to a customer and walks its recovery.',
+    text: options.unknownWord
+      ? `“${userText(options.unknownWord, 60)}” isn't something /mistake knows. Here is what it does.`
+      : '/mistake reports a mistake made to a customer and walks its recovery.',
     blocks: [
+      ...unknown,
       section(
         'When we let a customer down, `/mistake` makes sure someone owns it and the customer is recovered. ' +
           'A report opens a thread in the escalation channel; its card shows where the recovery is and has the buttons for the next step.',
@@ -85,7 +99,7 @@ export function mineMessage(
 export function listMessage(items: MistakeSummary[], counts: TeamCounts, ctx: LinkContext): EphemeralMessage {
   const summary =
     `${counts.open} open · ${counts.overdue} overdue · ${counts.escalated} escalated · ` +
-    `${counts.awaitingRca} waiting for their root-cause analysis · ${counts.closedThisWeek} closed this week`;
+    `${counts.awaitingRca} ${LABELS.awaitingRca.toLowerCase()} · ${counts.closedThisWeek} closed this week`;
   if (items.length === 0) {
     return {
       text: 'Nothing open across the team.',

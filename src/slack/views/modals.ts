@@ -193,7 +193,7 @@ export function reportModal(options: { prefill?: string; reporterId: string }): 
 export function askModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
   return modal(
     Views.ask,
-    'Ask what they want',
+    LABELS.ask,
     'Save answer',
     [
       about(m),
@@ -220,14 +220,14 @@ export function makeRightModal(m: MistakeRecord, origin?: ModalOrigin): ModalVie
       placeholder: 'e.g. €40 back to their card; replacement sent by express',
     }),
   );
-  return modal(Views.makeRight, 'Make it right', 'Save', blocks, metadata(m, origin));
+  return modal(Views.makeRight, LABELS.makeRight, 'Save', blocks, metadata(m, origin));
 }
 
 /** Rule 4: an apology alone is hollow, unless the customer asked for nothing more (and why). */
 export function skipMakeRightModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
   return modal(
     Views.skipMakeRight,
-    'Nothing more needed',
+    LABELS.nothingMore,
     'Save',
     [
       about(m),
@@ -251,7 +251,7 @@ export function satisfiedModal(m: MistakeRecord, origin?: ModalOrigin): ModalVie
     : 'Next comes the root-cause analysis: what in our process let this happen?';
   return modal(
     Views.satisfied,
-    'Customer satisfied',
+    LABELS.satisfied,
     'Confirm',
     [
       about(m),
@@ -271,7 +271,7 @@ export function satisfiedModal(m: MistakeRecord, origin?: ModalOrigin): ModalVie
 export function notSatisfiedModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
   return modal(
     Views.notSatisfied,
-    'Not satisfied',
+    LABELS.notSatisfied,
     'Escalate',
     [
       about(m),
@@ -289,8 +289,8 @@ export function notSatisfiedModal(m: MistakeRecord, origin?: ModalOrigin): Modal
 export function reassignModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
   return modal(
     Views.reassign,
-    'Reassign',
-    'Reassign',
+    LABELS.reassign,
+    LABELS.reassign,
     [
       about(m),
       section(`${mention(m.ownerId)} owns this recovery now. The new owner is told, and takes it with *Own it*.`),
@@ -304,8 +304,8 @@ export function reassignModal(m: MistakeRecord, origin?: ModalOrigin): ModalView
 export function reopenModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
   return modal(
     Views.reopen,
-    'Reopen',
-    'Reopen',
+    LABELS.reopen,
+    LABELS.reopen,
     [
       about(m),
       section('Reopening puts the customer back at the centre: make it right again, then confirm they are satisfied.'),
@@ -322,21 +322,24 @@ export function reopenModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
 export function rcaModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
   const blocks: KnownBlock[] = [
     about(m),
-    context('*Causes, not culprits:* what in our process let this happen?'),
+    context('*Causes, not culprits:* what in our process let this happen? This analysis is blameless: it names no one.'),
     textInput(Inputs.rcaWhatHappened, 'What happened', {
       max: TEXT_LIMITS.rcaField,
       multiline: true,
       initial: m.whatHappened,
+      hint: 'The facts, in order, as the customer met them. Describe what happened, not who did it.',
     }),
     textInput(Inputs.causes, 'Why it happened', {
       max: TEXT_LIMITS.rcaField,
       multiline: true,
       placeholder: 'The gaps in tools, handovers, checks or training, not who slipped',
+      hint: 'Causes, not culprits: what in our tools, handovers, checks or training let it happen. Anyone could have slipped there.',
     }),
     textInput(Inputs.whatChanges, 'What changes', {
       max: TEXT_LIMITS.rcaField,
       multiline: true,
       placeholder: 'So that it does not happen again',
+      hint: 'Changes to how we work (a check, a tool, a handover), not to who does it.',
     }),
     divider(),
     section('*Prevention steps*, each with an owner and a due date, so the customer can be told it will not happen again.'),

@@ -2,11 +2,11 @@
 // prevention step they have, each with a button to do it now and a menu to snooze it.
 
 import type { ActionsBlockElement, KnownBlock, Overflow } from '@slack/types';
-import { SEVERITIES } from '../../domain/playbook';
-import type { ReminderItem } from '../../services/reminderTypes';
+import { CHASED_STEP_DONE_LABELS, RCA_STEP, SEVERITIES } from '../../domain/playbook';
+import type { ReminderItem, ReminderOutcome } from '../../services/reminderTypes';
 import { Actions, encodeValue } from '../ids';
-import { assemble, button, context, LABELS, nextStepButtons, plain, refValue, section, severityShort } from './blocks';
-import { FALLBACK_TEXT_MAX, formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
+import { assemble, button, context, LABELS, nextStepButtons, plain, refValue, section, severityShort, stateLabel } from './blocks';
+import { FALLBACK_TEXT_MAX, formatDue, link, mention, SLACK_LIMITS, slackDate, threadUrl, truncate, userText } from './text';
 
 export interface ReminderContext {
   now: Date;
@@ -25,17 +25,36 @@ export const SNOOZE_OPTIONS: readonly { label: string; minutes: number }[] = [
 const CUSTOMER_MAX = 80;
 const LABEL_MAX = 150;
 
+/**
+ * The reminder DM. Sent, it lists what is overdue; edited later (items marked `settled`), each
+ * item done since shows what happened instead of its buttons. `live` names the mistakes whose
+ * items still have buttons.
+ */
 export function renderReminder(
   ownerId: string,
   items: ReminderItem[],
   ctx: ReminderContext,
-): { text: string; blocks: KnownBlock[] } {
+): { text: string; blocks: KnownBlock[]; live: number[] } {
   if (items.length === 0) {
     const text = 'Nothing of yours is overdue. Thank you!';
-    return { text, blocks: [section(text)] };
+    return { text, blocks: [section(text)], live: [] };
   }
   const sorted = [...items].sort(mostUrgentFirst);
-  const opening = openingSentence(sorted);
+  const open = sorted.filter((i) => !i.settled);
+  const live = [...new Set(open.map((i) => i.mistakeId))];
+  if (open.length === 0) {
+    const allDone = sorted.every((i) => i.settled?.how === 'done' || i.settled?.how === 'skipped');
+    const done = allDone ? 'Everything in this reminder is done. Thank you!' : 'Nothing in this reminder waits on you any more.';
+    const blocks = assemble(
+      [section(`Hi ${mention(ownerId)}. ${done}`)],
+      sorted.map((item) => itemBlocks(item, ctx)),
+      [],
+      { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson },
+      (hidden) => context(`… and ${hidden} more`),
+    );
+    return { text: done, blocks, live };
+  }
+  const opening = openingSentence(open);
   const head = [
     section(`Hi ${mention(ownerId)}. ${opening} Here is what is overdue, most urgent first: do it now, or snooze it if you can't yet.`),
   ];
@@ -47,10 +66,10 @@ export function renderReminder(
     { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson },
     (hidden) => context(`… and ${hidden} more in App Home`),
   );
-  const first = sorted[0]!;
+  const first = open[0]!;
   const firstLine = `${userText(first.customer, 60)} (${userText(first.label, 60)}, ${formatDue(first.dueAt, ctx.now, ctx.timeZone)})`;
-  const rest = sorted.length > 1 ? ` and ${sorted.length - 1} more` : '';
-  return { text: truncate(`${opening.replace(/\.$/, '')}: ${firstLine}${rest}`, FALLBACK_TEXT_MAX), blocks };
+  const rest = open.length > 1 ? ` and ${open.length - 1} more` : '';
+  return { text: truncate(`${opening.replace(/\.$/, '')}: ${firstLine}${rest}`, FALLBACK_TEXT_MAX), blocks, live };
 }
 
 /** Rule 8: critical first ("on the fly"), then the longest overdue. */
@@ -60,18 +79,24 @@ function mostUrgentFirst(a: ReminderItem, b: ReminderItem): number {
 }
 
 function openingSentence(items: ReminderItem[]): string {
-  const customers = new Set(items.filter((i) => i.kind === 'step').map((i) => i.mistakeId)).size;
+  const customers = new Set(items.filter((i) => i.kind === 'step' && i.step !== RCA_STEP).map((i) => i.mistakeId)).size;
+  const analyses = items.filter((i) => i.step === RCA_STEP).length;
   const prevention = items.filter((i) => i.kind === 'prevention').length;
-  const waiting = customers === 0 ? '' : customers === 1 ? 'A customer is waiting on you' : 'A few customers are waiting on you';
-  const steps =
+  const parts = [
+    customers === 0 ? '' : customers === 1 ? 'a customer is waiting on you' : 'a few customers are waiting on you',
+    analyses === 0
+      ? ''
+      : analyses === 1
+        ? 'a root-cause analysis is due from you'
+        : `${analyses} root-cause analyses are due from you`,
     prevention === 0
       ? ''
       : prevention === 1
         ? 'a prevention step you committed to is overdue'
-        : `${prevention} prevention steps you committed to are overdue`;
-  if (waiting && steps) return `${waiting}, and ${steps}.`;
-  if (waiting) return `${waiting}.`;
-  return `${steps.charAt(0).toUpperCase()}${steps.slice(1)}.`;
+        : `${prevention} prevention steps you committed to are overdue`,
+  ].filter((p) => p !== '');
+  const joined = parts.length > 1 ? `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}` : (parts[0] ?? '');
+  return `${joined.charAt(0).toUpperCase()}${joined.slice(1)}.`;
 }
 
 function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
@@ -80,9 +105,13 @@ function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
   // Critical is "on the fly" (rule 8): it leads the line so it cannot be skimmed past.
   const severity = severityShort(item.severity);
   const first = item.severity === 'critical' ? `${severity} · ${customer}` : `${customer} · ${severity}`;
+  const label = userText(item.label, LABEL_MAX);
+  if (item.settled) {
+    const outcome = outcomeText(item, item.settled, ctx);
+    return [section(item.kind === 'prevention' ? `*Prevention step:* ${label}\nFor ${first}\n${outcome}` : `${first}\n${outcome}`)];
+  }
   const due = formatDue(item.dueAt, ctx.now, ctx.timeZone);
   const reminded = item.reminderCount > 0 ? ` · reminded ${item.reminderCount} ${item.reminderCount === 1 ? 'time' : 'times'} before` : '';
-  const label = userText(item.label, LABEL_MAX);
   const text =
     item.kind === 'prevention'
       ? `*Prevention step:* ${label}\nFor ${first} · *${due}*${reminded}`
@@ -93,6 +122,23 @@ function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
   return blocks;
 }
 
+/** What happened to an item since it was reminded, in place of its buttons. */
+function outcomeText(item: ReminderItem, outcome: ReminderOutcome, ctx: ReminderContext): string {
+  const when = (at: Date | null) => (at ? ` · ${slackDate(at, ctx.timeZone)}` : '');
+  switch (outcome.how) {
+    case 'done': {
+      const what = item.kind === 'prevention' ? LABELS.done : item.step ? CHASED_STEP_DONE_LABELS[item.step] : LABELS.done;
+      return `:white_check_mark: *${what}* · ${mention(outcome.byId)}${when(outcome.at)}`;
+    }
+    case 'skipped':
+      return `:fast_forward: *${LABELS.makeRight}* · ${LABELS.nothingMore.toLowerCase()} · ${mention(outcome.byId)}${when(outcome.at)}`;
+    case 'handed_over':
+      return `*${userText(item.label, LABEL_MAX)}* · handed to ${mention(outcome.toId)}: no longer yours`;
+    case 'moved_on':
+      return `*${userText(item.label, LABEL_MAX)}* · no longer waiting on you: the mistake is now ${stateLabel(outcome.state)}`;
+  }
+}
+
 function itemActions(item: ReminderItem): ActionsBlockElement[] {
   const ref = { id: item.mistakeId, version: item.mistakeVersion };
   if (item.kind === 'prevention') {
@@ -101,9 +147,13 @@ function itemActions(item: ReminderItem): ActionsBlockElement[] {
     return [button(LABELS.done, Actions.preventionDone, refValue(ref, item.preventionId), 'primary'), snoozeMenu(item)];
   }
   // The card's own buttons for this step, so "do it now" behaves here exactly as there.
-  const doIt = item.step
-    ? nextStepButtons(ref, 'recovering', item.step, { hasRca: false, hasOwner: true, customer: item.customer })
-    : [];
+  const options = { hasRca: false, hasOwner: true, customer: item.customer, nothingMore: !item.customerAskedForMore };
+  const doIt =
+    item.step === RCA_STEP
+      ? nextStepButtons(ref, 'awaiting_rca', null, options)
+      : item.step
+        ? nextStepButtons(ref, 'recovering', item.step, options)
+        : [];
   return [...doIt, snoozeMenu(item)];
 }
 

@@ -13,8 +13,14 @@ import {
   STEP_LABELS,
   type MistakeState,
   type StepKind,
+  CHASED_STEP_LABELS,
+  currentChasedStep,
+  customerAskedForMore,
   nextStep,
+  RCA_STEP,
+  STEP_DONE_LABELS,
 } from '../../domain/playbook';
+import type { Offer } from '../../services/directMessages';
 import { formatDuration, MINUTE_MS } from '../../domain/durations';
 import { toSnapshot, type MistakeRecord } from '../../services/records';
 import { Actions } from '../ids';
@@ -22,8 +28,10 @@ import {
   actions,
   button,
   context,
+  jsonLength,
   LABELS,
   linkButton,
+  longSections,
   nextStepButtons,
   refValue,
   type RenderContext,
@@ -36,7 +44,9 @@ import {
   composedText,
   contactMention,
   FALLBACK_TEXT_MAX,
+  link,
   mention,
+  notificationText,
   quote,
   SLACK_LIMITS,
   slackDate,
@@ -115,9 +125,12 @@ function remedyLabel(kind: string | undefined): string {
   return Object.hasOwn(REMEDY_LABELS, kind) ? REMEDY_LABELS[kind as RemedyKind] : userText(kind, 40);
 }
 
-/** A message's notification text: short, and never cut in the middle of a mention or an escape. */
+/**
+ * A message's notification text: its first line without the bot's formatting marks, short, and
+ * never cut in the middle of a mention or an escape.
+ */
 function fallback(text: string): string {
-  const firstLine = text.split('\n')[0] ?? text;
+  const firstLine = notificationText(text.split('\n')[0] ?? text);
   if (codePointLength(firstLine) <= FALLBACK_TEXT_MAX) return firstLine;
   const cut = truncate(firstLine, FALLBACK_TEXT_MAX - 1)
     .replace(/…$/, '')
@@ -126,8 +139,9 @@ function fallback(text: string): string {
   return `${cut.trimEnd()}…`;
 }
 
-function reply(main: string, extra: KnownBlock[] = []): RenderedMessage {
-  return { text: fallback(main), blocks: [section(main), ...extra] };
+/** `notice`, when given, is what the notification says instead of the first line of `main`. */
+function reply(main: string, extra: KnownBlock[] = [], notice?: string): RenderedMessage {
+  return { text: fallback(notice ?? main), blocks: [section(main), ...extra] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,17 +160,20 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
     case 'reported': {
       const ownerId = str(d, 'ownerId') ?? m.ownerId;
       const urgent = m.severity === 'critical' ? ' It is critical: minutes, not days.' : '';
+      // The first reply carries the whole report: the card shows only the start of long texts.
+      const story = fullReport(m);
       if (!ownerId) {
-        return reply(`Nobody owns this recovery for ${customer} yet. Use *Reassign* on the card to give it to someone.${urgent}`);
+        return reply(`Nobody owns this recovery for ${customer} yet. Use *${LABELS.reassign}* on the card to give it to someone.${urgent}`, story);
       }
       const ownedAtReport = d.ownedAtReport === true || (d.ownedAtReport === undefined && ownerId === event.actorId);
       if (ownedAtReport) {
-        return reply(`${mention(ownerId)}, you own this recovery.${nextAfter(m, 'own', ctx)}${urgent}`);
+        return reply(`${mention(ownerId)}, you own this recovery.${nextAfter(m, 'own', ctx)}${urgent}`, story);
       }
       const own = stepOf(m, 'own');
       const due = own && own.status === 'pending' ? ` It is due ${slackDate(own.dueAt, ctx.timeZone)}.` : '';
       return reply(
-        `${mention(ownerId)}, ${who(event.actorId)} asked you to own this recovery for ${customer}. Click *Own it* on the card to take it.${due}${urgent}`,
+        `${mention(ownerId)}, ${who(event.actorId)} asked you to own this recovery for ${customer}. Click *${LABELS.own}* on the card to take it.${due}${urgent}`,
+        story,
       );
     }
 
@@ -172,8 +189,13 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
       }
       if (kind === 'ask') {
         const answer = str(d, 'customerAnswer');
-        const said = answer ? ` What they would like:\n${quote(userText(answer, REPLY_TEXT.answer))}` : '';
-        return reply(`${actor} asked ${customer} what they would like.${said}\n${nextAfter(m, 'ask', ctx).trim()}`.trimEnd(), noteBlock);
+        const said = answer ? `\n${quote(userText(answer, REPLY_TEXT.answer))}` : '';
+        const notice = answer ? `${actor} asked ${customer} what they would like: “${userText(answer.replace(/\s+/g, ' '), 120)}”` : undefined;
+        return reply(
+          `${actor} asked ${customer} what they would like.${said}\n${nextAfter(m, 'ask', ctx).trim()}`.trimEnd(),
+          noteBlock,
+          notice,
+        );
       }
       if (kind === 'make_right') {
         const value = str(d, 'remedyValue');
@@ -238,7 +260,8 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
       if (to !== null && to === event.actorId) {
         return reply(`${actor} took over this recovery${from ? ` from ${mention(from)}` : ''}.${then}`);
       }
-      const handed = from ? `handed this recovery from ${mention(from)} to ${mention(to)}` : `gave this recovery to ${mention(to)}`;
+      const handed =
+        from && from !== event.actorId ? `handed this recovery from ${mention(from)} to ${mention(to)}` : `handed this recovery to ${mention(to)}`;
       return reply(`${actor} ${handed}.${then}`);
     }
 
@@ -250,7 +273,8 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
         makeRight && makeRight.status === 'pending' && RECOVERING_STATES.includes(m.state as MistakeState)
           ? `, due ${slackDate(makeRight.dueAt, ctx.timeZone)}`
           : '';
-      return reply(`${actor} reopened this recovery: the customer needs more.${why}\nBack to *Make it right*${due}.`);
+      const owner = m.ownerId && m.ownerId !== event.actorId ? `${mention(m.ownerId)}, back` : 'Back';
+      return reply(`${actor} reopened this recovery: the customer needs more.${why}\n${owner} to *${LABELS.makeRight}*${due}.`);
     }
 
     case 'rca_submitted':
@@ -296,6 +320,27 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
   }
 }
 
+/**
+ * The report as it was written, whole: what happened and the impact on the customer, each over
+ * as many sections as it takes. If even that would not fit one message (text made of characters
+ * Slack's size limit counts many times over), it is cut, visibly.
+ */
+function fullReport(m: MistakeRecord): KnownBlock[] {
+  for (const max of [Infinity, 2000, 1000]) {
+    const blocks: KnownBlock[] = [
+      ...longSections('*What happened*', userText(m.whatHappened, max)),
+      ...longSections('*Impact on the customer*', userText(m.impact, max)),
+    ];
+    // Room is kept for the reply's own first section.
+    if (jsonLength(blocks) <= SLACK_LIMITS.messageBlocksJson - 4000) return blocks;
+  }
+  return [
+    section(`*What happened*\n${userText(m.whatHappened, 500)}`),
+    section(`*Impact on the customer*\n${userText(m.impact, 500)}`),
+    context('The report is too long for one Slack message; it is kept whole in the bot’s records.'),
+  ];
+}
+
 /** The blameless RCA in the thread, with every prevention step's owner and due date (rule 7). */
 function rcaReply(event: TimelineEventLike, m: MistakeRecord, ctx: RenderContext): RenderedMessage {
   const actor = who(event.actorId);
@@ -336,26 +381,60 @@ function preventionList(m: MistakeRecord, ctx: RenderContext): string {
 // ---------------------------------------------------------------------------------------------
 // Direct messages.
 
+/** A DM with buttons: what they were for when it was sent, and whether they still are. */
+export interface DirectMessageRender extends RenderedMessage {
+  /** What its buttons are for (null: it has none). Kept so a later edit can tell if that is done. */
+  offered: Offer | null;
+  /** Whether its buttons are still what waits on its recipient. */
+  live: boolean;
+}
+
 /**
- * The DM telling someone a recovery is theirs (reported with them as owner, or reassigned to
- * them) or that the root-cause analysis gave them prevention steps, with the thread link and the
- * buttons they need. `recipientId`, when given, narrows prevention steps to that person's.
+ * What a DM about `event` offers its recipient right now: the owner's step to do (the next
+ * recovery step, or the root-cause analysis once the customer is satisfied), or the recipient's
+ * open prevention steps; null when nothing waits on them.
+ */
+export function offerOf(event: TimelineEventLike, m: MistakeRecord, recipientId: string | null): Offer | null {
+  if (event.kind === 'rca_submitted') {
+    const mine = m.prevention.some((p) => p.status !== 'done' && (!recipientId || p.ownerId === recipientId));
+    return m.state === 'preventing' && mine ? 'prevention' : null;
+  }
+  if (!recipientId || recipientId !== m.ownerId) return null;
+  return currentChasedStep(toSnapshot(m))?.kind ?? null;
+}
+
+/**
+ * The DM telling someone a recovery is theirs (reported with them as owner, reassigned to them,
+ * reopened), that the root-cause analysis gave them prevention steps, or (to the reporter) that
+ * the report landed; with the thread link and the buttons they need. Rendered again when the
+ * mistake changes (`offered` is then what it offered when sent): once that is done, the DM says
+ * what happened instead of offering it, so its buttons never go stale.
  */
 export function renderOwnerDm(
   event: TimelineEventLike,
   m: MistakeRecord,
-  ctx: RenderContext & { threadUrl: string; recipientId?: string },
-): RenderedMessage {
+  ctx: RenderContext & { threadUrl: string; recipientId?: string; offered?: Offer | null },
+): DirectMessageRender {
   const d = parseDetails(event.details);
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
   const about = `Mistake #${m.id} · ${severityShort(m.severity)} · ${stateLabel(m.state)}`;
-  const story = section(`*What happened*\n${userText(m.whatHappened, 500)}`);
   const open = linkButton(LABELS.openThread, ctx.threadUrl);
   const ref = { id: m.id, version: m.version };
   const urgent = m.severity === 'critical' ? ' It is critical: minutes, not days.' : '';
 
+  if (event.kind === 'reported' && ctx.recipientId === m.reporterId) {
+    return { ...renderReportConfirmation(m, ctx), offered: null, live: false };
+  }
+
+  const recipientId =
+    ctx.recipientId ??
+    (event.kind === 'reassigned' ? (str(d, 'to') ?? m.ownerId) : event.kind === 'reopened' ? m.ownerId : (str(d, 'ownerId') ?? m.ownerId));
+  const now = offerOf(event, m, recipientId);
+  const offered = ctx.offered === undefined ? now : ctx.offered;
+  const live = offered !== null && now === offered;
+
   if (event.kind === 'rca_submitted') {
-    const mine = m.prevention.filter((p) => p.status !== 'done' && (!ctx.recipientId || p.ownerId === ctx.recipientId));
+    const mine = m.prevention.filter((p) => (live ? p.status !== 'done' : true) && (!recipientId || p.ownerId === recipientId));
     const main = `${who(event.actorId)} wrote the root-cause analysis for ${customer}, and it gives you ${
       mine.length === 1 ? 'a prevention step' : 'prevention steps'
     }: the changes that make sure it does not happen again.`;
@@ -363,88 +442,224 @@ export function renderOwnerDm(
     // A DM is one message: keep well inside its block count, with room for the link and the note.
     const shown = mine.slice(0, 20);
     for (const p of shown) {
+      const description = userText(p.description, REPLY_TEXT.prevention);
+      if (p.status === 'done') {
+        const when = p.doneAt ? ` · ${slackDate(p.doneAt, ctx.timeZone)}` : '';
+        blocks.push(section(`${description}\n:white_check_mark: *${LABELS.done}* · ${mention(p.doneById)}${when}`));
+        continue;
+      }
       const overdue = p.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
-      const done =
-        m.state === 'preventing'
-          ? button(LABELS.done, Actions.preventionDone, refValue(ref, p.id), 'primary')
-          : undefined;
-      blocks.push(
-        section(
-          `${userText(p.description, REPLY_TEXT.prevention)}\n${mention(p.ownerId)} · due ${slackDate(p.dueAt, ctx.timeZone)}${overdue}`,
-          done,
-        ),
-      );
+      const done = live ? button(LABELS.done, Actions.preventionDone, refValue(ref, p.id), 'primary') : undefined;
+      blocks.push(section(`${description}\n${mention(p.ownerId)} · due ${slackDate(p.dueAt, ctx.timeZone)}${overdue}`, done));
     }
     if (mine.length > shown.length) blocks.push(context(`… and ${mine.length - shown.length} more, on the card.`));
+    if (!live) blocks.push(context(m.state === 'closed' ? 'This mistake is closed. Thank you.' : 'Nothing here waits on you any more.'));
     blocks.push(actions([open]));
-    return { text: fallback(main), blocks };
+    return { text: fallback(main), blocks, offered, live };
   }
 
-  const ownerId = event.kind === 'reassigned' ? (str(d, 'to') ?? m.ownerId) : (str(d, 'ownerId') ?? m.ownerId);
   let main: string;
-  if (event.kind === 'reported') {
-    main = `${who(event.actorId)} reported a mistake made to ${customer} and asked you to own the recovery. Click *Own it* to take it; then apologize, ask what they would like, and make it right.${urgent}`;
+  if (event.kind === 'reopened') {
+    const reason = str(d, 'reason');
+    const why = reason ? ` Why:\n${quote(userText(reason, REPLY_TEXT.reason))}\n` : ' ';
+    main = `${who(event.actorId)} reopened the recovery for ${customer}: the customer needs more.${why}Back to *${LABELS.makeRight}*, then check they are satisfied.${urgent}`;
+  } else if (event.kind === 'reported') {
+    main = `${who(event.actorId)} reported a mistake made to ${customer} and asked you to own the recovery. Click *${LABELS.own}* to take it; then apologize, ask what they would like, and make it right.${urgent}`;
   } else if (event.kind === 'reassigned') {
     const from = str(d, 'from');
-    const fromText = from ? ` from ${mention(from)}` : '';
-    main = `${who(event.actorId)} handed you the recovery for ${customer}${fromText}.${
-      RECOVERING_STATES.includes(m.state as MistakeState) ? ' Click *Own it* to take it.' : ''
-    }${urgent}`;
+    const fromText = from && from !== event.actorId ? ` from ${mention(from)}` : '';
+    const then =
+      offered === 'own' ? ` Click *${LABELS.own}* to take it.` : offered === RCA_STEP ? ` The *${LABELS.rootCauseAnalysis}* is yours to write.` : '';
+    main = `${who(event.actorId)} handed you the recovery for ${customer}${fromText}.${then}${urgent}`;
   } else {
     main = `There is news on the recovery for ${customer}: ${stateLabel(m.state)}.`;
   }
 
-  // The buttons are what the card offers right now, so a stale DM never offers a step already done.
-  const next = nextStep(toSnapshot(m));
-  const buttons: Button[] =
-    ownerId && ownerId === m.ownerId
-      ? nextStepButtons(ref, m.state, next?.kind ?? null, { hasRca: m.rca !== null, hasOwner: true, customer: m.customer })
-      : [];
-  const due = next ? ` · ${STEP_LABELS[next.kind]} due ${slackDate(next.dueAt, ctx.timeZone)}` : '';
+  const snapshot = toSnapshot(m);
+  const story = section(`*What happened*\n${userText(m.whatHappened, 500)}`);
+  if (!live) {
+    const outcome = offered ? offerOutcome(m, offered, recipientId, ctx) : null;
+    const blocks: KnownBlock[] = [section(main), context(about)];
+    if (outcome) blocks.push(section(outcome));
+    blocks.push(story, actions([open]));
+    return { text: fallback(main), blocks, offered, live };
+  }
+  const current = currentChasedStep(snapshot)!;
+  const buttons = nextStepButtons(ref, m.state, nextStep(snapshot)?.kind ?? null, {
+    hasRca: m.rca !== null,
+    hasOwner: true,
+    customer: m.customer,
+    nothingMore: !customerAskedForMore(snapshot),
+  });
+  const due = ` · ${CHASED_STEP_LABELS[current.kind]} due ${slackDate(current.dueAt, ctx.timeZone)}`;
   return {
     text: fallback(main),
     blocks: [section(main), context(`${about}${due}`), story, actions([...buttons, open])],
+    offered,
+    live,
+  };
+}
+
+/** What became of what a DM offered, in place of its buttons. */
+function offerOutcome(m: MistakeRecord, offered: Offer, recipientId: string | null, ctx: RenderContext): string {
+  const when = (at: Date | null | undefined) => (at ? ` · ${slackDate(at, ctx.timeZone)}` : '');
+  const next = m.state !== 'closed' && m.ownerId === recipientId ? ' What is next is on the card.' : '';
+  if (offered === RCA_STEP && m.rca) {
+    return `:white_check_mark: *${LABELS.rcaWritten}* · ${mention(m.rca.authorId)}${when(m.rca.createdAt)}.${next}`;
+  }
+  if (offered !== RCA_STEP && offered !== 'prevention') {
+    const s = stepOf(m, offered);
+    if (s?.status === 'done') return `:white_check_mark: *${STEP_DONE_LABELS[offered]}* · ${mention(s.doneById)}${when(s.doneAt)}.${next}`;
+    if (s?.status === 'skipped') {
+      return `:fast_forward: *${LABELS.makeRight}* · ${LABELS.nothingMore.toLowerCase()} · ${mention(s.doneById)}${when(s.doneAt)}.${next}`;
+    }
+  }
+  if (m.state === 'closed') return 'This mistake is closed; nothing here waits on you.';
+  if (m.ownerId !== recipientId) return `This recovery is now ${mention(m.ownerId)}’s; nothing here waits on you.`;
+  return `Nothing here waits on you any more: the recovery is at ${stateLabel(m.state)}.${next}`;
+}
+
+/**
+ * The reporter's private confirmation that the report landed, sent once the card is posted so it
+ * can link to the thread (a DM, not an ephemeral: a modal's submission does not say which channel
+ * /mistake was typed in, and an ephemeral needs a channel the bot can post in).
+ */
+export function renderReportConfirmation(m: MistakeRecord, ctx: RenderContext & { threadUrl: string }): RenderedMessage {
+  const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
+  const next = nextStep(toSnapshot(m));
+  const yours = m.ownerId === m.reporterId;
+  const then = yours
+    ? next
+      ? `You own the recovery: next, *${STEP_LABELS[next.kind]}*, due ${slackDate(next.dueAt, ctx.timeZone)}. The buttons are on the card.`
+      : 'You own the recovery; the card shows every step.'
+    : `${mention(m.ownerId)} is asked to own the recovery; the card shows every step.`;
+  const main = `:white_check_mark: Reported as ${link(ctx.threadUrl, `Mistake #${m.id}`)}: ${customer}. Thank you for owning it.\n${then}`;
+  return {
+    text: fallback(`Reported as Mistake #${m.id} (${userText(m.customer, 60)}). Its thread: ${link(ctx.threadUrl, 'open it')}`),
+    blocks: [section(main), actions([linkButton(LABELS.openThread, ctx.threadUrl)])],
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Escalations.
 
+/** An escalation as stored, with what the post needs to say about it. */
+export interface EscalationLike {
+  level: number;
+  reason: string;
+  /** The playbook's sentence, or for "not satisfied" what the customer still needs ('' on old rows). */
+  text: string;
+  at: Date;
+  resolvedAt: Date | null;
+}
+
+/**
+ * Who an escalation calls, beyond the owner (rules 1 and 5: an escalation must reach someone new):
+ * the escalation contact when there is one; otherwise the reporter and the admins; and when they
+ * are all the owner too, everyone active in the channel, so it never reaches only the owner.
+ */
+export function escalationAudience(
+  m: Pick<MistakeRecord, 'ownerId' | 'reporterId'>,
+  contact: string | null,
+  adminUserIds: readonly string[],
+): string[] {
+  const group = contactMention(contact);
+  if (group) return [group];
+  const people = [...new Set([m.reporterId, ...adminUserIds])].filter((u) => u && u !== m.ownerId);
+  return people.length > 0 ? people.map(mention) : ['<!here>'];
+}
+
+/** How the mistake moved on past an escalation, from the timeline event that did it. */
+export function resolutionText(event: TimelineEventLike | null): string {
+  if (!event) return 'the mistake moved on';
+  const d = parseDetails(event.details);
+  const actor = who(event.actorId);
+  const step = str(d, 'step');
+  switch (event.kind) {
+    case 'satisfied':
+      return `${actor} confirmed the customer is satisfied`;
+    case 'reassigned': {
+      const to = str(d, 'to');
+      if (to && to === event.actorId) return `${actor} took over the recovery`;
+      return `${actor} handed the recovery to ${mention(to)}`;
+    }
+    case 'closed':
+      return 'the mistake is closed: the customer is satisfied, the root-cause analysis is written and every prevention step is done';
+    case 'owned':
+      return `${actor} owned it`;
+    case 'step_done':
+      return isStepKind(step) ? `${actor} did *${STEP_LABELS[step]}*` : `${actor} did the late step`;
+    case 'step_skipped':
+      return `${actor} recorded that the customer asked for nothing more`;
+    case 'rca_submitted':
+      return `${actor} wrote the *${LABELS.rootCauseAnalysis}*`;
+    case 'prevention_done':
+      return `${actor} finished the prevention step`;
+    default:
+      return `${actor} moved the mistake on`;
+  }
+}
+
 /**
  * The escalation, posted as its own message in the escalation channel (never folded into the
- * card, so it is seen): says "Escalation", calls the escalation contact, names the owner, the
- * customer and why, and links the thread.
+ * card, so it is seen): says "Escalation", calls someone beyond the owner, says why, and offers
+ * what they can do: open the thread, or hand the recovery to someone. Once the mistake moves on
+ * it is edited to say it is resolved, and how, and its Reassign button goes.
  */
 export function renderEscalation(
   m: MistakeRecord,
-  escalation: { level: number; reason: string; at: Date },
-  ctx: RenderContext & { contact: string | null; threadUrl: string },
+  escalation: EscalationLike,
+  ctx: RenderContext & {
+    contact: string | null;
+    adminUserIds: readonly string[];
+    threadUrl: string;
+    /** The timeline event that resolved it, once it is resolved. */
+    resolvedBy?: TimelineEventLike | null;
+  },
 ): RenderedMessage {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
-  const label = reasonLabel(escalation.reason);
-  const reasonText = label ?? userText(escalation.reason, 200);
-  // The mistake keeps the latest escalation's full sentence; it belongs to this one if levels match.
+  const label = reasonLabel(escalation.reason) ?? userText(escalation.reason, 200);
+  const why = escalationWhy(m, escalation);
+  const about = `level ${escalation.level} · Mistake #${m.id} · ${customer}`;
+  const when = context(`Escalated ${slackDate(escalation.at, ctx.timeZone)}`);
+  const open = linkButton(LABELS.openThread, ctx.threadUrl);
+
+  if (escalation.resolvedAt) {
+    const how = resolutionText(ctx.resolvedBy ?? null);
+    const main =
+      `:white_check_mark: *Escalation resolved* · ${about}\n*Was escalated because:* ${why}` +
+      `\n*Resolved:* ${how} · ${slackDate(escalation.resolvedAt, ctx.timeZone)}`;
+    return {
+      text: fallback(`Escalation resolved: Mistake #${m.id} (${userText(m.customer, 60)}): ${how}.`),
+      blocks: [section(main), when, actions([open])],
+    };
+  }
+
+  const audience = escalationAudience(m, ctx.contact, ctx.adminUserIds).join(' ');
+  const main = `:rotating_light: *Escalation* · ${about}\n*Why:* ${why}`;
+  const people =
+    `*Owner:* ${mention(m.ownerId)} · *Severity:* ${severityShort(m.severity)} · *State:* ${stateLabel(m.state)}` +
+    `\n${audience}, this recovery needs you: open the thread, or hand it to someone who can recover the customer now.`;
+  const buttons = [open];
+  if (m.state !== 'closed') buttons.push(button(LABELS.reassign, Actions.reassign, refValue({ id: m.id, version: m.version })));
+  return {
+    text: fallback(`Escalation: Mistake #${m.id} (${userText(m.customer, 60)}), ${label}. ${audience}, this needs you. Owner ${mention(m.ownerId)}.`),
+    blocks: [section(main), section(people), when, actions(buttons)],
+  };
+}
+
+/** Why, in one place: what the customer still needs, or the playbook's sentence. */
+function escalationWhy(m: MistakeRecord, escalation: EscalationLike): string {
+  const label = reasonLabel(escalation.reason) ?? userText(escalation.reason, 200);
+  if (escalation.reason === 'not_satisfied') {
+    const needs = escalation.text ? `\n${quote(userText(escalation.text, REPLY_TEXT.reason))}` : '';
+    return `the customer is not satisfied.${needs ? ` What they still need:${needs}` : ''}`;
+  }
+  if (escalation.text) return composedText(escalation.text, REPLY_TEXT.reason, [m.ownerId, m.reporterId]);
+  // Escalations stored before their sentence was kept: the mistake has the latest one's.
   const detail =
     m.escalationReason && m.escalationLevel === escalation.level
       ? `\n${quote(composedText(m.escalationReason, REPLY_TEXT.reason, [m.ownerId, m.reporterId]))}`
       : '';
-  const contact = contactMention(ctx.contact);
-  const main =
-    `:rotating_light: *Escalation* · level ${escalation.level} · Mistake #${m.id} · ${customer}` +
-    `\n*Why:* ${reasonText}${detail}`;
-  const people =
-    `*Owner:* ${mention(m.ownerId)} · *Severity:* ${severityShort(m.severity)} · *State:* ${stateLabel(m.state)}` +
-    (contact ? `\n${contact}, this recovery needs you.` : '');
-  const text = fallback(
-    `Escalation: Mistake #${m.id} (${userText(m.customer, 60)}), ${reasonText}.${contact ? ` ${contact}` : ''} Owner ${mention(m.ownerId)}.`,
-  );
-  return {
-    text,
-    blocks: [
-      section(main),
-      section(people),
-      context(`Escalated ${slackDate(escalation.at, ctx.timeZone)}`),
-      actions([linkButton(LABELS.openThread, ctx.threadUrl)]),
-    ],
-  };
+  return `${label}${detail}`;
 }

@@ -76,6 +76,43 @@ export function escapeText(user: string): string {
   return user.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * Slack's mrkdwn has no escape for its formatting marks, so `*`, `_`, `~` and a backtick in what a
+ * person typed would format their text, or end the bot's own `*bold*` around it early. Each mark
+ * is swapped for a character that looks the same and means nothing to Slack (∗ ˍ ∼ ˋ, the
+ * substitutes jsx-slack uses). A zero-width space beside the mark would not do: Slack reads it as
+ * a word boundary, which is what lets a mark format in the first place. Emoji codes keep their
+ * underscores (`:white_check_mark:` stays an emoji), and a line that starts with `>` gets an
+ * invisible soft hyphen in front so it is not shown as a quote. The stored text is untouched.
+ */
+export function neutralizeMarks(text: string): string {
+  return text
+    .split(EMOJI_CODE)
+    .map((part, index) => (index % 2 === 1 ? part : part.replace(MARKS, (mark) => MARK_LOOKALIKES[mark]!)))
+    .join('')
+    .replace(/^>/gm, '\u00ad>');
+}
+
+const MARK_LOOKALIKES: Record<string, string> = { '*': '\u2217', _: '\u02cd', '~': '\u223c', '`': '\u02cb' };
+const MARKS = /[*_~`]/g;
+const EMOJI_CODE = /(:[a-z0-9_+'-]+:)/;
+// A mark formats only at the edge of a word; one between two letters (an id like U_1) is text.
+const FORMATTING_MARK = /(?<![\p{L}\p{N}])[*_~`]|[*_~`](?![\p{L}\p{N}])/gu;
+
+/**
+ * A message's notification text (its top-level `text`), made from the mrkdwn the bot composed:
+ * notifications and screen readers show it as it is, so the bot's own formatting marks are taken
+ * out. What people typed was already neutralized (`neutralizeMarks`), so every mark left is the
+ * bot's; links, mentions and emoji codes stay whole.
+ */
+export function notificationText(mrkdwn: string): string {
+  return mrkdwn
+    .split(/(<[^>]*>|:[a-z0-9_+'-]+:)/)
+    .map((part, index) => (index % 2 === 1 ? part : part.replace(FORMATTING_MARK, '')))
+    .join('')
+    .replace(/^\u00ad?>/gm, '');
+}
+
 /** Length in code points, the unit truncation works in (an emoji counts once, never halved). */
 export function codePointLength(text: string): number {
   let n = 0;
@@ -107,8 +144,16 @@ export function truncate(text: string, max: number): string {
   return shorten(text, max, (g) => g);
 }
 
-/** What a person typed, ready for a text object: escaped, then shortened to `max` (escapes counted). */
+/**
+ * What a person typed, ready for a mrkdwn text object: shown as typed (no link, mention or
+ * formatting of its own), then shortened to `max` (escapes counted).
+ */
 export function userText(raw: string | null | undefined, max: number): string {
+  return shorten(neutralizeMarks(raw ?? ''), max, escapeText);
+}
+
+/** What a person typed, for a plain_text object (a header): plain text never formats. */
+export function userPlainText(raw: string | null | undefined, max: number): string {
   return shorten(raw ?? '', max, escapeText);
 }
 
@@ -470,7 +515,26 @@ function checkElement(element: unknown, path: string, fail: Fail): void {
       }
       return;
     }
-    case 'plain_text_input': {
+    case 'overflow': {
+      // An overflow menu holds one to five options.
+      const options = element.options;
+      if (!Array.isArray(options) || options.length === 0) {
+        fail(`${path}.options`, 'empty');
+        return;
+      }
+      if (options.length > 5) fail(`${path}.options`, `${options.length} > 5`);
+      options.forEach((o, i) => {
+        const p = `${path}.options[${i}]`;
+        if (!isObject(o)) {
+          fail(p, 'not an object');
+          return;
+        }
+        checkText(o.text, `${p}.text`, SLACK_LIMITS.optionText, fail, { required: true, plainOnly: true });
+        checkString(o.value, `${p}.value`, SLACK_LIMITS.optionValue, fail);
+      });
+      return;
+    }
+        case 'plain_text_input': {
       checkString(element.initial_value, `${path}.initial_value`, SLACK_LIMITS.inputValue, fail);
       if (typeof element.max_length === 'number') {
         if (element.max_length > SLACK_LIMITS.inputValue) fail(`${path}.max_length`, `${element.max_length} > ${SLACK_LIMITS.inputValue}`);

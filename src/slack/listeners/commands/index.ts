@@ -14,7 +14,8 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export function mistakeCommand(deps: BotDeps) {
   return async ({ command, ack, client }: CommandArgs): Promise<void> => {
     const text = command.text.trim();
-    const word = text.split(/\s+/)[0]?.toLowerCase() ?? '';
+    const words = text === '' ? [] : text.split(/\s+/);
+    const word = words[0]?.toLowerCase() ?? '';
     const teamId = command.team_id;
     const userId = command.user_id;
 
@@ -22,7 +23,7 @@ export function mistakeCommand(deps: BotDeps) {
       await ack({ response_type: 'ephemeral', ...helpMessage() });
       return;
     }
-    if ((word === 'mine' || word === 'list') && text.split(/\s+/).length === 1) {
+    if ((word === 'mine' || word === 'list') && words.length === 1) {
       try {
         const policy = await deps.settings.forTeam(teamId);
         const ctx = { now: deps.clock.now(), timeZone: policy.timezone };
@@ -41,6 +42,13 @@ export function mistakeCommand(deps: BotDeps) {
         deps.logger.error('/mistake list failed', { error: String(error) });
         await ack({ response_type: 'ephemeral', text: SORRY });
       }
+      return;
+    }
+
+    // One word that is not a command is most likely a mistyped one, not the story of a mistake:
+    // say what /mistake understands. Several words are a story and prefill a report.
+    if (words.length === 1) {
+      await ack({ response_type: 'ephemeral', ...helpMessage({ unknownWord: words[0] }) });
       return;
     }
 

@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { PlaybookError } from '../../../domain/playbook';
+import { FieldErrors, PlaybookError } from '../../../domain/playbook';
 import { ReportValidationError } from '../../../services/mistakes';
 import type { MistakeRef } from '../../../services/mistakes';
 import { decodeValue, Inputs, Views, type ViewId } from '../../ids';
@@ -85,6 +85,16 @@ function submitStep(deps: BotDeps, viewId: ViewId, change: (ref: MistakeRef, use
         await ack();
         return;
       }
+      if (error instanceof FieldErrors) {
+        // Every field's problem at once, each under its own input.
+        const errors: Record<string, string> = {};
+        for (const [field, message] of Object.entries(error.errors)) {
+          const block = FIELD_TO_INPUT[field] ?? field;
+          errors[view.state.values[block] ? block : main] ??= message;
+        }
+        await ack({ response_action: 'errors', errors });
+        return;
+      }
       if (error instanceof PlaybookError) {
         if (error.code === 'already_done' && view.id) {
           // The step was done by an earlier submission of the same form: close it quietly.
@@ -165,8 +175,7 @@ export function registerViews(app: App, deps: BotDeps): void {
     submitStep(deps, Views.rootCauseAnalysis, async (ref, user, v) => {
       const policy = await deps.settings.forTeam(ref.teamId);
       const parsed = parseRcaSubmission(v, policy.timezone, deps.clock.now());
-      const [block, message] = Object.entries(parsed.errors)[0] ?? [];
-      if (block && message) throw new PlaybookError('invalid_input', message, block);
+      if (Object.keys(parsed.errors).length > 0) throw new FieldErrors(parsed.errors);
       try {
         return await m.submitRca(ref, user, parsed.input);
       } catch (error) {

@@ -1,0 +1,111 @@
+// The migration that makes the root-cause analysis a chased step gives the mistakes already
+// waiting for theirs the step too, due one SLA period after their customer was satisfied.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, type Db } from '../../src/db/client';
+import { migrateDatabase } from '../../src/db/migrate';
+
+const root = path.resolve(__dirname, '..', '..');
+const MIGRATION = 'recovery_loop';
+
+/** A copy of a migrations folder holding only the migrations before the backfill. */
+function migrationsBefore(dir: string, tmp: string): string {
+  const target = path.join(tmp, 'migrations');
+  fs.mkdirSync(target);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory() && entry.name.endsWith(`_${MIGRATION}`)) continue;
+    fs.cpSync(path.join(dir, entry.name), path.join(target, entry.name), { recursive: true });
+  }
+  return target;
+}
+
+async function seed(db: Db): Promise<void> {
+  await db.workspaceSettings.create({ data: { teamId: 'T1', slaHighMinutes: 120 } });
+  const satisfiedAt = new Date('2026-03-02T10:00:00Z');
+  const base = {
+    teamId: 'T1',
+    customer: 'Harbor Bakery',
+    whatHappened: 'Wrong address',
+    impact: 'No flour',
+    severity: 'high',
+    category: 'delivery',
+    reporterId: 'U1',
+    ownerId: 'U1',
+    channelId: 'C1',
+  };
+  await db.mistake.create({ data: { ...base, id: 1, state: 'awaiting_rca', satisfiedAt } });
+  // Satisfied, and its analysis is written: nothing to chase.
+  await db.mistake.create({
+    data: {
+      ...base,
+      id: 2,
+      state: 'preventing',
+      satisfiedAt,
+      rca: { create: { teamId: 'T1', whatHappened: 'x', causes: 'y', whatChanges: 'z', authorId: 'U1' } },
+    },
+  });
+  // Still recovering: the analysis is not due yet.
+  await db.mistake.create({ data: { ...base, id: 3, state: 'recovering' } });
+}
+
+const providers: Array<[string, () => Promise<{ url: string; dir: string; drop: () => Promise<void> }>]> = [
+  [
+    'SQLite',
+    async () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rca-backfill-'));
+      return {
+        url: `file:${path.join(tmp, 'db.sqlite')}`,
+        dir: path.join(root, 'prisma', 'migrations'),
+        drop: async () => fs.rmSync(tmp, { recursive: true, force: true }),
+      };
+    },
+  ],
+  ...(process.env.TEST_POSTGRES_URL
+    ? [
+        [
+          'PostgreSQL',
+          async () => {
+            const url = new URL(process.env.TEST_POSTGRES_URL!);
+            const schema = `backfill_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+            url.searchParams.set('schema', schema);
+            return {
+              url: url.toString(),
+              dir: path.join(root, 'prisma', 'postgresql', 'migrations'),
+              drop: async () => {
+                const db = await createDb(url.toString());
+                await db.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+                await db.$disconnect();
+              },
+            };
+          },
+        ] as [string, () => Promise<{ url: string; dir: string; drop: () => Promise<void> }>],
+      ]
+    : []),
+];
+
+describe.each(providers)('the root-cause analysis backfill (%s)', (_name, make) => {
+  it('gives a mistake awaiting its analysis a pending step due one SLA period after satisfied, and no other', async () => {
+    const target = await make();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rca-backfill-dir-'));
+    try {
+      await migrateDatabase(target.url, { migrationsDir: migrationsBefore(target.dir, tmp) });
+      const before = await createDb(target.url);
+      await seed(before);
+      await before.$disconnect();
+
+      const { applied } = await migrateDatabase(target.url, { migrationsDir: target.dir });
+      expect(applied.some((name) => name.endsWith(`_${MIGRATION}`))).toBe(true);
+
+      const db = await createDb(target.url);
+      const steps = await db.recoveryStep.findMany({ where: { kind: 'root_cause_analysis' } });
+      expect(steps).toHaveLength(1);
+      expect(steps[0]).toMatchObject({ mistakeId: 1, status: 'pending', position: 5, teamId: 'T1', reminderCount: 0 });
+      expect(steps[0]!.dueAt.toISOString()).toBe('2026-03-02T12:00:00.000Z');
+      await db.$disconnect();
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      await target.drop();
+    }
+  });
+});
