@@ -30,6 +30,8 @@ const { bindMigrationAwareSqlAdapterFactory } = require('@prisma/driver-adapter-
 const NO_FILTER = { externalTables: [], externalEnums: [] };
 
 const IN_MEMORY = 'file::memory:';
+// The same rule as the app's (src/db/url.ts, which a test compares with this line): this program
+// runs before the app is compiled (npm install, Prisma's CLI), so it cannot import it.
 const isPostgres = (url) => /^postgres(ql)?:\/\//i.test(url);
 // Prisma reads `file:` paths relative to the working directory and ignores the query string.
 function sqliteFile(url) {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { validateDetailed } from 'node-cron';
+import { providerOf } from './db/url';
 import { parseDuration } from './domain/durations';
 import { isValidTimeZone, parseOfficeDays, parseOfficeHoursRange, type OfficeHours } from './domain/officeHours';
 import type { Severity, SlaPolicy } from './domain/playbook';
@@ -212,7 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     fail('PORT', `"${portText}" is not a port number from 1 to 65535`, '3000');
   }
   const databaseUrl = withDefault('DATABASE_URL');
-  if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
+  if (providerOf(databaseUrl) === 'postgresql') {
     try {
       new URL(databaseUrl);
     } catch {

@@ -3,8 +3,11 @@
 
 export type Provider = 'sqlite' | 'postgresql';
 
+/** `postgresql://` or `postgres://` (any case) selects PostgreSQL; anything else is a SQLite file. */
+export const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
 export function providerOf(databaseUrl: string): Provider {
-  return /^postgres(ql)?:\/\//i.test(databaseUrl) ? 'postgresql' : 'sqlite';
+  return POSTGRES_URL.test(databaseUrl) ? 'postgresql' : 'sqlite';
 }
 
 /** The SQLite file a `file:` URL names, relative to the working directory as Prisma reads it. */

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
 import { Actions, Inputs } from '../../src/slack/ids';
-import { checkLimits } from '../../src/slack/views/text';
+import { checkLimits } from '../support/limits';
 import { blockText, buttonLabels, framed } from '../support/blockText';
 import { Flow, REPORT, type Shown } from '../support/flow';
 import { startHarness, type Harness } from '../support/harness';

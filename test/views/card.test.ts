@@ -1,6 +1,7 @@
 import { Actions, decodeValue } from '../../src/slack/ids';
 import { renderCard } from '../../src/slack/views/card';
-import { checkLimits, codePointLength } from '../../src/slack/views/text';
+import { codePointLength } from '../../src/slack/views/text';
+import { checkLimits } from '../support/limits';
 import { allText, at, buttonLabels, buttons, CTX, DAY, HOUR, mistake, OTHER, OWNER, prevention, type Stage } from './fixtures';
 
 const STAGES: Stage[] = ['reported', 'recovering', 'asked', 'made_right', 'skipped', 'escalated', 'awaiting_rca', 'preventing', 'closed'];

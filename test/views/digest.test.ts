@@ -3,7 +3,7 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import type { Severity, StepKind } from '../../src/domain/playbook';
 import type { DigestData, DigestMistake, DigestOverduePrevention, DigestOverdueStep } from '../../src/services/digest';
 import { renderDigest } from '../../src/slack/views/digest';
-import { checkLimits } from '../../src/slack/views/text';
+import { checkLimits } from '../support/limits';
 
 const NOW = new Date('2024-03-05T08:00:00Z');
 const TZ = 'Europe/Berlin';

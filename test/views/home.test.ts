@@ -3,7 +3,7 @@ import { Actions, decodeValue } from '../../src/slack/ids';
 import { renderCard } from '../../src/slack/views/card';
 import { homeView } from '../../src/slack/views/home';
 import { errorMessage, helpMessage, listMessage, mineMessage } from '../../src/slack/views/lists';
-import { checkLimits } from '../../src/slack/views/text';
+import { checkLimits } from '../support/limits';
 import { allText, at, buttonLabels, buttons, CTX, DAY, HOUR, mistake, OTHER, OWNER, preventionSummary, summary } from './fixtures';
 import { summarize } from '../../src/services/queries';
 

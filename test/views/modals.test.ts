@@ -24,7 +24,8 @@ import {
   skipMakeRightModal,
   type StateValues,
 } from '../../src/slack/views/modals';
-import { checkLimits, codePointLength } from '../../src/slack/views/text';
+import { codePointLength } from '../../src/slack/views/text';
+import { checkLimits } from '../support/limits';
 import { allText, mistake, OTHER, OWNER, REPORTER } from './fixtures';
 
 type Input = { type: 'input'; block_id: string; optional?: boolean; label: { text: string }; element: Record<string, unknown> };

@@ -3,7 +3,7 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import type { ReminderItem } from '../../src/services/reminderTypes';
 import { Actions, decodeValue } from '../../src/slack/ids';
 import { renderReminder, SNOOZE_OPTIONS } from '../../src/slack/views/reminders';
-import { checkLimits } from '../../src/slack/views/text';
+import { checkLimits } from '../support/limits';
 
 const NOW = new Date('2024-03-05T10:00:00Z');
 const CTX = { now: NOW, timeZone: 'Europe/Berlin', workspaceUrl: 'https://acme.slack.com/' };

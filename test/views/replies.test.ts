@@ -1,6 +1,6 @@
 import { Actions, decodeValue } from '../../src/slack/ids';
 import { escalationAudience, renderEscalation, renderOwnerDm, renderTimelineReply } from '../../src/slack/views/replies';
-import { checkLimits } from '../../src/slack/views/text';
+import { checkLimits } from '../support/limits';
 import { allText, at, buttons, CTX, HOUR, mistake, OTHER, OWNER, prevention, REPORTER } from './fixtures';
 
 const event = (kind: string, details: Record<string, unknown> = {}, actorId: string | null = OWNER, when = at(2 * HOUR)) => ({

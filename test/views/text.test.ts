@@ -1,5 +1,4 @@
 import {
-  checkLimits,
   codePointLength,
   composedText,
   contactMention,
@@ -13,6 +12,7 @@ import {
   truncate,
   userText,
 } from '../../src/slack/views/text';
+import { checkLimits } from '../support/limits';
 import { at, DAY, HOUR } from './fixtures';
 
 describe('escapeText', () => {
