@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { Db } from '../src/db/client';
 import { PrismaClient } from '../src/generated/prisma/client';
+import { createLogger } from '../src/logger';
 import { loadDigest } from '../src/services/digest';
 import { renderDigest } from '../src/slack/views/digest';
 import { DIGEST_RUNS } from './digest';
@@ -50,11 +51,12 @@ async function measure(file: string, n: number, workspace: DigestWorkspace): Pro
   await client.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   await client.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
   const db = client as unknown as Db;
+  const logger = createLogger('warn');
 
   const once = async () => {
     statements = [];
     const started = performance.now();
-    const data = await loadDigest(db, workspace.teamId, workspace.since, workspace.now);
+    const data = await loadDigest(db, logger, workspace.teamId, workspace.since, workspace.now);
     const message = renderDigest(data, { timeZone: 'Europe/Berlin', workspaceUrl: 'https://acme.slack.com/' });
     return { ms: performance.now() - started, data, message, statements };
   };

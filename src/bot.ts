@@ -9,6 +9,9 @@ import { systemClock, type Clock } from './services/clock';
 import { InteractionService } from './services/interactions';
 import { MistakeService } from './services/mistakes';
 import { MistakeQueries } from './services/queries';
+import { Outbox } from './services/outbox';
+import { ScheduledRuns } from './services/scheduledRuns';
+import { SentMessages } from './services/sentMessages';
 import { SettingsService, type WorkspaceDefaults } from './services/settings';
 import type { BotDeps } from './slack/deps';
 import { Jobs } from './jobs';
@@ -24,7 +27,11 @@ import { refusalOf } from './slack/refusals';
 
 export interface Bot {
   app: App;
+  /** The database the services use (the Slack layer never sees it). */
+  db: Db;
   deps: BotDeps;
+  /** What the bot has queued to post, and how each post went. */
+  outbox: Outbox;
   worker: DeliveryWorker;
   jobs: Jobs;
   /** Applies clicks that were stored but not applied (their process died, or the database failed). */
@@ -98,7 +105,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const db = options.db ?? (await createDb(config.databaseUrl, { stateDir: config.stateDir }));
   const settings = new SettingsService(db, workspaceDefaults(config), 30_000, clock);
   const mistakes = new MistakeService(db, settings, clock, { homeRefreshDelayMs: config.homeRefreshDelayMs });
-  const queries = new MistakeQueries(db);
+  const queries = new MistakeQueries(db, logger);
+  const outbox = new Outbox(db, logger);
 
   let worker: DeliveryWorker | null = null;
   let interactions: InteractionService | null = null;
@@ -177,21 +185,23 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   });
 
   const reminders = new ReminderService(db, settings, clock);
-  const renderer = new SlackRenderer(db, queries, settings, reminders, clock, app.client);
-  worker = new DeliveryWorker(db, app.client, renderer, clock, logger, {
+  const renderer = new SlackRenderer(queries, new SentMessages(db, logger), outbox, settings, reminders, clock, app.client);
+  worker = new DeliveryWorker(outbox, app.client, renderer, clock, logger, {
     leaseMs: config.leaseMs,
     latenessMs: config.slackLatenessMs,
     // The App Home refreshes a change queued fall due this long after it: look again then.
     followUpMs: config.homeRefreshDelayMs,
   });
-  interactions = new InteractionService(db, clock, { owner: worker.workerId, leaseMs: config.leaseMs });
+  interactions = new InteractionService(db, clock, { owner: worker.workerId, leaseMs: config.leaseMs, logger });
   const jobs = new Jobs({
-    db,
     clock,
     logger,
     settings,
     mistakes,
+    queries,
     reminders,
+    runs: new ScheduledRuns(db, outbox, logger),
+    outbox,
     worker,
     schedules: config.schedules,
     timeZoneOf: slackTimeZones(app.client),
@@ -199,7 +209,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     leaseMs: config.leaseMs,
   });
   let stopScheduler: (() => Promise<void>) | null = null;
-  const base = { db, clock, logger, settings, mistakes, queries, deliveries: worker, interactions };
+  const base = { clock, logger, settings, mistakes, queries, deliveries: worker, interactions };
   const clicks = new ClickApplier(base, app.client);
   const deps: BotDeps = { ...base, clicks };
   let installed: InstalledWorkspace | null = null;
@@ -234,7 +244,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 
   return {
     app,
+    db,
     deps,
+    outbox,
     worker,
     jobs,
     clicks,

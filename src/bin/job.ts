@@ -7,7 +7,6 @@ import { createBot } from '../bot';
 import type { DigestOutcome } from '../jobs';
 import { describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
 import { createLogger } from '../logger';
-import { deliveryRecord } from '../services/digestRuns';
 import { failureMessage, openDatabase } from './operator';
 
 const PASSES = ['digest', 'reminders', 'escalations', 'deliveries'] as const;
@@ -78,7 +77,7 @@ async function main(): Promise<void> {
       }
       const workspaceUrl = outcomes.length > 0 ? await bot.app.client.auth.test().then((r) => r.url, () => undefined) : undefined;
       for (const outcome of outcomes) {
-        const posted = outcome.deliveryKey ? await deliveryRecord(db, outcome.teamId, outcome.deliveryKey) : null;
+        const posted = outcome.deliveryKey ? await bot.outbox.record(outcome.teamId, outcome.deliveryKey) : null;
         lines.push(...describeDigest(outcome, posted, { now, workspaceUrl, multipleTeams: outcomes.length > 1 }));
       }
     } else if (pass === 'reminders') {

@@ -3,6 +3,7 @@
 // line that says what to do.
 import { ConfigError } from '../config';
 import { assertDatabasePresent, createDb, DatabaseMissingError, type Db } from '../db/client';
+import { assertAnswers } from '../db/health';
 import { DatabaseSetupError, describeDatabaseFailure, migrateDatabase } from '../db/migrate';
 import type { Logger } from '../logger';
 
@@ -18,7 +19,7 @@ export async function openDatabase(databaseUrl: string, logger: Logger, options:
   try {
     const db = await createDb(databaseUrl, { stateDir: options.stateDir });
     // Opening is lazy: ask something now, so a wrong file or a server that is down shows here.
-    await db.$queryRawUnsafe('SELECT 1');
+    await assertAnswers(db);
     return db;
   } catch (error) {
     if (error instanceof DatabaseMissingError) throw error;

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { Prisma, PrismaClient } from '../generated/prisma/client';
+import { PrismaClient } from '../generated/prisma/client';
+import { isUniqueViolation } from './errors';
 import { gatedSqlite, type SqliteFileState } from './sqlite';
 import { providerOf, sqliteFilePath } from './url';
 
@@ -141,7 +142,7 @@ async function identify(db: Db, sqlite?: { file: string; stateDir?: string }): P
       uuid = (await db.databaseIdentity.create({ data: { id: 1, uuid: randomUUID() } })).uuid;
     } catch (error) {
       // Replicas starting together on a new database: one of them made it.
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+      if (!isUniqueViolation(error)) throw error;
       uuid = (await db.databaseIdentity.findUniqueOrThrow({ where: { id: 1 } })).uuid;
     }
   }

@@ -26,6 +26,11 @@ function short(error: unknown): string {
   return (lines[lines.length - 1] ?? text).slice(0, 300);
 }
 
+/** Asks the database something, so a wrong file or a server that is down shows now. */
+export async function assertAnswers(db: Db): Promise<void> {
+  await db.$queryRawUnsafe('SELECT 1');
+}
+
 /**
  * The health check's view of the database: a read, and a real write (the identity row's
  * checkedAt), since a database that answers SELECT 1 may still refuse every change.
@@ -47,7 +52,7 @@ export class DatabaseHealth {
     const guard = fileGuardOf(this.db);
     const file = guard?.check();
     try {
-      await this.db.$queryRawUnsafe('SELECT 1');
+      await assertAnswers(this.db);
     } catch (error) {
       return { ok: false, database: 'unreachable', writes: 'failing', ...(file ? { file } : {}), error: short(error) };
     }

@@ -21,7 +21,6 @@ import { migrateDatabase } from '../db/migrate';
 import { describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
 import { createLogger, type Logger } from '../logger';
 import type { Clock } from '../services/clock';
-import { deliveryRecord } from '../services/digestRuns';
 import { COMMAND } from '../slack/ids';
 import { blocksToHtml, textToHtml, type RenderContext } from './blockKit';
 import { escapeHtml, mrkdwnToHtml } from './mrkdwn';
@@ -283,7 +282,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       await jobs.deliveries();
       lines = [];
       for (const outcome of outcomes) {
-        const posted = outcome.deliveryKey ? await deliveryRecord(bot!.deps.db, outcome.teamId, outcome.deliveryKey) : null;
+        const posted = outcome.deliveryKey ? await bot!.outbox.record(outcome.teamId, outcome.deliveryKey) : null;
         lines.push(...describeDigest(outcome, posted, { now, workspaceUrl: baseUrl }).filter((l) => !l.startsWith('To post an extra copy')));
       }
       if (outcomes.length === 0) lines.push('No workspace has used the bot yet: report a mistake first.');

@@ -1,28 +1,28 @@
-import type { Db } from '../db/client';
 import type { Schedules } from '../config';
 import { MINUTE_MS } from '../domain/durations';
-import { OPEN_STATES, escalationsDue } from '../domain/playbook';
+import { escalationsDue } from '../domain/playbook';
 import { DAY_MS } from '../domain/durations';
+import type { Job } from '../domain/runs';
 import { latestSlotAtOrBefore, nextSlotAfter, slotKey } from '../domain/schedule';
-import { inTransaction } from '../db/transaction';
-import { digestRecord, previousDigestAt, type DigestRecord } from '../services/digestRuns';
 import type { Logger } from '../logger';
 import type { DeliveryStats, DeliveryWorker } from '../notify/deliveries';
 import type { Clock } from '../services/clock';
 import type { MistakeService } from '../services/mistakes';
-import { enqueue } from '../services/outbox';
-import { MISTAKE_INCLUDE, toSnapshot } from '../services/records';
+import type { Outbox } from '../services/outbox';
+import type { MistakeQueries } from '../services/queries';
 import type { ReminderService, TimeZoneOf } from '../services/reminders';
+import type { DigestRecord, ScheduledRuns } from '../services/scheduledRuns';
 import type { SettingsService, WorkspacePolicy } from '../services/settings';
-import { claimRun, completeRun } from './claims';
 
 export interface JobDeps {
-  db: Db;
   clock: Clock;
   logger: Logger;
   settings: SettingsService;
   mistakes: MistakeService;
+  queries: MistakeQueries;
   reminders: ReminderService;
+  runs: ScheduledRuns;
+  outbox: Outbox;
   worker: DeliveryWorker;
   schedules: Schedules;
   timeZoneOf: TimeZoneOf;
@@ -98,7 +98,7 @@ export class Jobs {
   }
 
   private async digestOnDemand(policy: WorkspacePolicy, options: DigestOptions): Promise<Omit<DigestOutcome, 'next' | 'timeZone'>> {
-    const { db, clock } = this.deps;
+    const { runs, outbox, clock } = this.deps;
     const now = clock.now();
     const key = slotKey('digest', now, policy.timezone, 'day');
     if (!policy.digestChannelId) return { teamId: policy.teamId, slot: key, status: 'no-channel' };
@@ -113,40 +113,37 @@ export class Jobs {
       // this: the team has just had a fresher digest. Claiming it is what stops the catch-up, and
       // if the catch-up claimed it first, it was already on its way.
       if (latest && !todays && latest >= policy.installedAt) {
-        const missed = await claimRun(db, {
+        const superseded = { job: 'digest', supersededBy: key } as const;
+        const missed = await runs.claim({
           teamId: policy.teamId,
-          job: 'digest',
           slot: slotKey('digest', latest, policy.timezone, 'day'),
           owner: this.deps.owner,
           now,
           leaseMs: this.deps.leaseMs,
-          details: { supersededBy: key },
+          details: superseded,
         });
-        if (missed) await completeRun(db, missed, now, { supersededBy: key });
+        if (missed) await runs.complete(missed, now, superseded);
       }
       return sent;
     }
     if (!options.again) return sent;
     const extraKey = `${key}:extra:${now.toISOString()}`;
-    const since = await previousDigestAt(db, policy.teamId, key);
-    await inTransaction(db, (tx) =>
-        enqueue(
-          tx,
-          policy.teamId,
-          [
-            {
-              kind: 'digest',
-              slot: extraKey,
-              slotAt: now.toISOString(),
-              channel: policy.digestChannelId,
-              since: (since ?? new Date(now.getTime() - DAY_MS)).toISOString(),
-              late: false,
-              ...(since ? {} : { first: true }),
-              extraOf: sent.existing?.postedAt?.toISOString() ?? sent.existing?.claimedAt.toISOString() ?? null,
-            },
-          ],
-          now,
-        ),
+    const since = await runs.previousDigestAt(policy.teamId, key);
+    await outbox.queue(
+      policy.teamId,
+      [
+        {
+          kind: 'digest',
+          slot: extraKey,
+          slotAt: now,
+          channel: policy.digestChannelId,
+          since: since ?? new Date(now.getTime() - DAY_MS),
+          late: false,
+          ...(since ? {} : { first: true }),
+          extraOf: sent.existing?.postedAt ?? sent.existing?.claimedAt ?? null,
+        },
+      ],
+      now,
     );
     this.deps.logger.info('extra digest queued', { teamId: policy.teamId, slot: key });
     return { ...sent, status: 'queued', extra: true, channel: policy.digestChannelId, deliveryKey: `digest:${extraKey}` };
@@ -159,42 +156,39 @@ export class Jobs {
     slot: Date,
     late: boolean,
   ): Promise<Omit<DigestOutcome, 'next' | 'timeZone'>> {
-    const { db, clock } = this.deps;
+    const { runs, outbox, clock } = this.deps;
     const now = clock.now();
-    const claim = await claimRun(db, {
+    const claim = await runs.claim({
       teamId: policy.teamId,
-      job: 'digest',
       slot: key,
       owner: this.deps.owner,
       now,
       leaseMs: this.deps.leaseMs,
       late,
+      details: { job: 'digest' },
     });
     if (!claim) {
-      const existing = await digestRecord(db, policy.teamId, key);
+      const existing = await runs.digestRecord(policy.teamId, key);
       return { teamId: policy.teamId, slot: key, status: 'already-sent', ...(existing ? { existing } : {}) };
     }
-    const previous = await previousDigestAt(db, policy.teamId, key);
+    const previous = await runs.previousDigestAt(policy.teamId, key);
     const since = previous ?? new Date(now.getTime() - DAY_MS);
-    await inTransaction(db, (tx) =>
-        enqueue(
-          tx,
-          policy.teamId,
-          [
-            {
-              kind: 'digest',
-              slot: key,
-              slotAt: slot.toISOString(),
-              channel: policy.digestChannelId,
-              since: since.toISOString(),
-              late,
-              ...(previous ? {} : { first: true }),
-            },
-          ],
-          now,
-        ),
+    await outbox.queue(
+      policy.teamId,
+      [
+        {
+          kind: 'digest',
+          slot: key,
+          slotAt: slot,
+          channel: policy.digestChannelId,
+          since,
+          late,
+          ...(previous ? {} : { first: true }),
+        },
+      ],
+      now,
     );
-    await completeRun(db, claim, now);
+    await runs.complete(claim, now);
     this.deps.logger.info('digest queued', { teamId: policy.teamId, slot: key, late });
     return { teamId: policy.teamId, slot: key, status: 'queued', late, channel: policy.digestChannelId, deliveryKey: `digest:${key}` };
   }
@@ -210,11 +204,7 @@ export class Jobs {
       } catch {
         return null;
       }
-      const claimed = await this.deps.db.scheduledRun.findUnique({
-        where: { teamId_job_slot: { teamId: policy.teamId, job: 'digest', slot: slotKey('digest', slot, policy.timezone, 'day') } },
-        select: { id: true },
-      });
-      if (!claimed) return slot;
+      if (!(await this.deps.runs.isClaimed(policy.teamId, 'digest', slotKey('digest', slot, policy.timezone, 'day')))) return slot;
       after = slot;
     }
     return null;
@@ -230,7 +220,7 @@ export class Jobs {
       total.owners += result.owners;
       total.items += result.items;
       total.waitingForOfficeHours += result.waitingForOfficeHours;
-      await completeRun(this.deps.db, claim, this.deps.clock.now(), result);
+      await this.deps.runs.complete(claim, this.deps.clock.now(), { job: 'reminders', ...result });
     }
     this.deps.worker.kick();
     return total;
@@ -241,24 +231,15 @@ export class Jobs {
    * no owner, reminders unanswered.
    */
   async escalations(slot?: string): Promise<{ escalated: number }> {
-    const { db, clock } = this.deps;
+    const { runs, clock } = this.deps;
     let escalated = 0;
     for (const policy of await this.deps.settings.allTeams()) {
       const claim = await this.claimPass(policy.teamId, 'escalations', slot ?? this.tick(this.deps.schedules.escalations, policy.timezone));
       if (!claim) continue;
       const now = clock.now();
-      const open = await db.mistake.findMany({
-        where: { teamId: policy.teamId, state: { in: [...OPEN_STATES] } },
-        include: MISTAKE_INCLUDE,
-      });
-      const known = await db.escalation.findMany({
-        where: { teamId: policy.teamId, mistake: { state: { in: [...OPEN_STATES] } } },
-        select: { mistakeId: true, key: true },
-      });
-      const done = new Set(known.map((e) => `${e.mistakeId}/${e.key}`));
-      for (const mistake of open) {
-        for (const due of escalationsDue(toSnapshot(mistake), now, policy)) {
-          if (done.has(`${mistake.id}/${due.key}`)) continue;
+      for (const { mistake, escalated: done } of await this.deps.queries.openForEscalation(policy.teamId)) {
+        for (const due of escalationsDue(mistake, now, policy)) {
+          if (done.has(due.key)) continue;
           try {
             if (await this.deps.mistakes.escalate(policy.teamId, mistake.id, due)) escalated++;
           } catch (error) {
@@ -267,7 +248,7 @@ export class Jobs {
           }
         }
       }
-      await completeRun(db, claim, clock.now(), { escalated });
+      await runs.complete(claim, clock.now(), { job: 'escalations', escalated });
     }
     this.deps.worker.kick();
     return { escalated };
@@ -291,10 +272,10 @@ export class Jobs {
     return at.toISOString();
   }
 
-  private async claimPass(teamId: string, job: string, slot: string) {
-    return claimRun(this.deps.db, {
+  private async claimPass(teamId: string, job: Job, slot: string) {
+    return this.deps.runs.claim({
       teamId,
-      job,
+      details: { job },
       slot,
       owner: this.deps.owner,
       now: this.deps.clock.now(),

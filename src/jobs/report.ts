@@ -2,7 +2,7 @@
 // the schedule runs next. Pure functions, so every sentence is tested.
 import { formatDuration } from '../domain/durations';
 import type { DeliveryStats } from '../notify/deliveries';
-import type { DigestRecord } from '../services/digestRuns';
+import type { DigestRecord } from '../services/scheduledRuns';
 import { formatDateTime, formatDay, threadUrl } from '../slack/views/text';
 import type { DigestOutcome } from './index';
 

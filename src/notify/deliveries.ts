@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
-import type { Db } from '../db/client';
-import type { Delivery } from '../generated/prisma/client';
 import type { Clock } from '../services/clock';
 import type { Logger } from '../logger';
+import type { Outbox, OutboxDelivery } from '../services/outbox';
 
 /** A Web API call a delivery turns into. */
 export type SlackCall =
@@ -24,12 +23,15 @@ export interface SlackResult {
   channel?: string;
 }
 
+/** A delivery whose payload was read: what it asks to show. */
+export type ReadableDelivery = OutboxDelivery & { request: NonNullable<OutboxDelivery['request']> };
+
 export interface DeliveryRenderer {
-  render(delivery: Delivery): Promise<Rendered>;
+  render(delivery: ReadableDelivery): Promise<Rendered>;
   /** A card update found its message gone: forget it so the next attempt posts a new one. */
-  forgetCard?(delivery: Delivery): Promise<void>;
+  forgetCard?(delivery: OutboxDelivery): Promise<void>;
   /** A delivery failed for good (it needs a person): tell someone who can fix it. */
-  failedForGood?(delivery: Delivery, error: string): Promise<void>;
+  failedForGood?(delivery: OutboxDelivery, error: string): Promise<void>;
 }
 
 export interface DeliveryStats {
@@ -126,7 +128,7 @@ export class DeliveryWorker {
   private lastKickAt = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly outbox: Outbox,
     private readonly client: webApi.WebClient,
     private readonly renderer: DeliveryRenderer,
     private readonly clock: Clock,
@@ -201,16 +203,11 @@ export class DeliveryWorker {
   async runOnce(options: { ignoreBackoff?: boolean; afterId?: number } = {}): Promise<DeliveryStats & { lastId: number }> {
     const stats = { sent: 0, retried: 0, failed: 0, deferred: 0, lastId: options.afterId ?? 0 };
     const now = this.clock.now();
-    const candidates = await this.db.delivery.findMany({
-      where: {
-        id: { gt: options.afterId ?? 0 },
-        OR: [
-          { status: { in: ['pending', 'failed'] }, ...(options.ignoreBackoff ? {} : { nextAttemptAt: { lte: now } }) },
-          { status: 'sending', leaseUntil: { lt: now } },
-        ],
-      },
-      orderBy: { id: 'asc' },
-      take: this.options.batchSize ?? 50,
+    const candidates = await this.outbox.due({
+      now,
+      afterId: options.afterId ?? 0,
+      ignoreBackoff: options.ignoreBackoff ?? false,
+      limit: this.options.batchSize ?? 50,
     });
     for (const candidate of candidates) {
       // Let waiting requests be acknowledged between deliveries: Slack gives each 3 seconds.
@@ -235,7 +232,7 @@ export class DeliveryWorker {
    * a pass held up by a slow Slack would otherwise hand out leases that have already run out,
    * and another replica would take over (and post) deliveries this one is about to post.
    */
-  private async claim(candidate: Delivery): Promise<Delivery | null> {
+  private async claim(candidate: OutboxDelivery): Promise<OutboxDelivery | null> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.leaseMs);
     const takenOver = candidate.status === 'sending';
@@ -243,20 +240,8 @@ export class DeliveryWorker {
     // may still act on it up to SLACK_LATENESS after the call; if not, nothing reached Slack.
     const inFlight = takenOver && candidate.calledAt !== null;
     const lookUntil = inFlight ? new Date(candidate.calledAt!.getTime() + this.latenessMs) : candidate.lookUntil;
-    const claimed = await this.db.delivery.updateMany({
-      where: takenOver
-        ? { id: candidate.id, status: 'sending', leaseUntil: { lt: now }, lockedBy: candidate.lockedBy }
-        : { id: candidate.id, status: candidate.status },
-      data: {
-        status: 'sending',
-        lockedBy: this.workerId,
-        leaseUntil,
-        calledAt: null,
-        attempts: { increment: 1 },
-        ...(inFlight ? { uncertain: true, lookUntil } : {}),
-      },
-    });
-    if (claimed.count !== 1) return null;
+    const claimed = await this.outbox.take(candidate, { workerId: this.workerId, now, leaseUntil, lookUntil: inFlight ? lookUntil : null });
+    if (!claimed) return null;
     if (takenOver) {
       this.logger.warn('delivery taken over after its lease ran out', { id: candidate.id, from: candidate.lockedBy, inFlight });
     }
@@ -264,7 +249,6 @@ export class DeliveryWorker {
       ...candidate,
       status: 'sending',
       lockedBy: this.workerId,
-      leaseUntil,
       calledAt: null,
       attempts: candidate.attempts + 1,
       uncertain: candidate.uncertain || inFlight,
@@ -277,13 +261,13 @@ export class DeliveryWorker {
   }
 
   /** Keeps the lease alive while a delivery is worked on (a slow render, a slow Slack). */
-  private holdLease(delivery: Delivery): () => void {
+  private holdLease(delivery: OutboxDelivery): () => void {
     const timer = setInterval(() => {
       const leaseUntil = new Date(this.clock.now().getTime() + this.leaseMs);
-      void this.db.delivery
-        .updateMany({ where: { id: delivery.id, lockedBy: this.workerId, status: 'sending' }, data: { leaseUntil } })
+      void this.outbox
+        .renewLease(delivery.id, this.workerId, leaseUntil)
         .then((renewed) => {
-          if (renewed.count === 0) this.logger.warn('delivery lease lost while working on it', { id: delivery.id });
+          if (!renewed) this.logger.warn('delivery lease lost while working on it', { id: delivery.id });
         })
         .catch((error: unknown) => this.logger.warn('could not renew a delivery lease', { id: delivery.id, error: String(error) }));
     }, Math.max(250, Math.floor(this.leaseMs / 3)));
@@ -291,27 +275,23 @@ export class DeliveryWorker {
     return () => clearInterval(timer);
   }
 
-  private async deliver(delivery: Delivery): Promise<keyof DeliveryStats> {
+  private async deliver(delivery: OutboxDelivery): Promise<keyof DeliveryStats> {
+    const { request } = delivery;
+    if (!request) {
+      // Its payload could not be read (logged when it was): nothing this version can send.
+      await this.markSent(delivery, undefined, 'its payload could not be read');
+      return 'sent';
+    }
     let rendered: Rendered;
     try {
-      rendered = await this.renderer.render(delivery);
+      rendered = await this.renderer.render({ ...delivery, request });
     } catch (error) {
       this.logger.error('could not render delivery', { id: delivery.id, kind: delivery.kind, error: String(error) });
       await this.release(delivery, 'retry', 30_000, `render: ${String(error).slice(0, 300)}`);
       return 'retried';
     }
     if ('defer' in rendered) {
-      await this.db.delivery.updateMany({
-        where: { id: delivery.id, lockedBy: this.workerId },
-        data: {
-          status: 'pending',
-          lockedBy: null,
-          leaseUntil: null,
-          attempts: { decrement: 1 },
-          nextAttemptAt: new Date(this.clock.now().getTime() + 1000),
-          lastError: rendered.defer,
-        },
-      });
+      await this.release(delivery, 'retry', 1000, rendered.defer, { keepAttempts: true });
       return 'deferred';
     }
     if ('skip' in rendered) {
@@ -338,18 +318,7 @@ export class DeliveryWorker {
           if (delivery.kind === 'card') {
             // The card Slack kept was rendered on an earlier attempt, possibly before later
             // changes: edit it now (its ts is known), or it would show that old state.
-            await this.db.delivery.updateMany({
-              where: { id: delivery.id, lockedBy: this.workerId },
-              data: {
-                status: 'pending',
-                lockedBy: null,
-                leaseUntil: null,
-                uncertain: false,
-                lookUntil: null,
-                resultTs: earlier.ts ?? null,
-                nextAttemptAt: this.clock.now(),
-              },
-            });
+            await this.outbox.editNow(delivery.id, this.workerId, earlier.ts ?? null, this.clock.now());
             return 'retried';
           }
           await this.markSent(delivery, earlier.ts);
@@ -363,11 +332,8 @@ export class DeliveryWorker {
         // Noted before the call (and the lease renewed with it): whoever takes this delivery over
         // knows the post may have reached Slack. If another worker already took it, stop here.
         calledAt = this.clock.now();
-        const noted = await this.db.delivery.updateMany({
-          where: { id: delivery.id, lockedBy: this.workerId, status: 'sending' },
-          data: { calledAt, leaseUntil: new Date(calledAt.getTime() + this.leaseMs) },
-        });
-        if (noted.count !== 1) {
+        const noted = await this.outbox.noteCalled(delivery.id, this.workerId, calledAt, new Date(calledAt.getTime() + this.leaseMs));
+        if (!noted) {
           this.logger.warn('delivery was taken over before it was posted; leaving it to the new owner', { id: delivery.id });
           return 'deferred';
         }
@@ -379,13 +345,7 @@ export class DeliveryWorker {
     } catch (error) {
       const outcome = classifyError(error, delivery.attempts);
       if (outcome.uncertain && isPost && calledAt) {
-        await this.db.delivery.updateMany({
-          where: { id: delivery.id, lockedBy: this.workerId },
-          data: {
-            uncertain: true,
-            ...(outcome.unanswered ? { lookUntil: new Date(calledAt.getTime() + this.latenessMs) } : {}),
-          },
-        });
+        await this.outbox.noteUncertain(delivery.id, this.workerId, outcome.unanswered ? new Date(calledAt.getTime() + this.latenessMs) : null);
       }
       if (outcome.kind === 'forget') {
         await this.renderer.forgetCard?.(delivery);
@@ -422,7 +382,7 @@ export class DeliveryWorker {
    * After an attempt whose outcome is unknown, looks in the channel (or thread, or DM) for the
    * message carrying this delivery's id, so a post Slack did take is not posted a second time.
    */
-  private async findEarlierPost(delivery: Delivery, args: Record<string, unknown>): Promise<SlackResult | null> {
+  private async findEarlierPost(delivery: OutboxDelivery, args: Record<string, unknown>): Promise<SlackResult | null> {
     let channel = String(args.channel);
     if (/^[UW]/.test(channel)) {
       // A DM is addressed by user id; its history lives under the DM channel's id.
@@ -450,55 +410,28 @@ export class DeliveryWorker {
     return null;
   }
 
-  private async markSent(delivery: Delivery, ts: string | undefined, note?: string): Promise<void> {
-    const now = this.clock.now();
+  private async markSent(delivery: OutboxDelivery, ts: string | undefined, note?: string): Promise<void> {
     // Only if nobody asked for it again meanwhile; if they did, send once more.
-    const done = await this.db.delivery.updateMany({
-      where: { id: delivery.id, lockedBy: this.workerId, generation: delivery.generation },
-      data: {
-        status: 'sent',
-        sentAt: now,
-        resultTs: ts ?? null,
-        lockedBy: null,
-        leaseUntil: null,
-        lastError: note ?? null,
-        uncertain: false,
-        lookUntil: null,
-      },
-    });
-    if (done.count === 0) {
-      await this.db.delivery.updateMany({
-        where: { id: delivery.id, lockedBy: this.workerId },
-        data: { status: 'pending', lockedBy: null, leaseUntil: null, attempts: 0, nextAttemptAt: now, uncertain: false, lookUntil: null },
-      });
-    }
+    await this.outbox.markSent(delivery, this.workerId, ts, note, this.clock.now());
   }
 
   private async release(
-    delivery: Delivery,
+    delivery: OutboxDelivery,
     as: 'retry' | 'failed',
     delayMs: number,
     error: string,
     options: { keepAttempts?: boolean } = {},
   ): Promise<void> {
-    await this.db.delivery.updateMany({
-      where: { id: delivery.id, lockedBy: this.workerId },
-      data: {
-        // Looking again is not another attempt: the backoff of real attempts stays as it was.
-        ...(options.keepAttempts ? { attempts: { decrement: 1 } } : {}),
-        status: as === 'failed' ? 'failed' : 'pending',
-        lockedBy: null,
-        leaseUntil: null,
-        nextAttemptAt: new Date(this.clock.now().getTime() + delayMs),
-        lastError: error,
-      },
+    await this.outbox.release(delivery.id, this.workerId, {
+      status: as === 'failed' ? 'failed' : 'pending',
+      nextAttemptAt: new Date(this.clock.now().getTime() + delayMs),
+      error,
+      keepAttempts: options.keepAttempts,
     });
   }
 
   private async prune(now: Date): Promise<void> {
-    await this.db.delivery.deleteMany({
-      where: { status: 'sent', sentAt: { lt: new Date(now.getTime() - SENT_RETENTION_MS) } },
-    });
+    await this.outbox.prune(new Date(now.getTime() - SENT_RETENTION_MS));
   }
 
   /**
@@ -521,12 +454,7 @@ export class DeliveryWorker {
   }
 
   /** Counts for /healthz and the logs: nothing that keeps failing is silent. */
-  async health(): Promise<{ pending: number; failed: number; oldestPendingAt: Date | null }> {
-    const [pending, failed, oldest] = await Promise.all([
-      this.db.delivery.count({ where: { status: { in: ['pending', 'sending'] } } }),
-      this.db.delivery.count({ where: { status: 'failed' } }),
-      this.db.delivery.findFirst({ where: { status: { in: ['pending', 'sending'] } }, orderBy: { createdAt: 'asc' }, select: { createdAt: true } }),
-    ]);
-    return { pending, failed, oldestPendingAt: oldest?.createdAt ?? null };
+  health(): Promise<{ pending: number; failed: number; oldestPendingAt: Date | null }> {
+    return this.outbox.health();
   }
 }

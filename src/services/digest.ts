@@ -1,6 +1,8 @@
 import type { Db } from '../db/client';
 import { DAY_MS } from '../domain/durations';
 import { ANSWER_KINDS, OPEN_STATES, RECOVERING_STATES, recoveryRate, type Severity, type StepKind } from '../domain/playbook';
+import { decodeTimelineDetails } from '../domain/timeline';
+import type { Logger } from '../logger';
 
 /** One line of the digest about a mistake, with what the thread link needs. */
 export interface DigestMistake {
@@ -86,14 +88,6 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function parseStep(details: string): unknown {
-  try {
-    return (JSON.parse(details) as { step?: unknown }).step;
-  } catch {
-    return undefined;
-  }
-}
-
 /** At most this many timeline events since the last digest are read for the figures. */
 const EVENT_CAP = 10_000;
 
@@ -106,7 +100,7 @@ const EVENT_CAP = 10_000;
  * the service writes `satisfiedAt` and `closedAt` with a `satisfied` / `closed` event at the same
  * instant; and the overdue count reads the open mistakes only.
  */
-export async function loadDigest(db: Db, teamId: string, since: Date, now: Date, limit = 40): Promise<DigestData> {
+export async function loadDigest(db: Db, logger: Logger, teamId: string, since: Date, now: Date, limit = 40): Promise<DigestData> {
   const recovering = [...RECOVERING_STATES];
   const overdueStepWhere = { teamId, status: 'pending', dueAt: { lt: now }, mistake: { state: { in: recovering } } };
   const preventionWhere = { teamId, status: 'open', dueAt: { lt: now }, mistake: { state: 'preventing' } };
@@ -172,11 +166,16 @@ export async function loadDigest(db: Db, teamId: string, since: Date, now: Date,
   const apologizedAfter = new Map<number, number>();
   const latestAnswer = new Map<number, { kind: string; elapsed: number }>();
   for (const e of events) {
+    const event = decodeTimelineDetails(e.kind, e.details);
+    if (!event) {
+      logger.error('a timeline event could not be read; the digest leaves it out', { id: e.id, mistakeId: e.mistakeId, kind: e.kind });
+      continue;
+    }
     const elapsed = e.at.getTime() - e.mistake.createdAt.getTime();
-    if (e.kind === 'step_done') {
-      if (!apologizedAfter.has(e.mistakeId) && parseStep(e.details) === 'apologize') apologizedAfter.set(e.mistakeId, elapsed);
+    if (event.kind === 'step_done') {
+      if (!apologizedAfter.has(e.mistakeId) && event.step === 'apologize') apologizedAfter.set(e.mistakeId, elapsed);
     } else {
-      latestAnswer.set(e.mistakeId, { kind: e.kind, elapsed });
+      latestAnswer.set(e.mistakeId, { kind: event.kind, elapsed });
     }
   }
   const toSatisfied = [...latestAnswer.values()].filter((a) => a.kind === 'satisfied').map((a) => a.elapsed);

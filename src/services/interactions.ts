@@ -1,31 +1,20 @@
 import type { Db } from '../db/client';
-import { Prisma } from '../generated/prisma/client';
+import { isUniqueViolation } from '../db/errors';
+import { type Click, clickOf, type ClickKind, decodeInteractionPayload, encodeInteractionPayload } from '../domain/clicks';
 import type { Interaction } from '../generated/prisma/client';
+import type { Logger } from '../logger';
 import type { Clock } from './clock';
 
-/** The clicks that change a mistake on the spot (the others open a form and change nothing yet). */
-export type ClickKind = 'own' | 'apologize' | 'prevention_done' | 'snooze';
-const CLICK_KINDS: readonly ClickKind[] = ['own', 'apologize', 'prevention_done', 'snooze'];
-
-/** What a click carries, stored as the row's payload. */
-export interface ClickPayload {
-  mistakeId: number;
-  preventionId?: number;
-  /** Snooze length in minutes; 0 is "until office hours open tomorrow". */
-  snoozeMinutes?: number;
-  /** The channel of the message clicked (absent for App Home), where a refusal is explained. */
-  channelId?: string;
-}
+export type { ClickKind } from '../domain/clicks';
 
 /** A click as stored, before or while it is applied. */
-export interface StoredClick extends ClickPayload {
+export type StoredClick = Click & {
   id: number;
   teamId: string;
   userId: string;
-  kind: ClickKind;
   receivedAt: Date;
   attempts: number;
-}
+};
 
 /** The click was applied already (by this process or another): nothing more to do. */
 export class ClickAlreadyApplied extends Error {
@@ -35,38 +24,11 @@ export class ClickAlreadyApplied extends Error {
   }
 }
 
-function encodePayload(p: ClickPayload): string {
-  const out: ClickPayload = { mistakeId: p.mistakeId };
-  if (p.preventionId !== undefined) out.preventionId = p.preventionId;
-  if (p.snoozeMinutes !== undefined) out.snoozeMinutes = p.snoozeMinutes;
-  if (p.channelId !== undefined) out.channelId = p.channelId;
-  return JSON.stringify(out);
-}
-
 /** The one reader of a stored click; a row it cannot read is not a click this version made. */
 export function decodeClick(row: Interaction): StoredClick | null {
-  if (!(CLICK_KINDS as readonly string[]).includes(row.kind)) return null;
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(row.payload) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-  const int = (v: unknown) => (Number.isSafeInteger(v) ? (v as number) : undefined);
-  const mistakeId = int(raw.mistakeId);
-  if (mistakeId === undefined) return null;
-  return {
-    id: row.id,
-    teamId: row.teamId,
-    userId: row.userId,
-    kind: row.kind as ClickKind,
-    receivedAt: row.receivedAt,
-    attempts: row.attempts,
-    mistakeId,
-    preventionId: int(raw.preventionId),
-    snoozeMinutes: int(raw.snoozeMinutes),
-    channelId: typeof raw.channelId === 'string' ? raw.channelId : undefined,
-  };
+  const click = decodeInteractionPayload(row.kind, row.payload);
+  if (!click || click.kind === 'form') return null;
+  return { ...click, id: row.id, teamId: row.teamId, userId: row.userId, receivedAt: row.receivedAt, attempts: row.attempts };
 }
 
 const RETENTION_MS = 7 * 24 * 3_600_000;
@@ -81,14 +43,19 @@ export class InteractionService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly options: { owner: string; leaseMs: number },
+    private readonly options: { owner: string; leaseMs: number; logger: Logger },
   ) {}
 
   /**
    * Stores a click, leased to this process for applying it right away. Returns null when the
    * same click (same key) was stored before: Slack or a proxy delivered it twice.
    */
-  async record(click: { teamId: string; userId: string; key: string; kind: ClickKind } & ClickPayload): Promise<StoredClick | null> {
+  async record(
+    click: { teamId: string; userId: string; key: string; kind: ClickKind } & Parameters<typeof clickOf>[1],
+  ): Promise<StoredClick | null> {
+    const payload = clickOf(click.kind, click);
+    // The listener checks a click carries what its kind needs before it is stored.
+    if (!payload) throw new Error(`a ${click.kind} click without what it needs`);
     const now = this.clock.now();
     try {
       const row = await this.db.interaction.create({
@@ -97,7 +64,7 @@ export class InteractionService {
           key: click.key,
           userId: click.userId,
           kind: click.kind,
-          payload: encodePayload(click),
+          payload: encodeInteractionPayload(payload),
           receivedAt: now,
           attempts: 1,
           lockedBy: this.options.owner,
@@ -106,7 +73,7 @@ export class InteractionService {
       });
       return decodeClick(row);
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return null;
+      if (isUniqueViolation(error)) return null;
       throw error;
     }
   }
@@ -131,7 +98,10 @@ export class InteractionService {
       if (taken.count !== 1) continue;
       const click = decodeClick({ ...row, attempts: row.attempts + 1 });
       if (click) claimed.push(click);
-      else await this.finish(row.id, 'failed', 'not a click this version of the bot knows');
+      else {
+        this.options.logger.error('a stored click could not be read; it is not applied', { id: row.id, kind: row.kind, payload: row.payload.slice(0, 300) });
+        await this.finish(row.id, 'failed', 'not a click this version of the bot knows');
+      }
     }
     return claimed;
   }

@@ -1,6 +1,9 @@
 import type { Db, Tx } from '../db/client';
+import { isUniqueViolation } from '../db/errors';
 import { inTransaction } from '../db/transaction';
-import { Prisma } from '../generated/prisma/client';
+import type { Prisma } from '../generated/prisma/client';
+import { encodeInteractionPayload } from '../domain/clicks';
+import type { DeliveryRequest } from '../domain/deliveries';
 import {
   type Actor,
   assertCanClose,
@@ -34,17 +37,19 @@ import {
   RCA_STEP,
   RCA_STEP_POSITION,
   type ChasedStep,
-  isChasedStep,
+  type EscalationReason,
   type MovedOn,
   resolvesEscalation,
 } from '../domain/playbook';
 import { validateReport, type RawReport } from '../domain/report';
+import { encodeTimelineDetails, movedOn, type TimelineDetails } from '../domain/timeline';
 import type { Clock } from './clock';
 import { ClickAlreadyApplied, formKey } from './interactions';
-import { enqueue, type DeliveryRequest } from './outbox';
+import { enqueue } from './outbox';
 import type { SettingsService, WorkspacePolicy } from './settings';
-import { loadMistake, toSnapshot, type MistakeRecord } from './records';
-import { liveDirectMessages } from './directMessages';
+import { loadMistake, mistakeView, toSnapshot, type MistakeRecord } from './records';
+import { liveDirectMessages } from './sentMessages';
+import { type MistakeView, snapshotOf } from './views';
 
 export interface MistakeRef {
   teamId: string;
@@ -57,26 +62,9 @@ export interface MistakeRef {
   formId?: string;
 }
 
-/** The timeline's vocabulary: every change is one of these, with who, when and the details. */
-export type TimelineKind =
-  | 'reported'
-  | 'owned'
-  | 'step_done'
-  | 'step_skipped'
-  | 'satisfied'
-  | 'not_satisfied'
-  | 'escalated'
-  | 'reassigned'
-  | 'reopened'
-  | 'rca_submitted'
-  | 'prevention_done'
-  | 'closed'
-  | 'snoozed';
-
 interface PendingEvent {
-  kind: TimelineKind;
+  details: TimelineDetails;
   actorId: string | null;
-  details: Record<string, unknown>;
   /** Post a thread reply for it (most events), and DM these people about it. */
   reply: boolean;
   dm: string[];
@@ -90,7 +78,7 @@ interface ChangeContext {
   now: Date;
   /** Mistake columns to write along with the version bump. */
   set: Prisma.MistakeUpdateManyMutationInput;
-  event(kind: TimelineKind, details?: Record<string, unknown>, options?: { dm?: string[]; reply?: boolean }): void;
+  event(details: TimelineDetails, options?: { dm?: string[]; reply?: boolean }): void;
   deliver(...requests: DeliveryRequest[]): void;
   /** People whose App Home shows this mistake and must be refreshed. */
   homes: Set<string>;
@@ -111,10 +99,6 @@ export interface StepData {
 
 /** The longest a reminder may be snoozed: snoozing quiets it, it must not bury it. */
 const MAX_SNOOZE_MS = 30 * 24 * 3_600_000;
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
-}
 
 /**
  * The playbook applied to stored mistakes. Each method is one transaction: it loads the mistake,
@@ -195,7 +179,7 @@ export class MistakeService {
             mistakeId: created.id,
             actorId: reporterId,
             kind: 'reported',
-            details: JSON.stringify({ ownerId: input.ownerId, severity: input.severity, ownedAtReport }),
+            details: encodeTimelineDetails({ kind: 'reported', ownerId: input.ownerId, severity: input.severity, ownedAtReport }),
             at: now,
           },
         });
@@ -242,32 +226,32 @@ export class MistakeService {
         doneAt: c.now,
         snoozedUntil: null,
       };
-      const details: Record<string, unknown> = { step: kind };
+      const said: { customerAnswer?: string; remedyKind?: RemedyKind; remedyValue?: string; note?: string } = {};
       if (kind === 'ask') {
-        fields.customerAnswer = cleanText(data.customerAnswer, "The customer's answer", TEXT_LIMITS.answer, 'answer');
-        details.customerAnswer = fields.customerAnswer;
+        said.customerAnswer = cleanText(data.customerAnswer, "The customer's answer", TEXT_LIMITS.answer, 'answer');
+        fields.customerAnswer = said.customerAnswer;
       }
       if (kind === 'make_right') {
         const remedyKind = data.remedyKind as RemedyKind;
         if (!REMEDY_KINDS.includes(remedyKind)) {
           throw new PlaybookError('invalid_input', 'Choose what was given to make it right.', 'remedy_kind');
         }
-        fields.remedyKind = remedyKind;
-        fields.remedyValue = cleanText(data.remedyValue, 'What was given', TEXT_LIMITS.remedyValue, 'remedy_value');
-        details.remedyKind = remedyKind;
-        details.remedyValue = fields.remedyValue;
+        said.remedyKind = remedyKind;
+        said.remedyValue = cleanText(data.remedyValue, 'What was given', TEXT_LIMITS.remedyValue, 'remedy_value');
+        fields.remedyKind = said.remedyKind;
+        fields.remedyValue = said.remedyValue;
       }
       const note = cleanText(data.note, 'The note', TEXT_LIMITS.comment, 'note', { optional: true });
       if (note) {
         fields.note = note;
-        details.note = note;
+        said.note = note;
       }
       await this.updateStep(c, kind, fields);
       await this.rescheduleAfter(c, kind);
       const next = stateAfterStep(snapshot, kind);
       if (next !== c.record.state) c.set.state = next;
       if (kind === 'apologize') c.set.apologizedAt = c.now;
-      c.event(kind === 'own' ? 'owned' : 'step_done', details);
+      c.event(kind === 'own' ? { kind: 'owned', step: 'own', note: said.note } : { kind: 'step_done', step: kind, ...said });
       return undefined;
     });
   }
@@ -284,7 +268,7 @@ export class MistakeService {
         snoozedUntil: null,
       });
       await this.rescheduleAfter(c, kind);
-      c.event('step_skipped', { step: kind, reason: cleanReason });
+      c.event({ kind: 'step_skipped', step: kind, reason: cleanReason });
       return undefined;
     });
   }
@@ -308,11 +292,11 @@ export class MistakeService {
       const next: MistakeState = c.record.rca ? 'preventing' : 'awaiting_rca';
       c.set.state = next;
       if (next === 'awaiting_rca') await this.chaseRca(c);
-      c.event('satisfied', note ? { comment: note } : {});
+      c.event(note ? { kind: 'satisfied', comment: note } : { kind: 'satisfied' });
       if (next === 'preventing' && isReadyToClose({ ...snapshot, state: 'preventing' })) {
         c.set.state = 'closed';
         c.set.closedAt = c.now;
-        c.event('closed', {});
+        c.event({ kind: 'closed' });
       }
       return undefined;
     });
@@ -324,20 +308,9 @@ export class MistakeService {
       assertCanMarkNotSatisfied(toSnapshot(c.record), c.actor);
       const note = cleanText(comment, 'What the customer still needs', TEXT_LIMITS.comment, 'comment');
       // Back to making it right: the remedy so far was not enough.
-      const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, ['make_right', 'confirm_satisfied']);
-      for (const kind of ['make_right', 'confirm_satisfied'] as const) {
-        await this.updateStep(c, kind, {
-          status: 'pending',
-          doneById: null,
-          doneAt: null,
-          dueAt: due.get(kind)!,
-          reminderCount: 0,
-          lastRemindedAt: null,
-          snoozedUntil: null,
-        });
-      }
+      await this.putBack(c, ['make_right', 'confirm_satisfied']);
       c.set.state = 'escalated';
-      c.event('not_satisfied', { comment: note });
+      c.event({ kind: 'not_satisfied', comment: note });
       const count = await c.tx.escalation.count({ where: { mistakeId: c.record.id, key: { startsWith: 'not_satisfied:' } } });
       // One click, one thread reply: the "not satisfied" reply already says it is escalated.
       await this.escalateWithin(
@@ -374,7 +347,7 @@ export class MistakeService {
       }
       // The analysis is the new owner's now: their own time for it, and their own reminders.
       if (c.record.state === 'awaiting_rca' && !c.record.rca) await this.chaseRca(c);
-      c.event('reassigned', { from: previous, to: newOwnerId }, { dm: newOwnerId !== c.actor.userId ? [newOwnerId] : [] });
+      c.event({ kind: 'reassigned', from: previous, to: newOwnerId }, { dm: newOwnerId !== c.actor.userId ? [newOwnerId] : [] });
       return undefined;
     });
   }
@@ -384,20 +357,7 @@ export class MistakeService {
     return this.change(ref, userId, async (c) => {
       const steps = assertCanReopen(toSnapshot(c.record), c.actor);
       const why = cleanText(reason, 'The reason for reopening', TEXT_LIMITS.reason, 'reason');
-      const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, steps as StepKind[]);
-      for (const kind of steps as StepKind[]) {
-        // What was given (or the reason nothing more was needed) stays recorded: it is what the
-        // customer found not enough, and it keeps "nothing more needed" from being offered again.
-        await this.updateStep(c, kind, {
-          status: 'pending',
-          doneById: null,
-          doneAt: null,
-          dueAt: due.get(kind)!,
-          reminderCount: 0,
-          lastRemindedAt: null,
-          snoozedUntil: null,
-        });
-      }
+      await this.putBack(c, steps as StepKind[]);
       // The analysis waits for the customer to be satisfied again (rule 6): nothing to chase until then.
       await c.tx.recoveryStep.deleteMany({ where: { mistakeId: c.record.id, kind: RCA_STEP, status: 'pending' } });
       c.set.state = 'recovering';
@@ -406,7 +366,7 @@ export class MistakeService {
       c.set.closedAt = null;
       // The owner hears it from the bot, with the step to do, unless they reopened it themselves.
       const owner = c.record.ownerId;
-      c.event('reopened', { reason: why }, { dm: owner && owner !== c.actor.userId ? [owner] : [] });
+      c.event({ kind: 'reopened', reason: why }, { dm: owner && owner !== c.actor.userId ? [owner] : [] });
       return undefined;
     });
   }
@@ -443,7 +403,7 @@ export class MistakeService {
       await this.updateStep(c, RCA_STEP, { status: 'done', doneById: c.actor.userId, doneAt: c.now, snoozedUntil: null });
       c.set.state = 'preventing';
       const others = [...new Set(rca.prevention.map((p) => p.ownerId))].filter((u) => u !== c.actor.userId);
-      c.event('rca_submitted', { preventionCount: rca.prevention.length }, { dm: others });
+      c.event({ kind: 'rca_submitted', preventionCount: rca.prevention.length }, { dm: others });
       return undefined;
     });
   }
@@ -463,7 +423,7 @@ export class MistakeService {
       });
       if (updated.count !== 1) throw new PlaybookError('conflict', CONFLICT_MESSAGE);
       c.homes.add(action.ownerId);
-      c.event('prevention_done', { preventionId, description: action.description });
+      c.event({ kind: 'prevention_done', preventionId, description: action.description });
       const after = {
         ...snapshot,
         prevention: snapshot.prevention!.map((p) => (p.id === preventionId ? { ...p, status: 'done' as const } : p)),
@@ -471,7 +431,7 @@ export class MistakeService {
       if (isReadyToClose(after)) {
         c.set.state = 'closed';
         c.set.closedAt = c.now;
-        c.event('closed', {});
+        c.event({ kind: 'closed' });
       }
       return undefined;
     });
@@ -482,7 +442,7 @@ export class MistakeService {
       assertCanClose(toSnapshot(c.record), c.actor);
       c.set.state = 'closed';
       c.set.closedAt = c.now;
-      c.event('closed', {});
+      c.event({ kind: 'closed' });
       return undefined;
     });
   }
@@ -505,7 +465,7 @@ export class MistakeService {
         if (!action) throw new PlaybookError('not_found', "That prevention step doesn't belong to this mistake.");
         assertCanCompletePrevention(snapshot, c.actor, action);
         await c.tx.preventionAction.updateMany({ where: { id: preventionId }, data: { snoozedUntil: until } });
-        c.event('snoozed', { preventionId, until: until.toISOString() }, { reply: false });
+        c.event({ kind: 'snoozed', preventionId, until }, { reply: false });
         return undefined;
       }
       const current = currentChasedStep(snapshot);
@@ -514,7 +474,7 @@ export class MistakeService {
       else if (current.kind !== 'confirm_satisfied') assertCanCompleteStep(snapshot, c.actor, current.kind);
       else assertCanMarkSatisfied(snapshot, c.actor);
       await this.updateStep(c, current.kind, { snoozedUntil: until });
-      c.event('snoozed', { step: current.kind, until: until.toISOString() }, { reply: false });
+      c.event({ kind: 'snoozed', step: current.kind, until }, { reply: false });
       return undefined;
     });
   }
@@ -523,7 +483,7 @@ export class MistakeService {
   async escalate(
     teamId: string,
     mistakeId: number,
-    escalation: { key: string; reason: string; text: string },
+    escalation: { key: string; reason: EscalationReason; text: string },
   ): Promise<boolean> {
     let created = false;
     try {
@@ -550,18 +510,19 @@ export class MistakeService {
     ref: MistakeRef,
     userId: string,
     guard: (m: MistakeSnapshot, actor: Actor) => void,
-  ): Promise<MistakeRecord> {
+  ): Promise<MistakeView> {
     const record = await loadMistake(this.db, ref.teamId, ref.mistakeId);
     if (!record) {
       throw new PlaybookError('not_found', "That mistake doesn't exist in this workspace. Nothing was changed.");
     }
     const policy = await this.settings.forTeam(ref.teamId);
-    guard(toSnapshot(record), {
+    const view = mistakeView(record);
+    guard(snapshotOf(view), {
       userId,
       isAdmin: policy.adminUserIds.includes(userId),
       isEscalationContact: policy.escalationContact === userId,
     });
-    return record;
+    return view;
   }
 
   /** Queues a fresh card (after a stale click, so the person sees what is true now). */
@@ -583,7 +544,7 @@ export class MistakeService {
    */
   private async escalateWithin(
     c: ChangeContext,
-    escalation: { key: string; reason: string; text: string; needs?: string },
+    escalation: { key: string; reason: EscalationReason; text: string; needs?: string },
     options: { reply?: boolean } = {},
   ): Promise<boolean> {
     const exists = await c.tx.escalation.findUnique({
@@ -607,8 +568,7 @@ export class MistakeService {
     c.set.escalatedAt = c.now;
     c.set.escalationReason = escalation.text;
     c.event(
-      'escalated',
-      { level, reason: escalation.reason, text: escalation.text, key: escalation.key },
+      { kind: 'escalated', level, reason: escalation.reason, text: escalation.text, key: escalation.key },
       { reply: options.reply ?? true },
     );
     c.deliver({ kind: 'escalation', mistakeId: c.record.id, escalationId: row.id });
@@ -637,6 +597,26 @@ export class MistakeService {
       edits.push({ kind: 'escalation_update', mistakeId, escalationId: escalation.id });
     }
     return edits;
+  }
+
+  /**
+   * Steps to do again, each due anew and reminded from scratch. What was given (or the reason
+   * nothing more was needed) stays recorded: it is what the customer found not enough, and it
+   * keeps "nothing more needed" from being offered again.
+   */
+  private async putBack(c: ChangeContext, kinds: StepKind[]): Promise<void> {
+    const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, kinds);
+    for (const kind of kinds) {
+      await this.updateStep(c, kind, {
+        status: 'pending',
+        doneById: null,
+        doneAt: null,
+        dueAt: due.get(kind)!,
+        reminderCount: 0,
+        lastRemindedAt: null,
+        snoozedUntil: null,
+      });
+    }
   }
 
   private async updateStep(c: ChangeContext, kind: ChasedStep, data: Prisma.RecoveryStepUpdateManyMutationInput) {
@@ -705,8 +685,7 @@ export class MistakeService {
         policy,
         now,
         set: {},
-        event: (kind, details = {}, options = {}) =>
-          events.push({ kind, actorId, details, reply: options.reply ?? true, dm: options.dm ?? [] }),
+        event: (details, options = {}) => events.push({ details, actorId, reply: options.reply ?? true, dm: options.dm ?? [] }),
         deliver: (...requests) => deliveries.push(...requests),
         homes,
       };
@@ -723,6 +702,7 @@ export class MistakeService {
             key: formKey(ref.formId),
             userId: actorId ?? '',
             kind: 'form',
+            payload: encodeInteractionPayload({ kind: 'form' }),
             status: 'applied',
             receivedAt: now,
             doneAt: now,
@@ -737,14 +717,14 @@ export class MistakeService {
             teamId: record.teamId,
             mistakeId: record.id,
             actorId: e.actorId,
-            kind: e.kind,
-            details: JSON.stringify(e.details),
+            kind: e.details.kind,
+            details: encodeTimelineDetails(e.details),
             at: now,
           },
         });
         if (e.reply) requests.push({ kind: 'reply', mistakeId: record.id, eventId: row.id });
         for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId: row.id, userId });
-        for (const moved of movedOn(e)) moves.push({ moved, eventId: row.id });
+        for (const moved of movedOn(e.details)) moves.push({ moved, eventId: row.id });
       }
       requests.push(...deliveries);
       if (moves.length > 0 && record.escalationLevel > 0) {
@@ -762,30 +742,6 @@ export class MistakeService {
 }
 
 class AlreadyEscalated extends Error {}
-
-/** What a timeline event moved the mistake past, for its escalations. */
-function movedOn(e: PendingEvent): MovedOn[] {
-  const step = e.details.step;
-  switch (e.kind) {
-    case 'owned':
-      return [{ kind: 'step', step: 'own' }];
-    case 'step_done':
-    case 'step_skipped':
-      return isChasedStep(step) ? [{ kind: 'step', step }] : [];
-    case 'satisfied':
-      return [{ kind: 'satisfied' }, { kind: 'step', step: 'confirm_satisfied' }];
-    case 'rca_submitted':
-      return [{ kind: 'step', step: RCA_STEP }];
-    case 'prevention_done':
-      return typeof e.details.preventionId === 'number' ? [{ kind: 'prevention', preventionId: e.details.preventionId }] : [];
-    case 'reassigned':
-      return [{ kind: 'reassigned' }];
-    case 'closed':
-      return [{ kind: 'closed' }];
-    default:
-      return [];
-  }
-}
 
 /** A report with field problems: every message, by field, for the modal. */
 export class ReportValidationError extends PlaybookError {

@@ -1,49 +1,8 @@
-import type { Tx } from '../db/client';
-
-/**
- * What the bot must show in Slack, recorded in the same transaction as the change that caused
- * it (a transactional outbox). The delivery worker sends it, retrying until Slack takes it, so a
- * report is never lost to a Slack outage and a crash never leaves a change without its message.
- */
-export type DeliveryRequest =
-  /** The mistake's card: posted once as the thread parent, then edited in place. */
-  | { kind: 'card'; mistakeId: number }
-  /** A thread reply rendering one timeline event (who did what). */
-  | { kind: 'reply'; mistakeId: number; eventId: number }
-  /** A direct message to a person about one timeline event (for example "you own this"). */
-  | { kind: 'dm'; mistakeId: number; eventId: number; userId: string }
-  /** An "Escalation" post in the escalation channel. */
-  | { kind: 'escalation'; mistakeId: number; escalationId: number }
-  /** The edit of an escalation post once it is resolved (it says so, and how). */
-  | { kind: 'escalation_update'; mistakeId: number; escalationId: number }
-  /**
-   * The edit of a DM with buttons after a change to a mistake it is about, from current data:
-   * what is done shows as done and loses its buttons.
-   */
-  | { kind: 'dm_update'; channel: string; ts: string }
-  /** Someone's App Home tab, republished from current data. */
-  | { kind: 'home'; userId: string }
-  /** One owner's reminder DM for one pass, listing the items still outstanding when it is sent. */
-  | { kind: 'reminder'; userId: string; pass: string; steps: number[]; prevention: number[] }
-  /**
-   * The daily digest for one slot, built from the data as it is when it is sent. `first`: the
-   * workspace's first digest, so there is no "last digest" to count from.
-   */
-  | {
-      kind: 'digest';
-      slot: string;
-      slotAt: string;
-      channel: string;
-      since: string;
-      late: boolean;
-      first?: boolean;
-      /** An extra copy asked for by an operator: when the day's digest first went out. */
-      extraOf?: string | null;
-    }
-  /** A message rendered when it was queued. */
-  | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] };
-
-export type DeliveryKind = DeliveryRequest['kind'];
+import type { Db, Tx } from '../db/client';
+import { inTransaction } from '../db/transaction';
+import { decodeDeliveryPayload, type DeliveryKind, type DeliveryRequest, encodeDeliveryPayload } from '../domain/deliveries';
+import type { Prisma } from '../generated/prisma/client';
+import type { Logger } from '../logger';
 
 /** Kinds rendered from current data when sent: asking again while one waits changes nothing. */
 const COALESCING: ReadonlySet<DeliveryKind> = new Set(['card', 'home', 'dm_update']);
@@ -71,11 +30,6 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
     case 'message':
       return `message:${request.key}`;
   }
-}
-
-function payloadOf(request: DeliveryRequest): string {
-  const { kind: _kind, ...rest } = request;
-  return JSON.stringify(rest);
 }
 
 export interface EnqueueOptions {
@@ -111,7 +65,7 @@ export async function enqueue(
       dedupeKey,
       kind: request.kind,
       mistakeId,
-      payload: payloadOf(request),
+      payload: encodeDeliveryPayload(request),
       nextAttemptAt: due,
     };
     if (COALESCING.has(request.kind)) {
@@ -135,5 +89,218 @@ export async function enqueue(
       // Upsert rather than insert-and-catch: on PostgreSQL a failed insert aborts the transaction.
       await tx.delivery.upsert({ where: { teamId_dedupeKey: { teamId, dedupeKey } }, create, update: {} });
     }
+  }
+}
+
+/** A delivery as the worker handles it. */
+export interface OutboxDelivery {
+  id: number;
+  teamId: string;
+  kind: string;
+  mistakeId: number | null;
+  /** What to show; null when the stored payload could not be read (it is logged, and skipped). */
+  request: DeliveryRequest | null;
+  status: string;
+  /** Bumped when a coalescing delivery is asked for again while it is being sent. */
+  generation: number;
+  attempts: number;
+  /** An earlier attempt's outcome is unknown: look for its post before posting again. */
+  uncertain: boolean;
+  /** Until when Slack may still act on an unanswered attempt. */
+  lookUntil: Date | null;
+  /** When the current attempt's post went out to Slack (null until it does). */
+  calledAt: Date | null;
+  lockedBy: string | null;
+  createdAt: Date;
+}
+
+/** How one queued post went: sent (with its ts), waiting, or refused. */
+export interface DeliveryRecord {
+  status: string;
+  channel: string | null;
+  ts: string | null;
+  postedAt: Date | null;
+  lastError: string | null;
+}
+
+const LET_GO = { lockedBy: null, leaseUntil: null };
+
+/**
+ * The outbox as the delivery worker and the operator see it: what is due, claims with leases
+ * that count from when they are taken, and what became of each attempt. Every write names the
+ * worker holding the delivery, so a worker whose lease was taken over changes nothing.
+ */
+export class Outbox {
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Queues deliveries in a transaction of their own (what a send learned needs sending too). */
+  async queue(teamId: string, requests: DeliveryRequest[], now: Date, options: EnqueueOptions = {}): Promise<void> {
+    await inTransaction(this.db, (tx) => enqueue(tx, teamId, requests, now, options));
+  }
+
+  /**
+   * Deliveries due now, oldest first: pending or failed ones whose backoff has passed (all of
+   * them with `ignoreBackoff`), and ones whose worker's lease ran out mid-send.
+   */
+  async due(options: { now: Date; afterId: number; ignoreBackoff: boolean; limit: number }): Promise<OutboxDelivery[]> {
+    const rows = await this.db.delivery.findMany({
+      where: {
+        id: { gt: options.afterId },
+        OR: [
+          { status: { in: ['pending', 'failed'] }, ...(options.ignoreBackoff ? {} : { nextAttemptAt: { lte: options.now } }) },
+          { status: 'sending', leaseUntil: { lt: options.now } },
+        ],
+      },
+      orderBy: { id: 'asc' },
+      take: options.limit,
+    });
+    return rows.map((row) => this.toDelivery(row));
+  }
+
+  private toDelivery(row: Prisma.DeliveryGetPayload<object>): OutboxDelivery {
+    const request = decodeDeliveryPayload(row.kind, row.payload);
+    if (!request) {
+      this.logger.error('a queued delivery could not be read; it is skipped', { id: row.id, kind: row.kind, payload: row.payload.slice(0, 300) });
+    }
+    return {
+      id: row.id,
+      teamId: row.teamId,
+      kind: row.kind,
+      mistakeId: row.mistakeId,
+      request,
+      status: row.status,
+      generation: row.generation,
+      attempts: row.attempts,
+      uncertain: row.uncertain,
+      lookUntil: row.lookUntil,
+      calledAt: row.calledAt,
+      lockedBy: row.lockedBy,
+      createdAt: row.createdAt,
+    };
+  }
+
+  /**
+   * Takes a due delivery for `workerId`, if nobody took it since it was read: one still in its
+   * previous worker's hands only if that lease ran out. `lookUntil` marks a taken-over post
+   * whose call may have reached Slack.
+   */
+  async take(
+    candidate: OutboxDelivery,
+    claim: { workerId: string; now: Date; leaseUntil: Date; lookUntil: Date | null },
+  ): Promise<boolean> {
+    const claimed = await this.db.delivery.updateMany({
+      where:
+        candidate.status === 'sending'
+          ? { id: candidate.id, status: 'sending', leaseUntil: { lt: claim.now }, lockedBy: candidate.lockedBy }
+          : { id: candidate.id, status: candidate.status },
+      data: {
+        status: 'sending',
+        lockedBy: claim.workerId,
+        leaseUntil: claim.leaseUntil,
+        calledAt: null,
+        attempts: { increment: 1 },
+        ...(claim.lookUntil ? { uncertain: true, lookUntil: claim.lookUntil } : {}),
+      },
+    });
+    return claimed.count === 1;
+  }
+
+  /** Keeps a lease alive; false when the delivery is no longer this worker's. */
+  async renewLease(id: number, workerId: string, leaseUntil: Date): Promise<boolean> {
+    const renewed = await this.db.delivery.updateMany({ where: { id, lockedBy: workerId, status: 'sending' }, data: { leaseUntil } });
+    return renewed.count === 1;
+  }
+
+  /** Notes that the post is going out now; false when another worker took the delivery meanwhile. */
+  async noteCalled(id: number, workerId: string, calledAt: Date, leaseUntil: Date): Promise<boolean> {
+    const noted = await this.db.delivery.updateMany({
+      where: { id, lockedBy: workerId, status: 'sending' },
+      data: { calledAt, leaseUntil },
+    });
+    return noted.count === 1;
+  }
+
+  /** The attempt's outcome is unknown; with `lookUntil`, Slack may still act on it until then. */
+  async noteUncertain(id: number, workerId: string, lookUntil: Date | null): Promise<void> {
+    await this.db.delivery.updateMany({
+      where: { id, lockedBy: workerId },
+      data: { uncertain: true, ...(lookUntil ? { lookUntil } : {}) },
+    });
+  }
+
+  /** Sent; unless it was asked for again while it was being sent, then it is sent once more now. */
+  async markSent(delivery: OutboxDelivery, workerId: string, ts: string | undefined, note: string | undefined, now: Date): Promise<void> {
+    const done = await this.db.delivery.updateMany({
+      where: { id: delivery.id, lockedBy: workerId, generation: delivery.generation },
+      data: { ...LET_GO, status: 'sent', sentAt: now, resultTs: ts ?? null, lastError: note ?? null, uncertain: false, lookUntil: null },
+    });
+    if (done.count === 0) {
+      await this.letGo(delivery.id, workerId, { status: 'pending', attempts: 0, nextAttemptAt: now, uncertain: false, lookUntil: null });
+    }
+  }
+
+  /** A post found already in Slack (`ts`): sent again now as an edit of that post. */
+  async editNow(id: number, workerId: string, ts: string | null, now: Date): Promise<void> {
+    await this.letGo(id, workerId, { status: 'pending', uncertain: false, lookUntil: null, resultTs: ts, nextAttemptAt: now });
+  }
+
+  /**
+   * Gives a delivery back to be tried at `nextAttemptAt` (`failed`: kept visible as needing a
+   * person). `keepAttempts`: this was no real attempt (it only waited or looked), so its
+   * backoff stays as it was.
+   */
+  async release(
+    id: number,
+    workerId: string,
+    outcome: { status: 'pending' | 'failed'; nextAttemptAt: Date; error: string; keepAttempts?: boolean },
+  ): Promise<void> {
+    await this.letGo(id, workerId, {
+      ...(outcome.keepAttempts ? { attempts: { decrement: 1 } } : {}),
+      status: outcome.status,
+      nextAttemptAt: outcome.nextAttemptAt,
+      lastError: outcome.error,
+    });
+  }
+
+  private async letGo(id: number, workerId: string, data: Prisma.DeliveryUpdateManyMutationInput): Promise<void> {
+    await this.db.delivery.updateMany({ where: { id, lockedBy: workerId }, data: { ...data, ...LET_GO } });
+  }
+
+  /** Forgets what was sent before `before`. */
+  async prune(before: Date): Promise<void> {
+    await this.db.delivery.deleteMany({ where: { status: 'sent', sentAt: { lt: before } } });
+  }
+
+  /** Counts for /healthz and the logs: nothing that keeps failing is silent. */
+  async health(): Promise<{ pending: number; failed: number; oldestPendingAt: Date | null }> {
+    const [pending, failed, oldest] = await Promise.all([
+      this.db.delivery.count({ where: { status: { in: ['pending', 'sending'] } } }),
+      this.db.delivery.count({ where: { status: 'failed' } }),
+      this.db.delivery.findFirst({ where: { status: { in: ['pending', 'sending'] } }, orderBy: { createdAt: 'asc' }, select: { createdAt: true } }),
+    ]);
+    return { pending, failed, oldestPendingAt: oldest?.createdAt ?? null };
+  }
+
+  /** How the post queued under `dedupeKey` went, if there is one. */
+  async record(teamId: string, dedupeKey: string): Promise<DeliveryRecord | null> {
+    const row = await this.db.delivery.findUnique({
+      where: { teamId_dedupeKey: { teamId, dedupeKey } },
+      select: { id: true, kind: true, status: true, payload: true, resultTs: true, sentAt: true, lastError: true },
+    });
+    if (!row) return null;
+    const request = decodeDeliveryPayload(row.kind, row.payload);
+    if (!request) {
+      this.logger.error('a queued delivery could not be read; its channel is not known', { id: row.id, kind: row.kind });
+    }
+    return {
+      status: row.status,
+      channel: request && 'channel' in request ? request.channel : null,
+      ts: row.resultTs,
+      postedAt: row.status === 'sent' ? row.sentAt : null,
+      lastError: row.lastError,
+    };
   }
 }

@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import {
   currentChasedStep,
   customerAskedForMore,
+  type MistakeSnapshot,
   type MistakeState,
   nextStep,
   OPEN_STATES,
@@ -12,8 +13,12 @@ import {
   type StepKind,
 } from '../domain/playbook';
 import { DAY_MS } from '../domain/durations';
-import { Prisma } from '../generated/prisma/client';
-import { loadMistake, MISTAKE_INCLUDE, toSnapshot, type MistakeRecord } from './records';
+import { decodeTimelineDetails, type TimelineEvent } from '../domain/timeline';
+import { Prisma, type TimelineEvent as TimelineRow } from '../generated/prisma/client';
+import type { Logger } from '../logger';
+import { type DigestData, loadDigest } from './digest';
+import { escalationView, loadMistake, MISTAKE_INCLUDE, mistakeView, toSnapshot } from './records';
+import { type EscalationView, type MistakeView, snapshotOf } from './views';
 
 /** One open mistake as lists, App Home and the digest show it. */
 export interface MistakeSummary {
@@ -71,27 +76,18 @@ export interface HomeData {
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
-export function summarize(record: MistakeRecord): MistakeSummary {
-  const snapshot = toSnapshot(record);
+export function summarize(m: MistakeView): MistakeSummary {
+  const snapshot = snapshotOf(m);
   const next = nextStep(snapshot);
   // Once the customer is satisfied, what is due next is the root-cause analysis.
   const chased = currentChasedStep(snapshot);
+  const { id, customer, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version } = m;
   return {
-    id: record.id,
-    customer: record.customer,
-    severity: record.severity as Severity,
-    state: record.state as MistakeState,
-    ownerId: record.ownerId,
-    reporterId: record.reporterId,
-    channelId: record.channelId,
-    threadTs: record.threadTs,
+    ...{ id, customer, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version },
     nextStep: next?.kind ?? null,
     nextDueAt: chased?.dueAt ?? null,
-    escalationLevel: record.escalationLevel,
-    apologized: record.apologizedAt !== null,
+    apologized: m.apologizedAt !== null,
     customerAskedForMore: customerAskedForMore(snapshot),
-    createdAt: record.createdAt,
-    version: record.version,
   };
 }
 
@@ -107,12 +103,70 @@ export function byUrgency(a: Ranked, b: Ranked): number {
   return due || a.id - b.id;
 }
 
-/** Read-only questions about a workspace's mistakes (lists, App Home, counts). */
-export class MistakeQueries {
-  constructor(private readonly db: Db) {}
+/** An escalation as its post needs it: what it says, where it was posted, and what resolved it. */
+export interface EscalationPost {
+  id: number;
+  view: EscalationView;
+  channelId: string | null;
+  messageTs: string | null;
+  /** The timeline event that resolved it (null while open, or when that event cannot be read). */
+  resolvedBy: TimelineEvent | null;
+}
 
-  async get(teamId: string, mistakeId: number): Promise<MistakeRecord | null> {
-    return loadMistake(this.db, teamId, mistakeId);
+/** Read-only questions about a workspace's mistakes (lists, App Home, counts, the timeline, the digest). */
+export class MistakeQueries {
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+  ) {}
+
+  async get(teamId: string, mistakeId: number): Promise<MistakeView | null> {
+    const record = await loadMistake(this.db, teamId, mistakeId);
+    return record ? mistakeView(record) : null;
+  }
+
+  /** One timeline event; null when it no longer exists, or cannot be read (logged). */
+  async event(eventId: number): Promise<TimelineEvent | null> {
+    const row = await this.db.timelineEvent.findUnique({ where: { id: eventId } });
+    return row ? this.readEvent(row) : null;
+  }
+
+  private readEvent(row: TimelineRow): TimelineEvent | null {
+    const details = decodeTimelineDetails(row.kind, row.details);
+    if (!details) {
+      this.logger.error('a timeline event could not be read; it is skipped', {
+        id: row.id,
+        mistakeId: row.mistakeId,
+        kind: row.kind,
+        details: row.details.slice(0, 300),
+      });
+      return null;
+    }
+    return { ...details, id: row.id, mistakeId: row.mistakeId, actorId: row.actorId, at: row.at };
+  }
+
+  async escalation(escalationId: number): Promise<EscalationPost | null> {
+    const row = await this.db.escalation.findUnique({ where: { id: escalationId } });
+    if (!row) return null;
+    const resolvedBy = row.resolvedEventId !== null ? await this.event(row.resolvedEventId) : null;
+    return { id: row.id, view: escalationView(row), channelId: row.channelId, messageTs: row.messageTs, resolvedBy };
+  }
+
+  /** The open mistakes as the escalation rules read them, each with the keys it was already escalated for. */
+  async openForEscalation(teamId: string): Promise<Array<{ mistake: MistakeSnapshot; escalated: ReadonlySet<string> }>> {
+    const open = await this.db.mistake.findMany({ where: { teamId, state: { in: [...OPEN_STATES] } }, include: MISTAKE_INCLUDE });
+    const known = await this.db.escalation.findMany({
+      where: { teamId, mistake: { state: { in: [...OPEN_STATES] } } },
+      select: { mistakeId: true, key: true },
+    });
+    const escalated = new Map<number, Set<string>>();
+    for (const e of known) escalated.set(e.mistakeId, (escalated.get(e.mistakeId) ?? new Set()).add(e.key));
+    return open.map((record) => ({ mistake: toSnapshot(record), escalated: escalated.get(record.id) ?? new Set<string>() }));
+  }
+
+  /** What the digest shows for the period since `since`. */
+  async digest(teamId: string, since: Date, now: Date): Promise<DigestData> {
+    return loadDigest(this.db, this.logger, teamId, since, now);
   }
 
   /** Open mistakes, most urgent first; `ownerId` narrows to one person's. */
@@ -120,7 +174,7 @@ export class MistakeQueries {
     const chosen = await this.rankOpen(teamId, options.ownerId ?? null, options.limit ?? 100);
     if (chosen.length === 0) return [];
     const rows = await this.db.mistake.findMany({ where: { teamId, id: { in: chosen } }, include: MISTAKE_INCLUDE });
-    return rows.map(summarize).sort(byUrgency);
+    return rows.map((row) => summarize(mistakeView(row))).sort(byUrgency);
   }
 
   /** How many mistakes are open (one person's with `ownerId`): what a capped list leaves out. */

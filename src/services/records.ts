@@ -1,5 +1,5 @@
 import type { Tx } from '../db/client';
-import type { Prisma } from '../generated/prisma/client';
+import type { Escalation, Prisma } from '../generated/prisma/client';
 import {
   type MistakeSnapshot,
   type MistakeState,
@@ -10,6 +10,7 @@ import {
   type StepKind,
   type StepStatus,
 } from '../domain/playbook';
+import { type EscalationView, type MistakeView, snapshotOf } from './views';
 
 /** Everything the rules and the card need about one mistake, read in one query. */
 export const MISTAKE_INCLUDE = {
@@ -26,58 +27,81 @@ export async function loadMistake(tx: Tx, teamId: string, mistakeId: number): Pr
   return tx.mistake.findFirst({ where: { id: mistakeId, teamId }, include: MISTAKE_INCLUDE });
 }
 
-type StepRow = MistakeRecord['steps'][number];
-
-/** The recovery steps of a mistake (its stored steps also hold the root-cause analysis once due). */
-export function recoverySteps(record: Pick<MistakeRecord, 'steps'>): StepRow[] {
-  return record.steps.filter((s) => STEP_KINDS.includes(s.kind as StepKind));
-}
-
-/** The root-cause analysis as a chased step, once the customer has been marked satisfied. */
-export function rcaStepOf(record: Pick<MistakeRecord, 'steps'>): StepRow | null {
-  return record.steps.find((s) => s.kind === RCA_STEP) ?? null;
-}
-
-export function toSnapshot(record: MistakeRecord): MistakeSnapshot {
-  const rcaStep = rcaStepOf(record);
+/**
+ * The one place a stored mistake becomes the plain shape the views (and, through `snapshotOf`,
+ * the playbook's rules) read.
+ */
+export function mistakeView(record: MistakeRecord): MistakeView {
+  const rcaStep = record.steps.find((s) => s.kind === RCA_STEP) ?? null;
   return {
     id: record.id,
-    state: record.state as MistakeState,
+    teamId: record.teamId,
+    version: record.version,
+    customer: record.customer,
+    whatHappened: record.whatHappened,
+    impact: record.impact,
     severity: record.severity as Severity,
-    ownerId: record.ownerId,
+    category: record.category,
     reporterId: record.reporterId,
+    ownerId: record.ownerId,
+    state: record.state as MistakeState,
+    channelId: record.channelId,
+    threadTs: record.threadTs,
+    escalationLevel: record.escalationLevel,
+    escalatedAt: record.escalatedAt,
+    escalationReason: record.escalationReason,
+    apologizedAt: record.apologizedAt,
+    satisfiedAt: record.satisfiedAt,
+    closedAt: record.closedAt,
     createdAt: record.createdAt,
-    hasRca: record.rca !== null,
+    // The stored steps also hold the root-cause analysis once it is chased.
+    steps: record.steps
+      .filter((s) => STEP_KINDS.includes(s.kind as StepKind))
+      .map((s) => ({
+        kind: s.kind as StepKind,
+        status: s.status as StepStatus,
+        dueAt: s.dueAt,
+        doneById: s.doneById,
+        doneAt: s.doneAt,
+        skipReason: s.skipReason,
+        customerAnswer: s.customerAnswer,
+        remedyKind: s.remedyKind,
+        remedyValue: s.remedyValue,
+        note: s.note,
+        snoozedUntil: s.snoozedUntil,
+        reminderCount: s.reminderCount,
+      })),
     rcaStep: rcaStep
+      ? { status: rcaStep.status as StepStatus, dueAt: rcaStep.dueAt, snoozedUntil: rcaStep.snoozedUntil, reminderCount: rcaStep.reminderCount }
+      : null,
+    rca: record.rca
       ? {
-          status: rcaStep.status as StepStatus,
-          dueAt: rcaStep.dueAt,
-          snoozedUntil: rcaStep.snoozedUntil,
-          reminderCount: rcaStep.reminderCount,
+          whatHappened: record.rca.whatHappened,
+          causes: record.rca.causes,
+          whatChanges: record.rca.whatChanges,
+          authorId: record.rca.authorId,
+          createdAt: record.rca.createdAt,
         }
       : null,
-    steps: recoverySteps(record).map((s) => ({
-      kind: s.kind as StepKind,
-      status: s.status as StepStatus,
-      dueAt: s.dueAt,
-      doneAt: s.doneAt,
-      doneById: s.doneById,
-      skipReason: s.skipReason,
-      customerAnswer: s.customerAnswer,
-      remedyKind: s.remedyKind,
-      remedyValue: s.remedyValue,
-      note: s.note,
-      snoozedUntil: s.snoozedUntil,
-      reminderCount: s.reminderCount,
-    })),
     prevention: record.prevention.map((p) => ({
       id: p.id,
       description: p.description,
       ownerId: p.ownerId,
       dueAt: p.dueAt,
       status: p.status as PreventionStatus,
+      doneById: p.doneById,
+      doneAt: p.doneAt,
       snoozedUntil: p.snoozedUntil,
       reminderCount: p.reminderCount,
     })),
   };
+}
+
+export function toSnapshot(record: MistakeRecord): MistakeSnapshot {
+  return snapshotOf(mistakeView(record));
+}
+
+/** An escalation row as its post shows it. */
+export function escalationView(row: Pick<Escalation, 'level' | 'reason' | 'text' | 'at' | 'resolvedAt'>): EscalationView {
+  return { level: row.level, reason: row.reason, text: row.text, at: row.at, resolvedAt: row.resolvedAt };
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import { Prisma } from '../generated/prisma/client';
+import { isUniqueViolation } from '../db/errors';
 import type { WorkspaceSettings } from '../generated/prisma/client';
 import type { EscalationPolicy, SlaPolicy } from '../domain/playbook';
 import { MINUTE_MS } from '../domain/durations';
@@ -122,7 +122,7 @@ export class SettingsService {
           data: { teamId, ...rowFromDefaults(this.defaults), createdAt: this.clock.now() },
         });
       } catch (error) {
-        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+        if (!isUniqueViolation(error)) throw error;
         row = await this.db.workspaceSettings.findUniqueOrThrow({ where: { teamId } });
       }
     }

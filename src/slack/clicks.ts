@@ -37,11 +37,9 @@ export class ClickApplier {
           await deps.mistakes.completeStep(ref, click.userId, click.kind);
           break;
         case 'prevention_done':
-          if (click.preventionId === undefined) throw new PlaybookError('not_found', NOT_OURS);
           await deps.mistakes.completePrevention(ref, click.userId, click.preventionId);
           break;
         case 'snooze': {
-          if (click.snoozeMinutes === undefined) throw new PlaybookError('not_found', NOT_OURS);
           // Counted from the click, however late it is applied.
           const policy = await deps.settings.forTeam(click.teamId);
           const until =

@@ -1,4 +1,3 @@
-import type { Db } from '../db/client';
 import type { Logger } from '../logger';
 import type { DeliveryWorker } from '../notify/deliveries';
 import type { Clock } from '../services/clock';
@@ -10,7 +9,6 @@ import type { ClickApplier } from './clicks';
 
 /** What the listeners need: services to change things, queries to read, the outbox to send. */
 export interface BotDeps {
-  db: Db;
   clock: Clock;
   logger: Logger;
   settings: SettingsService;

@@ -53,7 +53,7 @@ it('takes /mistake through the real bot: modal, card, thread, and a private refu
   await act('submit', { user: 'UDEMOALICE', viewId: withModal.modal.id, values: [] });
   const refused = await state('UDEMOALICE');
   expect(refused.modal.html).toContain('class="bk-error"');
-  expect(await demo.bot.deps.db.mistake.count()).toBe(0);
+  expect(await demo.bot.db.mistake.count()).toBe(0);
 
   const values = [
     { block_id: Inputs.customer, action_id: Inputs.customer, type: 'plain_text_input', value: 'Harbor Bakery' },
@@ -78,7 +78,7 @@ it('takes /mistake through the real bot: modal, card, thread, and a private refu
   const carol = await until(() => state('UDEMOCAROL'), (s) => s.main.includes('Only visible to you'), 'the private refusal');
   expect(carol.main).toMatch(/ephemeral/);
   expect((await state('UDEMOALICE')).main).not.toContain('Only visible to you');
-  expect((await demo.bot.deps.db.mistake.findFirstOrThrow()).state).toBe('reported');
+  expect((await demo.bot.db.mistake.findFirstOrThrow()).state).toBe('reported');
 
   // The thread holds the full report for everyone.
   const thread = await state('UDEMOBOBBY', 'CMISTAKES01', card.ts);
@@ -101,13 +101,13 @@ it('runs passes and moves the clock, and says what happened in words', async () 
 });
 
 it('answers bad input from the page with a clear message and changes nothing', async () => {
-  const mistakes = await demo.bot.deps.db.mistake.count();
+  const mistakes = await demo.bot.db.mistake.count();
   expect(await act('pass', { user: 'UDEMOBOBBY', name: 'payroll' })).toEqual({ status: 400, json: { ok: false, error: 'There is no pass called "payroll".' } });
   expect((await act('clock', { user: 'UDEMOBOBBY', advanceMs: -5 })).status).toBe(400);
   expect((await act('command', { user: 'UNOBODY001', text: '/mistake x' })).json.error).toBe('Unknown demo user UNOBODY001.');
   const garbled = await fetch(`${demo.url}demo/command`, { method: 'POST', body: '{nope' });
   expect(garbled.status).toBe(400);
-  expect(await demo.bot.deps.db.mistake.count()).toBe(mistakes);
+  expect(await demo.bot.db.mistake.count()).toBe(mistakes);
 });
 
 it("answers the bot's Web API calls as Slack does, and names the ones it does not know", async () => {

@@ -143,8 +143,8 @@ const OUTAGES: Outage[] = [
   {
     name: 'SQLite read-only',
     setup: sqliteHarness,
-    begin: async (h) => void (await h.bot.deps.db.$queryRawUnsafe('PRAGMA query_only = ON')),
-    end: async (h) => void (await h.bot.deps.db.$queryRawUnsafe('PRAGMA query_only = OFF')),
+    begin: async (h) => void (await h.bot.db.$queryRawUnsafe('PRAGMA query_only = ON')),
+    end: async (h) => void (await h.bot.db.$queryRawUnsafe('PRAGMA query_only = OFF')),
     health: { database: 'reachable', writes: 'failing', file: 'ok' },
   },
 ];

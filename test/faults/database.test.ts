@@ -95,7 +95,7 @@ async function ephemeralTo(userId: string, after: number) {
 
 /** The app's connection gives up on a lock sooner, so the "outlasts the busy timeout" cases run in a blink. */
 async function shortBusyTimeout(): Promise<void> {
-  await h.bot.deps.db.$queryRawUnsafe('PRAGMA busy_timeout = 300');
+  await h.bot.db.$queryRawUnsafe('PRAGMA busy_timeout = 300');
 }
 
 it('stores a report that arrives while the lock is held, once the lock goes within the busy timeout', async () => {
@@ -257,7 +257,7 @@ it("keeps the delivery worker's writes when refused clicks roll back at the same
 it('rolls back only the refused change, never the delivery writes made while it was open', async () => {
   for (let i = 0; i < 3; i++) await seedMistakeQuietly(`Customer ${i}`);
   // A click being refused holds its transaction open for a moment while the worker runs.
-  const refused = h.bot.deps.db
+  const refused = h.bot.db
     .$transaction(async (tx) => {
       await tx.mistake.findFirst();
       await new Promise((r) => setTimeout(r, 150));

@@ -5,7 +5,7 @@
 // shown escaped.
 import { Actions, encodeValue, Inputs } from '../../src/slack/ids';
 import { askModal, reassignModal, reportModal } from '../../src/slack/views/modals';
-import type { MistakeRecord } from '../../src/services/records';
+import type { MistakeView } from '../../src/services/views';
 import { startHarness, type Harness } from '../support/harness';
 import {
   buttonClick,
@@ -239,7 +239,7 @@ function id(key: MistakeKey): number {
   return world.ids[key];
 }
 
-async function record(key: MistakeKey): Promise<MistakeRecord> {
+async function record(key: MistakeKey): Promise<MistakeView> {
   const teamId = key === 'other' ? B : A;
   return (await h.bot.deps.queries.get(teamId, id(key)))!;
 }

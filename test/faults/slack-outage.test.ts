@@ -3,7 +3,7 @@
 // the outbox owed must reach Slack exactly once, counted by the delivery id each post carries.
 import { MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
-import type { MistakeRecord } from '../../src/services/records';
+import type { MistakeView } from '../../src/services/views';
 import { Actions, encodeValue, Inputs } from '../../src/slack/ids';
 import { askModal, reassignModal } from '../../src/slack/views/modals';
 import { startHarness, type Harness } from '../support/harness';
@@ -87,12 +87,12 @@ describe.each(OUTAGES)('Slack answering $name for a stretch', (outage) => {
   });
 
   const post = (body: Parameters<typeof postToSlackEndpoint>[1]) => postToSlackEndpoint(h.baseUrl, body);
-  async function mistake(customer: string): Promise<MistakeRecord> {
+  async function mistake(customer: string): Promise<MistakeView> {
     const row = await h.t.db.mistake.findFirstOrThrow({ where: { customer } });
     return (await h.bot.deps.queries.get(TEAM, row.id))!;
   }
 
-  async function click(actionId: string, m: MistakeRecord, userId: string) {
+  async function click(actionId: string, m: MistakeView, userId: string) {
     const value = encodeValue({ m: m.id, v: m.version });
     const response = await post(buttonClick(actionId, value, { userId, channelId: 'CESCALATIONS', messageTs: m.threadTs ?? '1.0' }));
     expect(response.status).toBe(200);

@@ -2,7 +2,6 @@
 // clock moving through the day.
 import { ManualClock } from '../../src/services/clock';
 import { describeDigest } from '../../src/jobs/report';
-import { deliveryRecord } from '../../src/services/digestRuns';
 import { startHarness, type Harness } from '../support/harness';
 import { freshSqlite } from '../support/db';
 import { FakeSlack } from '../support/fakeSlack';
@@ -45,7 +44,7 @@ const digests = (h: Harness) => h.fake.called('chat.postMessage').filter((c) => 
 const onDemand = (h: Harness, again = false) => h.bot.jobs.digest({ onDemand: true, again });
 
 async function report(h: Harness, clock: ManualClock, outcome: Awaited<ReturnType<typeof onDemand>>[number]): Promise<string> {
-  const posted = outcome.deliveryKey ? await deliveryRecord(h.t.db, TEAM, outcome.deliveryKey) : null;
+  const posted = outcome.deliveryKey ? await h.bot.outbox.record(TEAM, outcome.deliveryKey) : null;
   return describeDigest(outcome, posted, { now: clock.now(), workspaceUrl: 'https://acme.slack.com/' }).join('\n');
 }
 

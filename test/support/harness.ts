@@ -79,7 +79,7 @@ export async function startHarness(
     },
     async close() {
       await bot.app.stop().catch(() => undefined);
-      if (options.t) await bot.deps.db.$disconnect();
+      if (options.t) await bot.db.$disconnect();
       else await t.close();
       if (!options.fake) await fake.stop();
     },

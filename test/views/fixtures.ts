@@ -1,7 +1,7 @@
-// Mistakes as the database returns them, at each stage of the playbook, and helpers that pull
-// the interesting parts (buttons, texts) out of rendered Block Kit.
+// Mistakes as the views receive them (the view-models the services build), at each stage of the
+// playbook, and helpers that pull the interesting parts (buttons, texts) out of rendered Block Kit.
 
-import type { MistakeRecord } from '../../src/services/records';
+import type { MistakeView, PreventionView, RcaView, StepView } from '../../src/services/views';
 import type { MistakeSummary, PreventionSummary } from '../../src/services/queries';
 import { STEP_KINDS, type StepKind } from '../../src/domain/playbook';
 
@@ -15,9 +15,6 @@ export const OWNER = 'U0OWNER';
 export const REPORTER = 'U0REPORTER';
 export const OTHER = 'U0OTHER';
 
-type Step = MistakeRecord['steps'][number];
-type Prevention = MistakeRecord['prevention'][number];
-
 export type Stage =
   | 'reported'
   | 'recovering'
@@ -29,13 +26,9 @@ export type Stage =
   | 'preventing'
   | 'closed';
 
-function step(mistakeId: number, kind: StepKind, position: number, overrides: Partial<Step> = {}): Step {
+function step(kind: StepKind, position: number, overrides: Partial<StepView> = {}): StepView {
   return {
-    id: mistakeId * 10 + position,
-    teamId: 'T1',
-    mistakeId,
     kind,
-    position,
     status: 'pending',
     dueAt: at((position + 1) * 4 * HOUR),
     doneById: null,
@@ -46,17 +39,14 @@ function step(mistakeId: number, kind: StepKind, position: number, overrides: Pa
     remedyValue: null,
     note: null,
     snoozedUntil: null,
-    lastRemindedAt: null,
     reminderCount: 0,
     ...overrides,
   };
 }
 
-export function prevention(mistakeId: number, id: number, overrides: Partial<Prevention> = {}): Prevention {
+export function prevention(_mistakeId: number, id: number, overrides: Partial<PreventionView> = {}): PreventionView {
   return {
     id,
-    teamId: 'T1',
-    mistakeId,
     description: `Add the address check to the dispatch list (${id})`,
     ownerId: OWNER,
     dueAt: at(7 * DAY),
@@ -64,29 +54,27 @@ export function prevention(mistakeId: number, id: number, overrides: Partial<Pre
     doneById: null,
     doneAt: null,
     snoozedUntil: null,
-    lastRemindedAt: null,
     reminderCount: 0,
-    createdAt: at(DAY),
     ...overrides,
   };
 }
 
-const done = (by: string, when: number) => ({ status: 'done', doneById: by, doneAt: at(when) });
+const done = (by: string, when: number) => ({ status: 'done' as const, doneById: by, doneAt: at(when) });
 
-/** A mistake at `stage`, as `loadMistake` returns it. */
-export function mistake(stage: Stage, overrides: Partial<MistakeRecord> = {}): MistakeRecord {
+/** A mistake at `stage`, as the services hand it to the views. */
+export function mistake(stage: Stage, overrides: Partial<MistakeView> = {}): MistakeView {
   const id = overrides.id ?? 42;
   const order = STEP_KINDS.indexOf.bind(STEP_KINDS);
-  const stepOverrides: Partial<Record<StepKind, Partial<Step>>> = {};
+  const stepOverrides: Partial<Record<StepKind, Partial<StepView>>> = {};
   const reached = (kinds: StepKind[]) => {
     for (const k of kinds) stepOverrides[k] = { ...done(OWNER, order(k) * HOUR) };
   };
-  let state = 'recovering';
+  let state: MistakeView['state'] = 'recovering';
   let ownerId: string | null = OWNER;
   let escalationLevel = 0;
   let escalationReason: string | null = null;
-  let rca: MistakeRecord['rca'] = null;
-  let prev: Prevention[] = [];
+  let rca: RcaView | null = null;
+  let prev: PreventionView[] = [];
 
   switch (stage) {
     case 'reported':
@@ -130,9 +118,6 @@ export function mistake(stage: Stage, overrides: Partial<MistakeRecord> = {}): M
       reached([...STEP_KINDS]);
       stepOverrides.make_right = { ...stepOverrides.make_right, remedyKind: 'refund', remedyValue: '€12 back to their card' };
       rca = {
-        id: 7,
-        teamId: 'T1',
-        mistakeId: id,
         whatHappened: 'The parcel went to the old address.',
         causes: 'The address change in the CRM did not reach the dispatch list.',
         whatChanges: 'Dispatch reads addresses from the CRM on the day it ships.',
@@ -160,17 +145,15 @@ export function mistake(stage: Stage, overrides: Partial<MistakeRecord> = {}): M
     version: 5,
     channelId: 'C0ESCALATE',
     threadTs: '1709542800.000100',
-    submissionKey: null,
     escalationLevel,
     escalatedAt: escalationLevel > 0 ? at(5 * HOUR) : null,
     escalationReason,
-    outcome: state === 'awaiting_rca' || state === 'preventing' || state === 'closed' ? 'recovered' : null,
     apologizedAt: stepOverrides.apologize ? at(HOUR) : null,
     satisfiedAt: stepOverrides.confirm_satisfied ? at(4 * HOUR) : null,
     closedAt: state === 'closed' ? at(3 * DAY) : null,
     createdAt: T0,
-    updatedAt: T0,
-    steps: STEP_KINDS.map((k, i) => step(id, k, i, stepOverrides[k])),
+    steps: STEP_KINDS.map((k, i) => step(k, i, stepOverrides[k])),
+    rcaStep: null,
     rca,
     prevention: prev,
     ...overrides,

@@ -1,14 +1,15 @@
+import { decodeTimelineDetails, type TimelineEvent, type TimelineKind } from '../../src/domain/timeline';
 import { Actions, decodeValue } from '../../src/slack/ids';
 import { escalationAudience, renderEscalation, renderOwnerDm, renderTimelineReply } from '../../src/slack/views/replies';
 import { checkLimits } from '../support/limits';
 import { allText, at, buttons, CTX, HOUR, mistake, OTHER, OWNER, prevention, REPORTER } from './fixtures';
 
-const event = (kind: string, details: Record<string, unknown> = {}, actorId: string | null = OWNER, when = at(2 * HOUR)) => ({
-  kind,
-  actorId,
-  details: JSON.stringify(details),
-  at: when,
-});
+/** A timeline event stored with these details, read back the way the bot reads it. */
+function event(kind: TimelineKind, details: Record<string, unknown> = {}, actorId: string | null = OWNER, when = at(2 * HOUR)): TimelineEvent {
+  const decoded = decodeTimelineDetails(kind, JSON.stringify(details));
+  if (!decoded) throw new Error(`not a ${kind} event the bot writes: ${JSON.stringify(details)}`);
+  return { ...decoded, id: 1, mistakeId: 42, actorId, at: when };
+}
 
 const THREAD = 'https://acme.slack.com/archives/C0ESCALATE/p1709542800000100';
 
@@ -33,13 +34,17 @@ describe('thread replies', () => {
   });
 
   it('says a critical mistake is minutes, not days', () => {
-    const r = renderTimelineReply(event('reported', { ownerId: OWNER, ownedAtReport: true }), mistake('recovering', { severity: 'critical' }), CTX);
+    const r = renderTimelineReply(
+      event('reported', { ownerId: OWNER, severity: 'critical', ownedAtReport: true }),
+      mistake('recovering', { severity: 'critical' }),
+      CTX,
+    );
     expect(r.text).toContain('minutes, not days');
   });
 
   it('records each step with its details', () => {
     const m = mistake('made_right');
-    expect(renderTimelineReply(event('owned'), mistake('recovering'), CTX).text).toMatch(/^<@U0OWNER> owns this recovery\. Next: Apologize/);
+    expect(renderTimelineReply(event('owned', { step: 'own' }), mistake('recovering'), CTX).text).toMatch(/^<@U0OWNER> owns this recovery\. Next: Apologize/);
     expect(renderTimelineReply(event('step_done', { step: 'apologize' }), mistake('asked'), CTX).text).toBe(
       '<@U0OWNER> apologized to Acme Ltd.',
     );
@@ -76,7 +81,7 @@ describe('thread replies', () => {
 
   it('records escalations, reassignments, reopens, prevention and closing', () => {
     const esc = renderTimelineReply(
-      event('escalated', { level: 2, reason: 'overdue', text: `"Apologize" is overdue (owner <@${OWNER}>).` }, null),
+      event('escalated', { level: 2, reason: 'overdue', key: 'overdue:apologize@2024-03-04T17:00:00.000Z', text: `"Apologize" is overdue (owner <@${OWNER}>).` }, null),
       mistake('recovering'),
       CTX,
     );
@@ -116,22 +121,22 @@ describe('thread replies', () => {
   it('caps a long prevention list and stays within limits', () => {
     const m = mistake('preventing');
     m.prevention = Array.from({ length: 40 }, (_, i) => prevention(m.id, i + 1, { description: 'p'.repeat(500) }));
-    const r = renderTimelineReply(event('rca_submitted'), m, CTX);
+    const r = renderTimelineReply(event('rca_submitted', { preventionCount: 40 }), m, CTX);
     expect(allText(r.blocks)).toMatch(/… and \d+ more, on the card\./);
     expect(checkLimits('message', r)).toEqual([]);
   });
 
   it('escapes user text in every reply', () => {
     const m = mistake('asked', { customer: '<!channel>' });
-    const kinds: [string, Record<string, unknown>][] = [
+    const kinds: [TimelineKind, Record<string, unknown>][] = [
       ['step_done', { step: 'ask', customerAnswer: '<!here> <@U123>' }],
-      ['step_done', { step: 'make_right', remedyKind: '<!channel>', remedyValue: '<@U123>' }],
+      ['step_done', { step: 'make_right', remedyKind: 'refund', remedyValue: '<@U123>', note: '<!channel>' }],
       ['step_skipped', { step: 'make_right', reason: '<!everyone>' }],
       ['satisfied', { comment: '<@U123>' }],
       ['not_satisfied', { comment: '<!channel>' }],
       ['reopened', { reason: '<https://evil.example|x>' }],
-      ['escalated', { level: 1, text: 'The customer is not satisfied: <!channel>' }],
-      ['prevention_done', { description: '<!channel>' }],
+      ['escalated', { level: 1, reason: 'not_satisfied', key: 'not_satisfied:1', text: 'The customer is not satisfied: <!channel>' }],
+      ['prevention_done', { preventionId: 1, description: '<!channel>' }],
     ];
     for (const [kind, details] of kinds) {
       const json = JSON.stringify(renderTimelineReply(event(kind, details), m, CTX));
@@ -139,22 +144,25 @@ describe('thread replies', () => {
     }
   });
 
-  it('never breaks on unknown kinds or bad details', () => {
-    const weird = renderTimelineReply({ kind: 'something_new', actorId: null, details: 'not json', at: at(0) }, mistake('recovering'), CTX);
-    expect(weird.text).toBe('The bot updated this mistake. It is now: Recovering.');
-    const empty = renderTimelineReply(event('step_done', {}), mistake('recovering'), CTX);
-    expect(empty.text).toBe('<@U0OWNER> did a step.');
+  it('names the step done, whichever it is', () => {
+    expect(renderTimelineReply(event('step_done', { step: 'own' }), mistake('recovering'), CTX).text).toBe('<@U0OWNER> did Own it.');
   });
 
   it('stays within limits for every kind, with very long text', () => {
     const long = '😀<'.repeat(3000);
     const m = mistake('preventing', { customer: long.slice(0, 200) });
-    for (const kind of ['reported', 'owned', 'step_done', 'step_skipped', 'satisfied', 'not_satisfied', 'escalated', 'reassigned', 'reopened', 'rca_submitted', 'prevention_done', 'closed', 'snoozed']) {
-      const r = renderTimelineReply(
-        event(kind, { step: 'ask', customerAnswer: long, reason: long, comment: long, text: long, description: long, note: long }),
-        m,
-        CTX,
-      );
+    const kinds: TimelineKind[] = [
+      'reported', 'owned', 'step_done', 'step_skipped', 'satisfied', 'not_satisfied', 'escalated', 'reassigned', 'reopened', 'rca_submitted', 'prevention_done', 'closed', 'snoozed',
+    ];
+    // Every field any kind stores, each as long as it can get.
+    const details = {
+      step: 'ask', customerAnswer: long, reason: long, comment: long, text: long, description: long, note: long,
+      ownerId: OWNER, severity: 'high', ownedAtReport: false, level: 3, key: 'overdue:ask', from: OTHER, to: OWNER,
+      preventionCount: 2, preventionId: 1, until: at(6 * HOUR).toISOString(),
+    };
+    for (const kind of kinds) {
+      const own = kind === 'owned' ? { step: 'own' } : kind === 'escalated' ? { reason: 'overdue' } : {};
+      const r = renderTimelineReply(event(kind, { ...details, ...own }), m, CTX);
       expect(checkLimits('message', r)).toEqual([]);
     }
   });
@@ -162,7 +170,10 @@ describe('thread replies', () => {
 
 describe('owner DMs', () => {
   it('asks a named owner to own it, with the Own it button and the thread link', () => {
-    const dm = renderOwnerDm(event('reported', { ownerId: OWNER, ownedAtReport: false }, REPORTER), mistake('reported'), { ...CTX, threadUrl: THREAD });
+    const dm = renderOwnerDm(event('reported', { ownerId: OWNER, severity: 'high', ownedAtReport: false }, REPORTER), mistake('reported'), {
+      ...CTX,
+      threadUrl: THREAD,
+    });
     expect(dm.text).toContain(`<@${REPORTER}> reported a mistake made to Acme Ltd and asked you to own the recovery.`);
     const found = buttons(dm.blocks!);
     expect(found.map((b) => b.text)).toEqual(['Own it', 'Open thread']);

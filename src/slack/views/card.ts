@@ -14,9 +14,8 @@ import {
   STEP_DONE_LABELS,
   STEP_KINDS,
   STEP_LABELS,
-  type MistakeState,
 } from '../../domain/playbook';
-import { rcaStepOf, toSnapshot, type MistakeRecord } from '../../services/records';
+import { type MistakeView, type PreventionView, snapshotOf, stepOf, type StepView } from '../../services/views';
 import { Actions } from '../ids';
 import {
   actions,
@@ -37,9 +36,6 @@ import {
   STEP_TODO_LABELS,
 } from './blocks';
 import { codePointLength, composedText, FALLBACK_TEXT_MAX, mention, quote, SLACK_LIMITS, slackDate, truncate, userPlainText, userText } from './text';
-
-type Step = MistakeRecord['steps'][number];
-type Prevention = MistakeRecord['prevention'][number];
 
 /**
  * How much of each text the card shows. The full text lives in the database and the thread; the
@@ -62,7 +58,7 @@ const RECOVERY_LINE = {
   later: ':white_small_square:',
 };
 
-export function renderCard(m: MistakeRecord, ctx: RenderContext): { text: string; blocks: KnownBlock[] } {
+export function renderCard(m: MistakeView, ctx: RenderContext): { text: string; blocks: KnownBlock[] } {
   const text = cardFallback(m);
   // Long texts in every field at once (or text made of emoji, which JSON counts twice) can push a
   // card past Slack's size limit: render again with shorter excerpts until it fits.
@@ -74,17 +70,17 @@ export function renderCard(m: MistakeRecord, ctx: RenderContext): { text: string
   return { text, blocks };
 }
 
-function cardFallback(m: MistakeRecord): string {
-  const next = nextStep(toSnapshot(m));
+function cardFallback(m: MistakeView): string {
+  const next = nextStep(snapshotOf(m));
   const what = next ? ` · next: ${STEP_TODO_LABELS[next.kind]}` : '';
   // The notification text names no one: the card is posted once and edited often, and the
   // owner is told in the thread.
   return truncate(`Mistake #${m.id} · ${userText(m.customer, 100)}: ${stateLabel(m.state)}${what}`, FALLBACK_TEXT_MAX);
 }
 
-function cardBlocks(m: MistakeRecord, ctx: RenderContext, scale: number): KnownBlock[] {
+function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlock[] {
   const limit = (n: number) => Math.max(40, Math.floor(n * scale));
-  const state = m.state as MistakeState;
+  const state = m.state;
   const critical = m.severity === 'critical';
 
   const title = `${critical ? ':rotating_light: ' : ''}Mistake #${m.id} · `;
@@ -179,11 +175,7 @@ function categoryText(category: string): string {
   return Object.hasOwn(CATEGORY_LABELS, category) ? CATEGORY_LABELS[category as Category] : userText(category, 40);
 }
 
-function stepOf(m: MistakeRecord, kind: Step['kind']): Step | undefined {
-  return m.steps.find((s) => s.kind === kind);
-}
-
-function remedyText(s: Step, max: number): string {
+function remedyText(s: StepView, max: number): string {
   const kind = s.remedyKind
     ? Object.hasOwn(REMEDY_LABELS, s.remedyKind)
       ? REMEDY_LABELS[s.remedyKind as RemedyKind]
@@ -197,8 +189,8 @@ function remedyText(s: Step, max: number): string {
  * customer's reason, the current step with its due time, later steps greyed (a context block is
  * Slack's only grey). The root-cause analysis is listed as a later step, never offered early.
  */
-function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => number): KnownBlock[] {
-  const current = nextStep(toSnapshot(m));
+function checklist(m: MistakeView, ctx: RenderContext, limit: (n: number) => number): KnownBlock[] {
+  const current = nextStep(snapshotOf(m));
   const lines: { text: string; grey: boolean }[] = [];
   const when = (at: Date | null) => (at ? ` · ${slackDate(at, ctx.timeZone)}` : '');
   const by = (id: string | null) => (id ? ` ${mention(id)}` : '');
@@ -233,7 +225,7 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
     lines.push({ text: `${RECOVERY_LINE.done} *${LABELS.rootCauseAnalysis}* ·${by(m.rca.authorId)}${when(m.rca.createdAt)}`, grey: false });
   } else if (m.state === 'awaiting_rca') {
     // Rules 6 and 7: the analysis is chased like a step, so it shows its due time like one.
-    const r = rcaStepOf(m);
+    const r = m.rcaStep;
     const due = r && r.status === 'pending' ? ` · due ${slackDate(r.dueAt, ctx.timeZone)}${dueNotes(r, ctx)}` : '';
     lines.push({
       text: `${RECOVERY_LINE.current} *${LABELS.rootCauseAnalysis}*${due} · the customer is satisfied; now the why: what in our process let this happen?`,
@@ -270,14 +262,14 @@ function checklist(m: MistakeRecord, ctx: RenderContext, limit: (n: number) => n
 }
 
 /** " · *overdue*" and " · reminders snoozed until …" for the step being chased now. */
-function dueNotes(s: Pick<Step, 'dueAt' | 'snoozedUntil'>, ctx: RenderContext): string {
+function dueNotes(s: Pick<StepView, 'dueAt' | 'snoozedUntil'>, ctx: RenderContext): string {
   const overdue = s.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
   const snoozed =
     s.snoozedUntil && s.snoozedUntil.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(s.snoozedUntil, ctx.timeZone)}` : '';
   return overdue + snoozed;
 }
 
-function preventionBlock(m: MistakeRecord, p: Prevention, ctx: RenderContext, max: number): KnownBlock {
+function preventionBlock(m: MistakeView, p: PreventionView, ctx: RenderContext, max: number): KnownBlock {
   const description = userText(p.description, max);
   if (p.status === 'done') {
     const who = p.doneById ? ` by ${mention(p.doneById)}` : '';
@@ -291,14 +283,14 @@ function preventionBlock(m: MistakeRecord, p: Prevention, ctx: RenderContext, ma
   return section(text, button(LABELS.done, Actions.preventionDone, refValue({ id: m.id, version: m.version }, p.id), 'primary'));
 }
 
-function cardButtons(m: MistakeRecord): Button[] {
-  const state = m.state as MistakeState;
-  const next = nextStep(toSnapshot(m));
+function cardButtons(m: MistakeView): Button[] {
+  const state = m.state;
+  const next = nextStep(snapshotOf(m));
   const buttons = nextStepButtons({ id: m.id, version: m.version }, state, next?.kind ?? null, {
     hasRca: m.rca !== null,
     hasOwner: m.ownerId !== null,
     customer: m.customer,
-    nothingMore: !customerAskedForMore(toSnapshot(m)),
+    nothingMore: !customerAskedForMore(snapshotOf(m)),
   });
   const value = refValue({ id: m.id, version: m.version });
   if (state !== 'closed') buttons.push(button(LABELS.reassign, Actions.reassign, value));

@@ -18,7 +18,7 @@ import {
   TEXT_LIMITS,
 } from '../../domain/playbook';
 import type { RawReport } from '../../domain/report';
-import type { MistakeRecord } from '../../services/records';
+import { type MistakeView, stepOf } from '../../services/views';
 import { encodeValue, Inputs, PREVENTION_SLOTS, Views } from '../ids';
 import { context, divider, LABELS, plain, section, SEVERITY_HINTS, SEVERITY_LABELS, severityShort } from './blocks';
 import { inputValue, mention, quote, SLACK_LIMITS, truncate, userText } from './text';
@@ -49,7 +49,7 @@ function modal(callbackId: string, title: string, submit: string, blocks: KnownB
   return view;
 }
 
-function metadata(m: MistakeRecord, origin?: ModalOrigin): string {
+function metadata(m: MistakeView, origin?: ModalOrigin): string {
   return encodeValue({
     m: m.id,
     v: m.version,
@@ -59,7 +59,7 @@ function metadata(m: MistakeRecord, origin?: ModalOrigin): string {
 }
 
 /** Which mistake a form is about, so nobody answers for the wrong customer. */
-function about(m: MistakeRecord): ContextBlock {
+function about(m: MistakeView): ContextBlock {
   return context(`Mistake #${m.id} · *${userText(m.customer, 150)}* · ${severityShort(m.severity)} · owner ${mention(m.ownerId)}`);
 }
 
@@ -190,7 +190,7 @@ export function reportModal(options: { prefill?: string; reporterId: string }): 
 // The step modals.
 
 /** Rule 3: ask the customer what they would like, and write down their answer. */
-export function askModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
+export function askModal(m: MistakeView, origin?: ModalOrigin): ModalView {
   return modal(
     Views.ask,
     LABELS.ask,
@@ -209,8 +209,8 @@ export function askModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
 }
 
 /** Rule 4: a concrete remedy, recorded with what was given. */
-export function makeRightModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
-  const answer = m.steps.find((s) => s.kind === 'ask')?.customerAnswer;
+export function makeRightModal(m: MistakeView, origin?: ModalOrigin): ModalView {
+  const answer = stepOf(m, 'ask')?.customerAnswer;
   const blocks: KnownBlock[] = [about(m)];
   if (answer) blocks.push(section(`*They asked for*\n${quote(userText(answer, 1000))}`));
   blocks.push(
@@ -224,7 +224,7 @@ export function makeRightModal(m: MistakeRecord, origin?: ModalOrigin): ModalVie
 }
 
 /** Rule 4: an apology alone is hollow, unless the customer asked for nothing more (and why). */
-export function skipMakeRightModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
+export function skipMakeRightModal(m: MistakeView, origin?: ModalOrigin): ModalView {
   return modal(
     Views.skipMakeRight,
     LABELS.nothingMore,
@@ -245,7 +245,7 @@ export function skipMakeRightModal(m: MistakeRecord, origin?: ModalOrigin): Moda
 }
 
 /** Rule 5: the customer is satisfied; rule 6: that opens the root-cause analysis. */
-export function satisfiedModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
+export function satisfiedModal(m: MistakeView, origin?: ModalOrigin): ModalView {
   const then = m.rca
     ? 'The prevention steps from the root-cause analysis carry on.'
     : 'Next comes the root-cause analysis: what in our process let this happen?';
@@ -268,7 +268,7 @@ export function satisfiedModal(m: MistakeRecord, origin?: ModalOrigin): ModalVie
 }
 
 /** Rule 5: a customer who is not satisfied is escalated, never silently closed. */
-export function notSatisfiedModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
+export function notSatisfiedModal(m: MistakeView, origin?: ModalOrigin): ModalView {
   return modal(
     Views.notSatisfied,
     LABELS.notSatisfied,
@@ -286,7 +286,7 @@ export function notSatisfiedModal(m: MistakeRecord, origin?: ModalOrigin): Modal
 }
 
 /** Ownership is handed over here, never claimed by whoever clicks first. */
-export function reassignModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
+export function reassignModal(m: MistakeView, origin?: ModalOrigin): ModalView {
   return modal(
     Views.reassign,
     LABELS.reassign,
@@ -301,7 +301,7 @@ export function reassignModal(m: MistakeRecord, origin?: ModalOrigin): ModalView
 }
 
 /** The customer needs more after all: back to making it right and confirming. */
-export function reopenModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
+export function reopenModal(m: MistakeView, origin?: ModalOrigin): ModalView {
   return modal(
     Views.reopen,
     LABELS.reopen,
@@ -319,7 +319,7 @@ export function reopenModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
  * Rules 6 and 7: the blameless root-cause analysis, and the prevention steps it commits to. The
  * first prevention step is required; the others are there for when one is not enough.
  */
-export function rcaModal(m: MistakeRecord, origin?: ModalOrigin): ModalView {
+export function rcaModal(m: MistakeView, origin?: ModalOrigin): ModalView {
   const blocks: KnownBlock[] = [
     about(m),
     context('*Causes, not culprits:* what in our process let this happen? This analysis is blameless: it names no one.'),

@@ -8,10 +8,8 @@ import {
   type EscalationReason,
   RECOVERING_STATES,
   REMEDY_LABELS,
-  type RemedyKind,
   STEP_KINDS,
   STEP_LABELS,
-  type MistakeState,
   type StepKind,
   CHASED_STEP_LABELS,
   currentChasedStep,
@@ -20,9 +18,9 @@ import {
   RCA_STEP,
   STEP_DONE_LABELS,
 } from '../../domain/playbook';
-import type { Offer } from '../../services/directMessages';
-import { formatDuration, MINUTE_MS } from '../../domain/durations';
-import { toSnapshot, type MistakeRecord } from '../../services/records';
+import type { Offer } from '../../domain/deliveries';
+import type { TimelineEvent } from '../../domain/timeline';
+import { type EscalationView, type MistakeView, snapshotOf, stepOf } from '../../services/views';
 import { Actions } from '../ids';
 import {
   actions,
@@ -54,20 +52,10 @@ import {
   userText,
 } from './text';
 
-/** A timeline row as stored: `details` is JSON text whose fields depend on `kind`. */
-export interface TimelineEventLike {
-  kind: string;
-  actorId: string | null;
-  details: string;
-  at: Date;
-}
-
 export interface RenderedMessage {
   text: string;
   blocks?: KnownBlock[];
 }
-
-type Details = Record<string, unknown>;
 
 /** How much user text a thread reply quotes: enough to read in the thread, within one section. */
 const REPLY_TEXT = {
@@ -80,35 +68,17 @@ const REPLY_TEXT = {
   customer: 100,
 };
 
-function parseDetails(raw: string): Details {
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Details) : {};
-  } catch {
-    return {};
-  }
-}
-
-const str = (d: Details, key: string): string | undefined => (typeof d[key] === 'string' ? (d[key] as string) : undefined);
-const num = (d: Details, key: string): number | undefined =>
-  typeof d[key] === 'number' && Number.isFinite(d[key]) ? (d[key] as number) : undefined;
-const isStepKind = (x: unknown): x is StepKind => STEP_KINDS.includes(x as StepKind);
-
-function stepOf(m: MistakeRecord, kind: StepKind): MistakeRecord['steps'][number] | undefined {
-  return m.steps.find((s) => s.kind === kind);
-}
-
 /** Who did it; a change with no person behind it was made by the bot's scheduled checks. */
 function who(actorId: string | null): string {
   return actorId ? mention(actorId) : 'The bot';
 }
 
 /** "Next: *Apologize*, due …" for the step after `kind`, while that step is still to do. */
-function nextAfter(m: MistakeRecord, kind: StepKind, ctx: RenderContext): string {
+function nextAfter(m: MistakeView, kind: StepKind, ctx: RenderContext): string {
   const next = STEP_KINDS[STEP_KINDS.indexOf(kind) + 1];
   if (!next) return '';
   const s = stepOf(m, next);
-  if (!s || s.status !== 'pending' || !RECOVERING_STATES.includes(m.state as MistakeState)) return '';
+  if (!s || s.status !== 'pending' || !RECOVERING_STATES.includes(m.state)) return '';
   return ` ${nextPhrase(next)}, due ${slackDate(s.dueAt, ctx.timeZone)}.`;
 }
 
@@ -120,9 +90,10 @@ function reasonLabel(reason: string): string | undefined {
   return Object.hasOwn(ESCALATION_REASON_LABELS, reason) ? ESCALATION_REASON_LABELS[reason as EscalationReason] : undefined;
 }
 
-function remedyLabel(kind: string | undefined): string {
-  if (!kind) return '';
-  return Object.hasOwn(REMEDY_LABELS, kind) ? REMEDY_LABELS[kind as RemedyKind] : userText(kind, 40);
+/** When a step put back by "not satisfied" or a reopen is due again, while it waits. */
+function dueAgain(m: MistakeView, kind: StepKind, ctx: RenderContext): string {
+  const s = stepOf(m, kind);
+  return s && s.status === 'pending' && RECOVERING_STATES.includes(m.state) ? `, due ${slackDate(s.dueAt, ctx.timeZone)}` : '';
 }
 
 /**
@@ -151,22 +122,17 @@ function reply(main: string, extra: KnownBlock[] = [], notice?: string): Rendere
  * The thread reply for one timeline event. Every step does two visible things: the card changes,
  * and this reply records who did what.
  */
-export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, ctx: RenderContext): RenderedMessage {
-  const d = parseDetails(event.details);
+export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: RenderContext): RenderedMessage {
   const actor = who(event.actorId);
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
 
   switch (event.kind) {
     case 'reported': {
-      const ownerId = str(d, 'ownerId') ?? m.ownerId;
+      const { ownerId } = event;
       const urgent = m.severity === 'critical' ? ' It is critical: minutes, not days.' : '';
       // The first reply carries the whole report: the card shows only the start of long texts.
       const story = fullReport(m);
-      if (!ownerId) {
-        return reply(`Nobody owns this recovery for ${customer} yet. Use *${LABELS.reassign}* on the card to give it to someone.${urgent}`, story);
-      }
-      const ownedAtReport = d.ownedAtReport === true || (d.ownedAtReport === undefined && ownerId === event.actorId);
-      if (ownedAtReport) {
+      if (event.ownedAtReport) {
         return reply(`${mention(ownerId)}, you own this recovery.${nextAfter(m, 'own', ctx)}${urgent}`, story);
       }
       const own = stepOf(m, 'own');
@@ -181,14 +147,12 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
       return reply(`${actor} owns this recovery.${nextAfter(m, 'own', ctx)}`);
 
     case 'step_done': {
-      const kind = str(d, 'step');
-      const note = str(d, 'note');
-      const noteBlock = note ? [section(`_Note:_ ${userText(note, REPLY_TEXT.comment)}`)] : [];
-      if (kind === 'apologize') {
+      const noteBlock = event.note ? [section(`_Note:_ ${userText(event.note, REPLY_TEXT.comment)}`)] : [];
+      if (event.step === 'apologize') {
         return reply(`${actor} apologized to ${customer}.${nextAfter(m, 'apologize', ctx)}`, noteBlock);
       }
-      if (kind === 'ask') {
-        const answer = str(d, 'customerAnswer');
+      if (event.step === 'ask') {
+        const answer = event.customerAnswer;
         const said = answer ? `\n${quote(userText(answer, REPLY_TEXT.answer))}` : '';
         const notice = answer ? `${actor} asked ${customer} what they would like: “${userText(answer.replace(/\s+/g, ' '), 120)}”` : undefined;
         return reply(
@@ -197,31 +161,26 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
           notice,
         );
       }
-      if (kind === 'make_right') {
-        const value = str(d, 'remedyValue');
-        const given = `*${remedyLabel(str(d, 'remedyKind')) || 'A remedy'}*${value ? `: ${userText(value, REPLY_TEXT.remedy)}` : ''}`;
+      if (event.step === 'make_right') {
+        const value = event.remedyValue;
+        const given = `*${event.remedyKind ? REMEDY_LABELS[event.remedyKind] : 'A remedy'}*${value ? `: ${userText(value, REPLY_TEXT.remedy)}` : ''}`;
         return reply(`${actor} made it right: ${given}.${nextAfter(m, 'make_right', ctx)}`, noteBlock);
       }
-      const label = isStepKind(kind) ? STEP_LABELS[kind] : 'a step';
-      return reply(`${actor} did *${label}*.`, noteBlock);
+      return reply(`${actor} did *${STEP_LABELS[event.step]}*.`, noteBlock);
     }
 
     case 'step_skipped': {
-      const kind = str(d, 'step');
-      const reason = str(d, 'reason');
-      const why = reason ? `\n${quote(userText(reason, REPLY_TEXT.reason))}` : '';
-      if (kind === 'make_right') {
+      const why = event.reason ? `\n${quote(userText(event.reason, REPLY_TEXT.reason))}` : '';
+      if (event.step === 'make_right') {
         return reply(
           `${actor} recorded that ${customer} asked for nothing more than the apology. Their reason:${why}\n${nextAfter(m, 'make_right', ctx).trim()}`.trimEnd(),
         );
       }
-      const label = isStepKind(kind) ? STEP_LABELS[kind] : 'a step';
-      return reply(`${actor} skipped *${label}*.${why}`);
+      return reply(`${actor} skipped *${STEP_LABELS[event.step]}*.${why}`);
     }
 
     case 'satisfied': {
-      const comment = str(d, 'comment');
-      const said = comment ? `\n${quote(userText(comment, REPLY_TEXT.comment))}` : '';
+      const said = event.comment ? `\n${quote(userText(event.comment, REPLY_TEXT.comment))}` : '';
       // Whether the RCA already existed when the customer was satisfied (a reopened recovery).
       const rcaBefore = m.rca !== null && m.rca.createdAt.getTime() <= event.at.getTime();
       const then = rcaBefore
@@ -231,33 +190,28 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
     }
 
     case 'not_satisfied': {
-      const comment = str(d, 'comment');
-      const needs = comment ? ` What they still need:\n${quote(userText(comment, REPLY_TEXT.comment))}` : '';
-      const makeRight = stepOf(m, 'make_right');
-      const due =
-        makeRight && makeRight.status === 'pending' && RECOVERING_STATES.includes(m.state as MistakeState)
-          ? `, due ${slackDate(makeRight.dueAt, ctx.timeZone)}`
-          : '';
-      return reply(`${actor} says ${customer} is not satisfied yet.${needs}\nThis recovery is escalated and goes back to *Make it right*${due}.`);
+      const needs = event.comment ? ` What they still need:\n${quote(userText(event.comment, REPLY_TEXT.comment))}` : '';
+      return reply(
+        `${actor} says ${customer} is not satisfied yet.${needs}\nThis recovery is escalated and goes back to *Make it right*${dueAgain(m, 'make_right', ctx)}.`,
+      );
     }
 
     case 'escalated': {
-      const level = num(d, 'level');
-      const reason = str(d, 'reason');
-      const label = reason ? reasonLabel(reason) : undefined;
-      const text = str(d, 'text');
-      const why = text ? `: ${composedText(text, REPLY_TEXT.reason, [m.ownerId, m.reporterId])}` : label ? `: ${label}` : '';
-      return reply(`:warning: *Escalated*${level ? ` (level ${level})` : ''}${why}`);
+      const label = reasonLabel(event.reason);
+      const why = event.text
+        ? `: ${composedText(event.text, REPLY_TEXT.reason, [m.ownerId, m.reporterId])}`
+        : label
+          ? `: ${label}`
+          : '';
+      return reply(`:warning: *Escalated*${event.level ? ` (level ${event.level})` : ''}${why}`);
     }
 
     case 'reassigned': {
-      const from = str(d, 'from') ?? null;
-      const to = str(d, 'to') ?? m.ownerId;
+      const { from, to } = event;
       const own = stepOf(m, 'own');
-      const mustOwn =
-        to !== null && to !== event.actorId && m.ownerId === to && own?.status === 'pending' && RECOVERING_STATES.includes(m.state as MistakeState);
+      const mustOwn = to !== event.actorId && m.ownerId === to && own?.status === 'pending' && RECOVERING_STATES.includes(m.state);
       const then = mustOwn ? ` ${mention(to)}, click *Own it* on the card to take it.` : '';
-      if (to !== null && to === event.actorId) {
+      if (to === event.actorId) {
         return reply(`${actor} took over this recovery${from ? ` from ${mention(from)}` : ''}.${then}`);
       }
       const handed =
@@ -266,24 +220,16 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
     }
 
     case 'reopened': {
-      const reason = str(d, 'reason');
-      const why = reason ? `\n${quote(userText(reason, REPLY_TEXT.reason))}` : '';
-      const makeRight = stepOf(m, 'make_right');
-      const due =
-        makeRight && makeRight.status === 'pending' && RECOVERING_STATES.includes(m.state as MistakeState)
-          ? `, due ${slackDate(makeRight.dueAt, ctx.timeZone)}`
-          : '';
+      const why = event.reason ? `\n${quote(userText(event.reason, REPLY_TEXT.reason))}` : '';
       const owner = m.ownerId && m.ownerId !== event.actorId ? `${mention(m.ownerId)}, back` : 'Back';
-      return reply(`${actor} reopened this recovery: the customer needs more.${why}\n${owner} to *${LABELS.makeRight}*${due}.`);
+      return reply(`${actor} reopened this recovery: the customer needs more.${why}\n${owner} to *${LABELS.makeRight}*${dueAgain(m, 'make_right', ctx)}.`);
     }
 
     case 'rca_submitted':
       return rcaReply(event, m, ctx);
 
     case 'prevention_done': {
-      const id = num(d, 'preventionId');
-      const p = m.prevention.find((x) => x.id === id);
-      const description = str(d, 'description') ?? p?.description ?? '';
+      const description = event.description;
       const done = m.prevention.filter((x) => x.status === 'done').length;
       const what = description ? `: ${userText(description, REPLY_TEXT.prevention)}` : '';
       return reply(`${actor} finished a prevention step${what}. ${done} of ${m.prevention.length} done.`);
@@ -295,28 +241,15 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
       );
 
     case 'snoozed': {
-      const kind = str(d, 'step');
-      const preventionId = num(d, 'preventionId');
-      const p = preventionId !== undefined ? m.prevention.find((x) => x.id === preventionId) : undefined;
-      const what = isStepKind(kind)
-        ? `*${STEP_LABELS[kind]}*`
+      const p = event.preventionId !== undefined ? m.prevention.find((x) => x.id === event.preventionId) : undefined;
+      const what =
+        event.step && event.step !== RCA_STEP
+        ? `*${STEP_LABELS[event.step]}*`
         : p
           ? `the prevention step “${userText(p.description, REPLY_TEXT.prevention)}”`
           : 'this recovery';
-      const untilRaw = str(d, 'until');
-      const until = untilRaw ? new Date(untilRaw) : null;
-      const minutes = num(d, 'minutes');
-      const howLong =
-        until && !Number.isNaN(until.getTime())
-          ? ` until ${slackDate(until, ctx.timeZone)}`
-          : minutes
-            ? ` for ${formatDuration(minutes * MINUTE_MS)}`
-            : '';
-      return reply(`${actor} snoozed the reminders for ${what}${howLong}.`);
+      return reply(`${actor} snoozed the reminders for ${what} until ${slackDate(event.until, ctx.timeZone)}.`);
     }
-
-    default:
-      return reply(`${actor} updated this mistake. It is now: ${stateLabel(m.state)}.`);
   }
 }
 
@@ -325,7 +258,7 @@ export function renderTimelineReply(event: TimelineEventLike, m: MistakeRecord, 
  * as many sections as it takes. If even that would not fit one message (text made of characters
  * Slack's size limit counts many times over), it is cut, visibly.
  */
-function fullReport(m: MistakeRecord): KnownBlock[] {
+function fullReport(m: MistakeView): KnownBlock[] {
   for (const max of [Infinity, 2000, 1000]) {
     const blocks: KnownBlock[] = [
       ...longSections('*What happened*', userText(m.whatHappened, max)),
@@ -342,7 +275,7 @@ function fullReport(m: MistakeRecord): KnownBlock[] {
 }
 
 /** The blameless RCA in the thread, with every prevention step's owner and due date (rule 7). */
-function rcaReply(event: TimelineEventLike, m: MistakeRecord, ctx: RenderContext): RenderedMessage {
+function rcaReply(event: TimelineEvent, m: MistakeView, ctx: RenderContext): RenderedMessage {
   const actor = who(event.actorId);
   const main = `${actor} wrote the root-cause analysis. Causes, not culprits.`;
   if (!m.rca) return reply(main);
@@ -359,7 +292,7 @@ function rcaReply(event: TimelineEventLike, m: MistakeRecord, ctx: RenderContext
 }
 
 /** "• description · owner · due date" lines, as many as fit in one section, then how many more. */
-function preventionList(m: MistakeRecord, ctx: RenderContext): string {
+function preventionList(m: MistakeView, ctx: RenderContext): string {
   const title = `*Prevention steps*, so it does not happen again:`;
   const lines: string[] = [];
   let length = codePointLength(title);
@@ -394,13 +327,13 @@ export interface DirectMessageRender extends RenderedMessage {
  * recovery step, or the root-cause analysis once the customer is satisfied), or the recipient's
  * open prevention steps; null when nothing waits on them.
  */
-export function offerOf(event: TimelineEventLike, m: MistakeRecord, recipientId: string | null): Offer | null {
+export function offerOf(event: TimelineEvent, m: MistakeView, recipientId: string | null): Offer | null {
   if (event.kind === 'rca_submitted') {
     const mine = m.prevention.some((p) => p.status !== 'done' && (!recipientId || p.ownerId === recipientId));
     return m.state === 'preventing' && mine ? 'prevention' : null;
   }
   if (!recipientId || recipientId !== m.ownerId) return null;
-  return currentChasedStep(toSnapshot(m))?.kind ?? null;
+  return currentChasedStep(snapshotOf(m))?.kind ?? null;
 }
 
 /**
@@ -411,11 +344,10 @@ export function offerOf(event: TimelineEventLike, m: MistakeRecord, recipientId:
  * what happened instead of offering it, so its buttons never go stale.
  */
 export function renderOwnerDm(
-  event: TimelineEventLike,
-  m: MistakeRecord,
+  event: TimelineEvent,
+  m: MistakeView,
   ctx: RenderContext & { threadUrl: string; recipientId?: string; offered?: Offer | null },
 ): DirectMessageRender {
-  const d = parseDetails(event.details);
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
   const about = `Mistake #${m.id} · ${severityShort(m.severity)} · ${stateLabel(m.state)}`;
   const open = linkButton(LABELS.openThread, ctx.threadUrl);
@@ -428,7 +360,7 @@ export function renderOwnerDm(
 
   const recipientId =
     ctx.recipientId ??
-    (event.kind === 'reassigned' ? (str(d, 'to') ?? m.ownerId) : event.kind === 'reopened' ? m.ownerId : (str(d, 'ownerId') ?? m.ownerId));
+    (event.kind === 'reassigned' ? event.to : event.kind === 'reported' ? event.ownerId : m.ownerId);
   const now = offerOf(event, m, recipientId);
   const offered = ctx.offered === undefined ? now : ctx.offered;
   const live = offered !== null && now === offered;
@@ -460,13 +392,13 @@ export function renderOwnerDm(
 
   let main: string;
   if (event.kind === 'reopened') {
-    const reason = str(d, 'reason');
+    const reason = event.reason;
     const why = reason ? ` Why:\n${quote(userText(reason, REPLY_TEXT.reason))}\n` : ' ';
     main = `${who(event.actorId)} reopened the recovery for ${customer}: the customer needs more.${why}Back to *${LABELS.makeRight}*, then check they are satisfied.${urgent}`;
   } else if (event.kind === 'reported') {
     main = `${who(event.actorId)} reported a mistake made to ${customer} and asked you to own the recovery. Click *${LABELS.own}* to take it; then apologize, ask what they would like, and make it right.${urgent}`;
   } else if (event.kind === 'reassigned') {
-    const from = str(d, 'from');
+    const from = event.from;
     const fromText = from && from !== event.actorId ? ` from ${mention(from)}` : '';
     const then =
       offered === 'own' ? ` Click *${LABELS.own}* to take it.` : offered === RCA_STEP ? ` The *${LABELS.rootCauseAnalysis}* is yours to write.` : '';
@@ -475,7 +407,7 @@ export function renderOwnerDm(
     main = `There is news on the recovery for ${customer}: ${stateLabel(m.state)}.`;
   }
 
-  const snapshot = toSnapshot(m);
+  const snapshot = snapshotOf(m);
   const story = section(`*What happened*\n${userText(m.whatHappened, 500)}`);
   if (!live) {
     const outcome = offered ? offerOutcome(m, offered, recipientId, ctx) : null;
@@ -501,7 +433,7 @@ export function renderOwnerDm(
 }
 
 /** What became of what a DM offered, in place of its buttons. */
-function offerOutcome(m: MistakeRecord, offered: Offer, recipientId: string | null, ctx: RenderContext): string {
+function offerOutcome(m: MistakeView, offered: Offer, recipientId: string | null, ctx: RenderContext): string {
   const when = (at: Date | null | undefined) => (at ? ` · ${slackDate(at, ctx.timeZone)}` : '');
   const next = m.state !== 'closed' && m.ownerId === recipientId ? ' What is next is on the card.' : '';
   if (offered === RCA_STEP && m.rca) {
@@ -524,9 +456,9 @@ function offerOutcome(m: MistakeRecord, offered: Offer, recipientId: string | nu
  * can link to the thread (a DM, not an ephemeral: a modal's submission does not say which channel
  * /mistake was typed in, and an ephemeral needs a channel the bot can post in).
  */
-export function renderReportConfirmation(m: MistakeRecord, ctx: RenderContext & { threadUrl: string }): RenderedMessage {
+export function renderReportConfirmation(m: MistakeView, ctx: RenderContext & { threadUrl: string }): RenderedMessage {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
-  const next = nextStep(toSnapshot(m));
+  const next = nextStep(snapshotOf(m));
   const yours = m.ownerId === m.reporterId;
   const then = yours
     ? next
@@ -543,23 +475,13 @@ export function renderReportConfirmation(m: MistakeRecord, ctx: RenderContext & 
 // ---------------------------------------------------------------------------------------------
 // Escalations.
 
-/** An escalation as stored, with what the post needs to say about it. */
-export interface EscalationLike {
-  level: number;
-  reason: string;
-  /** The playbook's sentence, or for "not satisfied" what the customer still needs ('' on old rows). */
-  text: string;
-  at: Date;
-  resolvedAt: Date | null;
-}
-
 /**
  * Who an escalation calls, beyond the owner (rules 1 and 5: an escalation must reach someone new):
  * the escalation contact when there is one; otherwise the reporter and the admins; and when they
  * are all the owner too, everyone active in the channel, so it never reaches only the owner.
  */
 export function escalationAudience(
-  m: Pick<MistakeRecord, 'ownerId' | 'reporterId'>,
+  m: Pick<MistakeView, 'ownerId' | 'reporterId'>,
   contact: string | null,
   adminUserIds: readonly string[],
 ): string[] {
@@ -570,25 +492,21 @@ export function escalationAudience(
 }
 
 /** How the mistake moved on past an escalation, from the timeline event that did it. */
-export function resolutionText(event: TimelineEventLike | null): string {
+export function resolutionText(event: TimelineEvent | null): string {
   if (!event) return 'the mistake moved on';
-  const d = parseDetails(event.details);
   const actor = who(event.actorId);
-  const step = str(d, 'step');
   switch (event.kind) {
     case 'satisfied':
       return `${actor} confirmed the customer is satisfied`;
-    case 'reassigned': {
-      const to = str(d, 'to');
-      if (to && to === event.actorId) return `${actor} took over the recovery`;
-      return `${actor} handed the recovery to ${mention(to)}`;
-    }
+    case 'reassigned':
+      if (event.to === event.actorId) return `${actor} took over the recovery`;
+      return `${actor} handed the recovery to ${mention(event.to)}`;
     case 'closed':
       return 'the mistake is closed: the customer is satisfied, the root-cause analysis is written and every prevention step is done';
     case 'owned':
       return `${actor} owned it`;
     case 'step_done':
-      return isStepKind(step) ? `${actor} did *${STEP_LABELS[step]}*` : `${actor} did the late step`;
+      return `${actor} did *${STEP_LABELS[event.step]}*`;
     case 'step_skipped':
       return `${actor} recorded that the customer asked for nothing more`;
     case 'rca_submitted':
@@ -607,14 +525,14 @@ export function resolutionText(event: TimelineEventLike | null): string {
  * it is edited to say it is resolved, and how, and its Reassign button goes.
  */
 export function renderEscalation(
-  m: MistakeRecord,
-  escalation: EscalationLike,
+  m: MistakeView,
+  escalation: EscalationView,
   ctx: RenderContext & {
     contact: string | null;
     adminUserIds: readonly string[];
     threadUrl: string;
     /** The timeline event that resolved it, once it is resolved. */
-    resolvedBy?: TimelineEventLike | null;
+    resolvedBy?: TimelineEvent | null;
   },
 ): RenderedMessage {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
@@ -649,7 +567,7 @@ export function renderEscalation(
 }
 
 /** Why, in one place: what the customer still needs, or the playbook's sentence. */
-function escalationWhy(m: MistakeRecord, escalation: EscalationLike): string {
+function escalationWhy(m: MistakeView, escalation: EscalationView): string {
   const label = reasonLabel(escalation.reason) ?? userText(escalation.reason, 200);
   if (escalation.reason === 'not_satisfied') {
     const needs = escalation.text ? `\n${quote(userText(escalation.text, REPLY_TEXT.reason))}` : '';

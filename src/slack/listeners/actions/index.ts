@@ -22,7 +22,7 @@ import {
   type StepKind,
 } from '../../../domain/playbook';
 import type { ModalView } from '@slack/types';
-import type { MistakeRecord } from '../../../services/records';
+import type { MistakeView } from '../../../services/views';
 import type { ClickKind, StoredClick } from '../../../services/interactions';
 import { NOT_OURS } from '../../clicks';
 import { RequestRefused } from '../../refusals';
@@ -128,7 +128,7 @@ const buttonValue = (args: ButtonArgs) => args.action.value;
 function openModal(
   deps: BotDeps,
   guard: (m: MistakeSnapshot, actor: Actor) => void,
-  modal: (m: MistakeRecord, origin: { channelId?: string; ts?: string }) => ModalView,
+  modal: (m: MistakeView, origin: { channelId?: string; ts?: string }) => ModalView,
 ) {
   return async ({ ack, body, client, action }: ButtonArgs): Promise<void> => {
     const c = clicked(body, action.value);
@@ -138,7 +138,7 @@ function openModal(
       return;
     }
     const ref = { teamId: c.teamId, mistakeId: c.value.m };
-    let record: MistakeRecord;
+    let record: MistakeView;
     try {
       record = await deps.mistakes.precheck(ref, c.userId, guard);
     } catch (error) {
