@@ -44,7 +44,11 @@ interface Cron {
   months: Set<number>;
   /** node-cron's matcher, in UTC so the Dates it is given are wall-clock times. */
   matcher: Pick<ScheduledTask, 'match'>;
+  /** node-cron's verdict per day (Date.UTC of its midnight): asked again on every tick. */
+  days: Map<number, boolean>;
 }
+
+const MAX_CACHED_DAYS = 4096;
 
 interface Unreadable {
   /** Why, as the end of a sentence: "61 is a invalid expression for minute". */
@@ -79,6 +83,7 @@ function readCron(expression: string): Cron | Unreadable {
       hours: ascending(hour),
       months: new Set(ascending(month)),
       matcher: task,
+      days: new Map(),
     };
     result =
       firstWallAfter(cron, Date.now()) === null
@@ -118,11 +123,17 @@ export function assertSchedulable(cron: string, timeZone: string): void {
 // The wall-clock time line: Date.UTC(...) numbers that read as the team's clock.
 
 function dayMatches(cron: Cron, dayStart: number): boolean {
-  const day = new Date(dayStart);
-  if (!cron.months.has(day.getUTCMonth() + 1)) return false;
-  // The first time of day the expression names matches by construction, so the answer is
-  // node-cron's verdict on the day (day of month AND day of week, L, W, #).
-  return cron.matcher.match(new Date(dayStart + cron.hours[0]! * HOUR_MS + cron.minutes[0]! * MINUTE_MS + cron.seconds[0]! * SECOND_MS));
+  if (!cron.months.has(new Date(dayStart).getUTCMonth() + 1)) return false;
+  let matches = cron.days.get(dayStart);
+  if (matches === undefined) {
+    if (cron.days.size >= MAX_CACHED_DAYS) cron.days.clear();
+    // The first time of day the expression names matches by construction, so the answer is
+    // node-cron's verdict on the day (day of month AND day of week, L, W, #).
+    const first = dayStart + cron.hours[0]! * HOUR_MS + cron.minutes[0]! * MINUTE_MS + cron.seconds[0]! * SECOND_MS;
+    matches = cron.matcher.match(new Date(first));
+    cron.days.set(dayStart, matches);
+  }
+  return matches;
 }
 
 /** The first wall-clock time the expression names strictly after `wall`, or null within the horizon. */

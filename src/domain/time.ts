@@ -98,18 +98,25 @@ export function isValidTimeZone(timeZone: string): boolean {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-/** 1 = Monday … 7 = Sunday, from the calendar date rather than a localised day name. */
-function isoWeekdayOf(date: LocalDate): number {
-  const weekday = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
-  return weekday === 0 ? 7 : weekday;
+/** The calendar date and time of a wall-clock time given as a Date.UTC(...) number. */
+export function wallParts(wall: number): LocalParts {
+  const w = new Date(wall);
+  return {
+    year: w.getUTCFullYear(),
+    month: w.getUTCMonth() + 1,
+    day: w.getUTCDate(),
+    hour: w.getUTCHours(),
+    minute: w.getUTCMinutes(),
+    // From the calendar date rather than a localised day name.
+    isoWeekday: w.getUTCDay() || 7,
+  };
 }
 
 /** The date `days` after (or before) `date`, by the calendar: a day is a day, 23 hours or 25. */
 export function addDays(date: LocalDate, days: number): LocalDate & { isoWeekday: number } {
   // Date.UTC normalises day overflow, giving plain calendar arithmetic with no zone involved.
-  const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
-  const next = { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-  return { ...next, isoWeekday: isoWeekdayOf(next) };
+  const { year, month, day, isoWeekday } = wallParts(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year, month, day, isoWeekday };
 }
 
 /** 'YYYY-MM-DD'. */
@@ -134,7 +141,7 @@ export function parseLocalDate(text: string): LocalDate | null {
 // ---------------------------------------------------------------------------------------------
 // Instant → wall clock.
 
-/** The wall clock of a whole-second instant, read as if it were UTC: comparable with Date.UTC(...). */
+/** The wall clock of a whole-second instant, read from Intl as if it were UTC. */
 function wallAsUtc(instant: number, timeZone: string): number {
   const values: Record<string, number> = {};
   for (const part of dateTimeFormat(timeZone, WALL_CLOCK, 'en-US').formatToParts(new Date(instant))) {
@@ -143,22 +150,57 @@ function wallAsUtc(instant: number, timeZone: string): number {
   return Date.UTC(values.year!, values.month! - 1, values.day!, values.hour!, values.minute!, values.second!);
 }
 
+function offsetAt(instant: number, timeZone: string): number {
+  // The formatter drops sub-second precision; offsets are whole seconds.
+  const whole = Math.floor(instant / SECOND_MS) * SECOND_MS;
+  return wallAsUtc(whole, timeZone) - whole;
+}
+
+// Offsets at UTC midnights, per zone, asked of Intl once: the same few days come up on every
+// scheduler tick and every slot, and away from a clock change they answer without formatting.
+const midnightOffsets = new Map<string, Map<number, number>>();
+const MAX_CACHED_DAYS = 4096;
+
+function offsetAtMidnight(day: number, timeZone: string): number {
+  let days = midnightOffsets.get(timeZone);
+  if (!days) {
+    days = new Map();
+    midnightOffsets.set(timeZone, days);
+  }
+  let offset = days.get(day);
+  if (offset === undefined) {
+    if (days.size >= MAX_CACHED_DAYS) days.clear();
+    offset = offsetAt(day * DAY_MS, timeZone);
+    days.set(day, offset);
+  }
+  return offset;
+}
+
+/**
+ * The zone's offsets at the UTC midnights a day or more before and after `instant` (or a
+ * wall-clock time: no zone is more than 14 hours from UTC). They are equal exactly when no clock
+ * change lies in between, because no zone changes its clocks twice within four days (none has
+ * since 1970 in the time zone data; the sweep test checks every zone for the years it covers).
+ */
+function offsetsAround(instant: number, timeZone: string): [number, number] {
+  const day = Math.floor(instant / DAY_MS);
+  return [offsetAtMidnight(day - 1, timeZone), offsetAtMidnight(day + 2, timeZone)];
+}
+
 /**
  * The wall clock of an instant in `timeZone`, to the millisecond, as a number comparable with
  * Date.UTC(...) values: the "naive" local time line that schedules are read on.
  */
 export function wallClockAsUtc(instant: Date, timeZone: string): number {
-  const ms = instant.getTime();
-  // The formatter drops sub-second precision; offsets are whole seconds, so add it back.
-  const whole = Math.floor(ms / SECOND_MS) * SECOND_MS;
-  return wallAsUtc(whole, timeZone) + (ms - whole);
+  const t = instant.getTime();
+  const [before, after] = offsetsAround(t, timeZone);
+  return t + (before === after ? before : offsetAt(t, timeZone));
 }
 
-/** The calendar date and time of a wall-clock time given as a Date.UTC(...) number. */
-export function wallParts(wall: number): LocalParts {
-  const w = new Date(wall);
-  const date = { year: w.getUTCFullYear(), month: w.getUTCMonth() + 1, day: w.getUTCDate() };
-  return { ...date, hour: w.getUTCHours(), minute: w.getUTCMinutes(), isoWeekday: isoWeekdayOf(date) };
+/** How far the zone's UTC offset moves within a day or so of `instant` (0 away from any change). */
+export function offsetShiftNear(instant: Date, timeZone: string): number {
+  const [before, after] = offsetsAround(instant.getTime(), timeZone);
+  return Math.abs(after - before);
 }
 
 /** The calendar date and wall-clock time of `now` in `timeZone`. */
@@ -171,18 +213,6 @@ export function localDate(now: Date, timeZone: string): string {
   return formatLocalDate(localParts(now, timeZone));
 }
 
-function offsetAt(instant: number, timeZone: string): number {
-  const whole = Math.floor(instant / SECOND_MS) * SECOND_MS;
-  return wallAsUtc(whole, timeZone) - whole;
-}
-
-/** How far the zone's UTC offset moves within a day of `instant` (0 away from any change). */
-export function offsetShiftNear(instant: Date, timeZone: string): number {
-  const t = instant.getTime();
-  const offsets = [offsetAt(t - DAY_MS, timeZone), offsetAt(t, timeZone), offsetAt(t + DAY_MS, timeZone)];
-  return Math.max(...offsets) - Math.min(...offsets);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Wall clock → instant, by the rule at the top of this file.
 
@@ -192,17 +222,18 @@ export function offsetShiftNear(instant: Date, timeZone: string): number {
  * for a time that happens twice, the first instant after the gap for one that is skipped.
  */
 export function instantOfWallClock(wall: number, timeZone: string): Date {
-  // Offsets a day either side cover any single change near this wall time (no zone is more than
-  // 14 hours from UTC).
-  const offsets = new Set([offsetAt(wall - DAY_MS, timeZone), offsetAt(wall, timeZone), offsetAt(wall + DAY_MS, timeZone)]);
-  const guesses = [...offsets].map((offset) => wall - offset).sort((a, b) => a - b);
-  const exact = guesses.find((t) => wallClockAsUtc(new Date(t), timeZone) === wall);
+  const [before, after] = offsetsAround(wall, timeZone);
+  if (before === after) return new Date(wall - before);
+
+  // Near a change: the wall time read with the offset before it and with the offset after it.
+  const guesses = [wall - before, wall - after].sort((a, b) => a - b);
+  const exact = guesses.find((t) => t + offsetAt(t, timeZone) === wall);
   if (exact !== undefined) return new Date(exact);
 
   // A gap: before the change the clock reads earlier than `wall`, from it on later. Changes fall
   // on whole seconds, so a binary search over seconds finds the first instant after the gap.
   let lo = Math.floor(guesses[0]! / SECOND_MS) * SECOND_MS;
-  let hi = Math.ceil(guesses[guesses.length - 1]! / SECOND_MS) * SECOND_MS;
+  let hi = Math.ceil(guesses[1]! / SECOND_MS) * SECOND_MS;
   while (hi - lo > SECOND_MS) {
     const mid = lo + Math.floor((hi - lo) / 2 / SECOND_MS) * SECOND_MS;
     if (wallAsUtc(mid, timeZone) >= wall) hi = mid;
