@@ -32,9 +32,10 @@ const SECOND_MS = 1000;
 /** How far back a missed slot is still caught up: a week's worth, plus a day of slack. */
 export const CATCH_UP_WINDOW_MS = 8 * DAY_MS;
 
-// The search for a next run gives up after this many days: a sparse expression ("the 29th of
-// February, a Monday") can wait decades; one that never matches would otherwise search forever.
-const HORIZON_DAYS = 400 * 366;
+// The search for a next run gives up after this many days: the calendar's dates and weekdays
+// repeat every 28 years (1901-2099), so an expression that has not come round by then never will
+// ("the 29th of February, a Monday" waits up to 28 years).
+const HORIZON_DAYS = 29 * 366;
 
 /** One expression, read once: the times of day it names and node-cron's matcher for its days. */
 interface Cron {
@@ -85,6 +86,7 @@ function readCron(expression: string): Cron | Unreadable {
       matcher: task,
       days: new Map(),
     };
+    // Any start would do: the horizon is a whole calendar cycle.
     result =
       firstWallAfter(cron, Date.now()) === null
         ? { reason: 'it names no date that ever comes', problem: `"${expression}" never runs: it names no date that ever comes` }
@@ -209,7 +211,8 @@ export function latestSlotAtOrBefore(expression: string, timeZone: string, now: 
     }
     if (now.getTime() - at.getTime() > CATCH_UP_WINDOW_MS) return null;
     let first = wall;
-    for (;;) {
+    // Earlier named times share this instant only when they all fell in one gap: near a change.
+    while (offsetShiftNear(at, timeZone) > 0) {
       const earlier = lastWallAtOrBefore(cron, first - 1, floor);
       if (earlier === null || instantOfWallClock(earlier, timeZone).getTime() !== at.getTime()) break;
       first = earlier;

@@ -162,15 +162,14 @@ const midnightOffsets = new Map<string, Map<number, number>>();
 const MAX_CACHED_DAYS = 4096;
 
 function offsetAtMidnight(day: number, timeZone: string): number {
-  let days = midnightOffsets.get(timeZone);
-  if (!days) {
-    days = new Map();
-    midnightOffsets.set(timeZone, days);
-  }
-  let offset = days.get(day);
-  if (offset === undefined) {
+  const days = midnightOffsets.get(timeZone);
+  const known = days?.get(day);
+  if (known !== undefined) return known;
+  // Asked first, so a zone Intl refuses leaves nothing behind.
+  const offset = offsetAt(day * DAY_MS, timeZone);
+  if (!days) midnightOffsets.set(timeZone, new Map([[day, offset]]));
+  else {
     if (days.size >= MAX_CACHED_DAYS) days.clear();
-    offset = offsetAt(day * DAY_MS, timeZone);
     days.set(day, offset);
   }
   return offset;
