@@ -6,12 +6,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
-import { validateDetailed } from 'node-cron';
 import { providerOf } from './db/url';
 import { parseDuration } from './domain/durations';
-import { isValidTimeZone, parseOfficeDays, parseOfficeHoursRange, type OfficeHours } from './domain/officeHours';
+import { parseOfficeDays, parseOfficeHoursRange, type OfficeHours } from './domain/officeHours';
 import type { Severity, SlaPolicy } from './domain/playbook';
-import { assertSchedulable } from './domain/schedule';
+import { cronProblem } from './domain/schedule';
+import { isValidTimeZone } from './domain/time';
 
 export type { OfficeHours } from './domain/officeHours';
 
@@ -242,26 +242,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     fail('DIGEST_CHANNEL_ID', `"${digestChannelId}" is not a channel ID; ${channelHint}`, 'C0456DIGEST');
   }
   const timezone = withDefault('TIMEZONE');
-  const timezoneValid = isValidTimeZone(timezone);
-  if (!timezoneValid) {
+  if (!isValidTimeZone(timezone)) {
     fail('TIMEZONE', `"${timezone}" is not an IANA timezone name`, 'Europe/Berlin');
   }
 
   // Schedules.
   const cron = (name: 'DIGEST_CRON' | 'REMINDER_CRON' | 'ESCALATION_CRON' | 'DELIVERY_CRON', example: string): string => {
     const expression = withDefault(name);
-    const result = validateDetailed(expression);
-    if (!result.valid) {
-      const reason = result.errors[0]?.message ?? 'not understood';
-      fail(name, `"${expression}" is not a cron expression (${reason})`, example);
-    } else if (timezoneValid) {
-      // The slot calculator (catch-up, exactly-once keys) must read the expression as well.
-      try {
-        assertSchedulable(expression, timezone);
-      } catch (error) {
-        fail(name, (error as Error).message.replace(/\.$/, ''), example);
-      }
-    }
+    // One reading of the expression fires the jobs and computes their slots; it is checked here once.
+    const problem = cronProblem(expression);
+    if (problem) fail(name, problem, example);
     return expression;
   };
   const schedules: Schedules = {

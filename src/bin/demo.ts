@@ -1,6 +1,6 @@
 // `npm run demo`: the bot with no Slack workspace. See src/demo/server.ts.
 import { startDemo } from '../demo/server';
-import { isValidTimeZone } from '../domain/officeHours';
+import { isValidTimeZone } from '../domain/time';
 import { createLogger } from '../logger';
 import { failureMessage } from './operator';
 

@@ -2,6 +2,8 @@
 // is bold, `_` italic, `~` strike; `<…>` holds links, mentions and dates), so a Markdown library
 // would get most of it wrong; the few rules are written out here.
 
+import { addDays, displayDateTimeFormat, formatLocalDate, isValidTimeZone, localDate, localParts } from '../domain/time';
+
 export interface MrkdwnContext {
   /** A person's or a user group's name for `<@U…>` / `<!subteam^S…>`. */
   userName(id: string): string | undefined;
@@ -91,36 +93,31 @@ const EMOJI: Record<string, string> = {
   label: '🏷️',
 };
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-function format(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${timeZone}|${JSON.stringify(options)}`;
-  let found = dayFormats.get(key);
-  if (!found) {
-    try {
-      found = new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
-    } catch {
-      found = new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
-    }
-    dayFormats.set(key, found);
-  }
-  return found;
-}
+const DAY_MONTH: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short' };
+const DATE_SHORT: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric' };
+const DATE_LONG: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' };
+const DATE_NUM: Intl.DateTimeFormatOptions = { year: 'numeric', month: '2-digit', day: '2-digit' };
+const TIME: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+const TIME_SECS: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' };
 
 /** `<!date^…^{date_short_pretty} {time}|fallback>` as the reader's client would show it. */
 export function slackDate(unix: number, template: string, ctx: MrkdwnContext): string {
   const date = new Date(unix * 1000);
-  const dayKey = (d: Date) => format(ctx.timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  const format = (options: Intl.DateTimeFormatOptions) => displayDateTimeFormat(ctx.timeZone, options).format(date);
   const pretty = (): string => {
-    const day = dayKey(date);
-    const offsets: Array<[number, string]> = [
+    // Today, yesterday and tomorrow by the calendar: a day either side is not always 24 hours.
+    const zone = isValidTimeZone(ctx.timeZone) ? ctx.timeZone : 'UTC';
+    const day = localDate(date, zone);
+    const today = localParts(ctx.now, zone);
+    const words: Array<[number, string]> = [
       [0, 'today'],
       [-1, 'yesterday'],
       [1, 'tomorrow'],
     ];
-    for (const [offset, word] of offsets) {
-      if (dayKey(new Date(ctx.now.getTime() + offset * 86_400_000)) === day) return word;
+    for (const [offset, word] of words) {
+      if (formatLocalDate(addDays(today, offset)) === day) return word;
     }
-    return format(ctx.timeZone, { day: 'numeric', month: 'short' }).format(date);
+    return format(DAY_MONTH);
   };
   return template.replace(/\{(\w+)\}/g, (whole, token: string) => {
     switch (token) {
@@ -129,16 +126,16 @@ export function slackDate(unix: number, template: string, ctx: MrkdwnContext): s
       case 'date_long_pretty':
         return pretty();
       case 'date_short':
-        return format(ctx.timeZone, { day: 'numeric', month: 'short', year: 'numeric' }).format(date);
+        return format(DATE_SHORT);
       case 'date':
       case 'date_long':
-        return format(ctx.timeZone, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(date);
+        return format(DATE_LONG);
       case 'date_num':
-        return format(ctx.timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
+        return format(DATE_NUM);
       case 'time':
-        return format(ctx.timeZone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+        return format(TIME);
       case 'time_secs':
-        return format(ctx.timeZone, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(date);
+        return format(TIME_SECS);
       default:
         return whole;
     }

@@ -18,6 +18,7 @@ import { createBot, type Bot } from '../bot';
 import { loadConfig } from '../config';
 import { createDb } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
+import { displayDateTimeFormat } from '../domain/time';
 import { describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
 import { createLogger, type Logger } from '../logger';
 import type { Clock } from '../services/clock';
@@ -193,9 +194,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     const ctx = renderContext(userId);
     const author = m.author === BOT_USER_ID ? 'Mistake Recovery' : (workspace.user(m.author)?.name ?? m.author);
     const body = m.blocks && Array.isArray(m.blocks) && m.blocks.length > 0 ? blocksToHtml(m.blocks, ctx) : `<div class="bk-text">${mrkdwnToHtml(m.text, ctx)}</div>`;
-    const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: ctx.timeZone }).format(
-      new Date(Number(m.ts.split('.')[0]) * 1000),
-    );
+    const time = displayDateTimeFormat(ctx.timeZone, MESSAGE_TIME).format(new Date(Number(m.ts.split('.')[0]) * 1000));
     const visible = replies.filter((r) => !r.visibleTo || r.visibleTo === userId);
     const thread =
       !m.threadTs && visible.length > 0
@@ -576,16 +575,11 @@ export function stateValues(raw: unknown): Record<string, Record<string, unknown
   return values;
 }
 
+const MESSAGE_TIME: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+const CLOCK_LABEL: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+
 function clockLabel(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone,
-  }).format(date);
+  return displayDateTimeFormat(timeZone, CLOCK_LABEL).format(date);
 }
 
 function freePort(): Promise<number> {

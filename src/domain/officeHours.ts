@@ -1,8 +1,7 @@
-// Office hours and wall-clock time in a named timezone, with no Slack and no database.
-//
-// Everything goes through Intl.DateTimeFormat rather than fixed offsets: an offset taken once is
-// wrong for half the year wherever daylight saving time applies, and the team's "9 o'clock" is
-// a wall-clock time, not a UTC one.
+// Office hours in a named timezone, with no Slack and no database. Wall-clock times go through
+// ./time, whose one rule places an opening that daylight saving skips or doubles.
+
+import { addDays, localParts, startOfLocalDay, zonedWallTimeToInstant } from './time';
 
 export interface OfficeHours {
   /** Minutes after local midnight when the office opens (inclusive). */
@@ -13,157 +12,10 @@ export interface OfficeHours {
   days: number[];
 }
 
-export interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  /** 1 = Monday … 7 = Sunday. */
-  isoWeekday: number;
-}
-
-const MINUTE_MS = 60_000;
 const DAY_MINUTES = 24 * 60;
 
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const FULL_DAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
-
-// Building a DateTimeFormat costs far more than using one; schedulers call these every tick.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      // hourCycle h23, not hour12: false: the latter renders midnight as "24" in some engines.
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** True when Intl knows the zone (an IANA name such as "Europe/Berlin", or "UTC"). */
-export function isValidTimeZone(timeZone: string): boolean {
-  if (typeof timeZone !== 'string' || timeZone.trim() === '') return false;
-  try {
-    formatterFor(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface WallClock extends LocalParts {
-  second: number;
-}
-
-function wallClock(instant: number, timeZone: string): WallClock {
-  const values: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
-    if (part.type !== 'literal') values[part.type] = Number(part.value);
-  }
-  const year = values.year!;
-  const month = values.month!;
-  const day = values.day!;
-  // Weekday from the calendar date, not from a localised name that could change with locale data.
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  return {
-    year,
-    month,
-    day,
-    hour: values.hour!,
-    minute: values.minute!,
-    second: values.second!,
-    isoWeekday: weekday === 0 ? 7 : weekday,
-  };
-}
-
-/** The calendar date and wall-clock time of `now` in `timeZone`. */
-export function localParts(now: Date, timeZone: string): LocalParts {
-  const { year, month, day, hour, minute, isoWeekday } = wallClock(now.getTime(), timeZone);
-  return { year, month, day, hour, minute, isoWeekday };
-}
-
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-/** 'YYYY-MM-DD' of `now` in `timeZone`: the team's "today", which is not UTC's. */
-export function localDate(now: Date, timeZone: string): string {
-  const p = localParts(now, timeZone);
-  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
-}
-
-/** The wall clock of an instant, read as if it were UTC: comparable with Date.UTC(...) values. */
-function wallAsUtc(instant: number, timeZone: string): number {
-  const w = wallClock(instant, timeZone);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-}
-
-/**
- * The wall clock of an instant in `timeZone`, to the millisecond, as a number comparable with
- * Date.UTC(...) values: the "naive" local time line that schedules are read on.
- */
-export function wallClockAsUtc(instant: Date, timeZone: string): number {
-  const ms = instant.getTime();
-  const whole = Math.floor(ms / 1000) * 1000;
-  return wallAsUtc(whole, timeZone) + (ms - whole);
-}
-
-/** How far the zone's UTC offset moves within a day of `instant` (0 away from any change). */
-export function offsetShiftNear(instant: Date, timeZone: string): number {
-  const t = instant.getTime();
-  const offsets = [offsetAt(t - DAY_MINUTES * MINUTE_MS, timeZone), offsetAt(t, timeZone), offsetAt(t + DAY_MINUTES * MINUTE_MS, timeZone)];
-  return Math.max(...offsets) - Math.min(...offsets);
-}
-
-function offsetAt(instant: number, timeZone: string): number {
-  // Sub-second precision is dropped by the formatter; compare whole seconds.
-  const whole = Math.floor(instant / 1000) * 1000;
-  return wallAsUtc(whole, timeZone) - whole;
-}
-
-/**
- * The earliest instant whose wall clock in `timeZone` reads the given date and minute, or (when
- * that wall time is skipped by a spring-forward change) the first instant after the gap.
- * When the wall time happens twice (autumn), the earlier one is returned.
- */
-export function zonedWallTimeToInstant(
-  year: number,
-  month: number,
-  day: number,
-  minuteOfDay: number,
-  timeZone: string,
-): Date {
-  const wall = Date.UTC(year, month - 1, day, 0, minuteOfDay);
-  // Offsets a day either side cover any single transition near this wall time.
-  const offsets = new Set([
-    offsetAt(wall - DAY_MINUTES * MINUTE_MS, timeZone),
-    offsetAt(wall, timeZone),
-    offsetAt(wall + DAY_MINUTES * MINUTE_MS, timeZone),
-  ]);
-  const guesses = [...offsets].map((offset) => wall - offset).sort((a, b) => a - b);
-  const exact = guesses.find((t) => wallAsUtc(t, timeZone) === wall);
-  if (exact !== undefined) return new Date(exact);
-
-  // A gap: before the transition the wall clock reads earlier than `wall`, after it later.
-  // Transitions fall on whole minutes, so a binary search over minutes finds it exactly.
-  let lo = guesses[0]!;
-  let hi = guesses[guesses.length - 1]!;
-  while (hi - lo > MINUTE_MS) {
-    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE_MS) * MINUTE_MS;
-    if (wallAsUtc(mid, timeZone) >= wall) hi = mid;
-    else lo = mid;
-  }
-  return new Date(hi);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Parsing the configuration text.
@@ -262,17 +114,9 @@ export function nextOfficeOpening(now: Date, timeZone: string, hours: OfficeHour
   const today = localParts(now, timeZone);
   // Eight days: today (if it opens later) plus a full week covers any non-empty set of days.
   for (let offset = 0; offset <= 7; offset++) {
-    // Date.UTC normalises day overflow, giving plain calendar arithmetic with no zone involved.
-    const date = new Date(Date.UTC(today.year, today.month - 1, today.day + offset));
-    const weekday = date.getUTCDay() === 0 ? 7 : date.getUTCDay();
-    if (!hours.days.includes(weekday)) continue;
-    const opening = zonedWallTimeToInstant(
-      date.getUTCFullYear(),
-      date.getUTCMonth() + 1,
-      date.getUTCDate(),
-      hours.startMinute,
-      timeZone,
-    );
+    const date = addDays(today, offset);
+    if (!hours.days.includes(date.isoWeekday)) continue;
+    const opening = zonedWallTimeToInstant(date.year, date.month, date.day, hours.startMinute, timeZone);
     // A window lying wholly inside a spring-forward gap does not happen that day.
     if (opening.getTime() > now.getTime() && isWithinOfficeHours(opening, timeZone, hours)) return opening;
   }
@@ -281,7 +125,7 @@ export function nextOfficeOpening(now: Date, timeZone: string, hours: OfficeHour
 
 /** "Tomorrow" for a snooze: when office hours open on the next working day after today. */
 export function startOfNextWorkingDay(now: Date, timeZone: string, hours: OfficeHours): Date {
-  const tomorrow = localParts(new Date(now.getTime() + 24 * 3_600_000), timeZone);
-  const midnight = zonedWallTimeToInstant(tomorrow.year, tomorrow.month, tomorrow.day, 0, timeZone);
-  return nextOfficeOpening(midnight, timeZone, hours);
+  // Tomorrow by the calendar: 24 hours on from late on the evening before a 23-hour day is
+  // already the day after tomorrow.
+  return nextOfficeOpening(startOfLocalDay(addDays(localParts(now, timeZone), 1), timeZone), timeZone, hours);
 }

@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { isValidTimeZone } from '../domain/time';
 import type { TimeZoneOf } from '../services/reminders';
 
 /**
@@ -12,7 +13,8 @@ export function slackTimeZones(client: webApi.WebClient, ttlMs = 6 * 3_600_000):
     if (hit && Date.now() - hit.at < ttlMs) return hit.zone;
     try {
       const info = await client.users.info({ user: userId });
-      const zone = info.user?.tz || undefined;
+      // A zone this runtime's Intl does not know would stop the reminder pass: use the workspace's.
+      const zone = info.user?.tz && isValidTimeZone(info.user.tz) ? info.user.tz : undefined;
       cache.set(userId, { zone, at: Date.now() });
       return zone;
     } catch {

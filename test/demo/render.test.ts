@@ -55,6 +55,19 @@ describe('mrkdwn', () => {
     );
   });
 
+  it('says yesterday and tomorrow by the calendar, also after a 23-hour day', () => {
+    // Monday 30 March 2026, 00:30 in Berlin: Sunday was 23 hours long, so 24 hours ago was Saturday.
+    const afterSpring = { ...ctx, now: new Date('2026-03-29T22:30:00Z') };
+    const saturday = Date.parse('2026-03-28T22:45:00Z') / 1000; // 23:45 CET
+    const sunday = Date.parse('2026-03-29T08:00:00Z') / 1000; // 10:00 CEST
+    expect(slackDate(sunday, '{date_short_pretty}', afterSpring)).toBe('yesterday');
+    expect(slackDate(saturday, '{date_short_pretty}', afterSpring)).toBe('28 Mar');
+    // Saturday 28 March, 23:30 CET: 24 hours on is already Monday.
+    const beforeSpring = { ...ctx, now: new Date('2026-03-28T22:30:00Z') };
+    expect(slackDate(sunday, '{date_short_pretty}', beforeSpring)).toBe('tomorrow');
+    expect(slackDate(Date.parse('2026-03-29T22:15:00Z') / 1000, '{date_short_pretty}', beforeSpring)).toBe('30 Mar');
+  });
+
   it('turns the emoji the bot uses into emoji, and leaves others as typed', () => {
     expect(mrkdwnToHtml(':white_check_mark: done :unknown_thing:', ctx)).toBe('✅ done :unknown_thing:');
   });

@@ -1,15 +1,12 @@
 import {
-  isValidTimeZone,
   isWithinOfficeHours,
-  localDate,
-  localParts,
   nextOfficeOpening,
   parseOfficeDays,
   parseOfficeHours,
   parseOfficeHoursRange,
-  zonedWallTimeToInstant,
   type OfficeHours,
 } from '../../src/domain/officeHours';
+import { isValidTimeZone, localDate, localParts, zonedWallTimeToInstant } from '../../src/domain/time';
 
 const at = (iso: string): Date => new Date(iso);
 const WEEKDAYS_9_TO_6: OfficeHours = { startMinute: 9 * 60, endMinute: 18 * 60, days: [1, 2, 3, 4, 5] };

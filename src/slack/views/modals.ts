@@ -18,6 +18,7 @@ import {
   TEXT_LIMITS,
 } from '../../domain/playbook';
 import type { RawReport } from '../../domain/report';
+import { endOfLocalDay, isValidTimeZone, parseLocalDate } from '../../domain/time';
 import { type MistakeView, stepOf } from '../../services/views';
 import { encodeValue, Inputs, PREVENTION_SLOTS, Views } from '../ids';
 import { context, divider, LABELS, plain, section, SEVERITY_HINTS, SEVERITY_LABELS, severityShort } from './blocks';
@@ -525,42 +526,10 @@ export function parseRcaSubmission(values: StateValues, timeZone: string, now?: 
 /**
  * A date picker's "YYYY-MM-DD" as the end of that day in the team's time zone: "due on Friday"
  * means by the end of Friday where the team works, so it is not overdue (and reminded) on Friday
- * morning. Null for anything that is not a real calendar date.
+ * morning. Null for anything that is not a real calendar date. An unknown zone reads as UTC.
  */
 export function endOfDay(date: string, timeZone: string): Date | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  if (!match) return null;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (year < 1970) return null;
-  const wall = Date.UTC(year, month - 1, day, 23, 59, 59);
-  const check = new Date(wall);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
-  // The zone's offset is taken twice: once at the wall-clock time read as UTC, once at the
-  // corrected instant, which lands right on days when the clocks change.
-  const first = wall - zoneOffset(wall, timeZone);
-  return new Date(wall - zoneOffset(first, timeZone));
-}
-
-/** How far `timeZone`'s clock is ahead of UTC at `at` (ms); UTC for an unknown zone. */
-function zoneOffset(at: number, timeZone: string): number {
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    }).formatToParts(new Date(at));
-  } catch {
-    return 0;
-  }
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(at / 1000) * 1000;
+  const day = parseLocalDate(date);
+  if (!day || day.year < 1970) return null;
+  return endOfLocalDay(day, isValidTimeZone(timeZone) ? timeZone : 'UTC');
 }

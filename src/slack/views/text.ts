@@ -2,6 +2,7 @@
 // and a checker that walks a rendered surface and reports every limit it breaks.
 
 import { DAY_MS, formatDuration, MINUTE_MS } from '../../domain/durations';
+import { displayDateTimeFormat } from '../../domain/time';
 
 /** Slack's published limits. Going over any of them makes the whole API call fail. */
 export const SLACK_LIMITS = {
@@ -222,46 +223,26 @@ export function quote(escaped: string): string {
 // ---------------------------------------------------------------------------------------------
 // Time.
 
-// Building an Intl.DateTimeFormat costs far more than using one (it was most of a digest's render
-// time): one formatter per time zone and shape, made once.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string, shape: 'day' | 'dateTime'): Intl.DateTimeFormat {
-  const key = `${shape}|${timeZone}`;
-  let found = formatters.get(key);
-  if (!found) {
-    const options: Intl.DateTimeFormatOptions =
-      shape === 'day'
-        ? { weekday: 'short', day: 'numeric', month: 'short' }
-        : {
-            weekday: 'short',
-            day: 'numeric',
-            month: 'short',
-            year: 'numeric',
-            hour: '2-digit',
-            minute: '2-digit',
-            hourCycle: 'h23',
-            timeZoneName: 'short',
-          };
-    try {
-      found = new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
-    } catch {
-      // An unknown zone reads as UTC rather than failing the whole message.
-      found = formatter('UTC', shape);
-    }
-    formatters.set(key, found);
-  }
-  return found;
-}
+const DAY_SHAPE: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short' };
+const DATE_TIME_SHAPE: Intl.DateTimeFormatOptions = {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
 
 /** "Mon 4 Mar" in the team's time zone. */
 export function formatDay(date: Date, timeZone: string): string {
-  return formatter(timeZone, 'day').format(date).replace(',', '');
+  return displayDateTimeFormat(timeZone, DAY_SHAPE).format(date).replace(',', '');
 }
 
 /** "Mon 4 Mar 2024, 14:30 CET": a date and time anyone can read without Slack's help. */
 export function formatDateTime(date: Date, timeZone: string): string {
-  const parts = formatter(timeZone, 'dateTime').formatToParts(date);
+  const parts = displayDateTimeFormat(timeZone, DATE_TIME_SHAPE).formatToParts(date);
   const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('weekday')} ${get('day')} ${get('month')} ${get('year')}, ${get('hour')}:${get('minute')} ${get('timeZoneName')}`.trim();
 }
