@@ -31,7 +31,11 @@ function hwmMbOf(pid: number): number {
 }
 
 /** Runs the worker in one phase; resolves with its message and its peak RSS. */
-async function phase<T extends { type: string }>(env: Record<string, string>, expect: T['type'], timeoutMs: number): Promise<{ message: T; hwmMb: number }> {
+async function phase<T extends { type: string }>(
+  env: Record<string, string>,
+  expect: T['type'],
+  timeoutMs: number,
+): Promise<{ message: T; hwmMb: number }> {
   const proc = fork(path.join(__dirname, 'digestWorker.js'), [], {
     env: { ...process.env, ...env },
     execArgv: [],

@@ -13,7 +13,6 @@ import { renderDigest } from '../src/slack/views/digest';
 import { DIGEST_RUNS } from './digest';
 import { seedDigestWorkspace, type DigestWorkspace } from './seed';
 
-
 export interface SeedResult {
   type: 'seeded';
   seedMs: number;
@@ -71,7 +70,10 @@ async function measure(file: string, n: number, workspace: DigestWorkspace): Pro
     queryCounts: [cold, ...runs].map((r) => r.statements.length),
     coldMs: cold.ms,
     runsMs: runs.map((r) => r.ms),
-    slowestQueries: [...last.statements].sort((a, b) => b.ms - a.ms).slice(0, 4).map((s) => ({ ms: s.ms, sql: s.sql.slice(0, 300) })),
+    slowestQueries: [...last.statements]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 4)
+      .map((s) => ({ ms: s.ms, sql: s.sql.slice(0, 300) })),
     data: {
       overdueTotal: last.data.overdueTotal,
       waitingForApologyTotal: last.data.waitingForApologyTotal,

@@ -211,7 +211,10 @@ class AppliedWatcher {
   private running = true;
   private readonly loop: Promise<void>;
 
-  constructor(private readonly db: Db, private readonly intervalMs = 2) {
+  constructor(
+    private readonly db: Db,
+    private readonly intervalMs = 2,
+  ) {
     this.loop = this.run();
   }
 
@@ -477,7 +480,13 @@ async function workPerRequest(slackApiUrl: string, botUrl: string, db: Db, pool:
     for (const shape of ['command', 'report', 'click'] as ShapeName[]) {
       const one = async () => {
         const m = shape === 'click' ? take() : null;
-        const sent = await runClosedLoop({ target: app.target, concurrency: 1, count: 1, maxMs: 10_000, make: () => (m ? shapes.click(m) : shape === 'command' ? shapes.command() : shapes.report()) });
+        const sent = await runClosedLoop({
+          target: app.target,
+          concurrency: 1,
+          count: 1,
+          maxMs: 10_000,
+          make: () => (m ? shapes.click(m) : shape === 'command' ? shapes.command() : shapes.report()),
+        });
         if (sent.errors) problems.add(`diagnostic ${shape}: ${sent.errorSamples.join(' | ')}`);
         if (m) await watcher.wait(m.id);
         // The command's modal is opened after the ack; give it a moment, then let the posts go out.
@@ -493,7 +502,11 @@ async function workPerRequest(slackApiUrl: string, botUrl: string, db: Db, pool:
       const slackAfter = (await fake.ask<{ counts: Record<string, number> }>('counts')).counts;
       const deliveriesAfter = await db.delivery.count();
       const delta = (a: Record<string, number>, b: Record<string, number>) =>
-        Object.fromEntries(Object.keys(a).map((k) => [k, (a[k]! - (b[k] ?? 0)) / DIAGNOSTIC]).filter(([, v]) => (v as number) > 0));
+        Object.fromEntries(
+          Object.keys(a)
+            .map((k) => [k, (a[k]! - (b[k] ?? 0)) / DIAGNOSTIC])
+            .filter(([, v]) => (v as number) > 0),
+        );
       results.push({
         shape,
         statements: delta(after.statements, before.statements),
@@ -535,7 +548,15 @@ function latencyTable(results: Record<ShapeName, ShapeResult>): string {
     ];
   });
   return table(
-    ['request', 'bare Bolt p50 / p99', 'bot p50 / p99', `p50 ratio (≤ ${TARGETS.p50Ratio}×)`, `p99 ratio (≤ ${TARGETS.p99Ratio}×)`, 'p50 at concurrency 1 (bare / bot)', 'errors (bare / bot)'],
+    [
+      'request',
+      'bare Bolt p50 / p99',
+      'bot p50 / p99',
+      `p50 ratio (≤ ${TARGETS.p50Ratio}×)`,
+      `p99 ratio (≤ ${TARGETS.p99Ratio}×)`,
+      'p50 at concurrency 1 (bare / bot)',
+      'errors (bare / bot)',
+    ],
     rows,
   );
 }
@@ -553,7 +574,10 @@ function sustainTable(results: SustainResult[]): string {
           `${r.backlogAtEnd} (empty ${r.drainMs === null ? 'not within 60 s' : `${(r.drainMs! / 1000).toFixed(1)} s later`})`,
         ],
   );
-  return table(['database', `clicks/s committed (≥ ${TARGETS.clicksPerSecond}, 0 errors)`, 'clicks', 'errors', 'ack p50 / p99', 'posts queued at the end'], rows);
+  return table(
+    ['database', `clicks/s committed (≥ ${TARGETS.clicksPerSecond}, 0 errors)`, 'clicks', 'errors', 'ack p50 / p99', 'posts queued at the end'],
+    rows,
+  );
 }
 
 function digestTable(results: DigestResult[]): string {
@@ -569,7 +593,21 @@ function digestTable(results: DigestResult[]): string {
     ms(r.maxMs),
     `${r.blocks} blocks`,
   ]);
-  return table(['mistakes', 'open', 'overdue', 'owed an apology', 'timeline events since last digest', 'queries', 'first run', `median (≤ ${TARGETS.digestMs} ms at 100k)`, 'max', 'digest'], rows);
+  return table(
+    [
+      'mistakes',
+      'open',
+      'overdue',
+      'owed an apology',
+      'timeline events since last digest',
+      'queries',
+      'first run',
+      `median (≤ ${TARGETS.digestMs} ms at 100k)`,
+      'max',
+      'digest',
+    ],
+    rows,
+  );
 }
 
 function workTable(rows: WorkPerRequest[]): string {
@@ -619,7 +657,9 @@ async function postgresRun(slackApiUrl: string, fake: Child): Promise<SustainRes
     const hwmMb = memoryOf(app.child.proc.pid!).hwmMb;
     return { ...result, hwmMb };
   } catch (error) {
-    const message = String(error instanceof Error ? error.message : error).split('\n')[0]!.slice(0, 200);
+    const message = String(error instanceof Error ? error.message : error)
+      .split('\n')[0]!
+      .slice(0, 200);
     return { label, skipped: `PostgreSQL: not available in this build (${message})` };
   } finally {
     await app?.child.stop();
@@ -694,15 +734,26 @@ async function main(): Promise<void> {
     const plainPool = sustainPool.slice(sqlite.sent ?? sustainPool.length);
     const plain = await startApp('bot', slackApiUrl, botUrl);
     children.push(plain.child);
-    const flood = await runClosedLoop({ target: plain.target, concurrency: CONCURRENCY, count: Math.min(FLOOD, plainPool.length), maxMs: 30_000, make: (i) => shapes.click(plainPool[i]!) });
-    await waitApplied(botDb, plainPool.slice(0, flood.sent).map((m) => m.id), 60_000);
+    const flood = await runClosedLoop({
+      target: plain.target,
+      concurrency: CONCURRENCY,
+      count: Math.min(FLOOD, plainPool.length),
+      maxMs: 30_000,
+      make: (i) => shapes.click(plainPool[i]!),
+    });
+    await waitApplied(
+      botDb,
+      plainPool.slice(0, flood.sent).map((m) => m.id),
+      60_000,
+    );
     const plainSustained = await sustainedClicks('SQLite, bot on Node defaults (no start flags)', plain, botDb, plainPool.slice(flood.sent), fake);
     const plainMemory = memoryOf(plain.child.proc.pid!);
     const plainFlood = { p50: percentile(flood.latencies, 50), p99: percentile(flood.latencies, 99), errors: flood.errors };
     await plain.child.stop();
     await botDb.$disconnect();
     if (botStats.errors > 0) problems.add(`the bot logged ${botStats.errors} errors: ${botStats.samples.join(' | ')}`);
-    if (bot.child.stderrLines > 0) problems.add(`the bot wrote ${bot.child.stderrLines} lines to stderr: ${bot.child.stderr.slice(0, 3).join(' | ')}`);
+    if (bot.child.stderrLines > 0)
+      problems.add(`the bot wrote ${bot.child.stderrLines} lines to stderr: ${bot.child.stderr.slice(0, 3).join(' | ')}`);
 
     log('b. sustained clicks on PostgreSQL');
     const pg = await postgresRun(slackApiUrl, fake);
@@ -716,7 +767,8 @@ async function main(): Promise<void> {
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
     }
     const counts = new Set(digests.map((d) => d.queries));
-    if (counts.size !== 1) problems.add(`the digest's query count changes with the number of mistakes: ${digests.map((d) => `${d.n}: ${d.queries}`).join(', ')}`);
+    if (counts.size !== 1)
+      problems.add(`the digest's query count changes with the number of mistakes: ${digests.map((d) => `${d.n}: ${d.queries}`).join(', ')}`);
 
     await fake.stop();
 
@@ -734,7 +786,9 @@ async function main(): Promise<void> {
     out.push('');
     out.push(latencyTable(latencies));
     out.push('');
-    out.push(`b. Sustained Apologize clicks, each on a fresh mistake, ${CONCURRENCY} in flight for ${SUSTAIN_MS / 1000} s; a click counts once its change is committed`);
+    out.push(
+      `b. Sustained Apologize clicks, each on a fresh mistake, ${CONCURRENCY} in flight for ${SUSTAIN_MS / 1000} s; a click counts once its change is committed`,
+    );
     out.push('');
     out.push(sustainTable([sqlite, pg, plainSustained]));
     out.push('');
@@ -742,7 +796,9 @@ async function main(): Promise<void> {
       `The first rows run the bot as \`npm start\` does (\`node ${START_FLAGS.join(' ')}\`); the last row is the same bot on Node's defaults, for comparison. Before its 10 s it took ${flood.sent} Apologize clicks acked at concurrency ${CONCURRENCY} without waiting (as in a.): ack p50 ${ms(plainFlood.p50)}, p99 ${ms(plainFlood.p99)}, ${plainFlood.errors} errors.`,
     );
     out.push('');
-    out.push(`c. Digest build (loadDigest + renderDigest) in a fresh process, median of ${DIGEST_RUNS} runs after the first; workspaces with 10% of mistakes open, queries counted with Prisma's query events`);
+    out.push(
+      `c. Digest build (loadDigest + renderDigest) in a fresh process, median of ${DIGEST_RUNS} runs after the first; workspaces with 10% of mistakes open, queries counted with Prisma's query events`,
+    );
     out.push('');
     out.push(digestTable(digests));
     out.push('');
@@ -750,10 +806,23 @@ async function main(): Promise<void> {
     out.push('');
     const rssRows = [
       ['bare Bolt app (start flags)', `${bareMemory.hwmMb.toFixed(0)} MB`, '–'],
-      ['bot as `npm start` runs it (SQLite; a. and b. above)', `${botMemory.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(botMemory.hwmMb <= TARGETS.rssMb)}`],
+      [
+        'bot as `npm start` runs it (SQLite; a. and b. above)',
+        `${botMemory.hwmMb.toFixed(0)} MB`,
+        `≤ ${TARGETS.rssMb} MB ${mark(botMemory.hwmMb <= TARGETS.rssMb)}`,
+      ],
     ];
-    if (pg.hwmMb !== undefined) rssRows.push(['bot as `npm start` runs it (PostgreSQL; b.)', `${pg.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(pg.hwmMb <= TARGETS.rssMb)}`]);
-    rssRows.push(['bot on Node defaults (SQLite; click flood, then b.)', `${plainMemory.hwmMb.toFixed(0)} MB`, `≤ ${TARGETS.rssMb} MB ${mark(plainMemory.hwmMb <= TARGETS.rssMb)}`]);
+    if (pg.hwmMb !== undefined)
+      rssRows.push([
+        'bot as `npm start` runs it (PostgreSQL; b.)',
+        `${pg.hwmMb.toFixed(0)} MB`,
+        `≤ ${TARGETS.rssMb} MB ${mark(pg.hwmMb <= TARGETS.rssMb)}`,
+      ]);
+    rssRows.push([
+      'bot on Node defaults (SQLite; click flood, then b.)',
+      `${plainMemory.hwmMb.toFixed(0)} MB`,
+      `≤ ${TARGETS.rssMb} MB ${mark(plainMemory.hwmMb <= TARGETS.rssMb)}`,
+    ]);
     const digestPeak = Math.max(...digests.map((d) => d.hwmMb));
     rssRows.push(['digest (measuring process, 100k workspace)', `${digestPeak.toFixed(0)} MB`, '–']);
     out.push(table(['process', 'peak RSS', 'target'], rssRows));
@@ -768,7 +837,9 @@ async function main(): Promise<void> {
       );
     }
     out.push('');
-    out.push(`Work per request (a separate bot with Prisma query events on, one request at a time, each request's posts sent before the next; mean of ${DIAGNOSTIC})`);
+    out.push(
+      `Work per request (a separate bot with Prisma query events on, one request at a time, each request's posts sent before the next; mean of ${DIAGNOSTIC})`,
+    );
     out.push('');
     out.push(workTable(work));
     for (const s of [sqlite, pg, plainSustained]) {
@@ -778,7 +849,11 @@ async function main(): Promise<void> {
       if (r.errors.bare + r.errors.bot > 0) problems.add(`${shape}: ${r.samples.slice(0, 3).join(' | ')}`);
     }
     out.push('');
-    out.push(problems.list.length ? `Problems:\n${problems.list.map((p) => `- ${p}`).join('\n')}` : 'No errors: every request answered 200, every acknowledged click was applied, nothing was logged as an error.');
+    out.push(
+      problems.list.length
+        ? `Problems:\n${problems.list.map((p) => `- ${p}`).join('\n')}`
+        : 'No errors: every request answered 200, every acknowledged click was applied, nothing was logged as an error.',
+    );
     out.push(`Total time: ${((Date.now() - T0) / 1000).toFixed(0)} s`);
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {

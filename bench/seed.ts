@@ -103,7 +103,18 @@ function prng(seed: number): () => number {
 const iso = (ms: number): string => new Date(ms).toISOString().replace('Z', '+00:00');
 
 const SLA_MS: Record<Severity, number> = BENCH_DEFAULTS.sla.stepMs;
-const CUSTOMERS = ['Harbor Bakery', 'Globex', 'Initech', 'Umbrella Travel', 'Stark Florists', 'Wayne Hardware', 'Hooli Books', 'Soylent Foods', 'Acme Pets', 'Vandelay Imports'];
+const CUSTOMERS = [
+  'Harbor Bakery',
+  'Globex',
+  'Initech',
+  'Umbrella Travel',
+  'Stark Florists',
+  'Wayne Hardware',
+  'Hooli Books',
+  'Soylent Foods',
+  'Acme Pets',
+  'Vandelay Imports',
+];
 const CATEGORIES = ['order', 'billing', 'delivery', 'quality', 'communication', 'service', 'technical', 'other'];
 const REMEDIES = ['credit', 'refund', 'replacement', 'free_item', 'expedite', 'discount'];
 
@@ -113,7 +124,15 @@ export interface DigestWorkspace {
   since: Date;
   /** What was written, for the report. */
   rows: { mistakes: number; steps: number; events: number; prevention: number; rca: number; escalations: number };
-  shape: { open: number; overdueMistakes: number; neverApologized: number; awaitingRca: number; preventing: number; overduePrevention: number; eventsSinceLastDigest: number };
+  shape: {
+    open: number;
+    overdueMistakes: number;
+    neverApologized: number;
+    awaitingRca: number;
+    preventing: number;
+    overduePrevention: number;
+    eventsSinceLastDigest: number;
+  };
 }
 
 type OpenState = 'reported' | 'recovering' | 'escalated' | 'awaiting_rca' | 'preventing';
@@ -213,7 +232,11 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
     const notSatisfiedOnce = satisfied && rand() < 0.05;
     const escalations: Array<{ key: string; reason: string; at: number }> = [];
     if (state === 'escalated') {
-      escalations.push({ key: `overdue:${STEP_KINDS[current]}`, reason: 'overdue', at: Math.min(nowMs - MINUTE_MS, at(offsets[current - 1] ?? 0) + 2 * sla) });
+      escalations.push({
+        key: `overdue:${STEP_KINDS[current]}`,
+        reason: 'overdue',
+        at: Math.min(nowMs - MINUTE_MS, at(offsets[current - 1] ?? 0) + 2 * sla),
+      });
     }
     if (notSatisfiedOnce) escalations.push({ key: 'not_satisfied:1', reason: 'not_satisfied', at: doneAt[4]! - 1 });
 
@@ -253,8 +276,19 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
       if (!done && dueAt < nowMs) overdue = true;
       const overdueNow = !done && dueAt < nowMs;
       insertStep.run(
-        teamId, id, kind, position, status, iso(dueAt),
-        done ? ownerId : null, doneTime === null ? null : iso(doneTime), skipReason, customerAnswer, remedyKind, remedyValue, note,
+        teamId,
+        id,
+        kind,
+        position,
+        status,
+        iso(dueAt),
+        done ? ownerId : null,
+        doneTime === null ? null : iso(doneTime),
+        skipReason,
+        customerAnswer,
+        remedyKind,
+        remedyValue,
+        note,
         !done && rand() < 0.05 ? iso(nowMs + 2 * HOUR_MS) : null,
         overdueNow ? iso(nowMs - Math.floor(rand() * 4 * HOUR_MS)) : null,
         overdueNow ? 1 + Math.floor(rand() * 3) : 0,
@@ -284,11 +318,13 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
 
     if (state === 'preventing' || state === 'closed') {
       insertRca.run(
-        teamId, id,
+        teamId,
+        id,
         'The address change was saved in the CRM but the warehouse export still read the old field.',
         'Two address fields exist and the export job was never moved to the new one.',
         'One address field, and the export reads it; a check compares both until the old one is dropped.',
-        ownerId, iso(rcaAt),
+        ownerId,
+        iso(rcaAt),
       );
       rows.rca++;
       const actions = 1 + Math.floor(rand() * 3);
@@ -298,11 +334,25 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
         const actionOwner = pick(users);
         const isDone = state === 'closed' || (a < actions - 1 && rand() < 0.5);
         // Open ones: some already past their due date.
-        const dueAt = isDone ? rcaAt + (7 + Math.floor(rand() * 14)) * DAY_MS : rand() < 0.4 ? nowMs - Math.floor(rand() * 10 * DAY_MS) - HOUR_MS : nowMs + Math.floor(rand() * 14 * DAY_MS) + HOUR_MS;
+        const dueAt = isDone
+          ? rcaAt + (7 + Math.floor(rand() * 14)) * DAY_MS
+          : rand() < 0.4
+            ? nowMs - Math.floor(rand() * 10 * DAY_MS) - HOUR_MS
+            : nowMs + Math.floor(rand() * 14 * DAY_MS) + HOUR_MS;
         const doneTime = isDone ? Math.min(closedAt, rcaAt + Math.floor(rand() * (closedAt - rcaAt + 1))) : null;
         insertPrevention.run(
-          teamId, id, `Prevention step ${a + 1}: move the export to the new address field`, actionOwner, iso(dueAt),
-          isDone ? 'done' : 'open', isDone ? actionOwner : null, doneTime === null ? null : iso(doneTime), null, null, 0, iso(rcaAt),
+          teamId,
+          id,
+          `Prevention step ${a + 1}: move the export to the new address field`,
+          actionOwner,
+          iso(dueAt),
+          isDone ? 'done' : 'open',
+          isDone ? actionOwner : null,
+          doneTime === null ? null : iso(doneTime),
+          null,
+          null,
+          0,
+          iso(rcaAt),
         );
         rows.prevention++;
         if (isDone) event(actionOwner, 'prevention_done', { preventionId: rows.prevention, description: 'Prevention step' }, doneTime!);
@@ -316,17 +366,29 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
     }
 
     insertMistake.run(
-      id, teamId, `${pick(CUSTOMERS)} #${id}`,
+      id,
+      teamId,
+      `${pick(CUSTOMERS)} #${id}`,
       'Their order was shipped to the old address although they had updated it the week before.',
       'They waited four extra days for stock they needed for a weekend market.',
-      severity, pick(CATEGORIES), reporterId, ownerId, state, 1 + events.length - 1, 'CESCALATIONS', `1690000000.${String(id).padStart(6, '0')}`, `V${id}`,
-      escalations.length, escalations.length ? iso(escalations[escalations.length - 1]!.at) : null,
+      severity,
+      pick(CATEGORIES),
+      reporterId,
+      ownerId,
+      state,
+      1 + events.length - 1,
+      'CESCALATIONS',
+      `1690000000.${String(id).padStart(6, '0')}`,
+      `V${id}`,
+      escalations.length,
+      escalations.length ? iso(escalations[escalations.length - 1]!.at) : null,
       escalations.length ? 'Overdue' : null,
       satisfied ? 'recovered' : null,
       apologized ? iso(doneAt[1]!) : null,
       satisfied ? iso(doneAt[4]!) : null,
       state === 'closed' ? iso(closedAt) : null,
-      iso(createdAt), iso(lastActivity),
+      iso(createdAt),
+      iso(lastActivity),
     );
     rows.mistakes++;
     for (const [actor, kind, details, when] of events) {
@@ -343,7 +405,9 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
 
   // Big transactions: all of a workspace in chunks of 10k mistakes.
   sqlite
-    .prepare(`INSERT INTO "WorkspaceSettings" ("teamId","escalationChannelId","digestChannelId","timezone","createdAt","updatedAt") VALUES (?,?,?,?,?,?)`)
+    .prepare(
+      `INSERT INTO "WorkspaceSettings" ("teamId","escalationChannelId","digestChannelId","timezone","createdAt","updatedAt") VALUES (?,?,?,?,?,?)`,
+    )
     .run(teamId, 'CESCALATIONS', 'CDIGEST0001', 'Europe/Berlin', iso(nowMs - span - DAY_MS), iso(nowMs));
   const chunk = sqlite.transaction((from: number, to: number) => {
     for (let id = from; id <= to; id++) writeOne(id);

@@ -103,7 +103,14 @@ async function main(): Promise<void> {
     // The parent starts this process with --expose-gc: memory is reported after a full collection.
     if (message.type === 'stats-after-gc') (globalThis as { gc?: () => void }).gc?.();
     if (message.type === 'stats' || message.type === 'stats-after-gc') {
-      process.send?.({ type: message.type, errors: errorCount, warnings: logger.warnings, samples: errors, memory: process.memoryUsage(), statements: { ...statements } });
+      process.send?.({
+        type: message.type,
+        errors: errorCount,
+        warnings: logger.warnings,
+        samples: errors,
+        memory: process.memoryUsage(),
+        statements: { ...statements },
+      });
     }
     if (message.type === 'stop') {
       const timer = setTimeout(() => process.exit(0), 5000);

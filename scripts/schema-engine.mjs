@@ -47,7 +47,7 @@ function pgConfig(url) {
 }
 
 function logLine(level, fields, target = 'schema_engine_cli') {
-  process.stderr.write(JSON.stringify({ timestamp: new Date().toISOString(), level, fields, target }) + '\n');
+  process.stderr.write(`${JSON.stringify({ timestamp: new Date().toISOString(), level, fields, target })}\n`);
 }
 
 // The engine reports the reason for a panic here before it traps with "unreachable".
@@ -65,7 +65,8 @@ async function loadWasmEngine() {
   const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': bindings });
   bindings.__wbg_set_wasm(instance.exports);
   instance.exports.__wbindgen_start();
-  return (wasmEngine = bindings);
+  wasmEngine = bindings;
+  return wasmEngine;
 }
 
 function adapterFactory(url) {
@@ -221,7 +222,7 @@ async function canConnect(url) {
     await client.connect();
     return null;
   } catch (e) {
-    const codes = { '3D000': 'P1003', '28P01': 'P1000', '28000': 'P1000' };
+    const codes = { '3D000': 'P1003', '28P01': 'P1000', 28000: 'P1000' };
     return { code: codes[e.code] ?? 'P1001', message: `Database \`${database}\` at \`${host}\`: ${e.message}` };
   } finally {
     await client.end().catch(() => {});
@@ -273,17 +274,15 @@ async function runCli(command, url) {
 // ---- JSON-RPC server: what the CLI's migrate/db commands talk to.
 
 async function serveRpc(url, datamodelPaths) {
-  const datamodels = datamodelPaths.length
-    ? datamodelPaths.map((p) => [p, fs.readFileSync(p, 'utf8')])
-    : undefined;
+  const datamodels = datamodelPaths.length ? datamodelPaths.map((p) => [p, fs.readFileSync(p, 'utf8')]) : undefined;
   // A SQLite file that does not exist yet is only reached by commands that never write to it
   // (`migrate diff`): the CLI creates databases explicitly through `cli create-database` first.
   const sqlite = !isPostgres(url) && fs.existsSync(sqliteFile(url)) ? sqliteFile(url) : undefined;
   const effectiveUrl = isPostgres(url) || sqlite ? url : IN_MEMORY;
-  const onLog = (line) => process.stderr.write(line.endsWith('\n') ? line : line + '\n');
+  const onLog = (line) => process.stderr.write(line.endsWith('\n') ? line : `${line}\n`);
   let { engine, state, errorOf } = await openEngine(effectiveUrl, datamodels, onLog);
 
-  const send = (message) => process.stdout.write(JSON.stringify(message) + '\n');
+  const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
   let nextPrintId = 1;
   const pendingPrints = new Map();
   // The native engine asks the CLI to print the diff (the CLI ignores the result's stdout).
@@ -404,7 +403,7 @@ async function apply(url, migrationsDir) {
       migrationsList: readMigrations(path.resolve(migrationsDir)),
       filters: NO_FILTER,
     });
-    process.stdout.write(JSON.stringify({ applied: appliedMigrationNames }) + '\n');
+    process.stdout.write(`${JSON.stringify({ applied: appliedMigrationNames })}\n`);
   } catch (e) {
     // Keep the message, the code and the migration at fault; drop the engine's span trace.
     const { code, message } = errorOf(e);

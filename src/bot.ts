@@ -237,7 +237,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   });
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, work: () => Promise<unknown> | unknown) => {
-    const timer = setInterval(() => void Promise.resolve().then(work).catch(() => undefined), ms);
+    const timer = setInterval(
+      () =>
+        void Promise.resolve()
+          .then(work)
+          .catch(() => undefined),
+      ms,
+    );
     timer.unref?.();
     timers.push(timer);
   };

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { providerOf } from './db/url';
+import { CHANNEL_ID, USER_GROUP_ID, USER_ID } from './domain/slackIds';
 import { parseDuration } from './domain/durations';
 import { parseOfficeDays, parseOfficeHoursRange, type OfficeHours } from './domain/officeHours';
 import type { Severity, SlaPolicy } from './domain/playbook';
@@ -94,9 +95,7 @@ function formatProblems(problems: readonly ConfigProblem[]): string {
   const width = Math.max(...problems.map((p) => p.variable.length));
   const lines = problems.map((p) => `  ${p.variable.padEnd(width)}  ${p.problem}. Example: ${p.example}`);
   const text = [`The configuration has ${count}. Set these in .env or the environment, then start again:`, ...lines];
-  const missingSlack = problems
-    .filter((p) => SLACK_SECRETS.includes(p.variable) && p.problem.startsWith('is missing'))
-    .map((p) => p.variable);
+  const missingSlack = problems.filter((p) => SLACK_SECRETS.includes(p.variable) && p.problem.startsWith('is missing')).map((p) => p.variable);
   if (missingSlack.length > 0) {
     text.push(
       '',
@@ -145,10 +144,6 @@ function defaultStateDir(env: NodeJS.ProcessEnv): string {
   return path.join(base, 'mistake-recovery');
 }
 
-const CHANNEL_ID = /^[CG][A-Z0-9]{8,}$/;
-const USER_ID = /^[UW][A-Z0-9]{8,}$/;
-const USER_GROUP_ID = /^S[A-Z0-9]{8,}$/;
-
 /**
  * Reads and validates the configuration. Throws a ConfigError listing every missing or invalid
  * variable. With `requireSlack: false` (jobs and scripts that never call Slack) the Slack
@@ -182,11 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   if (signingSecret === undefined) {
     if (requireSlack) fail('SLACK_SIGNING_SECRET', 'is missing', 'your-signing-secret');
   } else if (/^xox|^xapp-/.test(signingSecret)) {
-    fail(
-      'SLACK_SIGNING_SECRET',
-      'looks like a token; the Signing Secret is under Basic Information → App Credentials',
-      'your-signing-secret',
-    );
+    fail('SLACK_SIGNING_SECRET', 'looks like a token; the Signing Secret is under Basic Information → App Credentials', 'your-signing-secret');
   }
   const appToken = read('SLACK_APP_TOKEN');
   if (appToken !== undefined && !appToken.startsWith('xapp-')) {
@@ -220,11 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
       fail('DATABASE_URL', 'is not a valid PostgreSQL connection URL', 'postgresql://bot:secret@db.internal:5432/mistakes');
     }
   } else if (!/^file:.+/.test(databaseUrl)) {
-    fail(
-      'DATABASE_URL',
-      'must be a SQLite file (file:…) or a PostgreSQL URL (postgresql://…)',
-      DEFAULTS.DATABASE_URL,
-    );
+    fail('DATABASE_URL', 'must be a SQLite file (file:…) or a PostgreSQL URL (postgresql://…)', DEFAULTS.DATABASE_URL);
   }
 
   // Where the bot posts.

@@ -24,7 +24,11 @@ function* sources(dir: string): Generator<string> {
 }
 
 it('names only README sections that exist', () => {
-  const files = ['manifest.yml', '.env.example', ...[...sources(path.join(root, 'src')), ...sources(path.join(root, 'scripts'))].map((f) => path.relative(root, f))];
+  const files = [
+    'manifest.yml',
+    '.env.example',
+    ...[...sources(path.join(root, 'src')), ...sources(path.join(root, 'scripts'))].map((f) => path.relative(root, f)),
+  ];
   const references: Array<{ file: string; section: string }> = [];
   for (const file of files) {
     const text = fs.readFileSync(path.join(root, file), 'utf8').replace(/\n#\s*/g, ' ');

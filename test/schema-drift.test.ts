@@ -72,9 +72,10 @@ describe('migrateDatabase', () => {
 
     const db = new Database(file, { readonly: true });
     try {
-      const rows = db
-        .prepare('SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name')
-        .all() as { migration_name: string; finished_at: string | null }[];
+      const rows = db.prepare('SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name').all() as {
+        migration_name: string;
+        finished_at: string | null;
+      }[];
       expect(rows.map((row) => row.migration_name)).toEqual(migrationNames());
       expect(rows.every((row) => row.finished_at !== null)).toBe(true);
       expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'Mistake'").get()).toBeTruthy();

@@ -13,7 +13,12 @@ function models(file: string): Map<string, string> {
   for (const match of text.matchAll(/^model (\w+) \{\n([\s\S]*?)^\}/gm)) {
     const body = match[2]!
       .split('\n')
-      .map((line) => line.replace(/\/\/.*$/, '').trim().replace(/\s+/g, ' '))
+      .map((line) =>
+        line
+          .replace(/\/\/.*$/, '')
+          .trim()
+          .replace(/\s+/g, ' '),
+      )
       .filter(Boolean)
       .join('\n');
     found.set(match[1]!, body);

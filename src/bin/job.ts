@@ -28,7 +28,13 @@ function usage(problem: string): never {
 }
 
 function parse(): { pass: Pass; again: boolean; json: boolean } {
-  let parsed;
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      args: string[];
+      allowPositionals: true;
+      options: { again: { type: 'boolean'; default: false }; json: { type: 'boolean'; default: false } };
+    }>
+  >;
   try {
     parsed = parseArgs({
       args: process.argv.slice(2),
@@ -73,9 +79,17 @@ async function main(): Promise<void> {
     }
     if (pass === 'digest') {
       if (outcomes.length === 0) {
-        lines.push('No workspace has used the bot yet, so there is no digest to post. A workspace appears once someone uses /mistake or opens the app.');
+        lines.push(
+          'No workspace has used the bot yet, so there is no digest to post. A workspace appears once someone uses /mistake or opens the app.',
+        );
       }
-      const workspaceUrl = outcomes.length > 0 ? await bot.app.client.auth.test().then((r) => r.url, () => undefined) : undefined;
+      const workspaceUrl =
+        outcomes.length > 0
+          ? await bot.app.client.auth.test().then(
+              (r) => r.url,
+              () => undefined,
+            )
+          : undefined;
       for (const outcome of outcomes) {
         const posted = outcome.deliveryKey ? await bot.outbox.record(outcome.teamId, outcome.deliveryKey) : null;
         lines.push(...describeDigest(outcome, posted, { now, workspaceUrl, multipleTeams: outcomes.length > 1 }));

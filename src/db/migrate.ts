@@ -94,10 +94,7 @@ async function migrationHistory(databaseUrl: string): Promise<MigrationRow[] | n
  * The migrations the database still needs, and whether its history holds a failed one (which
  * only the schema engine can report properly).
  */
-export async function pendingMigrations(
-  databaseUrl: string,
-  migrationsDir: string,
-): Promise<{ pending: string[]; failed: string[] }> {
+export async function pendingMigrations(databaseUrl: string, migrationsDir: string): Promise<{ pending: string[]; failed: string[] }> {
   const local = localMigrations(migrationsDir);
   const history = await migrationHistory(databaseUrl);
   if (!history) return { pending: local, failed: [] };

@@ -59,12 +59,15 @@ class Gate {
       };
       this.waiting.push(grant);
       if (Number.isFinite(deadline)) {
-        timer = setTimeout(() => {
-          const at = this.waiting.indexOf(grant);
-          if (at < 0) return;
-          this.waiting.splice(at, 1);
-          reject(lockedFor(waitMs));
-        }, Math.max(0, deadline - Date.now()));
+        timer = setTimeout(
+          () => {
+            const at = this.waiting.indexOf(grant);
+            if (at < 0) return;
+            this.waiting.splice(at, 1);
+            reject(lockedFor(waitMs));
+          },
+          Math.max(0, deadline - Date.now()),
+        );
       }
     });
   }

@@ -69,7 +69,9 @@ export function elementToHtml(element: Json, blockId: string | undefined, ctx: R
     case 'overflow':
       return (
         `<select class="bk-overflow" ${dataFor(element, blockId)} aria-label="More actions">` +
-        `<option value="" selected>⋯</option>${optionsOf(element).map((o) => option(o, false, ctx)).join('')}</select>`
+        `<option value="" selected>⋯</option>${optionsOf(element)
+          .map((o) => option(o, false, ctx))
+          .join('')}</select>`
       );
     case 'static_select':
     case 'external_select': {
@@ -78,7 +80,9 @@ export function elementToHtml(element: Json, blockId: string | undefined, ctx: R
       return (
         `<select class="bk-select" ${dataFor(element, blockId)}>` +
         `<option value=""${initial === undefined ? ' selected' : ''} disabled>${placeholder}</option>` +
-        `${optionsOf(element).map((o) => option(o, o.value === initial, ctx)).join('')}</select>`
+        `${optionsOf(element)
+          .map((o) => option(o, o.value === initial, ctx))
+          .join('')}</select>`
       );
     }
     case 'users_select': {
@@ -122,7 +126,9 @@ function inputElement(block: Json, ctx: RenderContext): string {
       const initial = element.initial_option?.value;
       return (
         `<select ${data}><option value=""${initial === undefined ? ' selected' : ''}>${element.placeholder ? textToHtml(element.placeholder, ctx) : 'Choose…'}</option>` +
-        `${optionsOf(element).map((o) => option(o, o.value === initial, ctx)).join('')}</select>`
+        `${optionsOf(element)
+          .map((o) => option(o, o.value === initial, ctx))
+          .join('')}</select>`
       );
     }
     case 'users_select': {
@@ -137,7 +143,7 @@ function inputElement(block: Json, ctx: RenderContext): string {
     case 'checkboxes': {
       const kind = element.type === 'radio_buttons' ? 'radio' : 'checkbox';
       const initial = new Set(
-        (element.type === 'radio_buttons' ? [element.initial_option] : element.initial_options ?? []).filter(Boolean).map((o: Json) => o.value),
+        (element.type === 'radio_buttons' ? [element.initial_option] : (element.initial_options ?? [])).filter(Boolean).map((o: Json) => o.value),
       );
       return (
         `<div class="bk-choices" ${data}>` +
@@ -174,7 +180,11 @@ export function blockToHtml(block: Json, ctx: RenderContext): string {
     }
     case 'context':
       return `<div class="bk-context">${(block.elements ?? [])
-        .map((e: Json) => (e.type === 'image' ? `<img class="bk-context-image" src="${attr(e.image_url)}" alt="${attr(e.alt_text)}">` : `<span>${textToHtml(e, ctx)}</span>`))
+        .map((e: Json) =>
+          e.type === 'image'
+            ? `<img class="bk-context-image" src="${attr(e.image_url)}" alt="${attr(e.alt_text)}">`
+            : `<span>${textToHtml(e, ctx)}</span>`,
+        )
         .join('')}</div>`;
     case 'actions':
       return `<div class="bk-actions">${(block.elements ?? []).map((e: Json) => elementToHtml(e, id, ctx)).join('')}</div>`;

@@ -190,14 +190,14 @@ function emphasis(text: string): string {
     const re = new RegExp(`${EDGE_BEFORE}${mark}(?=\\S)([^${mark === '\\*' ? '*' : mark}\\n]*?\\S)${mark}${EDGE_AFTER}`, 'g');
     out = out.replace(re, (_m, before: string, inner: string) => `${before}<${tag}>${inner}</${tag}>`);
   }
-  return out.replace(/:([a-z0-9_+\-]+):/g, (whole, name: string) => EMOJI[name] ?? whole);
+  return out.replace(/:([a-z0-9_+-]+):/g, (whole, name: string) => EMOJI[name] ?? whole);
 }
 
 /** One line of mrkdwn (no code blocks), with entities and inline code. */
 function inline(line: string, ctx: MrkdwnContext, held: string[]): string {
   const hold = (html: string) => {
     held.push(html);
-    return `\u0000${held.length - 1}\u0000`;
+    return `\uE000${held.length - 1}\uE000`;
   };
   let text = line.replace(/<([^<>\n]+)>/g, (_m, inner: string) => hold(entity(unescapeSlack(inner), ctx)));
   text = text.replace(/`([^`\n]+)`/g, (_m, code: string) => hold(`<code>${escapeHtml(unescapeSlack(code))}</code>`));
@@ -205,8 +205,10 @@ function inline(line: string, ctx: MrkdwnContext, held: string[]): string {
 }
 
 /** mrkdwn → HTML: block quotes, code blocks, line breaks, and everything inline. */
-export function mrkdwnToHtml(source: string, ctx: MrkdwnContext): string {
+export function mrkdwnToHtml(text: string, ctx: MrkdwnContext): string {
   const held: string[] = [];
+  // U+E000 (private use) marks what is held aside while the rest is escaped; a typed one is dropped.
+  const source = text.replace(/\uE000/g, '');
   const parts = source.split(/```/);
   const html: string[] = [];
   parts.forEach((part, i) => {
@@ -237,11 +239,11 @@ export function mrkdwnToHtml(source: string, ctx: MrkdwnContext): string {
     flush();
     if (rendered.length) html.push(rendered.join('<br>'));
   });
-  return html.join('').replace(/\u0000(\d+)\u0000/g, (_m, n: string) => held[Number(n)]!);
+  return html.join('').replace(/\uE000(\d+)\uE000/g, (_m, n: string) => held[Number(n)]!);
 }
 
 /** plain_text objects: escaped, with emoji codes shown when `emoji` is on (Slack's default). */
 export function plainToHtml(text: string, emoji = true): string {
   const escaped = escapeHtml(text);
-  return emoji ? escaped.replace(/:([a-z0-9_+\-]+):/g, (whole, name: string) => EMOJI[name] ?? whole) : escaped;
+  return emoji ? escaped.replace(/:([a-z0-9_+-]+):/g, (whole, name: string) => EMOJI[name] ?? whole) : escaped;
 }

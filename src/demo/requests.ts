@@ -57,7 +57,16 @@ export function slashCommand(
 
 /** What the person acted on: a message (with its channel), App Home, or a modal. */
 export type ActionContainer =
-  | { type: 'message'; channelId: string; channelName: string; messageTs: string; threadTs?: string; text: string; blocks?: unknown[]; ephemeral?: boolean }
+  | {
+      type: 'message';
+      channelId: string;
+      channelName: string;
+      messageTs: string;
+      threadTs?: string;
+      text: string;
+      blocks?: unknown[];
+      ephemeral?: boolean;
+    }
   | { type: 'view'; view: Record<string, any>; viewId: string; hash: string; state?: Record<string, unknown> };
 
 /** One element's action as Slack reports it (a button's value, a menu's chosen option, a date). */
@@ -162,7 +171,13 @@ export function viewSubmission(
   });
 }
 
-export function viewClosed(team: Team, who: { userId: string; userName: string }, view: Record<string, any>, viewId: string, hash: string): SlackPost {
+export function viewClosed(
+  team: Team,
+  who: { userId: string; userName: string },
+  view: Record<string, any>,
+  viewId: string,
+  hash: string,
+): SlackPost {
   return interaction({
     type: 'view_closed',
     team,
@@ -185,7 +200,14 @@ export function appHomeOpened(team: Team, userId: string, channelId: string, hom
       type: 'event_callback',
       event_id: `Ev${now.toString(36).toUpperCase()}${crypto.randomBytes(3).toString('hex').toUpperCase()}`,
       event_time: Math.floor(now / 1000),
-      event: { type: 'app_home_opened', user: userId, channel: channelId, tab: 'home', ...(homeViewId ? { view: { id: homeViewId } } : {}), event_ts: (now / 1000).toFixed(6) },
+      event: {
+        type: 'app_home_opened',
+        user: userId,
+        channel: channelId,
+        tab: 'home',
+        ...(homeViewId ? { view: { id: homeViewId } } : {}),
+        event_ts: (now / 1000).toFixed(6),
+      },
       authorizations: [{ team_id: team.id, user_id: 'UMISTAKEBOT', is_bot: true }],
     }),
     contentType: 'application/json',

@@ -87,7 +87,11 @@ function pageDir(): string {
   }
 }
 
-const ASSETS: Record<string, string> = { 'index.html': 'text/html; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8', 'style.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'style.css': 'text/css; charset=utf-8',
+};
 
 async function readBody(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -193,7 +197,10 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const messageHtml = (m: DemoMessage, userId: string, replies: DemoMessage[]): string => {
     const ctx = renderContext(userId);
     const author = m.author === BOT_USER_ID ? 'Mistake Recovery' : (workspace.user(m.author)?.name ?? m.author);
-    const body = m.blocks && Array.isArray(m.blocks) && m.blocks.length > 0 ? blocksToHtml(m.blocks, ctx) : `<div class="bk-text">${mrkdwnToHtml(m.text, ctx)}</div>`;
+    const body =
+      m.blocks && Array.isArray(m.blocks) && m.blocks.length > 0
+        ? blocksToHtml(m.blocks, ctx)
+        : `<div class="bk-text">${mrkdwnToHtml(m.text, ctx)}</div>`;
     const time = displayDateTimeFormat(ctx.timeZone, MESSAGE_TIME).format(new Date(Number(m.ts.split('.')[0]) * 1000));
     const visible = replies.filter((r) => !r.visibleTo || r.visibleTo === userId);
     const thread =
@@ -229,7 +236,15 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       const inChannel = workspace.messages.filter((m) => m.channel === channelId && visible(m));
       const top = inChannel.filter((m) => !m.threadTs);
       main = top.length
-        ? top.map((m) => messageHtml(m, user.id, inChannel.filter((r) => r.threadTs === m.ts))).join('')
+        ? top
+            .map((m) =>
+              messageHtml(
+                m,
+                user.id,
+                inChannel.filter((r) => r.threadTs === m.ts),
+              ),
+            )
+            .join('')
         : `<p class="empty">Nothing here yet.${channelId === DEMO_CHANNELS.mistakes ? ' Type <code>/mistake</code> below to report one.' : ''}</p>`;
     }
     let thread: string | null = null;
@@ -238,7 +253,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       const parent = workspace.messages.find((m) => m.channel === channelId && m.ts === threadTs);
       if (parent) {
         const replies = workspace.messages.filter((m) => m.channel === channelId && m.threadTs === threadTs && visible(m));
-        thread = [messageHtml(parent, user.id, []), `<div class="replies-count">${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}</div>`, ...replies.map((r) => messageHtml(r, user.id, []))].join('');
+        thread = [
+          messageHtml(parent, user.id, []),
+          `<div class="replies-count">${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}</div>`,
+          ...replies.map((r) => messageHtml(r, user.id, [])),
+        ].join('');
       }
     }
     const top = workspace.modalStack(user.id).at(-1);
@@ -263,7 +282,10 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       main,
       thread,
       modal,
-      activity: activity.slice(-12).reverse().map((a) => ({ at: clockLabel(new Date(a.at), user.tz), text: a.text })),
+      activity: activity
+        .slice(-12)
+        .reverse()
+        .map((a) => ({ at: clockLabel(new Date(a.at), user.tz), text: a.text })),
       api: workspace.log
         .slice(-15)
         .reverse()
@@ -321,7 +343,15 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         const triggerId = newTriggerId();
         workspace.registerTrigger(triggerId, userId);
         const answer = await toBot(
-          slashCommand(DEMO_TEAM, person, { channelId, channelName: channel.name }, command, text.slice(command.length).trim(), triggerId, responseUrlFor(userId, channelId)),
+          slashCommand(
+            DEMO_TEAM,
+            person,
+            { channelId, channelName: channel.name },
+            command,
+            text.slice(command.length).trim(),
+            triggerId,
+            responseUrlFor(userId, channelId),
+          ),
         );
         if (answer.status !== 200) {
           workspace.postCommandAnswer(userId, channelId, { text: `${COMMAND} failed with the error "dispatch_failed" (HTTP ${answer.status}).` });
@@ -381,7 +411,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         if (!found || found.userId !== userId) throw new DemoInputError('That form is no longer open.');
         const triggerId = newTriggerId();
         workspace.registerTrigger(triggerId, userId);
-        const answer = await toBot(viewSubmission(DEMO_TEAM, person, found.view.view, found.view.id, found.view.hash, stateValues(input.values), triggerId));
+        const answer = await toBot(
+          viewSubmission(DEMO_TEAM, person, found.view.view, found.view.id, found.view.hash, stateValues(input.values), triggerId),
+        );
         if (answer.status === 200) workspace.applyViewAnswer(userId, found.view.id, answer.body);
         else note('The form could not be submitted: the bot did not answer in time. Try again.');
         return { ok: answer.status === 200 };
@@ -556,10 +588,19 @@ export function stateValues(raw: unknown): Record<string, Record<string, unknown
     switch (type) {
       case 'static_select':
       case 'radio_buttons':
-        entry = { type, selected_option: value === null ? null : { text: { type: 'plain_text', text: String(input.text ?? value) }, value: String(value) } };
+        entry = {
+          type,
+          selected_option: value === null ? null : { text: { type: 'plain_text', text: String(input.text ?? value) }, value: String(value) },
+        };
         break;
       case 'checkboxes':
-        entry = { type, selected_options: (Array.isArray(value) ? value : []).map((v: unknown) => ({ text: { type: 'plain_text', text: String(v) }, value: String(v) })) };
+        entry = {
+          type,
+          selected_options: (Array.isArray(value) ? value : []).map((v: unknown) => ({
+            text: { type: 'plain_text', text: String(v) },
+            value: String(v),
+          })),
+        };
         break;
       case 'users_select':
         entry = { type, selected_user: value };
@@ -576,7 +617,14 @@ export function stateValues(raw: unknown): Record<string, Record<string, unknown
 }
 
 const MESSAGE_TIME: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
-const CLOCK_LABEL: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+const CLOCK_LABEL: Intl.DateTimeFormatOptions = {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+};
 
 function clockLabel(date: Date, timeZone: string): string {
   return displayDateTimeFormat(timeZone, CLOCK_LABEL).format(date);

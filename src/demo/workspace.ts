@@ -3,6 +3,7 @@
 // ephemeral messages, modals, App Home), kept so the demo page can show it.
 //
 // It is not a test double: it only records what Slack would hold. It never fails on purpose.
+import { isUserId } from '../domain/slackIds';
 
 export interface DemoUser {
   id: string;
@@ -104,7 +105,7 @@ export class DemoWorkspace {
 
   /** A channel id or a user id (Slack posts "to a user" in the DM with them). */
   private resolveChannel(channel: string): DemoChannel | undefined {
-    if (/^[UW]/.test(channel) && this.user(channel)) return this.dmChannelOf(channel);
+    if (isUserId(channel) && this.user(channel)) return this.dmChannelOf(channel);
     return this.channels.find((c) => c.id === channel);
   }
 
@@ -153,7 +154,14 @@ export class DemoWorkspace {
 
   /** A slash command's immediate answer (the ack body), shown only to whoever typed it. */
   postCommandAnswer(userId: string, channel: string, answer: { text?: string; blocks?: unknown[] }): void {
-    this.messages.push({ channel, ts: this.nextTs(), author: BOT_USER_ID, text: answer.text ?? '', blocks: withBlockIds(answer.blocks), visibleTo: userId });
+    this.messages.push({
+      channel,
+      ts: this.nextTs(),
+      author: BOT_USER_ID,
+      text: answer.text ?? '',
+      blocks: withBlockIds(answer.blocks),
+      visibleTo: userId,
+    });
     this.changed();
   }
 
@@ -210,8 +218,8 @@ export class DemoWorkspace {
     return answer;
   }
 
-  private summarize(method: string, args: Record<string, any>): string {
-    const where = args.channel ? this.resolveChannel(String(args.channel))?.name ?? String(args.channel) : args.user_id ?? '';
+  private summarize(_method: string, args: Record<string, any>): string {
+    const where = args.channel ? (this.resolveChannel(String(args.channel))?.name ?? String(args.channel)) : (args.user_id ?? '');
     const text = typeof args.text === 'string' ? args.text : typeof args.view?.title?.text === 'string' ? args.view.title.text : '';
     return `${where}${text ? `: ${text.slice(0, 120)}` : ''}`;
   }
@@ -219,11 +227,30 @@ export class DemoWorkspace {
   private answer(method: string, args: Record<string, any>): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: this.baseUrl(), team: 'Demo Company', team_id: this.teamId, user: 'mistake_recovery', user_id: BOT_USER_ID, bot_id: BOT_ID };
+        return {
+          ok: true,
+          url: this.baseUrl(),
+          team: 'Demo Company',
+          team_id: this.teamId,
+          user: 'mistake_recovery',
+          user_id: BOT_USER_ID,
+          bot_id: BOT_ID,
+        };
       case 'users.info': {
         const user = this.user(String(args.user));
         if (!user) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id: user.id, team_id: this.teamId, name: user.name.toLowerCase(), real_name: user.name, tz: user.tz, is_bot: false, profile: { display_name: user.name, real_name: user.name } } };
+        return {
+          ok: true,
+          user: {
+            id: user.id,
+            team_id: this.teamId,
+            name: user.name.toLowerCase(),
+            real_name: user.name,
+            tz: user.tz,
+            is_bot: false,
+            profile: { display_name: user.name, real_name: user.name },
+          },
+        };
       }
       case 'conversations.open': {
         const userId = String(args.users ?? '').split(',')[0]!;
@@ -232,7 +259,9 @@ export class DemoWorkspace {
       }
       case 'conversations.info': {
         const channel = this.resolveChannel(String(args.channel));
-        return channel ? { ok: true, channel: { id: channel.id, name: channel.name, is_im: Boolean(channel.dmWith) } } : { ok: false, error: 'channel_not_found' };
+        return channel
+          ? { ok: true, channel: { id: channel.id, name: channel.name, is_im: Boolean(channel.dmWith) } }
+          : { ok: false, error: 'channel_not_found' };
       }
       case 'chat.postMessage': {
         const channel = this.resolveChannel(String(args.channel));
@@ -327,7 +356,7 @@ export class DemoWorkspace {
         const userId = String(args.user_id);
         if (!this.user(userId)) return { ok: false, error: 'user_not_found' };
         const view = parseView(args.view);
-        if (!view || view.type !== 'home') return { ok: false, error: 'invalid_arguments' };
+        if (view?.type !== 'home') return { ok: false, error: 'invalid_arguments' };
         const home: DemoView = { id: this.homes.get(userId)?.id ?? this.newViewId(), view, hash: this.hashOf() };
         this.homes.set(userId, home);
         return { ok: true, view: { id: home.id, hash: home.hash, ...view } };

@@ -86,9 +86,7 @@ export function parseOfficeDays(days: string): number[] | string {
 export function parseOfficeHours(hours: string, days: string): OfficeHours | string {
   const range = parseOfficeHoursRange(hours);
   const dayList = parseOfficeDays(days);
-  const errors = [typeof range === 'string' ? range : null, typeof dayList === 'string' ? dayList : null].filter(
-    (e): e is string => e !== null,
-  );
+  const errors = [typeof range === 'string' ? range : null, typeof dayList === 'string' ? dayList : null].filter((e): e is string => e !== null);
   if (errors.length > 0) return errors.join(' ');
   const { startMinute, endMinute } = range as { startMinute: number; endMinute: number };
   return { startMinute, endMinute, days: dayList as number[] };

@@ -10,16 +10,7 @@ import { DAY_MS, MINUTE_MS } from './durations';
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const CATEGORIES = [
-  'order',
-  'billing',
-  'delivery',
-  'quality',
-  'communication',
-  'service',
-  'technical',
-  'other',
-] as const;
+export const CATEGORIES = ['order', 'billing', 'delivery', 'quality', 'communication', 'service', 'technical', 'other'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const CATEGORY_LABELS: Record<Category, string> = {
@@ -115,14 +106,7 @@ export function isChasedStep(kind: unknown): kind is ChasedStep {
   return kind === RCA_STEP || STEP_KINDS.includes(kind as StepKind);
 }
 
-export const STATES = [
-  'reported',
-  'recovering',
-  'escalated',
-  'awaiting_rca',
-  'preventing',
-  'closed',
-] as const;
+export const STATES = ['reported', 'recovering', 'escalated', 'awaiting_rca', 'preventing', 'closed'] as const;
 export type MistakeState = (typeof STATES)[number];
 
 export const STATE_LABELS: Record<MistakeState, string> = {
@@ -137,15 +121,7 @@ export const STATE_LABELS: Record<MistakeState, string> = {
 export const STEP_STATUSES = ['pending', 'done', 'skipped'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
-export const REMEDY_KINDS = [
-  'credit',
-  'refund',
-  'replacement',
-  'free_item',
-  'expedite',
-  'discount',
-  'other',
-] as const;
+export const REMEDY_KINDS = ['credit', 'refund', 'replacement', 'free_item', 'expedite', 'discount', 'other'] as const;
 export type RemedyKind = (typeof REMEDY_KINDS)[number];
 
 export const REMEDY_LABELS: Record<RemedyKind, string> = {
@@ -161,13 +137,7 @@ export const REMEDY_LABELS: Record<RemedyKind, string> = {
 export type PreventionStatus = 'open' | 'done';
 
 /** Mistakes still owed something: to the customer, or to the team's learning. */
-export const OPEN_STATES: readonly MistakeState[] = [
-  'reported',
-  'recovering',
-  'escalated',
-  'awaiting_rca',
-  'preventing',
-];
+export const OPEN_STATES: readonly MistakeState[] = ['reported', 'recovering', 'escalated', 'awaiting_rca', 'preventing'];
 /** Mistakes whose customer is still waiting for the recovery. */
 export const RECOVERING_STATES: readonly MistakeState[] = ['reported', 'recovering', 'escalated'];
 
@@ -208,8 +178,7 @@ export class FieldErrors extends PlaybookError {
   }
 }
 
-export const CONFLICT_MESSAGE =
-  'This mistake changed while you were looking at it. Nothing was saved; have a look at the latest card and try again.';
+export const CONFLICT_MESSAGE = 'This mistake changed while you were looking at it. Nothing was saved; have a look at the latest card and try again.';
 
 // ---------------------------------------------------------------------------------------------
 // The shape the rules read. Services map database rows onto it.
@@ -290,15 +259,10 @@ export const DEFAULT_SLA: SlaPolicy = {
  * Due times for the pending steps, counted from `from`: each step gets one SLA period after the
  * one before it, so a critical mistake is owned in 30 minutes and apologized for 30 after that.
  */
-export function scheduleSteps(
-  severity: Severity,
-  sla: SlaPolicy,
-  from: Date,
-  kinds: readonly StepKind[] = STEP_KINDS,
-): Map<StepKind, Date> {
+export function scheduleSteps(severity: Severity, sla: SlaPolicy, from: Date, kinds: readonly StepKind[] = STEP_KINDS): Map<StepKind, Date> {
   const period = sla.stepMs[severity];
   const due = new Map<StepKind, Date>();
-  kinds.forEach((kind, index) => due.set(kind, new Date(from.getTime() + period * (index + 1))));
+  for (const [index, kind] of kinds.entries()) due.set(kind, new Date(from.getTime() + period * (index + 1)));
   return due;
 }
 
@@ -342,10 +306,7 @@ function requireAllowed(m: MistakeSnapshot, actor: Actor, action: Action): void 
     : REPORTER_MAY.includes(action)
       ? 'its owner, its reporter or an admin'
       : 'its owner or an admin';
-  throw new PlaybookError(
-    'not_allowed',
-    `Only ${what} can do that. This recovery belongs to ${owner}; nothing was changed.`,
-  );
+  throw new PlaybookError('not_allowed', `Only ${what} can do that. This recovery belongs to ${owner}; nothing was changed.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -375,9 +336,7 @@ export function rcaIsDue(m: MistakeSnapshot): boolean {
 }
 
 /** The one thing the owner is chased for now: the next recovery step, or the root-cause analysis. */
-export function currentChasedStep(
-  m: MistakeSnapshot,
-): { kind: ChasedStep; dueAt: Date; snoozedUntil: Date | null; reminderCount: number } | null {
+export function currentChasedStep(m: MistakeSnapshot): { kind: ChasedStep; dueAt: Date; snoozedUntil: Date | null; reminderCount: number } | null {
   const next = nextStep(m);
   if (next) {
     return { kind: next.kind, dueAt: next.dueAt, snoozedUntil: next.snoozedUntil ?? null, reminderCount: next.reminderCount ?? 0 };
@@ -412,24 +371,14 @@ export const TEXT_LIMITS = {
 const INVISIBLE_ONLY = /^[\s\p{Cf}]*$/u;
 
 /** Trims user text and refuses empty, whitespace-only or oversized values with a readable reason. */
-export function cleanText(
-  value: unknown,
-  label: string,
-  max: number,
-  field?: string,
-  options: { optional?: boolean } = {},
-): string {
+export function cleanText(value: unknown, label: string, max: number, field?: string, options: { optional?: boolean } = {}): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (text === '' || INVISIBLE_ONLY.test(text)) {
     if (options.optional) return '';
     throw new PlaybookError('invalid_input', `${label} can't be empty.`, field);
   }
   if ([...text].length > max) {
-    throw new PlaybookError(
-      'invalid_input',
-      `${label} is too long: ${[...text].length} characters, the limit is ${max}.`,
-      field,
-    );
+    throw new PlaybookError('invalid_input', `${label} is too long: ${[...text].length} characters, the limit is ${max}.`, field);
   }
   return text;
 }
@@ -459,10 +408,7 @@ export function assertCanCompleteStep(m: MistakeSnapshot, actor: Actor, kind: St
   }
   requireAllowed(m, actor, 'completeStep');
   if (kind === 'own' && m.ownerId !== actor.userId) {
-    throw new PlaybookError(
-      'not_allowed',
-      `Only the owner can own it. To hand this recovery to someone, use Reassign.`,
-    );
+    throw new PlaybookError('not_allowed', `Only the owner can own it. To hand this recovery to someone, use Reassign.`);
   }
   for (const earlier of STEP_KINDS.slice(0, STEP_KINDS.indexOf(kind))) {
     const s = m.steps.find((x) => x.kind === earlier);
@@ -519,9 +465,7 @@ export function assertCanMarkSatisfied(m: MistakeSnapshot, actor: Actor): void {
   }
   // Skipped counts only with the customer's reason recorded: otherwise it is an apology alone.
   const makeRight = m.steps.find((s) => s.kind === 'make_right');
-  const madeRight =
-    makeRight !== undefined &&
-    (makeRight.status === 'done' || (makeRight.status === 'skipped' && !!makeRight.skipReason?.trim()));
+  const madeRight = makeRight !== undefined && (makeRight.status === 'done' || (makeRight.status === 'skipped' && !!makeRight.skipReason?.trim()));
   if (!madeRight) {
     throw new PlaybookError(
       'apology_alone',
@@ -546,7 +490,8 @@ export function assertCanMarkNotSatisfied(m: MistakeSnapshot, actor: Actor): voi
 }
 
 /** Rule 6: the root-cause analysis is held back until the customer is satisfied. */
-export const RCA_BEFORE_SATISFIED = 'The root-cause analysis opens once the customer is marked satisfied. Recover the customer first; the why comes after.';
+export const RCA_BEFORE_SATISFIED =
+  'The root-cause analysis opens once the customer is marked satisfied. Recover the customer first; the why comes after.';
 
 export function assertCanStartRca(m: MistakeSnapshot, actor: Actor): void {
   if (RECOVERING_STATES.includes(m.state)) {
@@ -599,11 +544,7 @@ export function validateRca(input: RcaInput, now: Date): RcaInput {
   return { whatHappened, causes, whatChanges, prevention };
 }
 
-export function assertCanCompletePrevention(
-  m: MistakeSnapshot,
-  actor: Actor,
-  action: PreventionSnapshot,
-): void {
+export function assertCanCompletePrevention(m: MistakeSnapshot, actor: Actor, action: PreventionSnapshot): void {
   if (m.state !== 'preventing') {
     throw new PlaybookError('invalid_state', 'This prevention step is no longer open.');
   }
@@ -814,9 +755,7 @@ export function resolvesEscalation(escalation: { key: string; reason: string }, 
   if (moved.kind === 'closed') return true;
   const subject = escalationSubject(escalation.key);
   const aboutRecovery =
-    escalation.reason === 'not_satisfied' ||
-    escalation.reason === 'unowned' ||
-    (subject.step !== undefined && subject.step !== RCA_STEP);
+    escalation.reason === 'not_satisfied' || escalation.reason === 'unowned' || (subject.step !== undefined && subject.step !== RCA_STEP);
   switch (moved.kind) {
     case 'satisfied':
       return aboutRecovery;

@@ -1,15 +1,8 @@
 // What a report must contain before anything is stored. Every problem is reported at once, by
 // field, so the modal can show each message under its own input.
 
-import {
-  CATEGORIES,
-  type Category,
-  cleanText,
-  PlaybookError,
-  SEVERITIES,
-  type Severity,
-  TEXT_LIMITS,
-} from './playbook';
+import { CATEGORIES, type Category, cleanText, PlaybookError, SEVERITIES, type Severity, TEXT_LIMITS } from './playbook';
+import { isUserId } from './slackIds';
 
 export interface ReportFields {
   customer: string;
@@ -32,9 +25,7 @@ export interface RawReport {
 
 export type ReportField = keyof ReportFields;
 
-export type ReportValidation =
-  | { ok: true; value: ReportFields }
-  | { ok: false; errors: Partial<Record<ReportField, string>> };
+export type ReportValidation = { ok: true; value: ReportFields } | { ok: false; errors: Partial<Record<ReportField, string>> };
 
 /** The owner defaults to the reporter: whoever reports a mistake owns it unless they name someone. */
 export function validateReport(raw: RawReport, reporterId: string): ReportValidation {
@@ -59,7 +50,7 @@ export function validateReport(raw: RawReport, reporterId: string): ReportValida
     errors.category = 'Choose a category from the list.';
   }
   const owner = raw.ownerId === undefined || raw.ownerId === null || raw.ownerId === '' ? reporterId : raw.ownerId;
-  if (typeof owner !== 'string' || !/^[UW][A-Z0-9_]{2,}$/.test(owner)) {
+  if (!isUserId(owner)) {
     errors.ownerId = 'Choose the person who owns the recovery.';
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };

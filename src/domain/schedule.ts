@@ -60,8 +60,7 @@ interface Unreadable {
 
 const crons = new Map<string, Cron | Unreadable>();
 
-const ascending = (values: readonly (number | string)[]): number[] =>
-  [...new Set(values.map(Number))].sort((a, b) => a - b);
+const ascending = (values: readonly (number | string)[]): number[] => [...new Set(values.map(Number))].sort((a, b) => a - b);
 
 /** The expression as node-cron reads it, or why it cannot be used. */
 function readCron(expression: string): Cron | Unreadable {

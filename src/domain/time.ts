@@ -242,13 +242,7 @@ export function instantOfWallClock(wall: number, timeZone: string): Date {
 }
 
 /** The instant of `minuteOfDay` on a calendar date in `timeZone`, by the rule. */
-export function zonedWallTimeToInstant(
-  year: number,
-  month: number,
-  day: number,
-  minuteOfDay: number,
-  timeZone: string,
-): Date {
+export function zonedWallTimeToInstant(year: number, month: number, day: number, minuteOfDay: number, timeZone: string): Date {
   return instantOfWallClock(Date.UTC(year, month - 1, day, 0, minuteOfDay), timeZone);
 }
 
@@ -264,4 +258,3 @@ export function startOfLocalDay(date: LocalDate, timeZone: string): Date {
 export function endOfLocalDay(date: LocalDate, timeZone: string): Date {
   return new Date(startOfLocalDay(addDays(date, 1), timeZone).getTime() - SECOND_MS);
 }
-

@@ -150,12 +150,7 @@ export class Jobs {
   }
 
   /** Claims the day's run and queues its digest; or says where the day's digest already is. */
-  private async sendDigest(
-    policy: WorkspacePolicy,
-    key: string,
-    slot: Date,
-    late: boolean,
-  ): Promise<Omit<DigestOutcome, 'next' | 'timeZone'>> {
+  private async sendDigest(policy: WorkspacePolicy, key: string, slot: Date, late: boolean): Promise<Omit<DigestOutcome, 'next' | 'timeZone'>> {
     const { runs, outbox, clock } = this.deps;
     const now = clock.now();
     const claim = await runs.claim({

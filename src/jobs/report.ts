@@ -75,7 +75,7 @@ export function describeDigest(outcome: DigestOutcome, posted: DigestRecord['del
         ? `An extra copy of today's digest${team} (${day}), marked as one,`
         : `Today's digest${team} (${day})${outcome.late ? ', late (the bot was down at its time),' : ''}`;
       lines.push(`${what} ${posted ? deliveryState(posted, ctx, outcome.timeZone) : `is queued${where(outcome.channel, null, ctx)}`}.`);
-      if (!outcome.extra) lines.push('It counts as today\'s digest: the schedule will not post another today.');
+      if (!outcome.extra) lines.push("It counts as today's digest: the schedule will not post another today.");
       break;
     }
   }

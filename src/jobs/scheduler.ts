@@ -19,7 +19,11 @@ export function startScheduler(jobs: Jobs, schedules: Schedules, timezone: strin
     }
   };
   const options = { timezone, noOverlap: true };
-  const digest = atEachSlot(schedules.digest, timezone, run('digest', () => jobs.digest()));
+  const digest = atEachSlot(
+    schedules.digest,
+    timezone,
+    run('digest', () => jobs.digest()),
+  );
   const tasks = [
     // The reminder schedule also catches up a digest missed while the bot was down.
     cron.schedule(
@@ -27,8 +31,16 @@ export function startScheduler(jobs: Jobs, schedules: Schedules, timezone: strin
       run('reminders', async () => [await jobs.reminders(), await jobs.digest()]),
       { ...options, name: 'reminders' },
     ),
-    cron.schedule(schedules.escalations, run('escalations', () => jobs.escalations()), { ...options, name: 'escalations' }),
-    cron.schedule(schedules.deliveries, run('deliveries', () => jobs.deliveries()), { ...options, name: 'deliveries' }),
+    cron.schedule(
+      schedules.escalations,
+      run('escalations', () => jobs.escalations()),
+      { ...options, name: 'escalations' },
+    ),
+    cron.schedule(
+      schedules.deliveries,
+      run('deliveries', () => jobs.deliveries()),
+      { ...options, name: 'deliveries' },
+    ),
   ];
   // Catch up at start-up rather than waiting for the first tick.
   void run('startup', async () => [await jobs.digest(), await jobs.deliveries()])();
@@ -54,13 +66,16 @@ function atEachSlot(expression: string, timeZone: string, pass: () => Promise<vo
     if (stopped) return;
     const now = Date.now();
     const due = nextSlotAfter(expression, timeZone, new Date(now)).getTime();
-    timer = setTimeout(() => {
-      if (Date.now() < due) {
-        arm();
-        return;
-      }
-      void pass().finally(arm);
-    }, Math.min(due - now, MAX_TIMER_MS));
+    timer = setTimeout(
+      () => {
+        if (Date.now() < due) {
+          arm();
+          return;
+        }
+        void pass().finally(arm);
+      },
+      Math.min(due - now, MAX_TIMER_MS),
+    );
     timer.unref?.();
   };
   arm();

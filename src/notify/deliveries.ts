@@ -3,6 +3,7 @@ import { webApi } from '@slack/bolt';
 import type { Clock } from '../services/clock';
 import type { Logger } from '../logger';
 import type { Outbox, OutboxDelivery } from '../services/outbox';
+import { isUserId } from '../domain/slackIds';
 
 /** A Web API call a delivery turns into. */
 export type SlackCall =
@@ -262,15 +263,18 @@ export class DeliveryWorker {
 
   /** Keeps the lease alive while a delivery is worked on (a slow render, a slow Slack). */
   private holdLease(delivery: OutboxDelivery): () => void {
-    const timer = setInterval(() => {
-      const leaseUntil = new Date(this.clock.now().getTime() + this.leaseMs);
-      void this.outbox
-        .renewLease(delivery.id, this.workerId, leaseUntil)
-        .then((renewed) => {
-          if (!renewed) this.logger.warn('delivery lease lost while working on it', { id: delivery.id });
-        })
-        .catch((error: unknown) => this.logger.warn('could not renew a delivery lease', { id: delivery.id, error: String(error) }));
-    }, Math.max(250, Math.floor(this.leaseMs / 3)));
+    const timer = setInterval(
+      () => {
+        const leaseUntil = new Date(this.clock.now().getTime() + this.leaseMs);
+        void this.outbox
+          .renewLease(delivery.id, this.workerId, leaseUntil)
+          .then((renewed) => {
+            if (!renewed) this.logger.warn('delivery lease lost while working on it', { id: delivery.id });
+          })
+          .catch((error: unknown) => this.logger.warn('could not renew a delivery lease', { id: delivery.id, error: String(error) }));
+      },
+      Math.max(250, Math.floor(this.leaseMs / 3)),
+    );
     timer.unref?.();
     return () => clearInterval(timer);
   }
@@ -361,9 +365,9 @@ export class DeliveryWorker {
         // Kept, visible, and tried again now and then: inviting the bot fixes it without anyone
         // having to find the delivery.
         await this.release(delivery, 'failed', FAILED_RETRY_MS, outcome.message);
-        await this.renderer.failedForGood?.(delivery, outcome.message).catch((e: unknown) =>
-          this.logger.error('could not report a failed delivery', { id: delivery.id, error: String(e) }),
-        );
+        await this.renderer
+          .failedForGood?.(delivery, outcome.message)
+          .catch((e: unknown) => this.logger.error('could not report a failed delivery', { id: delivery.id, error: String(e) }));
         return 'failed';
       }
       this.logger.warn('delivery will be retried', {
@@ -384,7 +388,7 @@ export class DeliveryWorker {
    */
   private async findEarlierPost(delivery: OutboxDelivery, args: Record<string, unknown>): Promise<SlackResult | null> {
     let channel = String(args.channel);
-    if (/^[UW]/.test(channel)) {
+    if (isUserId(channel)) {
       // A DM is addressed by user id; its history lives under the DM channel's id.
       const opened = await this.client.conversations.open({ users: channel });
       channel = opened.channel?.id ?? channel;

@@ -77,7 +77,16 @@ const MISTAKE_SELECT = {
   createdAt: true,
 } as const;
 
-type MistakeRow = { id: number; customer: string; severity: string; state: string; ownerId: string | null; channelId: string; threadTs: string | null; createdAt: Date };
+type MistakeRow = {
+  id: number;
+  customer: string;
+  severity: string;
+  state: string;
+  ownerId: string | null;
+  channelId: string;
+  threadTs: string | null;
+  createdAt: Date;
+};
 
 const toDigestMistake = (m: MistakeRow): DigestMistake => ({ ...m, severity: m.severity as Severity });
 
@@ -108,49 +117,61 @@ export async function loadDigest(db: Db, logger: Logger, teamId: string, since: 
 
   const weekAgo = new Date(now.getTime() - 7 * DAY_MS);
 
-  const [open, escalated, awaitingRcaCount, closedThisWeek, overdueTotal, overdueRows, waitingTotal, waiting, awaitingRca, preventionTotal, prevention, events] =
-    await Promise.all([
-      db.mistake.count({ where: { teamId, state: { in: [...OPEN_STATES] } } }),
-      db.mistake.count({ where: { teamId, state: 'escalated' } }),
-      db.mistake.count({ where: { teamId, state: 'awaiting_rca' } }),
-      // Mistakes closed this week, from this week's `closed` events (one row per mistake, however
-      // many mistakes were closed before), not by reading every closed mistake for its date.
-      db.timelineEvent.groupBy({
-        by: ['mistakeId'],
-        where: { teamId, kind: 'closed', at: { gt: weekAgo }, mistake: { state: 'closed', closedAt: { gt: weekAgo } } },
-      }),
-      // Recovering mistakes with an overdue pending step. The step condition names no team: that
-      // keeps SQLite probing each mistake's own steps (the mistakeId+kind index) instead of
-      // scanning the team's overdue steps once per mistake.
-      db.mistake.count({
-        where: { teamId, state: { in: recovering }, steps: { some: { status: 'pending', dueAt: { lt: now } } } },
-      }),
-      // Pending steps fall due in playbook order, so each overdue mistake's earliest pending
-      // step is its overdue current step.
-      db.recoveryStep.findMany({
-        where: overdueStepWhere,
-        orderBy: [{ dueAt: 'asc' }],
-        take: limit * 5,
-        select: { kind: true, dueAt: true, position: true, mistake: { select: MISTAKE_SELECT } },
-      }),
-      db.mistake.count({ where: waitingWhere }),
-      // However old: the oldest first, so a customer forgotten for months is at the top.
-      db.mistake.findMany({ where: waitingWhere, orderBy: { createdAt: 'asc' }, take: limit, select: MISTAKE_SELECT }),
-      db.mistake.findMany({ where: { teamId, state: 'awaiting_rca' }, orderBy: { satisfiedAt: 'asc' }, take: limit, select: MISTAKE_SELECT }),
-      db.preventionAction.count({ where: preventionWhere }),
-      db.preventionAction.findMany({
-        where: preventionWhere,
-        orderBy: { dueAt: 'asc' },
-        take: limit,
-        select: { id: true, description: true, ownerId: true, dueAt: true, mistake: { select: MISTAKE_SELECT } },
-      }),
-      db.timelineEvent.findMany({
-        where: { teamId, at: { gt: since, lte: now }, kind: { in: ['step_done', ...ANSWER_KINDS] } },
-        select: { id: true, kind: true, details: true, at: true, mistakeId: true, mistake: { select: { createdAt: true } } },
-        orderBy: [{ at: 'asc' }, { id: 'asc' }],
-        take: EVENT_CAP,
-      }),
-    ]);
+  const [
+    open,
+    escalated,
+    awaitingRcaCount,
+    closedThisWeek,
+    overdueTotal,
+    overdueRows,
+    waitingTotal,
+    waiting,
+    awaitingRca,
+    preventionTotal,
+    prevention,
+    events,
+  ] = await Promise.all([
+    db.mistake.count({ where: { teamId, state: { in: [...OPEN_STATES] } } }),
+    db.mistake.count({ where: { teamId, state: 'escalated' } }),
+    db.mistake.count({ where: { teamId, state: 'awaiting_rca' } }),
+    // Mistakes closed this week, from this week's `closed` events (one row per mistake, however
+    // many mistakes were closed before), not by reading every closed mistake for its date.
+    db.timelineEvent.groupBy({
+      by: ['mistakeId'],
+      where: { teamId, kind: 'closed', at: { gt: weekAgo }, mistake: { state: 'closed', closedAt: { gt: weekAgo } } },
+    }),
+    // Recovering mistakes with an overdue pending step. The step condition names no team: that
+    // keeps SQLite probing each mistake's own steps (the mistakeId+kind index) instead of
+    // scanning the team's overdue steps once per mistake.
+    db.mistake.count({
+      where: { teamId, state: { in: recovering }, steps: { some: { status: 'pending', dueAt: { lt: now } } } },
+    }),
+    // Pending steps fall due in playbook order, so each overdue mistake's earliest pending
+    // step is its overdue current step.
+    db.recoveryStep.findMany({
+      where: overdueStepWhere,
+      orderBy: [{ dueAt: 'asc' }],
+      take: limit * 5,
+      select: { kind: true, dueAt: true, position: true, mistake: { select: MISTAKE_SELECT } },
+    }),
+    db.mistake.count({ where: waitingWhere }),
+    // However old: the oldest first, so a customer forgotten for months is at the top.
+    db.mistake.findMany({ where: waitingWhere, orderBy: { createdAt: 'asc' }, take: limit, select: MISTAKE_SELECT }),
+    db.mistake.findMany({ where: { teamId, state: 'awaiting_rca' }, orderBy: { satisfiedAt: 'asc' }, take: limit, select: MISTAKE_SELECT }),
+    db.preventionAction.count({ where: preventionWhere }),
+    db.preventionAction.findMany({
+      where: preventionWhere,
+      orderBy: { dueAt: 'asc' },
+      take: limit,
+      select: { id: true, description: true, ownerId: true, dueAt: true, mistake: { select: MISTAKE_SELECT } },
+    }),
+    db.timelineEvent.findMany({
+      where: { teamId, at: { gt: since, lte: now }, kind: { in: ['step_done', ...ANSWER_KINDS] } },
+      select: { id: true, kind: true, details: true, at: true, mistakeId: true, mistake: { select: { createdAt: true } } },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+      take: EVENT_CAP,
+    }),
+  ]);
 
   // Keep one row per mistake: its current (earliest pending) step.
   const seen = new Set<number>();

@@ -50,9 +50,7 @@ export class InteractionService {
    * Stores a click, leased to this process for applying it right away. Returns null when the
    * same click (same key) was stored before: Slack or a proxy delivered it twice.
    */
-  async record(
-    click: { teamId: string; userId: string; key: string; kind: ClickKind } & Parameters<typeof clickOf>[1],
-  ): Promise<StoredClick | null> {
+  async record(click: { teamId: string; userId: string; key: string; kind: ClickKind } & Parameters<typeof clickOf>[1]): Promise<StoredClick | null> {
     const payload = clickOf(click.kind, click);
     // The listener checks a click carries what its kind needs before it is stored.
     if (!payload) throw new Error(`a ${click.kind} click without what it needs`);
@@ -99,7 +97,11 @@ export class InteractionService {
       const click = decodeClick({ ...row, attempts: row.attempts + 1 });
       if (click) claimed.push(click);
       else {
-        this.options.logger.error('a stored click could not be read; it is not applied', { id: row.id, kind: row.kind, payload: row.payload.slice(0, 300) });
+        this.options.logger.error('a stored click could not be read; it is not applied', {
+          id: row.id,
+          kind: row.kind,
+          payload: row.payload.slice(0, 300),
+        });
         await this.finish(row.id, 'failed', 'not a click this version of the bot knows');
       }
     }

@@ -119,12 +119,7 @@ export class MistakeService {
     return { homeDelayMs: this.options.homeRefreshDelayMs ?? 0 };
   }
 
-  async report(
-    teamId: string,
-    reporterId: string,
-    raw: RawReport,
-    options: { submissionKey?: string } = {},
-  ): Promise<ReportResult> {
+  async report(teamId: string, reporterId: string, raw: RawReport, options: { submissionKey?: string } = {}): Promise<ReportResult> {
     const validation = validateReport(raw, reporterId);
     if (!validation.ok) {
       const [field, message] = Object.entries(validation.errors)[0]!;
@@ -480,11 +475,7 @@ export class MistakeService {
   }
 
   /** Records an escalation (once per key) from a scheduled pass; returns false if it was already recorded. */
-  async escalate(
-    teamId: string,
-    mistakeId: number,
-    escalation: { key: string; reason: EscalationReason; text: string },
-  ): Promise<boolean> {
+  async escalate(teamId: string, mistakeId: number, escalation: { key: string; reason: EscalationReason; text: string }): Promise<boolean> {
     let created = false;
     try {
       await this.change({ teamId, mistakeId }, null, async (c) => {
@@ -506,11 +497,7 @@ export class MistakeService {
    * modal asks first, so a refusal (an RCA before the customer is satisfied, a stranger's click)
    * is explained at once instead of after someone has typed into a form.
    */
-  async precheck(
-    ref: MistakeRef,
-    userId: string,
-    guard: (m: MistakeSnapshot, actor: Actor) => void,
-  ): Promise<MistakeView> {
+  async precheck(ref: MistakeRef, userId: string, guard: (m: MistakeSnapshot, actor: Actor) => void): Promise<MistakeView> {
     const record = await loadMistake(this.db, ref.teamId, ref.mistakeId);
     if (!record) {
       throw new PlaybookError('not_found', "That mistake doesn't exist in this workspace. Nothing was changed.");
@@ -567,10 +554,7 @@ export class MistakeService {
     c.set.escalationLevel = level;
     c.set.escalatedAt = c.now;
     c.set.escalationReason = escalation.text;
-    c.event(
-      { kind: 'escalated', level, reason: escalation.reason, text: escalation.text, key: escalation.key },
-      { reply: options.reply ?? true },
-    );
+    c.event({ kind: 'escalated', level, reason: escalation.reason, text: escalation.text, key: escalation.key }, { reply: options.reply ?? true });
     c.deliver({ kind: 'escalation', mistakeId: c.record.id, escalationId: row.id });
     return true;
   }
@@ -648,11 +632,7 @@ export class MistakeService {
    * Runs one change to a mistake in a transaction. `actorId` null is the bot itself (a scheduled
    * pass), which the playbook's permission checks do not apply to.
    */
-  private async change(
-    ref: MistakeRef,
-    actorId: string | null,
-    apply: (c: ChangeContext) => Promise<undefined>,
-  ): Promise<void> {
+  private async change(ref: MistakeRef, actorId: string | null, apply: (c: ChangeContext) => Promise<undefined>): Promise<void> {
     const policy = await this.settings.forTeam(ref.teamId);
     return inTransaction(this.db, async (tx) => {
       if (ref.clickId !== undefined) {

@@ -48,13 +48,7 @@ export interface EnqueueOptions {
  * due sooner), one that was sent is queued again, and one being sent has its generation bumped
  * so its sender sends once more.
  */
-export async function enqueue(
-  tx: Tx,
-  teamId: string,
-  requests: DeliveryRequest[],
-  now: Date,
-  options: EnqueueOptions = {},
-): Promise<void> {
+export async function enqueue(tx: Tx, teamId: string, requests: DeliveryRequest[], now: Date, options: EnqueueOptions = {}): Promise<void> {
   for (const request of requests) {
     const dedupeKey = dedupeKeyOf(request);
     const mistakeId = 'mistakeId' in request ? request.mistakeId : null;
@@ -187,10 +181,7 @@ export class Outbox {
    * previous worker's hands only if that lease ran out. `lookUntil` marks a taken-over post
    * whose call may have reached Slack.
    */
-  async take(
-    candidate: OutboxDelivery,
-    claim: { workerId: string; now: Date; leaseUntil: Date; lookUntil: Date | null },
-  ): Promise<boolean> {
+  async take(candidate: OutboxDelivery, claim: { workerId: string; now: Date; leaseUntil: Date; lookUntil: Date | null }): Promise<boolean> {
     const claimed = await this.db.delivery.updateMany({
       where:
         candidate.status === 'sending'

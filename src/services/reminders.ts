@@ -1,15 +1,7 @@
 import type { Db } from '../db/client';
 import { inTransaction } from '../db/transaction';
 import { isWithinOfficeHours } from '../domain/officeHours';
-import {
-  CHASED_STEP_LABELS,
-  type ChasedStep,
-  type MistakeState,
-  RCA_STEP,
-  RECOVERING_STATES,
-  type Severity,
-  STEP_KINDS,
-} from '../domain/playbook';
+import { CHASED_STEP_LABELS, type ChasedStep, type MistakeState, RCA_STEP, RECOVERING_STATES, type Severity, STEP_KINDS } from '../domain/playbook';
 import type { Clock } from './clock';
 import { enqueue } from './outbox';
 import type { ReminderItem, ReminderOutcome } from './reminderTypes';
@@ -123,13 +115,7 @@ export class ReminderService {
    * queues the owner's DM in the same transaction: two passes racing never both claim an item,
    * and a crash never leaves an item marked reminded without its DM queued.
    */
-  private async remindOwner(
-    teamId: string,
-    ownerId: string,
-    items: Candidate[],
-    now: Date,
-    remindedBefore: Date,
-  ): Promise<number> {
+  private async remindOwner(teamId: string, ownerId: string, items: Candidate[], now: Date, remindedBefore: Date): Promise<number> {
     return inTransaction(this.db, async (tx) => {
       const claimed = { steps: [] as number[], prevention: [] as number[] };
       const stillDue = { OR: [{ lastRemindedAt: null }, { lastRemindedAt: { lte: remindedBefore } }] };
@@ -158,12 +144,7 @@ export class ReminderService {
    * also those that no longer are, each with what happened (to edit a reminder already sent to
    * `settled.recipientId`).
    */
-  async itemsFor(
-    teamId: string,
-    steps: number[],
-    prevention: number[],
-    settled?: { recipientId: string },
-  ): Promise<ReminderItem[]> {
+  async itemsFor(teamId: string, steps: number[], prevention: number[], settled?: { recipientId: string }): Promise<ReminderItem[]> {
     const [stepRows, preventionRows] = await Promise.all([
       this.db.recoveryStep.findMany({
         where: { teamId, id: { in: steps }, ...(settled ? {} : { status: 'pending', ...CHASED }) },
@@ -187,41 +168,43 @@ export class ReminderService {
     const recipient = settled?.recipientId;
     const current = (s: (typeof stepRows)[number]) => s.mistake.steps[0]?.id === s.id;
     return [
-      ...stepRows.filter((s) => settled || current(s)).map((s) => {
-        const item: ReminderItem = {
-          kind: 'step',
-          mistakeId: s.mistakeId,
-          mistakeVersion: s.mistake.version,
-          customer: s.mistake.customer,
-          severity: s.mistake.severity as Severity,
-          label: CHASED_STEP_LABELS[s.kind as ChasedStep] ?? s.kind,
-          step: s.kind as ChasedStep,
-          stepId: s.id,
-          dueAt: s.dueAt,
-          channelId: s.mistake.channelId,
-          threadTs: s.mistake.threadTs,
-          // Making it right again after "not satisfied" or a reopen: what was given is still on it.
-          customerAskedForMore: !!(s.remedyKind || s.skipReason),
-          reminderCount: s.reminderCount - 1,
-        };
-        if (recipient === undefined) return item;
-        const state = s.mistake.state as MistakeState;
-        const chased =
-          s.status === 'pending' &&
-          current(s) &&
-          (s.kind === RCA_STEP ? state === 'awaiting_rca' : RECOVERING_STATES.includes(state)) &&
-          s.mistake.ownerId === recipient;
-        if (chased) return item;
-        const outcome: ReminderOutcome =
-          s.status === 'done'
-            ? { how: 'done', byId: s.doneById, at: s.doneAt }
-            : s.status === 'skipped'
-              ? { how: 'skipped', byId: s.doneById, at: s.doneAt }
-              : s.mistake.ownerId !== recipient
-                ? { how: 'handed_over', toId: s.mistake.ownerId }
-                : { how: 'moved_on', state };
-        return { ...item, settled: outcome };
-      }),
+      ...stepRows
+        .filter((s) => settled || current(s))
+        .map((s) => {
+          const item: ReminderItem = {
+            kind: 'step',
+            mistakeId: s.mistakeId,
+            mistakeVersion: s.mistake.version,
+            customer: s.mistake.customer,
+            severity: s.mistake.severity as Severity,
+            label: CHASED_STEP_LABELS[s.kind as ChasedStep] ?? s.kind,
+            step: s.kind as ChasedStep,
+            stepId: s.id,
+            dueAt: s.dueAt,
+            channelId: s.mistake.channelId,
+            threadTs: s.mistake.threadTs,
+            // Making it right again after "not satisfied" or a reopen: what was given is still on it.
+            customerAskedForMore: !!(s.remedyKind || s.skipReason),
+            reminderCount: s.reminderCount - 1,
+          };
+          if (recipient === undefined) return item;
+          const state = s.mistake.state as MistakeState;
+          const chased =
+            s.status === 'pending' &&
+            current(s) &&
+            (s.kind === RCA_STEP ? state === 'awaiting_rca' : RECOVERING_STATES.includes(state)) &&
+            s.mistake.ownerId === recipient;
+          if (chased) return item;
+          const outcome: ReminderOutcome =
+            s.status === 'done'
+              ? { how: 'done', byId: s.doneById, at: s.doneAt }
+              : s.status === 'skipped'
+                ? { how: 'skipped', byId: s.doneById, at: s.doneAt }
+                : s.mistake.ownerId !== recipient
+                  ? { how: 'handed_over', toId: s.mistake.ownerId }
+                  : { how: 'moved_on', state };
+          return { ...item, settled: outcome };
+        }),
       ...preventionRows.map((p) => {
         const item: ReminderItem = {
           kind: 'prevention',
@@ -239,9 +222,7 @@ export class ReminderService {
         if (recipient === undefined) return item;
         if (p.status === 'open' && p.mistake.state === 'preventing') return item;
         const outcome: ReminderOutcome =
-          p.status === 'done'
-            ? { how: 'done', byId: p.doneById, at: p.doneAt }
-            : { how: 'moved_on', state: p.mistake.state as MistakeState };
+          p.status === 'done' ? { how: 'done', byId: p.doneById, at: p.doneAt } : { how: 'moved_on', state: p.mistake.state as MistakeState };
         return { ...item, settled: outcome };
       }),
     ];

@@ -1,14 +1,7 @@
 // The shapes the Slack views are built from: plain data, no database types. Rows become these
 // in one place (`mistakeView` in records.ts), so a schema change does not reach the views.
 
-import type {
-  MistakeSnapshot,
-  MistakeState,
-  PreventionStatus,
-  Severity,
-  StepKind,
-  StepStatus,
-} from '../domain/playbook';
+import type { MistakeSnapshot, MistakeState, PreventionStatus, Severity, StepKind, StepStatus } from '../domain/playbook';
 
 /** A recovery step as the card, the replies and the forms show it. */
 export interface StepView {

@@ -26,11 +26,13 @@ function messageOf(parts: unknown[]): string {
  */
 export function boltLogger(logger: Logger, level: OurLevel): SlackLogger {
   let threshold = ORDER[level as LogLevel] ?? ORDER[LogLevel.INFO];
-  const at = (which: LogLevel, write: (message: string, fields?: Record<string, unknown>) => void) => (...parts: unknown[]) => {
-    if (ORDER[which] < threshold) return;
-    const error = parts.find((p): p is Error => p instanceof Error);
-    write(messageOf(parts), { source: 'slack', ...(error?.stack && which === LogLevel.ERROR ? { stack: error.stack } : {}) });
-  };
+  const at =
+    (which: LogLevel, write: (message: string, fields?: Record<string, unknown>) => void) =>
+    (...parts: unknown[]) => {
+      if (ORDER[which] < threshold) return;
+      const error = parts.find((p): p is Error => p instanceof Error);
+      write(messageOf(parts), { source: 'slack', ...(error?.stack && which === LogLevel.ERROR ? { stack: error.stack } : {}) });
+    };
   return {
     debug: at(LogLevel.DEBUG, logger.debug),
     info: at(LogLevel.INFO, logger.info),

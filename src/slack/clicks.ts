@@ -60,9 +60,9 @@ export class ClickApplier {
     } catch (error) {
       if (error instanceof ClickAlreadyApplied) return;
       if (error instanceof PlaybookError) {
-        await deps.interactions.finish(click.id, 'refused', error.message).catch((e: unknown) =>
-          deps.logger.warn('could not record a refused click', { clickId: click.id, error: String(e) }),
-        );
+        await deps.interactions
+          .finish(click.id, 'refused', error.message)
+          .catch((e: unknown) => deps.logger.warn('could not record a refused click', { clickId: click.id, error: String(e) }));
         await explainFailure(deps, this.client, origin, error, { teamId: click.teamId, mistakeId: click.mistakeId });
         return;
       }

@@ -10,7 +10,7 @@ export interface Origin {
 }
 
 export const SORRY =
-  "Sorry, something went wrong on our side and nothing was changed. Please try again in a moment; if it keeps happening, tell whoever runs this bot.";
+  'Sorry, something went wrong on our side and nothing was changed. Please try again in a moment; if it keeps happening, tell whoever runs this bot.';
 
 /**
  * Tells one person something only they see: an ephemeral message where they clicked, or a DM

@@ -35,7 +35,7 @@ describe('failureMessage', () => {
 });
 
 describe("Bolt's log lines", () => {
-  it('go through the bot\'s logger, at its level', () => {
+  it("go through the bot's logger, at its level", () => {
     const logger = memoryLogger();
     const slack = boltLogger(logger, 'info');
     slack.debug('noise');

@@ -10,7 +10,13 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { startDemo, type Demo } from '../../src/demo/server';
 import { Inputs } from '../../src/slack/ids';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const CANDIDATES = [
+  process.env.CHROMIUM_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 const chromiumPath = CANDIDATES.find((p): p is string => Boolean(p && fs.existsSync(p)));
 if (!chromiumPath) {
   process.stdout.write(
@@ -64,7 +70,11 @@ describeWithBrowser('npm run demo, in a browser', () => {
 
   const as = async (userId: string) => {
     await page.selectOption('#user', userId);
-    await until(() => page.inputValue('#user'), (v) => v === userId, `the page to show ${userId}`);
+    await until(
+      () => page.inputValue('#user'),
+      (v) => v === userId,
+      `the page to show ${userId}`,
+    );
   };
   const openConversation = (name: string) => page.click(`#conversations button:has-text("${name}")`);
   const card = (): Locator => page.locator('#messages .message').filter({ hasText: 'Mistake #1' }).first();
@@ -77,7 +87,12 @@ describeWithBrowser('npm run demo, in a browser', () => {
     // Some steps ask first, as Slack's confirm dialog does ("Apologized?").
     const confirmDialog = page.locator('#confirm-backdrop:not([hidden])');
     if (await confirmDialog.isVisible()) await page.click('#confirm-yes');
-    if (expectAfter) await until(() => card().innerText(), (text) => expectAfter.test(text), `the card to match ${expectAfter}`);
+    if (expectAfter)
+      await until(
+        () => card().innerText(),
+        (text) => expectAfter.test(text),
+        `the card to match ${expectAfter}`,
+      );
   }
 
   async function fill(values: Record<string, string>): Promise<void> {
@@ -108,7 +123,11 @@ describeWithBrowser('npm run demo, in a browser', () => {
 
   it('reports a mistake and walks it to closed, through "not satisfied", showing each stage', async () => {
     await page.goto(`${demo.url}?user=UDEMOALICE`);
-    await until(() => page.locator('#messages').innerText(), (t) => t.includes('Nothing here yet'), 'the empty channel');
+    await until(
+      () => page.locator('#messages').innerText(),
+      (t) => t.includes('Nothing here yet'),
+      'the empty channel',
+    );
 
     // Alice reports it and hands it to Bob.
     await page.fill('#composer-text', '/mistake We delivered the wrong wedding cake');
@@ -121,7 +140,11 @@ describeWithBrowser('npm run demo, in a browser', () => {
     });
     expect(await page.locator(`#modal [data-input-block="${Inputs.whatHappened}"]`).inputValue()).toBe('We delivered the wrong wedding cake');
     await submit();
-    await until(() => card().count(), (n) => n > 0, 'the card');
+    await until(
+      () => card().count(),
+      (n) => n > 0,
+      'the card',
+    );
     const reported = await card().innerText();
     expect(reported).toMatch(/Bob Chen/);
     expect(reported).toMatch(/We delivered the wrong wedding cake/);
@@ -134,7 +157,11 @@ describeWithBrowser('npm run demo, in a browser', () => {
     await as('UDEMOCAROL');
     const before = await card().innerText();
     await cardButton('Own it').click();
-    await until(() => page.locator('#messages .message.ephemeral').count(), (n) => n > 0, 'the private explanation');
+    await until(
+      () => page.locator('#messages .message.ephemeral').count(),
+      (n) => n > 0,
+      'the private explanation',
+    );
     expect(await page.locator('#messages .message.ephemeral').last().innerText()).toMatch(/Only visible to you/);
     expect(await card().innerText()).toBe(before);
 
@@ -158,8 +185,16 @@ describeWithBrowser('npm run demo, in a browser', () => {
     await clickOnCard('Not satisfied');
     await fill({ [Inputs.comment]: 'They still want the anniversary cake.' });
     await submit();
-    await until(() => card().innerText(), (t) => /escalat/i.test(t), 'the card to say it is escalated');
-    await until(() => page.locator('#messages .message').filter({ hasText: 'Escalation' }).count(), (n) => n > 0, 'the escalation post');
+    await until(
+      () => card().innerText(),
+      (t) => /escalat/i.test(t),
+      'the card to say it is escalated',
+    );
+    await until(
+      () => page.locator('#messages .message').filter({ hasText: 'Escalation' }).count(),
+      (n) => n > 0,
+      'the escalation post',
+    );
     expect(await cardButton('Root-cause analysis').count()).toBe(0);
 
     // Made right again, and this time they are happy.
@@ -193,7 +228,11 @@ describeWithBrowser('npm run demo, in a browser', () => {
 
     // The thread holds a reply for every step, readable as text.
     await card().locator('.thread-link').click();
-    await until(() => page.locator('#thread .message').count(), (n) => n > 8, 'the thread');
+    await until(
+      () => page.locator('#thread .message').count(),
+      (n) => n > 8,
+      'the thread',
+    );
     const thread = await page.locator('#thread').innerText();
     expect(thread).toMatch(/apologi[sz]ed/i);
     expect(thread).toMatch(/Delivery fee refunded/);
@@ -202,10 +241,18 @@ describeWithBrowser('npm run demo, in a browser', () => {
     // App Home shows nothing open for Bob any more; the digest can be run from the page.
     await as('UDEMOBOBBY');
     await openConversation('Home');
-    await until(() => page.locator('#messages').innerText(), (t) => /open/i.test(t), 'App Home');
+    await until(
+      () => page.locator('#messages').innerText(),
+      (t) => /open/i.test(t),
+      'App Home',
+    );
     await page.click('[data-pass="digest"]');
     await openConversation('team-digest');
-    await until(() => page.locator('#messages').innerText(), (t) => /digest|All clear/i.test(t), 'the digest');
+    await until(
+      () => page.locator('#messages').innerText(),
+      (t) => /digest|All clear/i.test(t),
+      'the digest',
+    );
 
     expect(problems).toEqual([]);
     const failedCalls = demo.workspace.log.filter((l) => !l.ok);

@@ -39,13 +39,13 @@ describe('mrkdwn', () => {
     expect(mrkdwnToHtml('<javascript:alert(1)|click me>', ctx)).toBe('click me');
   });
 
-  it('escapes HTML a person typed, including Slack\'s own escapes', () => {
+  it("escapes HTML a person typed, including Slack's own escapes", () => {
     expect(mrkdwnToHtml('Tom &amp; Jerry &lt;script&gt;alert(1)&lt;/script&gt; <img src=x onerror=alert(1)>', ctx)).toBe(
       'Tom &amp; Jerry &lt;script&gt;alert(1)&lt;/script&gt; img src=x onerror=alert(1)',
     );
   });
 
-  it('shows dates in the reader\'s time zone, relative to the demo clock', () => {
+  it("shows dates in the reader's time zone, relative to the demo clock", () => {
     const unix = Date.parse('2026-11-24T15:30:00Z') / 1000;
     expect(slackDate(unix, '{date_short_pretty} {time}', ctx)).toBe('today 16:30');
     expect(slackDate(unix + 86_400, '{date_short_pretty} at {time}', ctx)).toBe('tomorrow at 16:30');
@@ -104,10 +104,20 @@ describe('Block Kit', () => {
               value: '{"m":1}',
               style: 'primary',
               text: { type: 'plain_text', text: 'Apologize' },
-              confirm: { title: { type: 'plain_text', text: 'Apologized?' }, text: { type: 'mrkdwn', text: 'To *them*?' }, confirm: { type: 'plain_text', text: 'Yes' }, deny: { type: 'plain_text', text: 'Not yet' } },
+              confirm: {
+                title: { type: 'plain_text', text: 'Apologized?' },
+                text: { type: 'mrkdwn', text: 'To *them*?' },
+                confirm: { type: 'plain_text', text: 'Yes' },
+                deny: { type: 'plain_text', text: 'Not yet' },
+              },
             },
             { type: 'overflow', action_id: 'mistake_snooze', options: [{ text: { type: 'plain_text', text: '1 hour' }, value: '60' }] },
-            { type: 'button', action_id: 'mistake_open_thread', url: 'https://acme.slack.com/archives/C1/p1', text: { type: 'plain_text', text: 'Open thread' } },
+            {
+              type: 'button',
+              action_id: 'mistake_open_thread',
+              url: 'https://acme.slack.com/archives/C1/p1',
+              text: { type: 'plain_text', text: 'Open thread' },
+            },
           ],
         },
       ],
@@ -117,20 +127,40 @@ describe('Block Kit', () => {
       '<button class="bk-button primary" data-action-id="mistake_apologize" data-block-id="steps" data-type="button" data-value="{&quot;m&quot;:1}" ' +
         'data-confirm-title="Apologized?" data-confirm-text="To &lt;strong&gt;them&lt;/strong&gt;?" data-confirm-yes="Yes" data-confirm-no="Not yet">Apologize</button>',
     );
-    expect(html).toContain('<select class="bk-overflow" data-action-id="mistake_snooze" data-block-id="steps" data-type="overflow" aria-label="More actions"><option value="" selected>⋯</option><option value="60">1 hour</option></select>');
+    expect(html).toContain(
+      '<select class="bk-overflow" data-action-id="mistake_snooze" data-block-id="steps" data-type="overflow" aria-label="More actions"><option value="" selected>⋯</option><option value="60">1 hour</option></select>',
+    );
     expect(html).toContain('data-url="https://acme.slack.com/archives/C1/p1"');
   });
 
-  it('draws a modal\'s inputs with their labels, current values and errors', () => {
+  it("draws a modal's inputs with their labels, current values and errors", () => {
     const html = blocksToHtml(
       [
-        { type: 'input', block_id: 'customer', label: { type: 'plain_text', text: 'Customer' }, element: { type: 'plain_text_input', action_id: 'customer', initial_value: 'Harbor "Bakery"' } },
-        { type: 'input', block_id: 'owner', label: { type: 'plain_text', text: 'Owner' }, element: { type: 'users_select', action_id: 'owner', initial_user: 'UDEMOBOBBY' } },
-        { type: 'input', block_id: 'due', optional: true, label: { type: 'plain_text', text: 'Due' }, element: { type: 'datepicker', action_id: 'due' } },
+        {
+          type: 'input',
+          block_id: 'customer',
+          label: { type: 'plain_text', text: 'Customer' },
+          element: { type: 'plain_text_input', action_id: 'customer', initial_value: 'Harbor "Bakery"' },
+        },
+        {
+          type: 'input',
+          block_id: 'owner',
+          label: { type: 'plain_text', text: 'Owner' },
+          element: { type: 'users_select', action_id: 'owner', initial_user: 'UDEMOBOBBY' },
+        },
+        {
+          type: 'input',
+          block_id: 'due',
+          optional: true,
+          label: { type: 'plain_text', text: 'Due' },
+          element: { type: 'datepicker', action_id: 'due' },
+        },
       ],
       { ...ctx, errors: { customer: 'Say who the customer is.' } },
     );
-    expect(html).toContain('<label class="bk-label" for="input-customer">Customer</label><input type="text" id="input-customer" data-input-block="customer" data-action-id="customer" data-type="plain_text_input" value="Harbor &quot;Bakery&quot;">');
+    expect(html).toContain(
+      '<label class="bk-label" for="input-customer">Customer</label><input type="text" id="input-customer" data-input-block="customer" data-action-id="customer" data-type="plain_text_input" value="Harbor &quot;Bakery&quot;">',
+    );
     expect(html).toContain('<div class="bk-error" role="alert">Say who the customer is.</div>');
     expect(html).toContain('<option value="UDEMOBOBBY" selected>Bob Chen</option>');
     expect(html).toContain('Due <span class="bk-optional">(optional)</span>');

@@ -14,7 +14,11 @@ afterAll(async () => {
 });
 
 async function act(route: string, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${demo.url}demo/${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(`${demo.url}demo/${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: await response.json() };
 }
 
@@ -45,7 +49,11 @@ it('serves the page', async () => {
 
 it('takes /mistake through the real bot: modal, card, thread, and a private refusal for a bystander', async () => {
   expect((await act('command', { user: 'UDEMOALICE', conversation: 'CMISTAKES01', text: '/mistake Wrong cake delivered' })).status).toBe(200);
-  const withModal = await until(() => state('UDEMOALICE'), (s) => s.modal !== null, 'the report modal');
+  const withModal = await until(
+    () => state('UDEMOALICE'),
+    (s) => s.modal !== null,
+    'the report modal',
+  );
   expect(withModal.modal.title).toBe('Report a mistake');
   expect(withModal.modal.html).toContain('Wrong cake delivered');
 
@@ -63,7 +71,11 @@ it('takes /mistake through the real bot: modal, card, thread, and a private refu
     { block_id: Inputs.owner, action_id: Inputs.owner, type: 'users_select', value: 'UDEMOBOBBY' },
   ];
   expect((await act('submit', { user: 'UDEMOALICE', viewId: withModal.modal.id, values })).json.ok).toBe(true);
-  const withCard = await until(() => state('UDEMOALICE'), (s) => s.modal === null && s.main.includes('Mistake #1'), 'the card');
+  const withCard = await until(
+    () => state('UDEMOALICE'),
+    (s) => s.modal === null && s.main.includes('Mistake #1'),
+    'the card',
+  );
   expect(withCard.main).toContain('Harbor Bakery');
   const card = demo.workspace.messages.find((m) => m.channel === 'CMISTAKES01' && !m.threadTs && m.text.includes('Mistake #1'))!;
 
@@ -75,7 +87,11 @@ it('takes /mistake through the real bot: modal, card, thread, and a private refu
     container: { kind: 'message', channel: card.channel, ts: card.ts },
     action: { type: 'button', action_id: button.action_id, block_id: 'x', value: button.value },
   });
-  const carol = await until(() => state('UDEMOCAROL'), (s) => s.main.includes('Only visible to you'), 'the private refusal');
+  const carol = await until(
+    () => state('UDEMOCAROL'),
+    (s) => s.main.includes('Only visible to you'),
+    'the private refusal',
+  );
   expect(carol.main).toMatch(/ephemeral/);
   expect((await state('UDEMOALICE')).main).not.toContain('Only visible to you');
   expect((await demo.bot.db.mistake.findFirstOrThrow()).state).toBe('reported');
@@ -102,7 +118,10 @@ it('runs passes and moves the clock, and says what happened in words', async () 
 
 it('answers bad input from the page with a clear message and changes nothing', async () => {
   const mistakes = await demo.bot.db.mistake.count();
-  expect(await act('pass', { user: 'UDEMOBOBBY', name: 'payroll' })).toEqual({ status: 400, json: { ok: false, error: 'There is no pass called "payroll".' } });
+  expect(await act('pass', { user: 'UDEMOBOBBY', name: 'payroll' })).toEqual({
+    status: 400,
+    json: { ok: false, error: 'There is no pass called "payroll".' },
+  });
   expect((await act('clock', { user: 'UDEMOBOBBY', advanceMs: -5 })).status).toBe(400);
   expect((await act('command', { user: 'UNOBODY001', text: '/mistake x' })).json.error).toBe('Unknown demo user UNOBODY001.');
   const garbled = await fetch(`${demo.url}demo/command`, { method: 'POST', body: '{nope' });
@@ -112,7 +131,11 @@ it('answers bad input from the page with a clear message and changes nothing', a
 
 it("answers the bot's Web API calls as Slack does, and names the ones it does not know", async () => {
   const call = (method: string, args: Record<string, string>) =>
-    fetch(`${demo.url}api/${method}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(args) }).then((r) => r.json());
+    fetch(`${demo.url}api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(args),
+    }).then((r) => r.json());
   expect(await call('auth.test', {})).toMatchObject({ ok: true, team_id: 'TDEMO00001', url: demo.url });
   expect(await call('chat.postMessage', { channel: 'CNOWHERE01', text: 'hi' })).toEqual({ ok: false, error: 'channel_not_found' });
   expect(await call('admin.users.remove', {})).toEqual({ ok: false, error: 'unknown_method' });

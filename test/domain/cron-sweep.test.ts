@@ -117,7 +117,8 @@ function compare(cron: string, zone: string): Outcome {
       if (fired.includes(s.getTime())) continue;
       if (isSkipped(ref, s.wall)) {
         // The rule: the first instant after the gap, which node-cron never fires.
-        if (s.getTime() === ref.firstReadingAtLeast(s.wall)) outcome.skipped.push(`${new Date(s.wall).toISOString().slice(0, 19)} runs at ${local(s.getTime())}`);
+        if (s.getTime() === ref.firstReadingAtLeast(s.wall))
+          outcome.skipped.push(`${new Date(s.wall).toISOString().slice(0, 19)} runs at ${local(s.getTime())}`);
         else outcome.unexplained.push(`slot for skipped ${new Date(s.wall).toISOString()} at ${local(s.getTime())}`);
       } else if (fires.some((f) => f > s.getTime() && ref.reading(f) === s.wall && isSecondPass(ref, f))) {
         outcome.doubled.push(`${local(s.getTime())}: the slot is the first pass, node-cron fires the second`);

@@ -31,12 +31,9 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '   ', 'abc', '5x', '-1h', '-15', '1.5h', '1.5', 'h', '1h30', 'm30', '1 h x', '1h,30m', '30 minutes', '+1h'])(
-    'refuses %j',
-    (text) => {
-      expect(parseDuration(text)).toBeNull();
-    },
-  );
+  it.each(['', '   ', 'abc', '5x', '-1h', '-15', '1.5h', '1.5', 'h', '1h30', 'm30', '1 h x', '1h,30m', '30 minutes', '+1h'])('refuses %j', (text) => {
+    expect(parseDuration(text)).toBeNull();
+  });
 
   it('refuses a number too large to be a duration', () => {
     expect(parseDuration('9'.repeat(400))).toBeNull();

@@ -130,41 +130,29 @@ describe('nextOfficeOpening', () => {
   });
 
   it('is later the same day before opening', () => {
-    expect(nextOfficeOpening(at('2026-11-23T06:00:00Z'), 'Europe/Berlin', WEEKDAYS_9_TO_6).toISOString()).toBe(
-      '2026-11-23T08:00:00.000Z',
-    );
+    expect(nextOfficeOpening(at('2026-11-23T06:00:00Z'), 'Europe/Berlin', WEEKDAYS_9_TO_6).toISOString()).toBe('2026-11-23T08:00:00.000Z');
   });
 
   it('skips the weekend after Friday closing', () => {
     // Friday 20 November 2026, 18:30 in Berlin.
-    expect(nextOfficeOpening(at('2026-11-20T17:30:00Z'), 'Europe/Berlin', WEEKDAYS_9_TO_6).toISOString()).toBe(
-      '2026-11-23T08:00:00.000Z',
-    );
+    expect(nextOfficeOpening(at('2026-11-20T17:30:00Z'), 'Europe/Berlin', WEEKDAYS_9_TO_6).toISOString()).toBe('2026-11-23T08:00:00.000Z');
   });
 
   it('opens at 09:00 local across the spring-forward weekend (Berlin)', () => {
     // Friday 27 March 19:00 CET → Monday 30 March 09:00 CEST, which is 07:00 UTC, not 08:00.
-    expect(nextOfficeOpening(at('2026-03-27T18:00:00Z'), 'Europe/Berlin', WEEKDAYS_9_TO_6).toISOString()).toBe(
-      '2026-03-30T07:00:00.000Z',
-    );
+    expect(nextOfficeOpening(at('2026-03-27T18:00:00Z'), 'Europe/Berlin', WEEKDAYS_9_TO_6).toISOString()).toBe('2026-03-30T07:00:00.000Z');
   });
 
   it('opens at 09:00 local across the fall-back weekend (New York)', () => {
     // Friday 30 October 18:00 EDT → Monday 2 November 09:00 EST = 14:00 UTC.
-    expect(nextOfficeOpening(at('2026-10-30T22:00:00Z'), 'America/New_York', WEEKDAYS_9_TO_6).toISOString()).toBe(
-      '2026-11-02T14:00:00.000Z',
-    );
+    expect(nextOfficeOpening(at('2026-10-30T22:00:00Z'), 'America/New_York', WEEKDAYS_9_TO_6).toISOString()).toBe('2026-11-02T14:00:00.000Z');
   });
 
   it('works far from UTC: Auckland and Los Angeles', () => {
     // Saturday 12:00 UTC is Sunday 01:00 in Auckland → Monday 09:00 NZDT = Sunday 20:00 UTC.
-    expect(nextOfficeOpening(at('2026-11-21T12:00:00Z'), 'Pacific/Auckland', WEEKDAYS_9_TO_6).toISOString()).toBe(
-      '2026-11-22T20:00:00.000Z',
-    );
+    expect(nextOfficeOpening(at('2026-11-21T12:00:00Z'), 'Pacific/Auckland', WEEKDAYS_9_TO_6).toISOString()).toBe('2026-11-22T20:00:00.000Z');
     // Monday 03:00 UTC is still Sunday 19:00 in Los Angeles → Monday 09:00 PST = 17:00 UTC.
-    expect(nextOfficeOpening(at('2026-11-23T03:00:00Z'), 'America/Los_Angeles', WEEKDAYS_9_TO_6).toISOString()).toBe(
-      '2026-11-23T17:00:00.000Z',
-    );
+    expect(nextOfficeOpening(at('2026-11-23T03:00:00Z'), 'America/Los_Angeles', WEEKDAYS_9_TO_6).toISOString()).toBe('2026-11-23T17:00:00.000Z');
   });
 
   it('finds the first open instant when the opening time is skipped by the clock change', () => {
@@ -177,9 +165,7 @@ describe('nextOfficeOpening', () => {
   });
 
   it('throws rather than loop when there are no office days', () => {
-    expect(() => nextOfficeOpening(at('2026-11-23T06:00:00Z'), 'UTC', { ...WEEKDAYS_9_TO_6, days: [] })).toThrow(
-      /no office days/,
-    );
+    expect(() => nextOfficeOpening(at('2026-11-23T06:00:00Z'), 'UTC', { ...WEEKDAYS_9_TO_6, days: [] })).toThrow(/no office days/);
   });
 
   it.each(['Europe/Berlin', 'America/New_York', 'Pacific/Auckland', 'America/Los_Angeles', 'Asia/Kolkata'])(

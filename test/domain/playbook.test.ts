@@ -1,5 +1,5 @@
 import {
-  Actor,
+  type Actor,
   assertCanClose,
   assertCanCompletePrevention,
   assertCanCompleteStep,
@@ -14,25 +14,25 @@ import {
   escalationsDue,
   escalationSubject,
   resolvesEscalation,
-  EscalationPolicy,
+  type EscalationPolicy,
   isReadyToClose,
   mayAct,
-  MistakeSnapshot,
-  MistakeState,
+  type MistakeSnapshot,
+  type MistakeState,
   nextStep,
   outstanding,
   PlaybookError,
-  PlaybookErrorCode,
-  PreventionSnapshot,
-  RcaInput,
+  type PlaybookErrorCode,
+  type PreventionSnapshot,
+  type RcaInput,
   RCA_BEFORE_SATISFIED,
   scheduleSteps,
   SEVERITIES,
-  SlaPolicy,
+  type SlaPolicy,
   stateAfterStep,
   step,
-  StepKind,
-  StepSnapshot,
+  type StepKind,
+  type StepSnapshot,
   STEP_KINDS,
   STEP_LABELS,
   STEPS_REOPENED,
@@ -83,11 +83,7 @@ function aMistake(
   } & Partial<Omit<MistakeSnapshot, 'steps' | 'prevention'>> = {},
 ): MistakeSnapshot {
   const { done = [], steps, prevention, ...rest } = options;
-  const defaultState: MistakeState = done.includes('confirm_satisfied')
-    ? 'awaiting_rca'
-    : done.includes('own')
-      ? 'recovering'
-      : 'reported';
+  const defaultState: MistakeState = done.includes('confirm_satisfied') ? 'awaiting_rca' : done.includes('own') ? 'recovering' : 'reported';
   return {
     id: 42,
     state: defaultState,
@@ -96,11 +92,7 @@ function aMistake(
     reporterId: REPORTER_ID,
     createdAt: T0,
     hasRca: false,
-    steps:
-      steps ??
-      STEP_KINDS.map((kind) =>
-        done.includes(kind) ? aStep(kind, { status: 'done', doneAt: T0, doneById: OWNER_ID }) : aStep(kind),
-      ),
+    steps: steps ?? STEP_KINDS.map((kind) => (done.includes(kind) ? aStep(kind, { status: 'done', doneAt: T0, doneById: OWNER_ID }) : aStep(kind))),
     ...(prevention ? { prevention } : {}),
     ...rest,
   };
@@ -166,13 +158,7 @@ describe('the factories', () => {
     expect(readyFor('apologize').state).toBe('recovering');
     expect(awaitingRca().state).toBe('awaiting_rca');
     expect(preventing().state).toBe('preventing');
-    expect(readyFor('make_right').steps.map((s) => s.status)).toEqual([
-      'done',
-      'done',
-      'done',
-      'pending',
-      'pending',
-    ]);
+    expect(readyFor('make_right').steps.map((s) => s.status)).toEqual(['done', 'done', 'done', 'pending', 'pending']);
   });
 });
 
@@ -386,17 +372,12 @@ describe('confirming the customer is satisfied (rules 4 and 5)', () => {
     expect(() => assertCanMarkSatisfied(m, owner)).not.toThrow();
   });
 
-  it.each([null, undefined, '', '   '])(
-    'refuses "satisfied" when "make it right" is marked skipped without a reason (%j)',
-    (skipReason) => {
-      const m = readyFor('make_right', {
-        steps: readyFor('make_right').steps.map((s) =>
-          s.kind === 'make_right' ? { ...s, status: 'skipped', skipReason } : s,
-        ),
-      });
-      refusal(() => assertCanMarkSatisfied(m, owner), 'apology_alone');
-    },
-  );
+  it.each([null, undefined, '', '   '])('refuses "satisfied" when "make it right" is marked skipped without a reason (%j)', (skipReason) => {
+    const m = readyFor('make_right', {
+      steps: readyFor('make_right').steps.map((s) => (s.kind === 'make_right' ? { ...s, status: 'skipped', skipReason } : s)),
+    });
+    refusal(() => assertCanMarkSatisfied(m, owner), 'apology_alone');
+  });
 
   it.each(['own', 'apologize', 'ask'] as const)('refuses "satisfied" while "%s" is pending (wrong_order)', (kind) => {
     const error = refusal(() => assertCanMarkSatisfied(readyFor(kind), owner), 'wrong_order');
@@ -477,9 +458,7 @@ describe('root-cause analysis (rules 6 and 7)', () => {
       whatHappened: '  The order was packed with the wrong size.  ',
       causes: 'Two sizes share one shelf label.',
       whatChanges: 'Separate labels and a scan check at packing.',
-      prevention: [
-        { description: '  Relabel the shelves  ', ownerId: PREVENTION_OWNER_ID, dueAt: new Date(NOW.getTime() + 3 * DAY_MS) },
-      ],
+      prevention: [{ description: '  Relabel the shelves  ', ownerId: PREVENTION_OWNER_ID, dueAt: new Date(NOW.getTime() + 3 * DAY_MS) }],
       ...overrides,
     });
 
@@ -590,13 +569,10 @@ describe('prevention steps (rule 7)', () => {
     refusal(() => assertCanCompletePrevention(preventing([done]), preventionOwner, done), 'already_done');
   });
 
-  it.each(['reported', 'recovering', 'escalated', 'awaiting_rca', 'closed'] as const)(
-    'is refused in state %s',
-    (state) => {
-      const m = preventing([action], { state });
-      refusal(() => assertCanCompletePrevention(m, preventionOwner, action), 'invalid_state');
-    },
-  );
+  it.each(['reported', 'recovering', 'escalated', 'awaiting_rca', 'closed'] as const)('is refused in state %s', (state) => {
+    const m = preventing([action], { state });
+    refusal(() => assertCanCompletePrevention(m, preventionOwner, action), 'invalid_state');
+  });
 });
 
 describe('closing', () => {
@@ -881,7 +857,15 @@ describe('outstanding', () => {
     const items = outstanding(m, at(2 * DAY_MS));
     expect(items).toEqual([
       expect.objectContaining({ kind: 'prevention', preventionId: 1, label: 'Relabel', ownerId: 'U1', overdue: true, overdueByMs: DAY_MS }),
-      expect.objectContaining({ kind: 'prevention', preventionId: 3, label: 'Scan check', ownerId: 'U3', overdue: false, overdueByMs: 0, reminderCount: 1 }),
+      expect.objectContaining({
+        kind: 'prevention',
+        preventionId: 3,
+        label: 'Scan check',
+        ownerId: 'U3',
+        overdue: false,
+        overdueByMs: 0,
+        reminderCount: 1,
+      }),
     ]);
   });
 
@@ -940,8 +924,7 @@ describe('escalationsDue (rules 1 and 5)', () => {
   });
 
   it('escalates a step once its reminders reach the cap', () => {
-    const withReminders = (reminderCount: number) =>
-      aMistake({ steps: [aStep('own', { reminderCount }), aStep('apologize')] });
+    const withReminders = (reminderCount: number) => aMistake({ steps: [aStep('own', { reminderCount }), aStep('apologize')] });
     expect(escalationsDue(withReminders(2), T0, policy)).toEqual([]);
     expect(escalationsDue(withReminders(3), T0, policy)).toEqual([
       { key: expect.stringMatching(/^reminder_cap:own@/), reason: 'reminder_cap', text: '"Own it" has been reminded 3 times without an answer.' },

@@ -33,9 +33,7 @@ describe('weekday 09:00 digest in Europe/Berlin (winter, UTC+1)', () => {
 
   it('reads the cron in the given zone, not UTC', () => {
     expect(iso(latestSlotAtOrBefore(DIGEST, 'UTC', at('2026-11-23T08:30:00Z')))).toBe('2026-11-20T09:00:00.000Z');
-    expect(iso(latestSlotAtOrBefore(DIGEST, 'America/Los_Angeles', at('2026-11-23T18:00:00Z')))).toBe(
-      '2026-11-23T17:00:00.000Z',
-    );
+    expect(iso(latestSlotAtOrBefore(DIGEST, 'America/Los_Angeles', at('2026-11-23T18:00:00Z')))).toBe('2026-11-23T17:00:00.000Z');
   });
 });
 
@@ -81,15 +79,11 @@ describe('minute- and second-level crons', () => {
     const slot = latestSlotAtOrBefore('*/15 * * * *', 'America/Los_Angeles', at('2026-11-23T17:14:59Z'));
     expect(iso(slot)).toBe('2026-11-23T17:00:00.000Z');
     expect(slotKey('reminders', slot!, 'America/Los_Angeles', 'minute')).toBe('reminders:2026-11-23T09:00');
-    expect(iso(nextSlotAfter('*/15 * * * *', 'America/Los_Angeles', at('2026-11-23T17:14:59Z')))).toBe(
-      '2026-11-23T17:15:00.000Z',
-    );
+    expect(iso(nextSlotAfter('*/15 * * * *', 'America/Los_Angeles', at('2026-11-23T17:14:59Z')))).toBe('2026-11-23T17:15:00.000Z');
   });
 
   it('handles a six-field cron with seconds', () => {
-    expect(iso(latestSlotAtOrBefore('*/10 * * * * *', 'UTC', at('2026-11-23T08:00:05.500Z')))).toBe(
-      '2026-11-23T08:00:00.000Z',
-    );
+    expect(iso(latestSlotAtOrBefore('*/10 * * * * *', 'UTC', at('2026-11-23T08:00:05.500Z')))).toBe('2026-11-23T08:00:00.000Z');
     expect(iso(nextSlotAfter('*/10 * * * * *', 'UTC', at('2026-11-23T08:00:05.500Z')))).toBe('2026-11-23T08:00:10.000Z');
   });
 });

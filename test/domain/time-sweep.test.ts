@@ -141,7 +141,11 @@ function sweep(zone: string): string[] {
       check(() => `${what()} latest at the slot`, seen?.getTime() ?? null, slot.getTime());
       check(() => `${what()} latest at the slot's key`, seen ? slotKey('digest', seen, zone, 'day') : null, key);
       if (previous && slot.getTime() - previous.getTime() < 2 * DAY_MS) {
-        check(() => `${what()} latest just before`, latestSlotAtOrBefore(cron, zone, new Date(slot.getTime() - 1))?.getTime() ?? null, previous.getTime());
+        check(
+          () => `${what()} latest just before`,
+          latestSlotAtOrBefore(cron, zone, new Date(slot.getTime() - 1))?.getTime() ?? null,
+          previous.getTime(),
+        );
       }
       previous = slot;
       at = slot;

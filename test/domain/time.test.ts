@@ -43,7 +43,10 @@ describe('the rule: the first instant the clock reads a time or later', () => {
 describe('local days', () => {
   it('start at the end of the gap where midnight is skipped (Santiago, 6 September 2026)', () => {
     expect(iso(startOfLocalDay({ year: 2026, month: 9, day: 6 }, 'America/Santiago'))).toBe('2026-09-06T04:00:00.000Z');
-    expect(localParts(startOfLocalDay({ year: 2026, month: 9, day: 6 }, 'America/Santiago'), 'America/Santiago')).toMatchObject({ hour: 1, minute: 0 });
+    expect(localParts(startOfLocalDay({ year: 2026, month: 9, day: 6 }, 'America/Santiago'), 'America/Santiago')).toMatchObject({
+      hour: 1,
+      minute: 0,
+    });
   });
 
   it('end one second before the next day starts, however long they are', () => {
@@ -91,7 +94,7 @@ describe('formatters', () => {
   });
 });
 
-describe('a person\'s own time zone from Slack', () => {
+describe("a person's own time zone from Slack", () => {
   const clientWith = (tz: string | undefined) => ({ users: { info: async () => ({ ok: true, user: { tz } }) } }) as unknown as webApi.WebClient;
 
   it('is used when this runtime knows it, and left to the workspace zone when not', async () => {

@@ -102,12 +102,12 @@ it('offers the thread and Reassign; the contact reassigns from it and the post s
 it('is edited to say it is resolved once the customer is satisfied', async () => {
   await start();
   const id = await notSatisfied();
-  await flow.makeRight(id, 'U_ALICE', 'Replacement flour sent by courier');
+  await flow.makeRight(id, 'UALICE', 'Replacement flour sent by courier');
   await flow.click(Actions.satisfied, await flow.card(id));
   await flow.submit({ [Inputs.comment]: 'Happy now' });
   const [post] = flow.escalationPosts();
   expect(post!.edits).toBe(1);
-  expect(blockText(post!.blocks)).toContain('*Resolved:* U_ALICE confirmed the customer is satisfied');
+  expect(blockText(post!.blocks)).toContain('*Resolved:* @UALICE confirmed the customer is satisfied');
   expect(post!.text).toMatch(/^Escalation resolved: Mistake #\d+ \(Harbor Bakery\)/);
 });
 
@@ -118,16 +118,16 @@ it('refuses Reassign from the post to someone who is not the owner, reporter, co
   const opened = h.fake.called('views.open').length;
   const told = h.fake.called('chat.postEphemeral').length;
   await flow.post(
-    buttonClick(
-      Actions.reassign,
-      post!.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === Actions.reassign).value,
-      { userId: 'U_MALLORY', channelId: 'CESCALATIONS', messageTs: post!.ts },
-    ),
+    buttonClick(Actions.reassign, post!.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === Actions.reassign).value, {
+      userId: 'UMALLORY',
+      channelId: 'CESCALATIONS',
+      messageTs: post!.ts,
+    }),
   );
   // The refusal is the click's last act: once it is shown, nothing else is coming.
   await h.fake.waitFor('chat.postEphemeral', told);
   await h.deliver();
   expect(h.fake.called('views.open')).toHaveLength(opened);
-  expect(flow.told('U_MALLORY')[0]).toMatch(/the escalation contact or an admin/);
-  expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id } })).ownerId).toBe('U_ALICE');
+  expect(flow.told('UMALLORY')[0]).toMatch(/the escalation contact or an admin/);
+  expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id } })).ownerId).toBe('UALICE');
 });

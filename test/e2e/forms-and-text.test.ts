@@ -2,7 +2,7 @@
 // once and keeps the analysis blameless; what people type shows as typed; notifications carry no
 // formatting marks; one label for each thing; /mistake with one unknown word answers with help.
 import { Actions, Inputs } from '../../src/slack/ids';
-import { blockText, buttonLabels } from '../support/blockText';
+import { blockText } from '../support/blockText';
 import { Flow, REPORT } from '../support/flow';
 import { startHarness, type Harness } from '../support/harness';
 import { slashCommand } from '../support/slackRequests';
@@ -21,7 +21,12 @@ afterEach(async () => {
 
 /** Slack's formatting marks outside links, mentions and emoji codes. */
 function marksIn(mrkdwn: string): string[] {
-  return mrkdwn.replace(/<[^>]*>/g, '').replace(/:[a-z0-9_+'-]+:/g, '').match(/[*_~`]/g) ?? [];
+  return (
+    mrkdwn
+      .replace(/<[^>]*>/g, '')
+      .replace(/:[a-z0-9_+'-]+:/g, '')
+      .match(/[*_~`]/g) ?? []
+  );
 }
 
 describe('the root-cause analysis form', () => {
@@ -34,7 +39,7 @@ describe('the root-cause analysis form', () => {
       [Inputs.causes]: '   ',
       [Inputs.whatChanges]: '',
       [Inputs.prevention(1)]: 'Add the address check to dispatch',
-      [Inputs.preventionOwner(1)]: 'U_BOB',
+      [Inputs.preventionOwner(1)]: 'UBOB',
     });
     expect(answer.json).toMatchObject({ response_action: 'errors' });
     expect(Object.keys(answer.json.errors).sort()).toEqual([Inputs.causes, Inputs.preventionDue(1), Inputs.whatChanges].sort());
@@ -132,13 +137,13 @@ describe('one label for each thing', () => {
     await flow.click(Actions.ask, await flow.card(id));
     await flow.submit({ [Inputs.answer]: 'A new batch by noon' });
     const replies = flow.replies(card.ts);
-    expect(replies[replies.length - 1]!.args.text).toBe('U_ALICE asked Harbor Bakery what they would like: “A new batch by noon”');
+    expect(replies[replies.length - 1]!.args.text).toBe('<@UALICE> asked Harbor Bakery what they would like: “A new batch by noon”');
 
     card = await flow.card(id);
     await flow.click(Actions.reassign, card);
     await flow.submit({ [Inputs.owner]: 'U0BOB' });
     const handed = flow.replies(card.ts).pop()!;
-    expect(handed.args.blocks[0].text.text).toBe('U_ALICE handed this recovery to <@U0BOB>. <@U0BOB>, click *Own it* on the card to take it.');
+    expect(handed.args.blocks[0].text.text).toBe('<@UALICE> handed this recovery to <@U0BOB>. <@U0BOB>, click *Own it* on the card to take it.');
   });
 });
 
@@ -147,7 +152,7 @@ describe('/mistake with words after it', () => {
     const opened = h.fake.called('views.open').length;
     const one = await flow.post(slashCommand('frobnicate'));
     expect(one.json.response_type).toBe('ephemeral');
-    expect(JSON.stringify(one.json)).toContain('“frobnicate” isn\'t something `/mistake` knows');
+    expect(JSON.stringify(one.json)).toContain("“frobnicate” isn't something `/mistake` knows");
     expect(JSON.stringify(one.json)).toContain('/mistake mine');
     await h.deliver();
     expect(h.fake.called('views.open')).toHaveLength(opened);

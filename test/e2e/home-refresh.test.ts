@@ -11,7 +11,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const ALICE = 'U_ALICE';
+const ALICE = 'UALICE';
 const REPORT = {
   [Inputs.customer]: 'Harbor Bakery',
   [Inputs.whatHappened]: 'We shipped their flour to the wrong address.',

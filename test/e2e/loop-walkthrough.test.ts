@@ -135,7 +135,11 @@ it('walks one mistake from report to closed, every surface consistent at every s
   for (const call of [...h.fake.called('chat.postMessage'), ...h.fake.called('chat.update')]) {
     if (!call.args.blocks) continue;
     expect({ method: call.method, problems: checkLimits('message', call.args) }).toEqual({ method: call.method, problems: [] });
-    const marks = String(call.args.text).replace(/<[^>]*>/g, '').replace(/:[a-z0-9_+'-]+:/g, '').match(/[*_~`]/g) ?? [];
+    const marks =
+      String(call.args.text)
+        .replace(/<[^>]*>/g, '')
+        .replace(/:[a-z0-9_+'-]+:/g, '')
+        .match(/[*_~`]/g) ?? [];
     expect({ text: call.args.text, marks }).toEqual({ text: call.args.text, marks: [] });
   }
 });

@@ -74,7 +74,7 @@ it('carries the whole report in the first thread reply, over several sections wh
   const id = await flow.report({ ...REPORT, [Inputs.whatHappened]: story });
   const card = await flow.card(id);
   // The card shows the start, and says where the rest is.
-  expect(blockText(card.blocks)).not.toContain("Line 45");
+  expect(blockText(card.blocks)).not.toContain('Line 45');
   expect(blockText(card.blocks)).toContain('the full report is the first reply in the thread');
   const [first] = flow.replies(card.ts);
   const sections = (first!.args.blocks as any[]).filter((b) => b.type === 'section');
@@ -100,14 +100,20 @@ it('offers only what still makes sense: no "nothing more needed" after "not sati
   const m = await h.t.db.mistake.findUniqueOrThrow({ where: { id } });
   const opened = h.fake.called('views.open').length;
   const told = h.fake.called('chat.postEphemeral').length;
-  await flow.post(buttonClick(Actions.skipMakeRight, encodeValue({ m: id, v: m.version }), { userId: 'U_ALICE', channelId: 'CESCALATIONS', messageTs: m.threadTs! }));
+  await flow.post(
+    buttonClick(Actions.skipMakeRight, encodeValue({ m: id, v: m.version }), {
+      userId: 'UALICE',
+      channelId: 'CESCALATIONS',
+      messageTs: m.threadTs!,
+    }),
+  );
   // The refusal is the click's last act: once it is shown, nothing else is coming.
   await h.fake.waitFor('chat.postEphemeral', told);
   await h.deliver();
   expect(h.fake.called('views.open')).toHaveLength(opened);
-  expect(flow.told('U_ALICE').pop()).toMatch(/told us they need more/);
+  expect(flow.told('UALICE').pop()).toMatch(/told us they need more/);
 
-  await flow.makeRight(id, 'U_ALICE', 'Replacement flour by courier');
+  await flow.makeRight(id, 'UALICE', 'Replacement flour by courier');
   await flow.click(Actions.satisfied, await card());
   await flow.submit({ [Inputs.comment]: 'Happy' });
   await flow.click(Actions.reopen, await card());

@@ -53,7 +53,7 @@ it('is reminded in the grouped reminder DM with a snooze menu, and snoozing it q
   await h.bot.jobs.reminders('reminders:1');
   await h.deliver();
 
-  const dms = flow.dms('U_ALICE').filter((d) => d.text.includes('overdue') || d.text.includes('due'));
+  const dms = flow.dms('UALICE').filter((d) => d.text.includes('overdue') || d.text.includes('due'));
   const reminder = dms[dms.length - 1]!;
   const text = blockText(reminder.blocks);
   expect(text).toContain('a root-cause analysis is due from you');
@@ -68,19 +68,19 @@ it('is reminded in the grouped reminder DM with a snooze menu, and snoozing it q
   await flow.snooze(reminder, (v) => v.m === id && v.s === 60);
   const snoozed = await rcaStep(id);
   expect(snoozed!.snoozedUntil!.getTime()).toBe(clock.now().getTime() + 60 * MINUTE_MS);
-  expect(flow.told('U_ALICE').some((t) => t.startsWith('Snoozed'))).toBe(true);
+  expect(flow.told('UALICE').some((t) => t.startsWith('Snoozed'))).toBe(true);
   expect(JSON.stringify((await flow.card(id)).blocks)).toContain('reminders snoozed until');
   clock.advance(5 * MINUTE_MS);
-  const before = flow.dms('U_ALICE').length;
+  const before = flow.dms('UALICE').length;
   await h.bot.jobs.reminders('reminders:2');
   await h.deliver();
-  expect(flow.dms('U_ALICE').length).toBe(before);
+  expect(flow.dms('UALICE').length).toBe(before);
   expect((await rcaStep(id))!.reminderCount).toBe(1);
 
   // The analysis is written from the reminder DM's own button.
   await flow.rootCauseAnalysis(reminder);
   expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id } })).state).toBe('preventing');
-  expect(await rcaStep(id)).toMatchObject({ status: 'done', doneById: 'U_ALICE' });
+  expect(await rcaStep(id)).toMatchObject({ status: 'done', doneById: 'UALICE' });
 });
 
 it('is escalated when overdue, like every other step, without changing the satisfied customer’s state', async () => {
@@ -102,22 +102,22 @@ it('is escalated when overdue, like every other step, without changing the satis
   await flow.rootCauseAnalysis(await flow.card(id));
   const [resolved] = flow.escalationPosts();
   expect(resolved!.edits).toBe(1);
-  expect(blockText(resolved!.blocks)).toContain('*Resolved:* U_ALICE wrote the *Root-cause analysis*');
+  expect(blockText(resolved!.blocks)).toContain('*Resolved:* @UALICE wrote the *Root-cause analysis*');
 });
 
 it('still never closes a mistake without its root-cause analysis', async () => {
   const id = await flow.report();
   await flow.recover(id);
-  await expect(h.bot.deps.mistakes.close({ teamId: 'T_ACME', mistakeId: id }, 'U_ALICE')).rejects.toThrow(
-    /root-cause analysis is written/,
-  );
+  await expect(h.bot.deps.mistakes.close({ teamId: 'T_ACME', mistakeId: id }, 'UALICE')).rejects.toThrow(/root-cause analysis is written/);
   // A forged "Done" on a prevention step changes nothing either.
   const m = await h.t.db.mistake.findUniqueOrThrow({ where: { id } });
   const told = h.fake.called('chat.postEphemeral').length;
-  await flow.post(buttonClick(Actions.preventionDone, encodeValue({ m: id, v: m.version, p: 1 }), { channelId: 'CESCALATIONS', messageTs: m.threadTs! }));
+  await flow.post(
+    buttonClick(Actions.preventionDone, encodeValue({ m: id, v: m.version, p: 1 }), { channelId: 'CESCALATIONS', messageTs: m.threadTs! }),
+  );
   // The refusal is the click's last act: once it is shown, nothing else is coming.
   await h.fake.waitFor('chat.postEphemeral', told);
   await h.deliver();
   expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id } })).state).toBe('awaiting_rca');
-  expect(flow.told('U_ALICE').length).toBeGreaterThan(0);
+  expect(flow.told('UALICE').length).toBeGreaterThan(0);
 });

@@ -2,13 +2,7 @@
 // receiver and signature check, with a local fake of Slack's Web API recording what arrives.
 import { Actions, decodeValue, encodeValue, Inputs } from '../../src/slack/ids';
 import { actionIds, findAction, startHarness, type Harness } from '../support/harness';
-import {
-  buttonClick,
-  postToSlackEndpoint,
-  sign,
-  slashCommand,
-  viewSubmission,
-} from '../support/slackRequests';
+import { buttonClick, postToSlackEndpoint, sign, slashCommand, viewSubmission } from '../support/slackRequests';
 
 let h: Harness;
 
@@ -32,7 +26,7 @@ const REPORT = {
 };
 
 /** Reports a mistake through /mistake and the modal; returns the posted card. */
-async function reportMistake(values: Record<string, string> = REPORT, who = 'U_ALICE', viewId?: string) {
+async function reportMistake(values: Record<string, string> = REPORT, who = 'UALICE', viewId?: string) {
   const opened = h.fake.called('views.open').length;
   const command = await post(slashCommand('flour to the wrong address', { userId: who }));
   expect(command.status).toBe(200);
@@ -68,7 +62,7 @@ function replies(ts: string) {
   return h.fake.called('chat.postMessage').filter((c) => c.args.thread_ts === ts);
 }
 
-async function click(actionId: string, blocks: any[], who = 'U_ALICE', ts = '1') {
+async function click(actionId: string, blocks: any[], who = 'UALICE', ts = '1') {
   const button = findAction(blocks, actionId);
   expect(button).toBeDefined();
   const opened = h.fake.called('views.open').length;
@@ -90,7 +84,7 @@ const MODAL_BUTTONS = new Set<string>([
   Actions.reopen,
 ]);
 
-async function submitModal(values: Record<string, string>, who = 'U_ALICE') {
+async function submitModal(values: Record<string, string>, who = 'UALICE') {
   const response = await post(viewSubmission(h.fake.lastView(), values, { userId: who }));
   expect(response.status).toBe(200);
   await h.deliver();
@@ -103,26 +97,26 @@ it('takes a mistake from /mistake to closed, one card edited in place and a repl
   const mistake = await h.t.db.mistake.findFirstOrThrow();
   expect(mistake.threadTs).toBe(card.ts);
   // The owner (the reporter here) is told they own it, in the thread.
-  expect(replies(card.ts).some((r) => String(r.args.text).includes('U_ALICE'))).toBe(true);
+  expect(replies(card.ts).some((r) => String(r.args.text).includes('UALICE'))).toBe(true);
   // Root-cause analysis does not exist anywhere on the card before the customer is satisfied.
   expect(actionIds(card.blocks)).not.toContain(Actions.rootCauseAnalysis);
 
-  await click(Actions.apologize, card.blocks, 'U_ALICE', card.ts);
+  await click(Actions.apologize, card.blocks, 'UALICE', card.ts);
   card = await latestCard();
-  await click(Actions.ask, card.blocks, 'U_ALICE', card.ts);
+  await click(Actions.ask, card.blocks, 'UALICE', card.ts);
   expect(h.fake.lastView().callback_id).toBe('mistake_ask_modal');
   await submitModal({ [Inputs.answer]: 'Deliver by Friday and waive the fee.' });
   card = await latestCard();
-  await click(Actions.makeRight, card.blocks, 'U_ALICE', card.ts);
+  await click(Actions.makeRight, card.blocks, 'UALICE', card.ts);
   await submitModal({ [Inputs.remedyKind]: 'refund', [Inputs.remedyValue]: 'Delivery fee refunded' });
   card = await latestCard();
   expect(actionIds(card.blocks)).not.toContain(Actions.rootCauseAnalysis);
-  await click(Actions.satisfied, card.blocks, 'U_ALICE', card.ts);
+  await click(Actions.satisfied, card.blocks, 'UALICE', card.ts);
   await submitModal({ [Inputs.comment]: 'Happy, will order again' });
   card = await latestCard();
   expect(actionIds(card.blocks)).toContain(Actions.rootCauseAnalysis);
 
-  await click(Actions.rootCauseAnalysis, card.blocks, 'U_ALICE', card.ts);
+  await click(Actions.rootCauseAnalysis, card.blocks, 'UALICE', card.ts);
   const rcaModal = h.fake.lastView();
   expect(rcaModal.callback_id).toBe('mistake_rca_modal');
   await submitModal({
@@ -130,7 +124,7 @@ it('takes a mistake from /mistake to closed, one card edited in place and a repl
     [Inputs.causes]: 'The address field is not checked against the customer record.',
     [Inputs.whatChanges]: 'Dispatch confirms the address on every first order.',
     [Inputs.prevention(1)]: 'Add the address check to dispatch',
-    [Inputs.preventionOwner(1)]: 'U_BOB',
+    [Inputs.preventionOwner(1)]: 'UBOB',
     [Inputs.preventionDue(1)]: '2026-12-31',
   });
   card = await latestCard();
@@ -138,7 +132,7 @@ it('takes a mistake from /mistake to closed, one card edited in place and a repl
   expect(stored.state).toBe('preventing');
   expect(stored.prevention).toHaveLength(1);
 
-  await click(Actions.preventionDone, card.blocks, 'U_BOB', card.ts);
+  await click(Actions.preventionDone, card.blocks, 'UBOB', card.ts);
   const closed = await h.t.db.mistake.findFirstOrThrow();
   expect(closed.state).toBe('closed');
   expect(cards()).toHaveLength(1);
@@ -157,7 +151,7 @@ it('refuses the root-cause analysis before the customer is satisfied, with the r
   await h.deliver();
   expect(h.fake.called('views.open')).toHaveLength(opened);
   const ephemeral = h.fake.called('chat.postEphemeral');
-  expect(ephemeral[ephemeral.length - 1]!.args).toMatchObject({ user: 'U_ALICE', channel: 'CESCALATIONS' });
+  expect(ephemeral[ephemeral.length - 1]!.args).toMatchObject({ user: 'UALICE', channel: 'CESCALATIONS' });
   expect(ephemeral[ephemeral.length - 1]!.args.text).toContain('The root-cause analysis opens once the customer is marked satisfied');
   expect(await h.t.db.rootCauseAnalysis.count()).toBe(0);
 });
@@ -193,11 +187,11 @@ it('tells a non-owner privately and politely, and changes nothing', async () => 
   const card = await reportMistake();
   const before = await h.t.db.mistake.findFirstOrThrow({ include: { steps: true } });
   const button = findAction(card.blocks, Actions.apologize);
-  await post(buttonClick(Actions.apologize, button.value, { userId: 'U_MALLORY', channelId: 'CESCALATIONS', messageTs: card.ts }));
+  await post(buttonClick(Actions.apologize, button.value, { userId: 'UMALLORY', channelId: 'CESCALATIONS', messageTs: card.ts }));
   await h.deliver();
-  const told = h.fake.called('chat.postEphemeral').find((c) => c.args.user === 'U_MALLORY');
+  const told = h.fake.called('chat.postEphemeral').find((c) => c.args.user === 'UMALLORY');
   expect(told?.args.text).toMatch(/Only its owner or an admin can do that/);
-  expect(told?.args.text).toContain('<@U_ALICE>');
+  expect(told?.args.text).toContain('<@UALICE>');
   const after = await h.t.db.mistake.findFirstOrThrow({ include: { steps: true } });
   expect(after).toEqual(before);
 });
@@ -205,7 +199,7 @@ it('tells a non-owner privately and politely, and changes nothing', async () => 
 it('refreshes the card and explains a stale click on a step already done', async () => {
   const card = await reportMistake();
   const button = findAction(card.blocks, Actions.apologize);
-  await click(Actions.apologize, card.blocks, 'U_ALICE', card.ts);
+  await click(Actions.apologize, card.blocks, 'UALICE', card.ts);
   const updatesBefore = h.fake.called('chat.update').length;
   await post(buttonClick(Actions.apologize, button.value, { channelId: 'CESCALATIONS', messageTs: card.ts }));
   await h.deliver();
@@ -249,7 +243,7 @@ it('answers /mistake help, mine and list privately', async () => {
   const mine = await post(slashCommand('mine'));
   expect(mine.json.response_type).toBe('ephemeral');
   expect(JSON.stringify(mine.json)).toContain('Harbor Bakery');
-  const list = await post(slashCommand('list', { userId: 'U_BOB' }));
+  const list = await post(slashCommand('list', { userId: 'UBOB' }));
   expect(JSON.stringify(list.json)).toContain('Harbor Bakery');
 });
 

@@ -29,13 +29,13 @@ afterAll(() => {
 async function seed(h: Harness, count: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) {
-    const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'U_ALICE', {
+    const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'UALICE', {
       customer: `Customer ${i}`,
       whatHappened: 'Wrong address on the delivery.',
       impact: 'No flour for the weekend market.',
       severity: 'high',
       category: 'delivery',
-      ownerId: 'U_ALICE',
+      ownerId: 'UALICE',
     });
     ids.push(mistake.id);
   }
@@ -43,7 +43,7 @@ async function seed(h: Harness, count: number): Promise<number[]> {
 }
 
 const apologize = (mistakeId: number) =>
-  buttonClick(Actions.apologize, encodeValue({ m: mistakeId, v: 1 }), { userId: 'U_ALICE', channelId: 'CESCALATIONS', messageTs: '1.0' });
+  buttonClick(Actions.apologize, encodeValue({ m: mistakeId, v: 1 }), { userId: 'UALICE', channelId: 'CESCALATIONS', messageTs: '1.0' });
 
 async function health(h: Harness): Promise<{ status: number; body: any }> {
   const response = await fetch(`${h.baseUrl}/healthz`);
@@ -188,9 +188,13 @@ if (process.env.TEST_POSTGRES_URL) {
         };
       },
       begin: async (_h, t) => {
-        await t.db.$executeRawUnsafe(`CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$ LANGUAGE plpgsql`);
+        await t.db.$executeRawUnsafe(
+          `CREATE FUNCTION disk_full() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$ LANGUAGE plpgsql`,
+        );
         for (const table of ['Interaction', 'Mistake', 'RecoveryStep', 'TimelineEvent', 'Delivery', 'DatabaseIdentity', 'WorkspaceSettings']) {
-          await t.db.$executeRawUnsafe(`CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE OR DELETE ON "${table}" FOR EACH ROW EXECUTE FUNCTION disk_full()`);
+          await t.db.$executeRawUnsafe(
+            `CREATE TRIGGER disk_full BEFORE INSERT OR UPDATE OR DELETE ON "${table}" FOR EACH ROW EXECUTE FUNCTION disk_full()`,
+          );
         }
       },
       end: async (_h, t) => {
@@ -237,7 +241,7 @@ describe.each(OUTAGES)('the database refusing writes: $name', (outage) => {
     // A report is stored before its answer as before: the form shows it could not be saved.
     const report = await postToSlackEndpoint(
       h.baseUrl,
-      viewSubmission(reportModal({ reporterId: 'U_ALICE' }), {
+      viewSubmission(reportModal({ reporterId: 'UALICE' }), {
         [Inputs.customer]: 'Blue Door Books',
         [Inputs.whatHappened]: 'Wrong title shipped.',
         [Inputs.impact]: 'A gift arrived wrong.',

@@ -35,8 +35,8 @@ const REPORT = {
   [Inputs.category]: 'delivery',
 };
 
-const report = (viewId: string, userId = 'U_ALICE') => viewSubmission(reportModal({ reporterId: userId }), REPORT, { userId, viewId });
-const apologize = (mistakeId: number, userId = 'U_ALICE') =>
+const report = (viewId: string, userId = 'UALICE') => viewSubmission(reportModal({ reporterId: userId }), REPORT, { userId, viewId });
+const apologize = (mistakeId: number, userId = 'UALICE') =>
   buttonClick(Actions.apologize, encodeValue({ m: mistakeId, v: 1 }), { userId, channelId: 'CESCALATIONS', messageTs: '1.0' });
 
 async function healthOf(url: string): Promise<{ status: number; body: any }> {
@@ -58,7 +58,7 @@ describe('another process holding the SQLite lock', () => {
   it('answers every request while the lock is held, refuses what it cannot store, and says writes are busy', async () => {
     const ids: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'U_ALICE', { ...reportFields(i), ownerId: 'U_ALICE' });
+      const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'UALICE', { ...reportFields(i), ownerId: 'UALICE' });
       ids.push(mistake.id);
     }
     await h.deliver();
@@ -67,7 +67,8 @@ describe('another process holding the SQLite lock', () => {
     const lock = await LockHolder.hold(h.t.file);
     let released = false;
     const answered: Array<{ what: string; status: number; json: any; whileLocked: boolean }> = [];
-    const track = (what: string) => (r: { status: number; json: any }) => answered.push({ what, status: r.status, json: r.json, whileLocked: !released });
+    const track = (what: string) => (r: { status: number; json: any }) =>
+      answered.push({ what, status: r.status, json: r.json, whileLocked: !released });
     const requests = [
       ...ids.map((id) => postToSlackEndpoint(h.baseUrl, apologize(id)).then(track('click'))),
       ...[1, 2, 3].map((n) => postToSlackEndpoint(h.baseUrl, report(`V_LOCKED_${n}`)).then(track('report'))),
@@ -112,7 +113,7 @@ describe('another process holding the SQLite lock', () => {
   });
 
   it('refuses writes once its file is replaced under it, and says so', async () => {
-    const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'U_ALICE', { ...reportFields(0), ownerId: 'U_ALICE' });
+    const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'UALICE', { ...reportFields(0), ownerId: 'UALICE' });
     await h.deliver();
     expect((await healthOf(h.baseUrl)).status).toBe(200);
     // Someone copies another database over it (a restore gone wrong).
@@ -184,7 +185,7 @@ describe('the database folder deleted while the bot runs (a real process)', () =
 
   it('refuses writes and says so at once, and on restart refuses to start on an empty database; a first run still starts', async () => {
     const bot = await start('data');
-    await postToSlackEndpoint(bot.url, slashCommand('', { userId: 'U_ALICE' }));
+    await postToSlackEndpoint(bot.url, slashCommand('', { userId: 'UALICE' }));
     await fake.waitFor('views.open');
     for (let i = 0; i < 5; i++) {
       const response = await postToSlackEndpoint(bot.url, report(`V_LOST_${i}`));

@@ -39,7 +39,7 @@ afterAll(() => {
 
 const post = (body: Parameters<typeof postToSlackEndpoint>[1]) => postToSlackEndpoint(h.baseUrl, body);
 
-function report(customer: string, viewId?: string, userId = 'U_ALICE') {
+function report(customer: string, viewId?: string, userId = 'UALICE') {
   return viewSubmission(
     reportModal({ reporterId: userId }),
     {
@@ -54,19 +54,19 @@ function report(customer: string, viewId?: string, userId = 'U_ALICE') {
 }
 
 async function seedMistake(customer = 'Harbor Bakery') {
-  const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'U_ALICE', {
+  const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'UALICE', {
     customer,
     whatHappened: 'Wrong address on the delivery.',
     impact: 'No flour for the weekend market.',
     severity: 'high',
     category: 'delivery',
-    ownerId: 'U_ALICE',
+    ownerId: 'UALICE',
   });
   await h.deliver();
   return mistake;
 }
 
-function apologize(m: { id: number; version: number }, userId = 'U_ALICE') {
+function apologize(m: { id: number; version: number }, userId = 'UALICE') {
   return buttonClick(Actions.apologize, encodeValue({ m: m.id, v: m.version }), { userId, channelId: 'CESCALATIONS', messageTs: '1.0' });
 }
 
@@ -90,7 +90,10 @@ async function expectConsistent(): Promise<void> {
 
 async function ephemeralTo(userId: string, after: number) {
   await h.fake.waitFor('chat.postEphemeral', after);
-  return h.fake.called('chat.postEphemeral').filter((c) => c.args.user === userId).pop()!.args.text as string;
+  return h.fake
+    .called('chat.postEphemeral')
+    .filter((c) => c.args.user === userId)
+    .pop()!.args.text as string;
 }
 
 /** The app's connection gives up on a lock sooner, so the "outlasts the busy timeout" cases run in a blink. */
@@ -158,7 +161,7 @@ it('refuses a click it cannot store when the lock outlasts the wait, tells the c
   const response = await post(apologize(m));
   // Not a 200: Slack shows the click did not go through, so it is never taken for done.
   expect(response.status).toBe(503);
-  const text = await ephemeralTo('U_ALICE', 0);
+  const text = await ephemeralTo('UALICE', 0);
   await lock.release();
   expect(text).toMatch(NOT_SAVED);
   expect(await h.t.db.mistake.findUniqueOrThrow({ where: { id: m.id }, include: { steps: true, timeline: true } })).toEqual(before);
@@ -193,13 +196,13 @@ it('records a click while the lock holder commits a write of its own, within the
 it('sends what the outbox holds exactly once when the worker hits a locked database', async () => {
   await seedMistake('Harbor Bakery');
   await shortBusyTimeout();
-  await h.bot.deps.mistakes.report(TEAM, 'U_CAROL', {
+  await h.bot.deps.mistakes.report(TEAM, 'UCAROL', {
     customer: 'Corner Deli',
     whatHappened: 'Sent the wrong cheese.',
     impact: 'A catering order was short.',
     severity: 'critical',
     category: 'delivery',
-    ownerId: 'U_BOB',
+    ownerId: 'UBOB',
   });
   const lock = await LockHolder.hold(h.t.file);
   // A pass that cannot write gives up; nothing it did half-way may stick.
@@ -229,7 +232,7 @@ it("keeps the delivery worker's writes when refused clicks roll back at the same
   const draining = h.bot.worker.drain();
   const clicks: Array<Promise<unknown>> = [];
   for (let wave = 0; wave < 8; wave++) {
-    for (const m of mistakes) clicks.push(post(apologize(m, 'U_MALLORY')));
+    for (const m of mistakes) clicks.push(post(apologize(m, 'UMALLORY')));
     await new Promise((r) => setTimeout(r, 20));
   }
   await Promise.all([draining, ...clicks]);
@@ -279,13 +282,13 @@ it('rolls back only the refused change, never the delivery writes made while it 
 });
 
 async function seedMistakeQuietly(customer: string) {
-  await h.bot.deps.mistakes.report(TEAM, 'U_ALICE', {
+  await h.bot.deps.mistakes.report(TEAM, 'UALICE', {
     customer,
     whatHappened: 'Wrong address on the delivery.',
     impact: 'No flour for the weekend market.',
     severity: 'high',
     category: 'delivery',
-    ownerId: 'U_ALICE',
+    ownerId: 'UALICE',
   });
 }
 

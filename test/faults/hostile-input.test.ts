@@ -33,112 +33,299 @@ const EVERY_REQUIRED = [Inputs.customer, Inputs.whatHappened, Inputs.impact, Inp
 // prettier-ignore
 const CASES: Array<[name: string, request: () => Req | Promise<Req>, expected: Expected]> = [
   // --- The request itself -------------------------------------------------------------------
-  ['forged signature (wrong secret)',             () => ({ post: slashCommand('x'), options: { secret: 'not-the-secret' } }),            http(401)],
-  ['missing signature header',                    () => ({ post: slashCommand('x'), options: { signature: null } }),                      http(401)],
-  ['missing timestamp header',                    () => ({ post: slashCommand('x'), options: { timestamp: null } }),                      http(401)],
-  ['timestamp more than 5 minutes old',           () => ({ post: slashCommand('x'), options: { timestamp: NOW() - 6 * 60 } }),            http(401)],
-  ['timestamp more than 5 minutes in the future', () => ({ post: slashCommand('x'), options: { timestamp: NOW() + 6 * 60 } }),            http(401)],
-  ['replayed body under a new timestamp',         () => ({ post: slashCommand('x'), options: { signedTimestamp: NOW() - 30 } }),          http(401)],
-  ['signature made for a different body',         () => ({ post: slashCommand('x'), options: { signature: sign(slashCommand('y').body, NOW()) } }), http(401)],
-  ['signature that is not hex',                   () => ({ post: slashCommand('x'), options: { signature: 'v0=not-a-signature' } }),     http(401)],
-  ['signature of an unknown version',             () => ({ post: slashCommand('x'), options: { signature: sign(slashCommand('x').body, NOW()).replace('v0=', 'v1=') } }), http(401)],
-  ['malformed payload JSON',                      () => ({ post: form({ payload: '{"type":"block_actions",' }) }),                       http(400)],
-  ['truncated payload',                           () => ({ post: truncated(clickOn('recovering', Actions.apologize, 'U_ALICE')) }),      http(400)],
-  ['wrong content type',                          () => ({ post: { ...slashCommand('x'), contentType: 'text/plain' } }),                  http(400)],
-  ['ssl_check smuggling a click',                 () => ({ post: { body: `ssl_check=1&${clickOn('recovering', Actions.apologize, 'U_ALICE').body}`, contentType: 'application/x-www-form-urlencoded' }, options: { signature: null } }), ignored()],
-  ['empty body',                                  () => ({ post: form({}) }),                                                             unanswered()],
-  ['payload that is a number',                    () => ({ post: form({ payload: '42' }) }),                                              http(400)],
-  ['payload that is a string',                    () => ({ post: form({ payload: '"block_actions"' }) }),                                 http(400)],
-  ['payload that is an array',                    () => ({ post: form({ payload: '[{"type":"block_actions"}]' }) }),                      http(400)],
-  ['JSON body of an unknown type',                () => ({ post: { body: '{"type":"nonsense","team_id":"T_ACME"}', contentType: 'application/json' } }), unanswered()],
-  ['a slash command this app does not have',      () => ({ post: form({ ...formOf(slashCommand('x')), command: '/evil' }) }),             unanswered()],
+  ['forged signature (wrong secret)', () => ({ post: slashCommand('x'), options: { secret: 'not-the-secret' } }), http(401)],
+  ['missing signature header', () => ({ post: slashCommand('x'), options: { signature: null } }), http(401)],
+  ['missing timestamp header', () => ({ post: slashCommand('x'), options: { timestamp: null } }), http(401)],
+  ['timestamp more than 5 minutes old', () => ({ post: slashCommand('x'), options: { timestamp: NOW() - 6 * 60 } }), http(401)],
+  ['timestamp more than 5 minutes in the future', () => ({ post: slashCommand('x'), options: { timestamp: NOW() + 6 * 60 } }), http(401)],
+  ['replayed body under a new timestamp', () => ({ post: slashCommand('x'), options: { signedTimestamp: NOW() - 30 } }), http(401)],
+  [
+    'signature made for a different body',
+    () => ({ post: slashCommand('x'), options: { signature: sign(slashCommand('y').body, NOW()) } }),
+    http(401),
+  ],
+  ['signature that is not hex', () => ({ post: slashCommand('x'), options: { signature: 'v0=not-a-signature' } }), http(401)],
+  [
+    'signature of an unknown version',
+    () => ({ post: slashCommand('x'), options: { signature: sign(slashCommand('x').body, NOW()).replace('v0=', 'v1=') } }),
+    http(401),
+  ],
+  ['malformed payload JSON', () => ({ post: form({ payload: '{"type":"block_actions",' }) }), http(400)],
+  ['truncated payload', () => ({ post: truncated(clickOn('recovering', Actions.apologize, 'UALICE')) }), http(400)],
+  ['wrong content type', () => ({ post: { ...slashCommand('x'), contentType: 'text/plain' } }), http(400)],
+  [
+    'ssl_check smuggling a click',
+    () => ({
+      post: { body: `ssl_check=1&${clickOn('recovering', Actions.apologize, 'UALICE').body}`, contentType: 'application/x-www-form-urlencoded' },
+      options: { signature: null },
+    }),
+    ignored(),
+  ],
+  ['empty body', () => ({ post: form({}) }), unanswered()],
+  ['payload that is a number', () => ({ post: form({ payload: '42' }) }), http(400)],
+  ['payload that is a string', () => ({ post: form({ payload: '"block_actions"' }) }), http(400)],
+  ['payload that is an array', () => ({ post: form({ payload: '[{"type":"block_actions"}]' }) }), http(400)],
+  [
+    'JSON body of an unknown type',
+    () => ({ post: { body: '{"type":"nonsense","team_id":"T_ACME"}', contentType: 'application/json' } }),
+    unanswered(),
+  ],
+  ['a slash command this app does not have', () => ({ post: form({ ...formOf(slashCommand('x')), command: '/evil' }) }), unanswered()],
 
   // --- Buttons that are not what they claim ---------------------------------------------------
-  ['unknown action_id',                           () => ({ post: button('mistake_delete_everything', value('recovering'), 'U_ALICE') }),  ephemeral(/isn't one this app knows/)],
-  ["another workspace's mistake id",              () => ({ post: button(Actions.apologize, value('other'), 'U_ALICE') }),                 ephemeral(NOT_HERE)],
-  ['a mistake id that does not exist',            () => ({ post: button(Actions.apologize, '{"m":987654}', 'U_ALICE') }),                 ephemeral(NOT_HERE)],
-  ['a negative mistake id',                       () => ({ post: button(Actions.apologize, '{"m":-1}', 'U_ALICE') }),                     ephemeral(NOT_OURS)],
-  ['mistake id zero',                             () => ({ post: button(Actions.apologize, '{"m":0}', 'U_ALICE') }),                      ephemeral(NOT_OURS)],
-  ['a fractional mistake id',                     () => ({ post: button(Actions.apologize, '{"m":1.5}', 'U_ALICE') }),                    ephemeral(NOT_OURS)],
-  ['a huge mistake id',                           () => ({ post: button(Actions.apologize, '{"m":1e300}', 'U_ALICE') }),                  ephemeral(NOT_OURS)],
-  ['an id past the safe integers',                () => ({ post: button(Actions.apologize, '{"m":9007199254740993}', 'U_ALICE') }),       ephemeral(NOT_OURS)],
-  ['SQL in the id ("1 OR 1=1")',                  () => ({ post: button(Actions.apologize, '{"m":"1 OR 1=1"}', 'U_ALICE') }),             ephemeral(NOT_OURS)],
-  ['SQL as the whole value (DROP TABLE)',         () => ({ post: button(Actions.apologize, `'; DROP TABLE "Mistake"; --`, 'U_ALICE') }),  ephemeral(NOT_OURS)],
-  ['__proto__ pollution in the value',            () => ({ post: button(Actions.apologize, `{"__proto__":{"isAdmin":true},"m":${id('recovering')}}`, 'U_MALLORY') }), ephemeral(OWNER_ONLY)],
-  ['a value over 3000 characters',                () => ({ post: button(Actions.apologize, `{"m":${id('recovering')},"c":"${'x'.repeat(3100)}"}`, 'U_ALICE') }), ephemeral(NOT_OURS)],
-  ['an empty value',                              () => ({ post: button(Actions.apologize, '', 'U_ALICE') }),                             ephemeral(NOT_OURS)],
-  ['a version from the future on a done step',    () => ({ post: button(Actions.own, encodeValue({ m: id('recovering'), v: 9999 }), 'U_ALICE') }), stale(/already done/, 'recovering')],
-  ["workspace A's user on workspace B's mistake", () => ({ post: button(Actions.apologize, value('other'), 'U_ALICE', 'T_ACME') }),      ephemeral(NOT_HERE)],
+  ['unknown action_id', () => ({ post: button('mistake_delete_everything', value('recovering'), 'UALICE') }), ephemeral(/isn't one this app knows/)],
+  ["another workspace's mistake id", () => ({ post: button(Actions.apologize, value('other'), 'UALICE') }), ephemeral(NOT_HERE)],
+  ['a mistake id that does not exist', () => ({ post: button(Actions.apologize, '{"m":987654}', 'UALICE') }), ephemeral(NOT_HERE)],
+  ['a negative mistake id', () => ({ post: button(Actions.apologize, '{"m":-1}', 'UALICE') }), ephemeral(NOT_OURS)],
+  ['mistake id zero', () => ({ post: button(Actions.apologize, '{"m":0}', 'UALICE') }), ephemeral(NOT_OURS)],
+  ['a fractional mistake id', () => ({ post: button(Actions.apologize, '{"m":1.5}', 'UALICE') }), ephemeral(NOT_OURS)],
+  ['a huge mistake id', () => ({ post: button(Actions.apologize, '{"m":1e300}', 'UALICE') }), ephemeral(NOT_OURS)],
+  ['an id past the safe integers', () => ({ post: button(Actions.apologize, '{"m":9007199254740993}', 'UALICE') }), ephemeral(NOT_OURS)],
+  ['SQL in the id ("1 OR 1=1")', () => ({ post: button(Actions.apologize, '{"m":"1 OR 1=1"}', 'UALICE') }), ephemeral(NOT_OURS)],
+  ['SQL as the whole value (DROP TABLE)', () => ({ post: button(Actions.apologize, `'; DROP TABLE "Mistake"; --`, 'UALICE') }), ephemeral(NOT_OURS)],
+  [
+    '__proto__ pollution in the value',
+    () => ({ post: button(Actions.apologize, `{"__proto__":{"isAdmin":true},"m":${id('recovering')}}`, 'UMALLORY') }),
+    ephemeral(OWNER_ONLY),
+  ],
+  [
+    'a value over 3000 characters',
+    () => ({ post: button(Actions.apologize, `{"m":${id('recovering')},"c":"${'x'.repeat(3100)}"}`, 'UALICE') }),
+    ephemeral(NOT_OURS),
+  ],
+  ['an empty value', () => ({ post: button(Actions.apologize, '', 'UALICE') }), ephemeral(NOT_OURS)],
+  [
+    'a version from the future on a done step',
+    () => ({ post: button(Actions.own, encodeValue({ m: id('recovering'), v: 9999 }), 'UALICE') }),
+    stale(/already done/, 'recovering'),
+  ],
+  [
+    "workspace A's user on workspace B's mistake",
+    () => ({ post: button(Actions.apologize, value('other'), 'UALICE', 'T_ACME') }),
+    ephemeral(NOT_HERE),
+  ],
   // The bot token is installed in workspace A only: a click naming B is refused with an error status.
-  ["workspace B's user on workspace A's mistake", () => ({ post: button(Actions.apologize, value('recovering'), 'U_ZED', 'T_OTHER') }),  http(403)],
-  ['a click that names no workspace',             () => ({ post: withoutTeam(button(Actions.apologize, value('recovering'), 'U_ALICE')) }), ephemeral(NOT_OURS)],
-  ["a prevention step of another mistake",        () => ({ post: button(Actions.preventionDone, encodeValue({ m: id('preventing'), p: world.closedPrevention }), 'U_BOB') }), ephemeral(/doesn't belong to this mistake/)],
-  ['a snooze of negative minutes',                () => ({ post: overflow(Actions.snooze, encodeValue({ m: id('recovering'), s: -60 }), 'U_ALICE') }), ephemeral(NOT_OURS)],
-  ['a non-owner clicking from App Home',          () => ({ post: buttonClick(Actions.apologize, value('recovering'), { userId: 'U_MALLORY' }) }), dm(OWNER_ONLY)],
+  ["workspace B's user on workspace A's mistake", () => ({ post: button(Actions.apologize, value('recovering'), 'UZED', 'T_OTHER') }), http(403)],
+  ['a click that names no workspace', () => ({ post: withoutTeam(button(Actions.apologize, value('recovering'), 'UALICE')) }), ephemeral(NOT_OURS)],
+  [
+    'a prevention step of another mistake',
+    () => ({ post: button(Actions.preventionDone, encodeValue({ m: id('preventing'), p: world.closedPrevention }), 'UBOB') }),
+    ephemeral(/doesn't belong to this mistake/),
+  ],
+  [
+    'a snooze of negative minutes',
+    () => ({ post: overflow(Actions.snooze, encodeValue({ m: id('recovering'), s: -60 }), 'UALICE') }),
+    ephemeral(NOT_OURS),
+  ],
+  [
+    'a non-owner clicking from App Home',
+    () => ({ post: buttonClick(Actions.apologize, value('recovering'), { userId: 'UMALLORY' }) }),
+    dm(OWNER_ONLY),
+  ],
 
   // --- Someone else's recovery: every step button ---------------------------------------------
-  ['non-owner: Own it',                           () => ({ post: button(Actions.own, value('reported'), 'U_MALLORY') }),                  ephemeral(OWNER_ONLY)],
-  ['non-owner: Apologize',                        () => ({ post: button(Actions.apologize, value('recovering'), 'U_MALLORY') }),          ephemeral(OWNER_ONLY)],
-  ['non-owner: Ask what they want',               () => ({ post: button(Actions.ask, value('recovering'), 'U_MALLORY') }),                ephemeral(OWNER_ONLY)],
-  ['non-owner: Make it right',                    () => ({ post: button(Actions.makeRight, value('recovering'), 'U_MALLORY') }),          ephemeral(OWNER_ONLY)],
-  ['non-owner: Nothing more needed',              () => ({ post: button(Actions.skipMakeRight, value('recovering'), 'U_MALLORY') }),      ephemeral(OWNER_ONLY)],
-  ['non-owner: Customer satisfied',               () => ({ post: button(Actions.satisfied, value('recovering'), 'U_MALLORY') }),          ephemeral(OWNER_ONLY)],
-  ['non-owner: Not satisfied',                    () => ({ post: button(Actions.notSatisfied, value('recovering'), 'U_MALLORY') }),       ephemeral(OWNER_ONLY)],
-  ['non-owner: Reassign',                         () => ({ post: button(Actions.reassign, value('recovering'), 'U_MALLORY') }),           ephemeral(OWNER_REPORTER_OR_CONTACT)],
-  ['non-owner: Reopen',                           () => ({ post: button(Actions.reopen, value('closed'), 'U_MALLORY') }),                 ephemeral(OWNER_OR_REPORTER)],
-  ['non-owner: Root-cause analysis',              () => ({ post: button(Actions.rootCauseAnalysis, value('awaiting'), 'U_MALLORY') }),    ephemeral(OWNER_OR_REPORTER)],
-  ['non-owner: prevention step Done',             () => ({ post: button(Actions.preventionDone, encodeValue({ m: id('preventing'), p: world.preventingPrevention }), 'U_MALLORY') }), ephemeral(/Only <@U_BOB> \(who owns this prevention step\)/)],
-  ['non-owner: Snooze',                           () => ({ post: overflow(Actions.snooze, encodeValue({ m: id('recovering'), s: 60 }), 'U_MALLORY') }), ephemeral(OWNER_ONLY)],
+  ['non-owner: Own it', () => ({ post: button(Actions.own, value('reported'), 'UMALLORY') }), ephemeral(OWNER_ONLY)],
+  ['non-owner: Apologize', () => ({ post: button(Actions.apologize, value('recovering'), 'UMALLORY') }), ephemeral(OWNER_ONLY)],
+  ['non-owner: Ask what they want', () => ({ post: button(Actions.ask, value('recovering'), 'UMALLORY') }), ephemeral(OWNER_ONLY)],
+  ['non-owner: Make it right', () => ({ post: button(Actions.makeRight, value('recovering'), 'UMALLORY') }), ephemeral(OWNER_ONLY)],
+  ['non-owner: Nothing more needed', () => ({ post: button(Actions.skipMakeRight, value('recovering'), 'UMALLORY') }), ephemeral(OWNER_ONLY)],
+  ['non-owner: Customer satisfied', () => ({ post: button(Actions.satisfied, value('recovering'), 'UMALLORY') }), ephemeral(OWNER_ONLY)],
+  ['non-owner: Not satisfied', () => ({ post: button(Actions.notSatisfied, value('recovering'), 'UMALLORY') }), ephemeral(OWNER_ONLY)],
+  ['non-owner: Reassign', () => ({ post: button(Actions.reassign, value('recovering'), 'UMALLORY') }), ephemeral(OWNER_REPORTER_OR_CONTACT)],
+  ['non-owner: Reopen', () => ({ post: button(Actions.reopen, value('closed'), 'UMALLORY') }), ephemeral(OWNER_OR_REPORTER)],
+  [
+    'non-owner: Root-cause analysis',
+    () => ({ post: button(Actions.rootCauseAnalysis, value('awaiting'), 'UMALLORY') }),
+    ephemeral(OWNER_OR_REPORTER),
+  ],
+  [
+    'non-owner: prevention step Done',
+    () => ({ post: button(Actions.preventionDone, encodeValue({ m: id('preventing'), p: world.preventingPrevention }), 'UMALLORY') }),
+    ephemeral(/Only <@UBOB> \(who owns this prevention step\)/),
+  ],
+  ['non-owner: Snooze', () => ({ post: overflow(Actions.snooze, encodeValue({ m: id('recovering'), s: 60 }), 'UMALLORY') }), ephemeral(OWNER_ONLY)],
 
   // --- Stale buttons ---------------------------------------------------------------------------
-  ['stale: Apologize when it is already done',    () => ({ post: button(Actions.apologize, value('apologized'), 'U_ALICE') }),           stale(/"Apologize" is already done/, 'apologized')],
-  ['stale: Apologize after the customer is satisfied', () => ({ post: button(Actions.apologize, value('awaiting'), 'U_ALICE') }),        stale(/already marked satisfied/, 'awaiting')],
-  ['stale: Root-cause analysis after it is closed', () => ({ post: button(Actions.rootCauseAnalysis, value('closed'), 'U_ALICE') }),     stale(/already written/, 'closed')],
-  ['stale: a prevention step done twice',         () => ({ post: button(Actions.preventionDone, encodeValue({ m: id('closed'), p: world.closedPrevention }), 'U_BOB') }), stale(/no longer open/, 'closed')],
+  [
+    'stale: Apologize when it is already done',
+    () => ({ post: button(Actions.apologize, value('apologized'), 'UALICE') }),
+    stale(/"Apologize" is already done/, 'apologized'),
+  ],
+  [
+    'stale: Apologize after the customer is satisfied',
+    () => ({ post: button(Actions.apologize, value('awaiting'), 'UALICE') }),
+    stale(/already marked satisfied/, 'awaiting'),
+  ],
+  [
+    'stale: Root-cause analysis after it is closed',
+    () => ({ post: button(Actions.rootCauseAnalysis, value('closed'), 'UALICE') }),
+    stale(/already written/, 'closed'),
+  ],
+  [
+    'stale: a prevention step done twice',
+    () => ({ post: button(Actions.preventionDone, encodeValue({ m: id('closed'), p: world.closedPrevention }), 'UBOB') }),
+    stale(/no longer open/, 'closed'),
+  ],
 
   // --- Forms that are not what they claim ------------------------------------------------------
-  ['unknown callback_id',                         () => ({ post: viewSubmission({ ...reportModal({ reporterId: 'U_ALICE' }), callback_id: 'mistake_evil' }, GOOD_REPORT) }), fieldError(Inputs.customer, /isn't one this app knows/)],
-  ['private_metadata that is not JSON',           async () => ({ post: await submitAsk('recovering', 'U_ALICE', { metadata: 'not json' }) }),   fieldError(Inputs.answer, FORM_NOT_OURS)],
-  ["private_metadata naming another workspace's mistake", async () => ({ post: await submitAsk('recovering', 'U_ALICE', { metadata: encodeValue({ m: id('other') }) }) }), fieldError(Inputs.answer, NOT_HERE)],
-  ['private_metadata naming no mistake',          async () => ({ post: await submitAsk('recovering', 'U_ALICE', { metadata: '{"m":987654}' }) }), fieldError(Inputs.answer, NOT_HERE)],
-  ['private_metadata with __proto__ pollution',   async () => ({ post: await submitAsk('recovering', 'U_MALLORY', { metadata: `{"__proto__":{"isAdmin":true},"m":${id('recovering')}}` }) }), fieldError(Inputs.answer, OWNER_ONLY)],
-  ['private_metadata over 3000 characters',       async () => ({ post: await submitAsk('recovering', 'U_ALICE', { metadata: `{"m":${id('recovering')},"c":"${'x'.repeat(3100)}"}` }) }), fieldError(Inputs.answer, FORM_NOT_OURS)],
-  ['private_metadata with a version from the future', async () => ({ post: await submitAsk('ask', 'U_ALICE', { metadata: encodeValue({ m: id('ask'), v: 9999 }) }) }), staleForm(Inputs.answer, CONFLICT, 'ask')],
-  ['a form submitted after its mistake was closed', () => ({ post: viewSubmission(world.staleReassignView, { [Inputs.owner]: 'U_CAROL' }, { userId: 'U_ALICE' }) }), staleForm(Inputs.owner, CONFLICT, 'closed')],
-  ["workspace B submitting a form about A's mistake", async () => ({ post: await submitAsk('ask', 'U_ZED', { teamId: 'T_OTHER' }) }),          formNotice(NOT_INSTALLED)],
-  ['an answer that is empty',                     async () => ({ post: await submitAsk('ask', 'U_ALICE', { answer: '' }) }),                    fieldError(Inputs.answer, /can't be empty/)],
+  [
+    'unknown callback_id',
+    () => ({ post: viewSubmission({ ...reportModal({ reporterId: 'UALICE' }), callback_id: 'mistake_evil' }, GOOD_REPORT) }),
+    fieldError(Inputs.customer, /isn't one this app knows/),
+  ],
+  [
+    'private_metadata that is not JSON',
+    async () => ({ post: await submitAsk('recovering', 'UALICE', { metadata: 'not json' }) }),
+    fieldError(Inputs.answer, FORM_NOT_OURS),
+  ],
+  [
+    "private_metadata naming another workspace's mistake",
+    async () => ({ post: await submitAsk('recovering', 'UALICE', { metadata: encodeValue({ m: id('other') }) }) }),
+    fieldError(Inputs.answer, NOT_HERE),
+  ],
+  [
+    'private_metadata naming no mistake',
+    async () => ({ post: await submitAsk('recovering', 'UALICE', { metadata: '{"m":987654}' }) }),
+    fieldError(Inputs.answer, NOT_HERE),
+  ],
+  [
+    'private_metadata with __proto__ pollution',
+    async () => ({ post: await submitAsk('recovering', 'UMALLORY', { metadata: `{"__proto__":{"isAdmin":true},"m":${id('recovering')}}` }) }),
+    fieldError(Inputs.answer, OWNER_ONLY),
+  ],
+  [
+    'private_metadata over 3000 characters',
+    async () => ({ post: await submitAsk('recovering', 'UALICE', { metadata: `{"m":${id('recovering')},"c":"${'x'.repeat(3100)}"}` }) }),
+    fieldError(Inputs.answer, FORM_NOT_OURS),
+  ],
+  [
+    'private_metadata with a version from the future',
+    async () => ({ post: await submitAsk('ask', 'UALICE', { metadata: encodeValue({ m: id('ask'), v: 9999 }) }) }),
+    staleForm(Inputs.answer, CONFLICT, 'ask'),
+  ],
+  [
+    'a form submitted after its mistake was closed',
+    () => ({ post: viewSubmission(world.staleReassignView, { [Inputs.owner]: 'UCAROL' }, { userId: 'UALICE' }) }),
+    staleForm(Inputs.owner, CONFLICT, 'closed'),
+  ],
+  [
+    "workspace B submitting a form about A's mistake",
+    async () => ({ post: await submitAsk('ask', 'UZED', { teamId: 'T_OTHER' }) }),
+    formNotice(NOT_INSTALLED),
+  ],
+  ['an answer that is empty', async () => ({ post: await submitAsk('ask', 'UALICE', { answer: '' }) }), fieldError(Inputs.answer, /can't be empty/)],
 
   // --- The report form ------------------------------------------------------------------------
-  ['customer of 10,000 characters',               () => ({ post: report({ [Inputs.customer]: 'C'.repeat(10_000) }) }),                   fieldError(Inputs.customer, /too long: 10000 characters, the limit is 200/)],
-  ['what happened of 100,000 characters',         () => ({ post: report({ [Inputs.whatHappened]: 'w'.repeat(100_000) }) }),              fieldError(Inputs.whatHappened, /too long: 100000 characters/)],
-  ['empty customer',                              () => ({ post: report({ [Inputs.customer]: '' }) }),                                    fieldError(Inputs.customer, /can't be empty/)],
-  ['whitespace-only what happened',               () => ({ post: report({ [Inputs.whatHappened]: ' \n\t  \u00a0 ' }) }),                 fieldError(Inputs.whatHappened, /can't be empty/)],
-  ['zero-width-space-only customer',              () => ({ post: report({ [Inputs.customer]: '\u200b\u200b\u200b' }) }),                 fieldError(Inputs.customer, /can't be empty/)],
-  ['zero-width joiners and marks only as impact', () => ({ post: report({ [Inputs.impact]: '\u200d\u200c\u2060\ufeff\u200e' }) }),       fieldError(Inputs.impact, /can't be empty/)],
-  ['a severity that is not on the list',          () => ({ post: report({ [Inputs.severity]: 'apocalyptic' }) }),                        fieldError(Inputs.severity, /low, medium, high or critical/)],
-  ['a category that is not on the list',          () => ({ post: report({ [Inputs.category]: '__proto__' }) }),                          fieldError(Inputs.category, /category from the list/)],
-  ['an owner that is not a user',                 () => ({ post: report({ [Inputs.owner]: '<!channel>' }) }),                            fieldError(Inputs.owner, /person who owns the recovery/)],
-  ['a submission with no values at all',          () => ({ post: withState(report({}), {}) }),                                           fieldError(Inputs.customer, /can't be empty/, EVERY_REQUIRED)],
-  ['__proto__ blocks in the submitted state',     () => ({ post: withState(report({}), JSON.parse('{"__proto__":{"customer":{"customer":{"type":"plain_text_input","value":"Polluted"}}}}')) }), fieldError(Inputs.customer, /can't be empty/, EVERY_REQUIRED)],
+  [
+    'customer of 10,000 characters',
+    () => ({ post: report({ [Inputs.customer]: 'C'.repeat(10_000) }) }),
+    fieldError(Inputs.customer, /too long: 10000 characters, the limit is 200/),
+  ],
+  [
+    'what happened of 100,000 characters',
+    () => ({ post: report({ [Inputs.whatHappened]: 'w'.repeat(100_000) }) }),
+    fieldError(Inputs.whatHappened, /too long: 100000 characters/),
+  ],
+  ['empty customer', () => ({ post: report({ [Inputs.customer]: '' }) }), fieldError(Inputs.customer, /can't be empty/)],
+  [
+    'whitespace-only what happened',
+    () => ({ post: report({ [Inputs.whatHappened]: ' \n\t  \u00a0 ' }) }),
+    fieldError(Inputs.whatHappened, /can't be empty/),
+  ],
+  [
+    'zero-width-space-only customer',
+    () => ({ post: report({ [Inputs.customer]: '\u200b\u200b\u200b' }) }),
+    fieldError(Inputs.customer, /can't be empty/),
+  ],
+  [
+    'zero-width joiners and marks only as impact',
+    () => ({ post: report({ [Inputs.impact]: '\u200d\u200c\u2060\ufeff\u200e' }) }),
+    fieldError(Inputs.impact, /can't be empty/),
+  ],
+  [
+    'a severity that is not on the list',
+    () => ({ post: report({ [Inputs.severity]: 'apocalyptic' }) }),
+    fieldError(Inputs.severity, /low, medium, high or critical/),
+  ],
+  [
+    'a category that is not on the list',
+    () => ({ post: report({ [Inputs.category]: '__proto__' }) }),
+    fieldError(Inputs.category, /category from the list/),
+  ],
+  [
+    'an owner that is not a user',
+    () => ({ post: report({ [Inputs.owner]: '<!channel>' }) }),
+    fieldError(Inputs.owner, /person who owns the recovery/),
+  ],
+  ['a submission with no values at all', () => ({ post: withState(report({}), {}) }), fieldError(Inputs.customer, /can't be empty/, EVERY_REQUIRED)],
+  [
+    '__proto__ blocks in the submitted state',
+    () => ({ post: withState(report({}), JSON.parse('{"__proto__":{"customer":{"customer":{"type":"plain_text_input","value":"Polluted"}}}}')) }),
+    fieldError(Inputs.customer, /can't be empty/, EVERY_REQUIRED),
+  ],
 
   // --- Slash commands -------------------------------------------------------------------------
-  ['/mistake with 10,000 characters of text',     () => ({ post: slashCommand('xxxx '.repeat(2_000)) }),                                 opensForm((view) => expect(initialValue(view, Inputs.whatHappened).length).toBeLessThanOrEqual(3000))],
-  ['/mistake with one word of 10,000 characters', () => ({ post: slashCommand('x'.repeat(10_000)) }),                                    commandReply(/isn't something `\/mistake` knows/)],
-  ['/mistake mine for someone with nothing',      () => ({ post: slashCommand('mine', { userId: 'U_NOBODY' }) }),                        commandReply(/Nothing to recover/)],
-  ['/mistake list from a workspace the app is not installed in', () => ({ post: slashCommand('list', { userId: 'U_NEW', teamId: 'T_EMPTY' }) }), commandReply(NOT_INSTALLED)],
+  [
+    '/mistake with 10,000 characters of text',
+    () => ({ post: slashCommand('xxxx '.repeat(2_000)) }),
+    opensForm((view) => expect(initialValue(view, Inputs.whatHappened).length).toBeLessThanOrEqual(3000)),
+  ],
+  [
+    '/mistake with one word of 10,000 characters',
+    () => ({ post: slashCommand('x'.repeat(10_000)) }),
+    commandReply(/isn't something `\/mistake` knows/),
+  ],
+  ['/mistake mine for someone with nothing', () => ({ post: slashCommand('mine', { userId: 'UNOBODY' }) }), commandReply(/Nothing to recover/)],
+  [
+    '/mistake list from a workspace the app is not installed in',
+    () => ({ post: slashCommand('list', { userId: 'UNEW', teamId: 'T_EMPTY' }) }),
+    commandReply(NOT_INSTALLED),
+  ],
 
   // --- Odd but honest text: accepted, stored as typed, shown escaped -----------------------------
-  ['emoji in every field',                        () => ({ post: report({ [Inputs.customer]: '🍞 Bäckerei 👨‍👩‍👧‍👦', [Inputs.whatHappened]: 'Late 🚚💨', [Inputs.impact]: '😢' }, 'V_EMOJI') }), accepted({ customer: '🍞 Bäckerei 👨‍👩‍👧‍👦', whatHappened: 'Late 🚚💨', impact: '😢' })],
-  ['right-to-left text with a bidi override',     () => ({ post: report({ [Inputs.customer]: 'مخبز الميناء \u202egnp.exe' }) }),          accepted({ customer: 'مخبز الميناء \u202egnp.exe' })],
-  ['<!channel> in the customer',                  () => ({ post: report({ [Inputs.customer]: 'Acme <!channel>' }) }),                     accepted({ customer: 'Acme <!channel>' }, ['<!channel>'])],
-  ['<!here> in what happened',                    () => ({ post: report({ [Inputs.whatHappened]: 'Everyone look <!here> now' }) }),       accepted({ whatHappened: 'Everyone look <!here> now' }, ['<!here>'])],
-  ['<@U…> mention in the impact',                 () => ({ post: report({ [Inputs.impact]: 'Blame <@UADMIN0001> and <!subteam^S123>' }) }), accepted({ impact: 'Blame <@UADMIN0001> and <!subteam^S123>' }, ['<@UADMIN0001>', '<!subteam^S123>'])],
-  ['<https://evil|click> link in the customer',   () => ({ post: report({ [Inputs.customer]: '<https://evil.example/login|Acme support>' }) }), accepted({ customer: '<https://evil.example/login|Acme support>' }, ['<https://evil.example/login|Acme support>'])],
-  ['&-entities typed literally',                  () => ({ post: report({ [Inputs.customer]: 'Fish &amp; Chips &lt;Ltd&gt;' }) }),       accepted({ customer: 'Fish &amp; Chips &lt;Ltd&gt;' }, ['&lt;Ltd&gt;'])],
-  ['<!channel> in the customer\'s answer',         async () => ({ post: await submitAsk('ask', 'U_ALICE', { answer: 'Refund <!channel> and <@UADMIN0001>' }) }), acceptedStep('ask', { customerAnswer: 'Refund <!channel> and <@UADMIN0001>' }, ['<!channel>', '<@UADMIN0001>'])],
-  ['the same report submitted again',             () => ({ post: report({ [Inputs.customer]: 'Someone else entirely' }, 'V_EMOJI') }), quietClose()],
+  [
+    'emoji in every field',
+    () => ({ post: report({ [Inputs.customer]: '🍞 Bäckerei 👨‍👩‍👧‍👦', [Inputs.whatHappened]: 'Late 🚚💨', [Inputs.impact]: '😢' }, 'V_EMOJI') }),
+    accepted({ customer: '🍞 Bäckerei 👨‍👩‍👧‍👦', whatHappened: 'Late 🚚💨', impact: '😢' }),
+  ],
+  [
+    'right-to-left text with a bidi override',
+    () => ({ post: report({ [Inputs.customer]: 'مخبز الميناء \u202egnp.exe' }) }),
+    accepted({ customer: 'مخبز الميناء \u202egnp.exe' }),
+  ],
+  [
+    '<!channel> in the customer',
+    () => ({ post: report({ [Inputs.customer]: 'Acme <!channel>' }) }),
+    accepted({ customer: 'Acme <!channel>' }, ['<!channel>']),
+  ],
+  [
+    '<!here> in what happened',
+    () => ({ post: report({ [Inputs.whatHappened]: 'Everyone look <!here> now' }) }),
+    accepted({ whatHappened: 'Everyone look <!here> now' }, ['<!here>']),
+  ],
+  [
+    '<@U…> mention in the impact',
+    () => ({ post: report({ [Inputs.impact]: 'Blame <@UADMIN0001> and <!subteam^S123>' }) }),
+    accepted({ impact: 'Blame <@UADMIN0001> and <!subteam^S123>' }, ['<@UADMIN0001>', '<!subteam^S123>']),
+  ],
+  [
+    '<https://evil|click> link in the customer',
+    () => ({ post: report({ [Inputs.customer]: '<https://evil.example/login|Acme support>' }) }),
+    accepted({ customer: '<https://evil.example/login|Acme support>' }, ['<https://evil.example/login|Acme support>']),
+  ],
+  [
+    '&-entities typed literally',
+    () => ({ post: report({ [Inputs.customer]: 'Fish &amp; Chips &lt;Ltd&gt;' }) }),
+    accepted({ customer: 'Fish &amp; Chips &lt;Ltd&gt;' }, ['&lt;Ltd&gt;']),
+  ],
+  [
+    "<!channel> in the customer's answer",
+    async () => ({ post: await submitAsk('ask', 'UALICE', { answer: 'Refund <!channel> and <@UADMIN0001>' }) }),
+    acceptedStep('ask', { customerAnswer: 'Refund <!channel> and <@UADMIN0001>' }, ['<!channel>', '<@UADMIN0001>']),
+  ],
+  ['the same report submitted again', () => ({ post: report({ [Inputs.customer]: 'Someone else entirely' }, 'V_EMOJI') }), quietClose()],
   // Last: the client's connection is cut while it is still sending, which would upset the next request.
-  ['body bigger than Slack ever sends (5 MB)',    () => ({ post: form({ payload: 'x'.repeat(5 * 1024 * 1024) }) }),                       http(413)],
+  ['body bigger than Slack ever sends (5 MB)', () => ({ post: form({ payload: 'x'.repeat(5 * 1024 * 1024) }) }), http(413)],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -248,7 +435,7 @@ function value(key: MistakeKey): string {
   return encodeValue({ m: id(key), v: 1 });
 }
 
-function button(actionId: string, raw: string, userId: string, teamId = userId === 'U_ZED' ? B : A): SlackPost {
+function button(actionId: string, raw: string, userId: string, teamId = userId === 'UZED' ? B : A): SlackPost {
   return buttonClick(actionId, raw, { userId, teamId, channelId: 'CESCALATIONS', messageTs: '1700000000.000001' });
 }
 
@@ -281,7 +468,15 @@ function withState(post: SlackPost, values: object): SlackPost {
 
 function overflow(actionId: string, raw: string, userId: string): SlackPost {
   return withPayload(button(actionId, raw, userId), (p) => {
-    p.actions = [{ type: 'overflow', action_id: actionId, block_id: 'b', selected_option: { value: raw, text: { type: 'plain_text', text: 'x' } }, action_ts: '1' }];
+    p.actions = [
+      {
+        type: 'overflow',
+        action_id: actionId,
+        block_id: 'b',
+        selected_option: { value: raw, text: { type: 'plain_text', text: 'x' } },
+        action_ts: '1',
+      },
+    ];
   });
 }
 
@@ -295,14 +490,10 @@ function formOf(post: SlackPost): Record<string, string> {
 }
 
 function report(values: Record<string, string>, viewId?: string): SlackPost {
-  return viewSubmission(reportModal({ reporterId: 'U_ALICE' }), { ...GOOD_REPORT, ...values }, { userId: 'U_ALICE', viewId });
+  return viewSubmission(reportModal({ reporterId: 'UALICE' }), { ...GOOD_REPORT, ...values }, { userId: 'UALICE', viewId });
 }
 
-async function submitAsk(
-  key: MistakeKey,
-  userId: string,
-  o: { metadata?: string; teamId?: string; answer?: string } = {},
-): Promise<SlackPost> {
+async function submitAsk(key: MistakeKey, userId: string, o: { metadata?: string; teamId?: string; answer?: string } = {}): Promise<SlackPost> {
   const view: any = askModal(await record(key));
   if (o.metadata !== undefined) view.private_metadata = o.metadata;
   return viewSubmission(view, { [Inputs.answer]: o.answer ?? 'A refund, and the order by Friday.' }, { userId, teamId: o.teamId });
@@ -369,13 +560,13 @@ beforeAll(async () => {
   const m = h.bot.deps.mistakes;
   const base = { whatHappened: 'Their flour went to the wrong address.', impact: 'Nothing to bake.', severity: 'high', category: 'delivery' };
   const ref = (mistakeId: number, teamId = A) => ({ teamId, mistakeId });
-  const seed = async (customer: string, ownerId = 'U_ALICE', teamId = A, reporter = 'U_ALICE') =>
+  const seed = async (customer: string, ownerId = 'UALICE', teamId = A, reporter = 'UALICE') =>
     (await m.report(teamId, reporter, { ...base, customer, ownerId })).mistake.id;
   const recover = async (mistakeId: number) => {
-    await m.completeStep(ref(mistakeId), 'U_ALICE', 'apologize');
-    await m.completeStep(ref(mistakeId), 'U_ALICE', 'ask', { customerAnswer: 'A refund.' });
-    await m.completeStep(ref(mistakeId), 'U_ALICE', 'make_right', { remedyKind: 'refund', remedyValue: '€40 back' });
-    await m.markSatisfied(ref(mistakeId), 'U_ALICE', 'Happy again');
+    await m.completeStep(ref(mistakeId), 'UALICE', 'apologize');
+    await m.completeStep(ref(mistakeId), 'UALICE', 'ask', { customerAnswer: 'A refund.' });
+    await m.completeStep(ref(mistakeId), 'UALICE', 'make_right', { remedyKind: 'refund', remedyValue: '€40 back' });
+    await m.markSatisfied(ref(mistakeId), 'UALICE', 'Happy again');
   };
   const rca = (ownerId: string) => ({
     whatHappened: 'An old address was used.',
@@ -384,26 +575,26 @@ beforeAll(async () => {
     prevention: [{ description: 'Add the address check', ownerId, dueAt: new Date(Date.now() + 7 * 86_400_000) }],
   });
 
-  world.ids.reported = await seed('Reported Co', 'U_BOB');
+  world.ids.reported = await seed('Reported Co', 'UBOB');
   world.ids.recovering = await seed('Recovering Co');
   world.ids.apologized = await seed('Apologized Co');
-  await m.completeStep(ref(id('apologized')), 'U_ALICE', 'apologize');
+  await m.completeStep(ref(id('apologized')), 'UALICE', 'apologize');
   world.ids.ask = await seed('Asking Co');
-  await m.completeStep(ref(id('ask')), 'U_ALICE', 'apologize');
+  await m.completeStep(ref(id('ask')), 'UALICE', 'apologize');
   world.ids.awaiting = await seed('Awaiting Co');
   await recover(id('awaiting'));
   world.ids.preventing = await seed('Preventing Co');
   await recover(id('preventing'));
-  await m.submitRca(ref(id('preventing')), 'U_ALICE', rca('U_BOB'));
+  await m.submitRca(ref(id('preventing')), 'UALICE', rca('UBOB'));
   world.ids.closed = await seed('Closed Co');
   await recover(id('closed'));
-  await m.submitRca(ref(id('closed')), 'U_ALICE', rca('U_BOB'));
+  await m.submitRca(ref(id('closed')), 'UALICE', rca('UBOB'));
   const closedRca = await record('closed');
   world.staleReassignView = reassignModal(closedRca);
   world.closedPrevention = closedRca.prevention[0]!.id;
-  await m.completePrevention(ref(id('closed')), 'U_BOB', world.closedPrevention);
+  await m.completePrevention(ref(id('closed')), 'UBOB', world.closedPrevention);
   world.preventingPrevention = (await record('preventing')).prevention[0]!.id;
-  world.ids.other = await seed('Other Workspace Co', 'U_ZED', B, 'U_ZED');
+  world.ids.other = await seed('Other Workspace Co', 'UZED', B, 'UZED');
   await h.deliver();
   expect((await record('closed')).state).toBe('closed');
 

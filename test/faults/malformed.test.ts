@@ -13,16 +13,16 @@ let mistakeId: number;
 
 beforeAll(async () => {
   h = await startHarness();
-  const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'U_ALICE', {
+  const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'UALICE', {
     customer: 'Harbor Bakery',
     whatHappened: 'Their flour went to the wrong address.',
     impact: 'Nothing to bake for the Saturday market.',
     severity: 'high',
     category: 'delivery',
-    ownerId: 'U_ALICE',
+    ownerId: 'UALICE',
   });
   mistakeId = mistake.id;
-  await h.bot.deps.mistakes.completeStep({ teamId: TEAM, mistakeId }, 'U_ALICE', 'apologize');
+  await h.bot.deps.mistakes.completeStep({ teamId: TEAM, mistakeId }, 'UALICE', 'apologize');
   await h.deliver();
 });
 
@@ -63,21 +63,24 @@ const changed = (f: (p: Record<string, any>) => void, base: () => Record<string,
 
 // prettier-ignore
 const MALFORMED: Array<[string, () => SlackPost]> = [
-  ['payload=null',                                () => form({ payload: 'null' })],
-  ['a click without user',                        () => changed((p) => delete p.user)],
-  ['a click whose user is null',                  () => changed((p) => (p.user = null))],
-  ['a click with actions: null',                  () => changed((p) => (p.actions = null))],
-  ['a click with no actions',                     () => changed((p) => (p.actions = []))],
-  ['a click whose action is null',                () => changed((p) => (p.actions = [null]))],
-  ['a click whose action has no action_id',       () => changed((p) => delete p.actions[0].action_id)],
-  ['a click whose container is a string',         () => changed((p) => (p.container = 'message'))],
-  ['a form with view: null',                      () => changed((p) => (p.view = null), submission)],
-  ['a form without user',                         () => changed((p) => delete p.user, submission)],
-  ['a form without state',                        () => changed((p) => delete p.view.state, submission)],
-  ['a form whose blocks are not a list',          () => changed((p) => (p.view.blocks = {}), submission)],
-  ['a payload with no type',                      () => changed((p) => delete p.type)],
-  ['a command without user_id',                   () => form(Object.fromEntries([...new URLSearchParams(slashCommand('list').body)].filter(([k]) => k !== 'user_id')))],
-  ['an event with event: null',                   () => ({ body: JSON.stringify({ type: 'event_callback', team_id: TEAM, event: null }), contentType: 'application/json' })],
+  ['payload=null', () => form({ payload: 'null' })],
+  ['a click without user', () => changed((p) => delete p.user)],
+  ['a click whose user is null', () => changed((p) => (p.user = null))],
+  ['a click with actions: null', () => changed((p) => (p.actions = null))],
+  ['a click with no actions', () => changed((p) => (p.actions = []))],
+  ['a click whose action is null', () => changed((p) => (p.actions = [null]))],
+  ['a click whose action has no action_id', () => changed((p) => delete p.actions[0].action_id)],
+  ['a click whose container is a string', () => changed((p) => (p.container = 'message'))],
+  ['a form with view: null', () => changed((p) => (p.view = null), submission)],
+  ['a form without user', () => changed((p) => delete p.user, submission)],
+  ['a form without state', () => changed((p) => delete p.view.state, submission)],
+  ['a form whose blocks are not a list', () => changed((p) => (p.view.blocks = {}), submission)],
+  ['a payload with no type', () => changed((p) => delete p.type)],
+  ['a command without user_id', () => form(Object.fromEntries([...new URLSearchParams(slashCommand('list').body)].filter(([k]) => k !== 'user_id')))],
+  [
+    'an event with event: null',
+    () => ({ body: JSON.stringify({ type: 'event_callback', team_id: TEAM, event: null }), contentType: 'application/json' }),
+  ],
 ];
 
 it.each(MALFORMED)('%s: 400 at once, nothing stored, nothing sent', async (_name, make) => {
@@ -98,7 +101,15 @@ it('refuses a snooze of 10^15 minutes with a reason, and changes nothing', async
   const ephemerals = h.fake.called('chat.postEphemeral').length;
   const snooze = changed((p) => {
     const value = encodeValue({ m: mistakeId, s: 1e15 });
-    p.actions = [{ type: 'overflow', action_id: Actions.snooze, block_id: 'b', selected_option: { value, text: { type: 'plain_text', text: 'x' } }, action_ts: '1' }];
+    p.actions = [
+      {
+        type: 'overflow',
+        action_id: Actions.snooze,
+        block_id: 'b',
+        selected_option: { value, text: { type: 'plain_text', text: 'x' } },
+        action_ts: '1',
+      },
+    ];
   });
   const response = await postToSlackEndpoint(h.baseUrl, snooze);
   expect(response.status).toBe(200);
@@ -124,7 +135,9 @@ it('closes 20 identical Ask submissions quietly, and saves the answer once', asy
   const step = await h.t.db.recoveryStep.findFirstOrThrow({ where: { mistakeId, kind: 'ask' } });
   expect(step.status).toBe('done');
   expect(step.customerAnswer).toBe('A refund, and the order by Friday.');
-  const asked = (await h.t.db.timelineEvent.findMany({ where: { mistakeId, kind: 'step_done' } })).filter((e) => JSON.parse(e.details).step === 'ask');
+  const asked = (await h.t.db.timelineEvent.findMany({ where: { mistakeId, kind: 'step_done' } })).filter(
+    (e) => JSON.parse(e.details).step === 'ask',
+  );
   expect(asked).toHaveLength(1);
   expect(h.fake.called('chat.postEphemeral').filter((c) => /changed while you were looking/.test(String(c.args.text)))).toEqual([]);
   totals.cases += 1;

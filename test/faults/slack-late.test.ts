@@ -18,8 +18,8 @@ afterAll(() => {
   process.stdout.write(summaryRow('slack-late', totals));
 });
 
-async function report(h: Harness, customer: string, ownerId = 'U_ALICE'): Promise<number> {
-  const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'U_ALICE', {
+async function report(h: Harness, customer: string, ownerId = 'UALICE'): Promise<number> {
+  const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'UALICE', {
     customer,
     whatHappened: 'The parcel went to the old address.',
     impact: 'They had nothing to sell on Saturday.',
@@ -167,7 +167,7 @@ describe.each(DATABASES)('two replicas and a slow Slack (%s)', (_name, fresh) =>
   });
 
   it('never takes over a delivery the other is still working on, and posts each once', async () => {
-    for (let i = 0; i < 6; i++) await report(a, `Replica customer ${i}`, i % 2 ? 'U_BOB' : 'U_ALICE');
+    for (let i = 0; i < 6; i++) await report(a, `Replica customer ${i}`, i % 2 ? 'UBOB' : 'UALICE');
     // Slack takes each post only as it answers, 400 ms later.
     fake.fail('chat.postMessage', { kind: 'slow', delayMs: 400, actsAtEnd: true }, 1000);
     const served = fake.faultsServed;

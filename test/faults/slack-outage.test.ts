@@ -64,9 +64,9 @@ afterAll(() => {
 });
 
 const REPORTS = [
-  { reporter: 'U_ALICE', owner: 'U_ALICE', customer: 'Harbor Bakery', severity: 'high' },
-  { reporter: 'U_CAROL', owner: 'U_CAROL', customer: 'Corner Deli', severity: 'critical' },
-  { reporter: 'U_ALICE', owner: 'U_BOB', customer: 'Blue Door Books', severity: 'medium' },
+  { reporter: 'UALICE', owner: 'UALICE', customer: 'Harbor Bakery', severity: 'high' },
+  { reporter: 'UCAROL', owner: 'UCAROL', customer: 'Corner Deli', severity: 'critical' },
+  { reporter: 'UALICE', owner: 'UBOB', customer: 'Blue Door Books', severity: 'medium' },
 ] as const;
 
 describe.each(OUTAGES)('Slack answering $name for a stretch', (outage) => {
@@ -129,11 +129,11 @@ describe.each(OUTAGES)('Slack answering $name for a stretch', (outage) => {
     }
     await h.deliver();
 
-    await click(Actions.apologize, await mistake('Harbor Bakery'), 'U_ALICE');
-    await submit(askModal(await mistake('Harbor Bakery')), { [Inputs.answer]: 'Deliver by Friday, no fee.' }, 'U_ALICE');
+    await click(Actions.apologize, await mistake('Harbor Bakery'), 'UALICE');
+    await submit(askModal(await mistake('Harbor Bakery')), { [Inputs.answer]: 'Deliver by Friday, no fee.' }, 'UALICE');
     // Handed to someone else: Bob is told in a DM and takes it with Own it.
-    await submit(reassignModal(await mistake('Corner Deli')), { [Inputs.owner]: 'U_BOB' }, 'U_CAROL');
-    await click(Actions.own, await mistake('Blue Door Books'), 'U_BOB');
+    await submit(reassignModal(await mistake('Corner Deli')), { [Inputs.owner]: 'UBOB' }, 'UCAROL');
+    await click(Actions.own, await mistake('Blue Door Books'), 'UBOB');
     await h.deliver();
 
     clock.set('2026-11-23T08:05:00Z');
@@ -147,9 +147,7 @@ describe.each(OUTAGES)('Slack answering $name for a stretch', (outage) => {
     expect(reminded.owners).toBe(2);
     await h.deliver();
 
-    const retriedDuringOutage = h.logger.lines
-      .slice(linesBefore)
-      .filter((l) => l.message === 'delivery will be retried').length;
+    const retriedDuringOutage = h.logger.lines.slice(linesBefore).filter((l) => l.message === 'delivery will be retried').length;
     await outage.end(h);
 
     for (let i = 0; i < 40; i++) {
@@ -178,10 +176,13 @@ describe.each(OUTAGES)('Slack answering $name for a stretch', (outage) => {
     expect(h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'CDIGEST0001')).toHaveLength(1);
     expect(kinds('reminder')).toHaveLength(2);
     const dmEvents = await h.t.db.timelineEvent.findMany({ where: { kind: { in: ['reported', 'reassigned'] } } });
-    const dmsToBob = kinds('dm').filter((r) => JSON.parse(r.payload).userId === 'U_BOB');
+    const dmsToBob = kinds('dm').filter((r) => JSON.parse(r.payload).userId === 'UBOB');
     // Blue Door Books was handed to Bob at report time, Corner Deli by Reassign.
     expect(dmsToBob.map((r) => JSON.parse(r.payload).eventId).sort()).toEqual(
-      dmEvents.filter((e) => JSON.parse(e.details).ownerId === 'U_BOB' || JSON.parse(e.details).to === 'U_BOB').map((e) => e.id).sort(),
+      dmEvents
+        .filter((e) => JSON.parse(e.details).ownerId === 'UBOB' || JSON.parse(e.details).to === 'UBOB')
+        .map((e) => e.id)
+        .sort(),
     );
     for (const m of mistakes) {
       const events = await h.t.db.timelineEvent.count({ where: { mistakeId: m.id } });

@@ -98,17 +98,17 @@ describe('a workspace the bot token is not installed in', () => {
 
   it('is refused with a reason wherever one can be shown, and creates no workspace', async () => {
     expect(h.bot.installed()).toEqual({ teamId: TEAM });
-    const command = await post(slashCommand('list', { teamId: OTHER, userId: 'U_ZED' }));
+    const command = await post(slashCommand('list', { teamId: OTHER, userId: 'UZED' }));
     expect(command.status).toBe(200);
     expect(command.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(NOT_INSTALLED) });
 
-    const opened = await post(slashCommand('flour', { teamId: OTHER, userId: 'U_ZED' }));
+    const opened = await post(slashCommand('flour', { teamId: OTHER, userId: 'UZED' }));
     expect(opened.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(NOT_INSTALLED) });
     expect(h.fake.called('views.open')).toHaveLength(0);
 
     const form = await post(
       viewSubmission(
-        reportModal({ reporterId: 'U_ZED' }),
+        reportModal({ reporterId: 'UZED' }),
         {
           [Inputs.customer]: 'Elsewhere Inc',
           [Inputs.whatHappened]: 'Wrong order.',
@@ -116,17 +116,17 @@ describe('a workspace the bot token is not installed in', () => {
           [Inputs.severity]: 'high',
           [Inputs.category]: 'delivery',
         },
-        { userId: 'U_ZED', teamId: OTHER },
+        { userId: 'UZED', teamId: OTHER },
       ),
     );
     expect(form.status).toBe(200);
     expect(form.json).toMatchObject({ response_action: 'update' });
     expect(JSON.stringify(form.json.view)).toMatch(NOT_INSTALLED);
 
-    const click = await post(buttonClick(Actions.apologize, encodeValue({ m: 1 }), { userId: 'U_ZED', teamId: OTHER, channelId: 'CESCALATIONS' }));
+    const click = await post(buttonClick(Actions.apologize, encodeValue({ m: 1 }), { userId: 'UZED', teamId: OTHER, channelId: 'CESCALATIONS' }));
     expect(click.status).toBe(403);
 
-    const home = await post(eventCallback({ type: 'app_home_opened', user: 'U_ZED', tab: 'home' }, OTHER));
+    const home = await post(eventCallback({ type: 'app_home_opened', user: 'UZED', tab: 'home' }, OTHER));
     expect(home.status).toBe(200);
     await h.deliver();
 
@@ -137,7 +137,7 @@ describe('a workspace the bot token is not installed in', () => {
     expect(h.fake.calls.filter((c) => !['auth.test'].includes(c.method))).toEqual([]);
 
     // The installed workspace is served as before.
-    const ours = await post(slashCommand('list', { teamId: TEAM, userId: 'U_ALICE' }));
+    const ours = await post(slashCommand('list', { teamId: TEAM, userId: 'UALICE' }));
     expect(ours.json.text ?? JSON.stringify(ours.json)).not.toMatch(NOT_INSTALLED);
     await countLedger(h);
     totals.cases += 1;

@@ -38,7 +38,7 @@ afterAll(() => {
 
 const mistakes = () => h.bot.deps.mistakes;
 
-async function report(customer: string, reporterId = 'U_BOB', ownerId = 'U_BOB'): Promise<{ teamId: string; mistakeId: number }> {
+async function report(customer: string, reporterId = 'UBOB', ownerId = 'UBOB'): Promise<{ teamId: string; mistakeId: number }> {
   const { mistake } = await mistakes().report(TEAM, reporterId, {
     customer,
     whatHappened: 'We shipped their flour to the wrong address.',
@@ -58,13 +58,15 @@ async function corrupt(table: 'timelineEvent' | 'delivery' | 'directMessage' | '
 }
 
 /** The errors logged about rows that could not be read, with the row's id. */
-const unreadable = (message: RegExp) =>
-  h.logger.lines.filter((l) => l.level === 'error' && message.test(l.message)).map((l) => l.fields.id);
+const unreadable = (message: RegExp) => h.logger.lines.filter((l) => l.level === 'error' && message.test(l.message)).map((l) => l.fields.id);
 
 async function threadOf(mistakeId: number): Promise<{ ts: string; replies: string[]; card: string }> {
   const m = await h.t.db.mistake.findUniqueOrThrow({ where: { id: mistakeId } });
   const ts = m.threadTs!;
-  const replies = h.fake.called('chat.postMessage').filter((c) => c.args.thread_ts === ts).map((c) => String(c.args.text));
+  const replies = h.fake
+    .called('chat.postMessage')
+    .filter((c) => c.args.thread_ts === ts)
+    .map((c) => String(c.args.text));
   const edits = h.fake.called('chat.update').filter((c) => c.args.ts === ts);
   return { ts, replies, card: blockText(edits[edits.length - 1]!.args.blocks) };
 }
@@ -72,8 +74,8 @@ async function threadOf(mistakeId: number): Promise<{ ts: string; replies: strin
 it('skips a thread reply whose event cannot be read, and posts the replies after it and the card', async () => {
   const ref = await report('Harbor Bakery');
   await h.deliver();
-  await mistakes().completeStep(ref, 'U_BOB', 'apologize');
-  await mistakes().completeStep(ref, 'U_BOB', 'ask', { customerAnswer: 'A new delivery by Friday.' });
+  await mistakes().completeStep(ref, 'UBOB', 'apologize');
+  await mistakes().completeStep(ref, 'UBOB', 'ask', { customerAnswer: 'A new delivery by Friday.' });
   const apology = await h.t.db.timelineEvent.findFirstOrThrow({ where: { mistakeId: ref.mistakeId, kind: 'step_done' }, orderBy: { id: 'asc' } });
   await corrupt('timelineEvent', apology.id, '{"step":');
 
@@ -90,23 +92,23 @@ it('skips a thread reply whose event cannot be read, and posts the replies after
   expect(skipped).toMatchObject({ status: 'sent', lastError: 'the timeline event no longer exists or could not be read' });
 
   // The next change is posted as usual.
-  await mistakes().completeStep(ref, 'U_BOB', 'make_right', { remedyKind: 'refund', remedyValue: 'Delivery fee refunded' });
+  await mistakes().completeStep(ref, 'UBOB', 'make_right', { remedyKind: 'refund', remedyValue: 'Delivery fee refunded' });
   await h.deliver();
   expect((await threadOf(ref.mistakeId)).replies.some((t) => /made it right: Refund: Delivery fee refunded/.test(t))).toBe(true);
 });
 
 it('says an escalation was resolved, when the event that resolved it cannot be read', async () => {
   const ref = await report('Corner Deli');
-  await mistakes().completeStep(ref, 'U_BOB', 'apologize');
-  await mistakes().completeStep(ref, 'U_BOB', 'ask', { customerAnswer: 'Their money back.' });
-  await mistakes().completeStep(ref, 'U_BOB', 'make_right', { remedyKind: 'credit', remedyValue: 'Store credit' });
-  await mistakes().markNotSatisfied(ref, 'U_BOB', 'They want their money back, not credit.');
+  await mistakes().completeStep(ref, 'UBOB', 'apologize');
+  await mistakes().completeStep(ref, 'UBOB', 'ask', { customerAnswer: 'Their money back.' });
+  await mistakes().completeStep(ref, 'UBOB', 'make_right', { remedyKind: 'credit', remedyValue: 'Store credit' });
+  await mistakes().markNotSatisfied(ref, 'UBOB', 'They want their money back, not credit.');
   await h.deliver();
   const escalation = await h.t.db.escalation.findFirstOrThrow({ where: { mistakeId: ref.mistakeId } });
   expect(escalation.messageTs).not.toBeNull();
 
-  await mistakes().completeStep(ref, 'U_BOB', 'make_right', { remedyKind: 'refund', remedyValue: 'Money back' });
-  await mistakes().markSatisfied(ref, 'U_BOB', 'Happy now');
+  await mistakes().completeStep(ref, 'UBOB', 'make_right', { remedyKind: 'refund', remedyValue: 'Money back' });
+  await mistakes().markSatisfied(ref, 'UBOB', 'Happy now');
   const satisfied = await h.t.db.timelineEvent.findFirstOrThrow({ where: { mistakeId: ref.mistakeId, kind: 'satisfied' } });
   await corrupt('timelineEvent', satisfied.id, 'not json');
   await h.deliver();
@@ -124,7 +126,7 @@ it('says an escalation was resolved, when the event that resolved it cannot be r
 it('leaves an event it cannot read out of the digest, and still posts the digest', async () => {
   const first = await report('Harbor Bakery');
   const second = await report('Blue Door Books');
-  for (const ref of [first, second]) await mistakes().completeStep(ref, 'U_BOB', 'apologize');
+  for (const ref of [first, second]) await mistakes().completeStep(ref, 'UBOB', 'apologize');
   const apology = await h.t.db.timelineEvent.findFirstOrThrow({ where: { mistakeId: first.mistakeId, kind: 'step_done' } });
   await corrupt('timelineEvent', apology.id, '{"step":"apologize","note":42}');
 
@@ -138,7 +140,7 @@ it('leaves an event it cannot read out of the digest, and still posts the digest
 });
 
 it('skips a queued delivery whose payload cannot be read, and sends the rest of the queue', async () => {
-  const ref = await report('Harbor Bakery', 'U_ALICE', 'U_BOB');
+  const ref = await report('Harbor Bakery', 'UALICE', 'UBOB');
   const reply = await h.t.db.delivery.findFirstOrThrow({ where: { kind: 'reply', mistakeId: ref.mistakeId } });
   await corrupt('delivery', reply.id, '{"mistakeId":');
 
@@ -150,8 +152,8 @@ it('skips a queued delivery whose payload cannot be read, and sends the rest of 
   expect(h.fake.called('chat.postMessage').filter((c) => c.args.thread_ts === threadTs)).toEqual([]);
   // The owner's DM and the reporter's confirmation went out.
   const dmTo = (user: string) => h.fake.called('chat.postMessage').filter((c) => c.args.channel === user);
-  expect(dmTo('U_BOB').some((c) => /asked you to own the recovery/.test(String(c.args.text)))).toBe(true);
-  expect(dmTo('U_ALICE').some((c) => /^Reported as Mistake #/.test(String(c.args.text)))).toBe(true);
+  expect(dmTo('UBOB').some((c) => /asked you to own the recovery/.test(String(c.args.text)))).toBe(true);
+  expect(dmTo('UALICE').some((c) => /^Reported as Mistake #/.test(String(c.args.text)))).toBe(true);
   expect(unreadable(/queued delivery could not be read/)).toContain(reply.id);
   expect(await h.t.db.delivery.findUniqueOrThrow({ where: { id: reply.id } })).toMatchObject({
     status: 'sent',
@@ -160,12 +162,12 @@ it('skips a queued delivery whose payload cannot be read, and sends the rest of 
 });
 
 it('does not edit a recorded DM it cannot read, and the change itself still goes out', async () => {
-  const ref = await report('Harbor Bakery', 'U_ALICE', 'U_BOB');
+  const ref = await report('Harbor Bakery', 'UALICE', 'UBOB');
   await h.deliver();
-  const dm = await h.t.db.directMessage.findFirstOrThrow({ where: { mistakeId: ref.mistakeId, userId: 'U_BOB' } });
+  const dm = await h.t.db.directMessage.findFirstOrThrow({ where: { mistakeId: ref.mistakeId, userId: 'UBOB' } });
   await corrupt('directMessage', dm.id, '{"mistakeId":"seven"}');
 
-  await mistakes().completeStep(ref, 'U_BOB', 'own');
+  await mistakes().completeStep(ref, 'UBOB', 'own');
   await h.deliver();
 
   expect(h.fake.called('chat.update').filter((c) => c.args.ts === dm.ts)).toEqual([]);
@@ -182,7 +184,7 @@ it('marks a stored click it cannot read as failed, and applies the other clicks'
   const stale = new Date(clock.now().getTime() - 60_000);
   const click = (key: string, mistakeId: number) =>
     h.t.db.interaction.create({
-      data: { teamId: TEAM, key, userId: 'U_BOB', kind: 'apologize', payload: JSON.stringify({ mistakeId }), leaseUntil: stale, receivedAt: stale },
+      data: { teamId: TEAM, key, userId: 'UBOB', kind: 'apologize', payload: JSON.stringify({ mistakeId }), leaseUntil: stale, receivedAt: stale },
     });
   const broken = await click('click:broken', first.mistakeId);
   await click('click:fine', second.mistakeId);
@@ -200,7 +202,7 @@ it('marks a stored click it cannot read as failed, and applies the other clicks'
   expect(unreadable(/stored click could not be read/)).toContain(broken.id);
 });
 
-it('still says where today\'s digest is when its run cannot be read', async () => {
+it("still says where today's digest is when its run cannot be read", async () => {
   await h.bot.jobs.digest({ onDemand: true });
   await h.deliver();
   const run = await h.t.db.scheduledRun.findFirstOrThrow({ where: { job: 'digest' } });

@@ -30,13 +30,13 @@ async function installedAt(h: Harness, at: string): Promise<void> {
 }
 
 async function seed(h: Harness): Promise<void> {
-  await h.bot.deps.mistakes.report(TEAM, 'U_BOB', {
+  await h.bot.deps.mistakes.report(TEAM, 'UBOB', {
     customer: 'Harbor Bakery',
     whatHappened: 'Wrong address on the delivery.',
     impact: 'No flour for the weekend market.',
     severity: 'high',
     category: 'delivery',
-    ownerId: 'U_BOB',
+    ownerId: 'UBOB',
   });
 }
 
@@ -49,7 +49,7 @@ async function report(h: Harness, clock: ManualClock, outcome: Awaited<ReturnTyp
 }
 
 describe('the digest on demand', () => {
-  it('before the slot: sends today\'s digest now, and the schedule then skips today', async () => {
+  it("before the slot: sends today's digest now, and the schedule then skips today", async () => {
     const clock = new ManualClock(MONDAY_7);
     const h = await start(clock);
     await installedAt(h, '2026-11-20T08:00:00Z');
@@ -95,7 +95,9 @@ describe('the digest on demand', () => {
     await h.deliver();
     expect(digests(h)).toHaveLength(1);
     const text = await report(h, clock, outcome!);
-    expect(text).toContain(`Today's digest (Mon 23 Nov) was posted at Mon 23 Nov 2026, 09:00 CET in CDIGEST0001: https://acme.slack.com/archives/CDIGEST0001/p${ts.replace('.', '')}. Nothing was posted.`);
+    expect(text).toContain(
+      `Today's digest (Mon 23 Nov) was posted at Mon 23 Nov 2026, 09:00 CET in CDIGEST0001: https://acme.slack.com/archives/CDIGEST0001/p${ts.replace('.', '')}. Nothing was posted.`,
+    );
     expect(text).toContain('npm run job -- digest --again');
   });
 
@@ -139,7 +141,12 @@ describe('the digest on demand', () => {
       const b = await start(clock, { fake, t });
       await installedAt(a, '2026-11-20T08:00:00Z');
       const outcomes = await Promise.all([onDemand(a), onDemand(b), onDemand(a), onDemand(b)]);
-      expect(outcomes.flat().map((o) => o.status).sort()).toEqual(['already-sent', 'already-sent', 'already-sent', 'queued']);
+      expect(
+        outcomes
+          .flat()
+          .map((o) => o.status)
+          .sort(),
+      ).toEqual(['already-sent', 'already-sent', 'already-sent', 'queued']);
       await Promise.all([a.deliver(), b.deliver()]);
       expect(digests(a)).toHaveLength(1);
       expect(await t.db.scheduledRun.count({ where: { job: 'digest', slot: 'digest:2026-11-23' } })).toBe(1);
@@ -177,7 +184,7 @@ describe('the digest on demand', () => {
     expect(await h.t.db.scheduledRun.count({ where: { job: 'digest' } })).toBe(1);
   });
 
-  it('--again before today\'s digest went out sends the day\'s own digest', async () => {
+  it("--again before today's digest went out sends the day's own digest", async () => {
     const clock = new ManualClock(MONDAY_7);
     const h = await start(clock);
     await installedAt(h, '2026-11-20T08:00:00Z');

@@ -28,17 +28,14 @@ async function installedAt(h: Harness, at: string): Promise<void> {
   await h.t.db.workspaceSettings.update({ where: { teamId: TEAM }, data: { createdAt: new Date(at) } });
 }
 
-async function seed(
-  h: Harness,
-  overrides: { customer?: string; ownerId?: string; severity?: string; reporterId?: string } = {},
-) {
-  const { mistake } = await h.bot.deps.mistakes.report(TEAM, overrides.reporterId ?? overrides.ownerId ?? 'U_BOB', {
+async function seed(h: Harness, overrides: { customer?: string; ownerId?: string; severity?: string; reporterId?: string } = {}) {
+  const { mistake } = await h.bot.deps.mistakes.report(TEAM, overrides.reporterId ?? overrides.ownerId ?? 'UBOB', {
     customer: overrides.customer ?? 'Harbor Bakery',
     whatHappened: 'Wrong address on the delivery.',
     impact: 'No flour for the weekend market.',
     severity: overrides.severity ?? 'high',
     category: 'delivery',
-    ownerId: overrides.ownerId ?? 'U_BOB',
+    ownerId: overrides.ownerId ?? 'UBOB',
   });
   return mistake;
 }
@@ -58,7 +55,12 @@ describe('the daily digest', () => {
       const b = await start(clock, { fake, t });
       await installedAt(a, '2026-11-20T08:00:00Z');
       const outcomes = await Promise.all([a.bot.jobs.digest(), b.bot.jobs.digest()]);
-      expect(outcomes.flat().map((o) => o.status).sort()).toEqual(['already-sent', 'queued']);
+      expect(
+        outcomes
+          .flat()
+          .map((o) => o.status)
+          .sort(),
+      ).toEqual(['already-sent', 'queued']);
       await Promise.all([a.deliver(), b.deliver()]);
       expect(digests(a)).toHaveLength(1);
       // A restart mid-day: the new process finds the slot claimed and sends nothing.
@@ -120,7 +122,7 @@ describe('the daily digest', () => {
   it('stays within Block Kit limits with 500 open mistakes and points at /mistake list', async () => {
     const clock = new ManualClock('2026-11-16T08:00:00Z');
     const h = await start(clock);
-    for (let i = 0; i < 500; i++) await seed(h, { customer: `Customer ${i}`, ownerId: `U_OWNER${i % 7}` });
+    for (let i = 0; i < 500; i++) await seed(h, { customer: `Customer ${i}`, ownerId: `UOWNER${i % 7}` });
     clock.set(MONDAY_9);
     await installedAt(h, '2026-11-01T08:00:00Z');
     await h.bot.jobs.digest();
@@ -141,27 +143,27 @@ describe('reminders', () => {
     // 07:00 in Berlin: the passes below fall at 12:00, 13:00 and 17:00, inside office hours.
     const clock = new ManualClock('2026-11-23T06:00:00Z');
     const h = await start(clock);
-    await seed(h, { customer: 'Harbor Bakery', ownerId: 'U_BOB' });
-    await seed(h, { customer: 'Corner Deli', ownerId: 'U_BOB' });
-    await seed(h, { customer: 'Blue Door Books', ownerId: 'U_CAROL' });
+    await seed(h, { customer: 'Harbor Bakery', ownerId: 'UBOB' });
+    await seed(h, { customer: 'Corner Deli', ownerId: 'UBOB' });
+    await seed(h, { customer: 'Blue Door Books', ownerId: 'UCAROL' });
     h.fake.reset();
     clock.advance(5 * HOUR_MS); // high severity: 4h per step, so "Apologize" is overdue
     await h.bot.jobs.reminders('reminders:t1');
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(1);
-    expect(dms(h, 'U_CAROL')).toHaveLength(1);
-    const bob = JSON.stringify(dms(h, 'U_BOB')[0]!.args.blocks);
+    expect(dms(h, 'UBOB')).toHaveLength(1);
+    expect(dms(h, 'UCAROL')).toHaveLength(1);
+    const bob = JSON.stringify(dms(h, 'UBOB')[0]!.args.blocks);
     expect(bob).toContain('Harbor Bakery');
     expect(bob).toContain('Corner Deli');
     expect(bob).not.toContain('Blue Door Books');
     clock.advance(HOUR_MS);
     await h.bot.jobs.reminders('reminders:t2');
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(1);
+    expect(dms(h, 'UBOB')).toHaveLength(1);
     clock.advance(4 * HOUR_MS);
     await h.bot.jobs.reminders('reminders:t3');
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(2);
+    expect(dms(h, 'UBOB')).toHaveLength(2);
   });
 
   it('stops the moment the step is done, and never runs the same pass twice', async () => {
@@ -169,11 +171,11 @@ describe('reminders', () => {
     const h = await start(clock);
     const m = await seed(h);
     clock.advance(5 * HOUR_MS);
-    await h.bot.deps.mistakes.completeStep({ teamId: TEAM, mistakeId: m.id }, 'U_BOB', 'apologize');
+    await h.bot.deps.mistakes.completeStep({ teamId: TEAM, mistakeId: m.id }, 'UBOB', 'apologize');
     await h.bot.jobs.reminders('reminders:same');
     await h.bot.jobs.reminders('reminders:same');
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(0);
+    expect(dms(h, 'UBOB')).toHaveLength(0);
   });
 
   it('honours a snooze from the reminder DM', async () => {
@@ -183,13 +185,13 @@ describe('reminders', () => {
     clock.advance(5 * HOUR_MS);
     await h.bot.jobs.reminders('reminders:a');
     await h.deliver();
-    const dm = dms(h, 'U_BOB')[0]!;
+    const dm = dms(h, 'UBOB')[0]!;
     const overflow = findAction(dm.args.blocks, Actions.snooze);
     const tomorrow = overflow.options.find((o: any) => decodeValue(o.value)?.s === 0);
     expect(tomorrow).toBeDefined();
     const response = await postToSlackEndpoint(
       h.baseUrl,
-      buttonClickOverflow(Actions.snooze, tomorrow.value, 'U_BOB', dm.response!.channel ?? 'D_BOB', dm.response!.ts),
+      buttonClickOverflow(Actions.snooze, tomorrow.value, 'UBOB', dm.response!.channel ?? 'D_BOB', dm.response!.ts),
     );
     expect(response.status).toBe(200);
     await h.deliver();
@@ -199,30 +201,30 @@ describe('reminders', () => {
     clock.advance(5 * HOUR_MS);
     await h.bot.jobs.reminders('reminders:b');
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(1);
+    expect(dms(h, 'UBOB')).toHaveLength(1);
     clock.set('2026-11-24T08:30:00Z');
     await h.bot.jobs.reminders('reminders:c');
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(2);
+    expect(dms(h, 'UBOB')).toHaveLength(2);
   });
 
   it('waits for office hours, except for critical mistakes', async () => {
     // Saturday 28 November, 11:00 in Berlin.
     const clock = new ManualClock('2026-11-27T18:00:00Z');
     const h = await start(clock);
-    await seed(h, { customer: 'Weekend Florist', ownerId: 'U_BOB', severity: 'high' });
-    await seed(h, { customer: 'Night Pharmacy', ownerId: 'U_CAROL', severity: 'critical' });
+    await seed(h, { customer: 'Weekend Florist', ownerId: 'UBOB', severity: 'high' });
+    await seed(h, { customer: 'Night Pharmacy', ownerId: 'UCAROL', severity: 'critical' });
     clock.set('2026-11-28T10:00:00Z');
     const result = await h.bot.jobs.reminders('reminders:sat');
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(0);
-    expect(dms(h, 'U_CAROL')).toHaveLength(1);
+    expect(dms(h, 'UBOB')).toHaveLength(0);
+    expect(dms(h, 'UCAROL')).toHaveLength(1);
     expect(result.waitingForOfficeHours).toBe(1);
     // Monday morning in office hours, Bob hears about it.
     clock.set('2026-11-30T08:30:00Z');
     await h.bot.jobs.reminders('reminders:mon');
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(1);
+    expect(dms(h, 'UBOB')).toHaveLength(1);
   });
 
   it('escalates once the reminder cap is reached, posting "Escalation" once', async () => {
@@ -236,7 +238,7 @@ describe('reminders', () => {
       await h.bot.jobs.escalations(`escalations:${clock.now().toISOString()}`);
     }
     await h.deliver();
-    expect(dms(h, 'U_BOB')).toHaveLength(2);
+    expect(dms(h, 'UBOB')).toHaveLength(2);
     const escalations = h.fake
       .called('chat.postMessage')
       .filter((c) => c.args.channel === 'CESCALATIONS' && !c.args.thread_ts && /Escalation/.test(String(c.args.text)));
@@ -274,7 +276,7 @@ describe('durable delivery', () => {
     const clock = new ManualClock('2026-11-23T08:00:00Z');
     const h = await start(clock, { slackTimeoutMs: 300 });
     h.fake.fail('chat.postMessage', { kind: 'slow', delayMs: 800 }, 1);
-    await seed(h, { ownerId: 'U_CAROL', reporterId: 'U_BOB' });
+    await seed(h, { ownerId: 'UCAROL', reporterId: 'UBOB' });
     await h.deliver();
     const card = await h.t.db.delivery.findFirstOrThrow({ where: { kind: 'card' } });
     expect(card).toMatchObject({ status: 'pending', uncertain: true });
@@ -288,7 +290,7 @@ describe('durable delivery', () => {
     const m = await h.t.db.mistake.findFirstOrThrow();
     expect(m.threadTs).toBe(cards[0]!.response!.ts);
     expect(h.fake.called('chat.postMessage').filter((c) => c.args.thread_ts === m.threadTs)).toHaveLength(1);
-    expect(dms(h, 'U_CAROL')).toHaveLength(1);
+    expect(dms(h, 'UCAROL')).toHaveLength(1);
     expect(await h.t.db.delivery.count({ where: { status: { not: 'sent' } } })).toBe(0);
   });
 
@@ -302,7 +304,7 @@ describe('durable delivery', () => {
     expect(health).toMatchObject({ ok: true, database: 'reachable', deliveries: { failed: 1 } });
     expect(h.logger.lines.some((l) => l.level === 'error' && /needs a person/.test(l.message))).toBe(true);
     // The reporter hears why the card is missing and what to do, once.
-    const told = dms(h, 'U_BOB');
+    const told = dms(h, 'UBOB');
     expect(told).toHaveLength(1);
     expect(told[0]!.args.text).toMatch(/is saved .* Invite me there/);
     // Once the bot is invited, the next retry posts the card without anyone touching it.
@@ -310,15 +312,15 @@ describe('durable delivery', () => {
     await h.deliver();
     expect(h.fake.called('chat.postMessage').filter((c) => c.args.channel === 'CESCALATIONS' && !c.args.thread_ts)).toHaveLength(1);
     expect(await h.t.db.delivery.count({ where: { status: { not: 'sent' } } })).toBe(0);
-    expect(dms(h, 'U_BOB')).toHaveLength(1);
+    expect(dms(h, 'UBOB')).toHaveLength(1);
   });
 });
 
 function buttonClickOverflow(actionId: string, value: string, userId: string, channelId: string, ts: string) {
   const post = buttonClick(actionId, value, { userId, channelId, messageTs: ts });
   const payload = JSON.parse(new URLSearchParams(post.body).get('payload')!);
-  payload.actions = [{ type: 'overflow', action_id: actionId, block_id: 'b', selected_option: { value, text: { type: 'plain_text', text: 'x' } }, action_ts: '1' }];
+  payload.actions = [
+    { type: 'overflow', action_id: actionId, block_id: 'b', selected_option: { value, text: { type: 'plain_text', text: 'x' } }, action_ts: '1' },
+  ];
   return { ...post, body: new URLSearchParams({ payload: JSON.stringify(payload) }).toString() };
 }
-
-

@@ -15,7 +15,7 @@ const ctx = { now, workspaceUrl: 'https://acme.slack.com/' };
 const sent = { status: 'sent', channel: 'CDIGEST0001', ts: '1764000000.000100', postedAt: new Date('2026-11-24T07:48:01Z'), lastError: null };
 
 describe('the digest, in words', () => {
-  it('says where today\'s digest went and when the next one goes', () => {
+  it("says where today's digest went and when the next one goes", () => {
     expect(describeDigest(base, sent, ctx)).toEqual([
       "Today's digest (Tue 24 Nov) was posted at Tue 24 Nov 2026, 08:48 CET in CDIGEST0001: https://acme.slack.com/archives/CDIGEST0001/p1764000000000100.",
       "It counts as today's digest: the schedule will not post another today.",
@@ -48,9 +48,13 @@ describe('the digest, in words', () => {
   });
 
   it('marks an extra copy, a late digest and a missing channel', () => {
-    expect(describeDigest({ ...base, extra: true }, sent, ctx)[0]).toMatch(/^An extra copy of today's digest \(Tue 24 Nov\), marked as one, was posted at/);
+    expect(describeDigest({ ...base, extra: true }, sent, ctx)[0]).toMatch(
+      /^An extra copy of today's digest \(Tue 24 Nov\), marked as one, was posted at/,
+    );
     expect(describeDigest({ ...base, extra: true }, sent, ctx)).toHaveLength(2);
-    expect(describeDigest({ ...base, late: true }, sent, ctx)[0]).toMatch(/^Today's digest \(Tue 24 Nov\), late \(the bot was down at its time\), was posted/);
+    expect(describeDigest({ ...base, late: true }, sent, ctx)[0]).toMatch(
+      /^Today's digest \(Tue 24 Nov\), late \(the bot was down at its time\), was posted/,
+    );
     expect(describeDigest({ ...base, status: 'no-channel' }, null, ctx)[0]).toBe(
       'No digest was posted: there is no digest channel. Set DIGEST_CHANNEL_ID (or ESCALATION_CHANNEL_ID).',
     );
@@ -67,7 +71,9 @@ describe('the other passes, in words', () => {
   it('reminders', () => {
     expect(describeReminders({ owners: 0, items: 0, waitingForOfficeHours: 0 })).toBe('Reminders: nothing is due for a reminder.');
     expect(describeReminders({ owners: 1, items: 1, waitingForOfficeHours: 0 })).toBe('Reminders: 1 item reminded to 1 owner.');
-    expect(describeReminders({ owners: 2, items: 5, waitingForOfficeHours: 3 })).toBe('Reminders: 5 items reminded to 2 owners; 3 waiting for office hours.');
+    expect(describeReminders({ owners: 2, items: 5, waitingForOfficeHours: 3 })).toBe(
+      'Reminders: 5 items reminded to 2 owners; 3 waiting for office hours.',
+    );
     expect(describeReminders({ owners: 0, items: 0, waitingForOfficeHours: 2 })).toBe('Reminders: no reminder sent; 2 waiting for office hours.');
   });
 
@@ -78,7 +84,9 @@ describe('the other passes, in words', () => {
   });
 
   it('deliveries', () => {
-    expect(describeDeliveries({ sent: 4, retried: 0, failed: 0, deferred: 0 }, { pending: 0, failed: 0 })).toBe('Deliveries: 4 sent. Nothing is waiting.');
+    expect(describeDeliveries({ sent: 4, retried: 0, failed: 0, deferred: 0 }, { pending: 0, failed: 0 })).toBe(
+      'Deliveries: 4 sent. Nothing is waiting.',
+    );
     expect(describeDeliveries({ sent: 1, retried: 2, failed: 1, deferred: 0 }, { pending: 2, failed: 1 })).toBe(
       'Deliveries: 1 sent, 2 to retry (Slack did not take them yet), 1 refused by Slack. 2 still waiting; 1 need a person (see /healthz and the error log).',
     );

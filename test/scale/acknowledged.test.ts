@@ -143,7 +143,9 @@ async function seed(bot: BotProcess, prefix: string, count: number): Promise<voi
 }
 
 async function notApologized(store: Store): Promise<number[]> {
-  const rows = await store.rows<{ mistakeId: number }>(`SELECT "mistakeId" FROM "RecoveryStep" WHERE kind = 'apologize' AND status = 'pending' ORDER BY "mistakeId"`);
+  const rows = await store.rows<{ mistakeId: number }>(
+    `SELECT "mistakeId" FROM "RecoveryStep" WHERE kind = 'apologize' AND status = 'pending' ORDER BY "mistakeId"`,
+  );
   return rows.map((r) => Number(r.mistakeId));
 }
 
@@ -257,7 +259,7 @@ describe('SIGKILL while clicks wait on a locked SQLite database', () => {
     // Another process holds the write lock; the clicks come while it does.
     const lock = await LockHolder.hold(path.join(w.dir, 'bot.db'));
     const answers = await Promise.all(ids.map((id) => postToSlackEndpoint(bot.url, apologize(id))));
-    ids.forEach((id, i) => answers[i]!.status === 200 && acked.clicks.push(id));
+    for (const [i, id] of ids.entries()) if (answers[i]!.status === 200) acked.clicks.push(id);
     await bot.kill('SIGKILL');
     await lock.release();
     expect(answers.map((a) => a.status)).toEqual(ids.map(() => 503));
@@ -266,7 +268,7 @@ describe('SIGKILL while clicks wait on a locked SQLite database', () => {
     bot = await start(w);
     const again = await Promise.all(ids.map((id) => postToSlackEndpoint(bot.url, apologize(id))));
     bot.child.kill('SIGKILL');
-    ids.forEach((id, i) => again[i]!.status === 200 && acked.clicks.push(id));
+    for (const [i, id] of ids.entries()) if (again[i]!.status === 200) acked.clicks.push(id);
     expect(again.map((a) => a.status)).toEqual(ids.map(() => 200));
     await bot.kill('SIGKILL');
     bot = await start(w);
@@ -363,7 +365,7 @@ describe('a disk that fills up under SQLite', () => {
     // The disk stays full: clicks are refused, never acknowledged and then lost.
     const ids = await notApologized(w.store);
     const answers = await Promise.all(ids.map((id) => postToSlackEndpoint(bot.url, apologize(id))));
-    ids.forEach((id, i) => answers[i]!.status === 200 && acked.clicks.push(id));
+    for (const [i, id] of ids.entries()) if (answers[i]!.status === 200) acked.clicks.push(id);
     expect(answers.map((a) => a.status)).toEqual(ids.map(() => 503));
 
     // Space again: everything answered 200 is there, once.

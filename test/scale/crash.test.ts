@@ -147,7 +147,11 @@ it('posts the card once after a crash between storing the report and posting it'
 it('sends the digest once when the bot dies while posting it', async () => {
   let bot = await start();
   await report(bot, 'Digest Deli');
-  await eventually(async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE status <> 'sent' AND kind <> 'digest'`) === 0, 30_000, 'the report posted');
+  await eventually(
+    async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE status <> 'sent' AND kind <> 'digest'`) === 0,
+    30_000,
+    'the report posted',
+  );
   // The digest post reaches Slack, but the answer is slow: the process dies before it hears back.
   fake.fail('chat.postMessage', { kind: 'slow', delayMs: 10_000 }, 1);
   await eventually(async () => fake.calls.some((c) => c.args.channel === 'CDIGEST0001'), 30_000, 'the digest post');
@@ -168,7 +172,11 @@ it('sends each reminder once when the bot dies during a reminder pass', async ()
   await report(bot, 'Second Shop');
   await eventually(async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE kind = 'card' AND status = 'sent'`) === 2, 30_000, 'the cards');
   // And the rest the reports queued (their replies, the reporter's DMs), so the reminder is the post that hangs.
-  await eventually(async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE kind <> 'reminder' AND status <> 'sent'`) === 0, 30_000, 'the reports’ posts');
+  await eventually(
+    async () => count(`SELECT count(*) AS n FROM "Delivery" WHERE kind <> 'reminder' AND status <> 'sent'`) === 0,
+    30_000,
+    'the reports’ posts',
+  );
   // From now on posts hang: wait for the reminder DM to reach Slack, then kill the process.
   fake.fail('chat.postMessage', { kind: 'slow', delayMs: 10_000 }, 1000);
   const isReminder = (c: { method: string; args: Record<string, any> }) =>

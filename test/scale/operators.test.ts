@@ -162,7 +162,11 @@ it.each(DATABASES)('runs every pass as `npm run job` beside a running bot on %s,
   const bot = await startBot('bot');
   await report(bot, 'Harbor Bakery');
   await report(bot, 'Old Mill Café');
-  await eventually(async () => (await count(`SELECT count(*) AS n FROM "Delivery" WHERE kind = 'card' AND status = 'sent'`)) === 2, 60_000, 'both cards');
+  await eventually(
+    async () => (await count(`SELECT count(*) AS n FROM "Delivery" WHERE kind = 'card' AND status = 'sent'`)) === 2,
+    60_000,
+    'both cards',
+  );
 
   // Reminders: both overdue apologies in one DM to their owner, and not again within the interval.
   const reminders = await job('reminders');
@@ -256,9 +260,9 @@ it('starts a second `npm start` on the same file while the first still runs (a r
     .join('')
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.startsWith('npm '));
-  expect(said).toEqual([
-    `Port ${second.port} is already in use (another copy of the bot, or another program): stop it, or set PORT to a free port.`,
-  ]);
+  expect(said).toEqual([`Port ${second.port} is already in use (another copy of the bot, or another program): stop it, or set PORT to a free port.`]);
   expect((await fetch(`${second.url}/healthz`)).status).toBe(200);
-  summary.push(`  two overlapping npm start on one SQLite file: both served, 4 reports, 4 cards, delivered ${delivered}, lost 0, duplicated 0; a third on a taken port explained it in one line`);
+  summary.push(
+    `  two overlapping npm start on one SQLite file: both served, 4 reports, 4 cards, delivered ${delivered}, lost 0, duplicated 0; a third on a taken port explained it in one line`,
+  );
 });

@@ -75,8 +75,7 @@ describePg('several replicas on one PostgreSQL database', () => {
     await fake.stop();
   });
 
-  const q = async <T = any>(sql: string): Promise<T[]> =>
-    (await admin.query(sql.replace(/"([A-Z]\w+)"/g, `"${schema}"."$1"`))).rows as T[];
+  const q = async <T = any>(sql: string): Promise<T[]> => (await admin.query(sql.replace(/"([A-Z]\w+)"/g, `"${schema}"."$1"`))).rows as T[];
 
   it('keeps one mistake and thread per submission, one digest, one reminder per item, every delivery once', async () => {
     const alive = () => replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
@@ -122,7 +121,9 @@ describePg('several replicas on one PostgreSQL database', () => {
     for (const m of mistakes) {
       const value = encodeValue({ m: m.id, v: m.version });
       for (let k = 0; k < 2; k++) {
-        clicks.push(postToSlackEndpoint(pick(k).url, buttonClick(Actions.apologize, value, { userId: m.ownerId, channelId: 'CESCALATIONS', messageTs: '1.0' })));
+        clicks.push(
+          postToSlackEndpoint(pick(k).url, buttonClick(Actions.apologize, value, { userId: m.ownerId, channelId: 'CESCALATIONS', messageTs: '1.0' })),
+        );
       }
     }
     expect((await Promise.all(clicks)).every((c) => c.status === 200)).toBe(true);
@@ -142,25 +143,33 @@ describePg('several replicas on one PostgreSQL database', () => {
     await new Promise((r) => setTimeout(r, 4000));
 
     const posts = fake.called('chat.postMessage');
-    const ids = posts.map((p) => (p.args.metadata as any)?.event_type === DELIVERY_METADATA_TYPE ? String((p.args.metadata as any).event_payload.delivery_id) : null);
+    const ids = posts.map((p) =>
+      (p.args.metadata as any)?.event_type === DELIVERY_METADATA_TYPE ? String((p.args.metadata as any).event_payload.delivery_id) : null,
+    );
     const counts = new Map<string, number>();
     for (const id of ids) if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
     const duplicated = [...counts.values()].filter((n) => n > 1).length;
-    const deliveries = await q<{ id: number; kind: string; status: string; lastError: string | null }>('SELECT id, kind, status, "lastError" FROM "Delivery"');
+    const deliveries = await q<{ id: number; kind: string; status: string; lastError: string | null }>(
+      'SELECT id, kind, status, "lastError" FROM "Delivery"',
+    );
     // A post-kind delivery is lost if it never reached Slack and was not deliberately left out
     // (a reminder whose items were all done before it went, noted in lastError).
     const postKinds = new Set(['card', 'reply', 'dm', 'escalation', 'digest', 'reminder', 'message']);
-    const lost = deliveries.filter(
-      (d) => postKinds.has(d.kind) && (d.status !== 'sent' || (!d.lastError && !counts.has(String(d.id)))),
-    ).length;
+    const lost = deliveries.filter((d) => postKinds.has(d.kind) && (d.status !== 'sent' || (!d.lastError && !counts.has(String(d.id))))).length;
 
     const cards = posts.filter((p) => p.args.channel === 'CESCALATIONS' && !p.args.thread_ts && !/Escalation/.test(String(p.args.text)));
     const digests = posts.filter((p) => p.args.channel === 'CDIGEST0001');
     const reminderRows = await q<{ itemId: number; n: string }>(`SELECT "itemId", count(*) AS n FROM "ReminderSent" GROUP BY "itemKind", "itemId"`);
-    const apologies = await q<{ mistakeId: number; n: string }>(`SELECT "mistakeId", count(*) AS n FROM "TimelineEvent" WHERE kind = 'step_done' GROUP BY "mistakeId"`);
+    const apologies = await q<{ mistakeId: number; n: string }>(
+      `SELECT "mistakeId", count(*) AS n FROM "TimelineEvent" WHERE kind = 'step_done' GROUP BY "mistakeId"`,
+    );
     const apologized = await q<{ n: string }>(`SELECT count(*) AS n FROM "RecoveryStep" WHERE kind = 'apologize' AND status = 'done'`);
     const threads = await q<{ n: string }>(`SELECT count(DISTINCT "threadTs") AS n FROM "Mistake" WHERE "threadTs" IS NOT NULL`);
-    const takenOver = replicas.flatMap((r) => r.output).join('').split('taken over after its lease').length - 1;
+    const takenOver =
+      replicas
+        .flatMap((r) => r.output)
+        .join('')
+        .split('taken over after its lease').length - 1;
 
     process.stdout.write(
       [

@@ -8,10 +8,10 @@ import { SettingsService, type WorkspaceDefaults } from '../../src/services/sett
 import { DATABASES, type TestDb } from '../support/db';
 
 const TEAM = 'T_ACME';
-const ALICE = 'U_ALICE';
-const BOB = 'U_BOB';
-const CAROL = 'U_CAROL';
-const ADMIN = 'U_ADMIN';
+const ALICE = 'UALICE';
+const BOB = 'UBOB';
+const CAROL = 'UCAROL';
+const ADMIN = 'UADMIN';
 
 const defaults: WorkspaceDefaults = {
   escalationChannelId: 'CESCALATIONS',
@@ -59,7 +59,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
   }
 
   /** Runs a change, then reads the mistake as it is now (the services return nothing). */
-  async function after(ref: { teamId: string; mistakeId: number }, change: Promise<void>) {
+  async function changed(ref: { teamId: string; mistakeId: number }, change: Promise<void>) {
     await change;
     return (await new MistakeQueries(t.db, memoryLogger()).get(ref.teamId, ref.mistakeId))!;
   }
@@ -154,23 +154,23 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       const ref = { teamId: TEAM, mistakeId: mistake.id };
       await service.completeStep(ref, BOB, 'own');
       clock.advance(30 * MINUTE_MS);
-      let m = await after(ref, service.completeStep(ref, BOB, 'apologize'));
+      let m = await changed(ref, service.completeStep(ref, BOB, 'apologize'));
       expect(m.apologizedAt?.toISOString()).toBe('2026-11-23T09:30:00.000Z');
-      m = await after(ref, service.completeStep(ref, BOB, 'ask', { customerAnswer: '  Deliver by Friday and waive the fee.  ' }));
+      m = await changed(ref, service.completeStep(ref, BOB, 'ask', { customerAnswer: '  Deliver by Friday and waive the fee.  ' }));
       expect(m.steps.find((s) => s.kind === 'ask')!.customerAnswer).toBe('Deliver by Friday and waive the fee.');
-      m = await after(ref, service.completeStep(ref, BOB, 'make_right', { remedyKind: 'refund', remedyValue: 'Delivery fee refunded (€12)' }));
+      m = await changed(ref, service.completeStep(ref, BOB, 'make_right', { remedyKind: 'refund', remedyValue: 'Delivery fee refunded (€12)' }));
       await refusal(service.submitRca(ref, BOB, rca()), 'rca_before_satisfied');
-      m = await after(ref, service.markSatisfied(ref, BOB, 'Happy with the refund'));
+      m = await changed(ref, service.markSatisfied(ref, BOB, 'Happy with the refund'));
       expect(m.state).toBe('awaiting_rca');
       // The outcome is stored for reporting; the views do not show it.
       expect((await t.db.mistake.findUniqueOrThrow({ where: { id: ref.mistakeId } })).outcome).toBe('recovered');
-      m = await after(ref, service.submitRca(ref, BOB, rca()));
+      m = await changed(ref, service.submitRca(ref, BOB, rca()));
       expect(m.state).toBe('preventing');
       expect(m.rca).toMatchObject({ causes: 'Address field not validated', authorId: BOB });
       expect(m.prevention).toHaveLength(2);
-      m = await after(ref, service.completePrevention(ref, CAROL, m.prevention[0]!.id));
+      m = await changed(ref, service.completePrevention(ref, CAROL, m.prevention[0]!.id));
       expect(m.state).toBe('preventing');
-      m = await after(ref, service.completePrevention(ref, BOB, m.prevention[1]!.id));
+      m = await changed(ref, service.completePrevention(ref, BOB, m.prevention[1]!.id));
       expect(m.state).toBe('closed');
       expect(m.closedAt).not.toBeNull();
       const kinds = (await t.db.timelineEvent.findMany({ orderBy: { id: 'asc' } })).map((e) => e.kind);
@@ -211,7 +211,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       await refusal(service.markSatisfied(ref, ALICE), 'apology_alone');
       await refusal(service.skipStep(ref, ALICE, 'make_right', '   '), 'invalid_input');
       await service.skipStep(ref, ALICE, 'make_right', 'The customer asked for nothing more.');
-      const m = await after(ref, service.markSatisfied(ref, ALICE));
+      const m = await changed(ref, service.markSatisfied(ref, ALICE));
       expect(m.state).toBe('awaiting_rca');
     });
 
@@ -221,7 +221,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       await service.completeStep(ref, ALICE, 'apologize');
       await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'A refund' });
       await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'credit', remedyValue: '10% off next order' });
-      const m = await after(ref, service.markNotSatisfied(ref, ALICE, 'They wanted a refund, not credit'));
+      const m = await changed(ref, service.markNotSatisfied(ref, ALICE, 'They wanted a refund, not credit'));
       expect(m.state).toBe('escalated');
       expect(m.escalationLevel).toBe(1);
       expect(m.steps.find((s) => s.kind === 'make_right')!.status).toBe('pending');
@@ -229,7 +229,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       expect(await t.db.delivery.count({ where: { kind: 'escalation' } })).toBe(1);
       // Made right again, then satisfied: the escalation is behind them.
       await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'Full refund' });
-      const satisfied = await after(ref, service.markSatisfied(ref, ALICE));
+      const satisfied = await changed(ref, service.markSatisfied(ref, ALICE));
       expect(satisfied.state).toBe('awaiting_rca');
     });
 
@@ -241,7 +241,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'Full refund' });
       await service.markSatisfied(ref, ALICE);
       await refusal(service.reopen(ref, CAROL, 'I think so'), 'not_allowed');
-      const m = await after(ref, service.reopen(ref, ALICE, 'The refund bounced'));
+      const m = await changed(ref, service.reopen(ref, ALICE, 'The refund bounced'));
       expect(m.state).toBe('recovering');
       expect(m.satisfiedAt).toBeNull();
       expect(m.steps.filter((s) => s.status === 'pending').map((s) => s.kind)).toEqual(['make_right', 'confirm_satisfied']);
@@ -260,16 +260,16 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       expect(await everything()).toEqual(before);
     });
 
-    it('lets an admin act on anyone\'s recovery, and the reporter reassign it', async () => {
+    it("lets an admin act on anyone's recovery, and the reporter reassign it", async () => {
       const { mistake } = await service.report(TEAM, ALICE, { ...report, ownerId: BOB });
       const ref = { teamId: TEAM, mistakeId: mistake.id };
-      let m = await after(ref, service.reassign(ref, ALICE, CAROL));
+      let m = await changed(ref, service.reassign(ref, ALICE, CAROL));
       expect(m.ownerId).toBe(CAROL);
       expect(m.state).toBe('reported');
       await refusal(service.completeStep(ref, BOB, 'own'), 'not_allowed');
-      m = await after(ref, service.completeStep(ref, CAROL, 'own'));
+      m = await changed(ref, service.completeStep(ref, CAROL, 'own'));
       expect(m.state).toBe('recovering');
-      m = await after(ref, service.completeStep(ref, ADMIN, 'apologize'));
+      m = await changed(ref, service.completeStep(ref, ADMIN, 'apologize'));
       expect(m.steps.find((s) => s.kind === 'apologize')!.doneById).toBe(ADMIN);
       const reassigned = await t.db.timelineEvent.findFirst({ where: { kind: 'reassigned' } });
       expect(JSON.parse(reassigned!.details)).toEqual({ from: BOB, to: CAROL });
@@ -359,10 +359,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     it('lets exactly one of two simultaneous clicks win; the other is told and nothing is half-written', async () => {
       const { mistake } = await service.report(TEAM, ALICE, report);
       const ref = { teamId: TEAM, mistakeId: mistake.id };
-      const results = await Promise.allSettled([
-        service.completeStep(ref, ALICE, 'apologize'),
-        service.completeStep(ref, ALICE, 'apologize'),
-      ]);
+      const results = await Promise.allSettled([service.completeStep(ref, ALICE, 'apologize'), service.completeStep(ref, ALICE, 'apologize')]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       expect(rejected.reason).toBeInstanceOf(PlaybookError);
@@ -376,10 +373,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       const ref = { teamId: TEAM, mistakeId: mistake.id };
       await service.completeStep(ref, ALICE, 'apologize');
       const before = await everything();
-      const error = await refusal(
-        service.completeStep({ ...ref, expectedVersion: 1 }, ALICE, 'ask', { customerAnswer: 'A refund' }),
-        'conflict',
-      );
+      const error = await refusal(service.completeStep({ ...ref, expectedVersion: 1 }, ALICE, 'ask', { customerAnswer: 'A refund' }), 'conflict');
       expect(error.message).toMatch(/changed while you were looking at it/);
       expect(await everything()).toEqual(before);
     });

@@ -57,7 +57,11 @@ function block(b: any): string[] {
       return lines;
     }
     case 'context':
-      return (b.elements ?? []).map(element).join(' ').split('\n').map((l: string) => `│ ${l}`);
+      return (b.elements ?? [])
+        .map(element)
+        .join(' ')
+        .split('\n')
+        .map((l: string) => `│ ${l}`);
     case 'actions':
       return [(b.elements ?? []).map(element).join(' ')];
     case 'divider':

@@ -233,7 +233,7 @@ export class FakeSlack {
   private answer(method: string, args: Record<string, any>): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', team_id: 'T_ACME', user_id: 'U_BOT', bot_id: 'B_BOT' };
+        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', team_id: 'T_ACME', user_id: 'UBOT', bot_id: 'B_BOT' };
       case 'chat.postMessage': {
         const ts = this.nextTs();
         const channel = dmChannel(String(args.channel));
@@ -247,11 +247,17 @@ export class FakeSlack {
       case 'conversations.history': {
         // Newest first, a page at a time, as Slack pages history.
         const list = (this.messages.get(String(args.channel)) ?? []).filter((m) => !m.thread_ts);
-        return page([...list].reverse().map((m) => withMetadata(m, args)), args);
+        return page(
+          [...list].reverse().map((m) => withMetadata(m, args)),
+          args,
+        );
       }
       case 'conversations.replies': {
         const list = (this.messages.get(String(args.channel)) ?? []).filter((m) => m.ts === args.ts || m.thread_ts === args.ts);
-        return page(list.map((m) => withMetadata(m, args)), args);
+        return page(
+          list.map((m) => withMetadata(m, args)),
+          args,
+        );
       }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts };

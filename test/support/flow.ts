@@ -45,7 +45,7 @@ export class Flow {
   }
 
   /** `/mistake`, then the report modal submitted with `values`; returns the new mistake's id. */
-  async report(values: Record<string, string> = REPORT, who = 'U_ALICE', commandText = 'flour to the wrong address'): Promise<number> {
+  async report(values: Record<string, string> = REPORT, who = 'UALICE', commandText = 'flour to the wrong address'): Promise<number> {
     const opened = this.h.fake.called('views.open').length;
     const command = await this.post(slashCommand(commandText, { userId: who }));
     if (command.status !== 200) throw new Error(`/mistake answered ${command.status}`);
@@ -92,21 +92,22 @@ export class Flow {
 
   /** Ephemeral messages one person was shown. */
   told(userId: string): string[] {
-    return this.h.fake.called('chat.postEphemeral').filter((c) => c.args.user === userId).map((c) => String(c.args.text));
+    return this.h.fake
+      .called('chat.postEphemeral')
+      .filter((c) => c.args.user === userId)
+      .map((c) => String(c.args.text));
   }
 
   /**
    * Clicks the button `actionId` found in `where`'s blocks, as `who`, from that message (a DM's
    * or a channel's); waits for the modal it opens, if it opens one.
    */
-  async click(actionId: string, where: Shown, who = 'U_ALICE'): Promise<void> {
+  async click(actionId: string, where: Shown, who = 'UALICE'): Promise<void> {
     const button = findAction(where.blocks, actionId);
     if (!button) throw new Error(`no ${actionId} button on that message`);
     const opened = this.h.fake.called('views.open').length;
     const before = await this.outcomes(button.value);
-    const response = await this.post(
-      buttonClick(actionId, button.value, { userId: who, channelId: where.channel, messageTs: where.ts }),
-    );
+    const response = await this.post(buttonClick(actionId, button.value, { userId: who, channelId: where.channel, messageTs: where.ts }));
     if (response.status !== 200) throw new Error(`the click answered ${response.status}`);
     // A click is acknowledged before it is handled: wait for what it does (a modal, a change, or
     // a private answer), however slow the machine, before reading what Slack shows.
@@ -131,7 +132,7 @@ export class Flow {
   }
 
   /** Picks `value` in the snooze menu of the reminder item in `where` that names `label`. */
-  async snooze(where: Shown, value: (v: any) => boolean, who = 'U_ALICE'): Promise<void> {
+  async snooze(where: Shown, value: (v: any) => boolean, who = 'UALICE'): Promise<void> {
     const menu = where.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === Actions.snooze);
     if (!menu) throw new Error('no snooze menu on that message');
     const option = menu.options.find((o: any) => value(JSON.parse(o.value)));
@@ -148,14 +149,14 @@ export class Flow {
   }
 
   /** Submits the modal the bot opened last; returns Slack's answer (field errors, if any). */
-  async submit(values: Record<string, string>, who = 'U_ALICE') {
+  async submit(values: Record<string, string>, who = 'UALICE') {
     const response = await this.post(viewSubmission(this.h.fake.lastView(), values, { userId: who }));
     await this.h.deliver();
     return response;
   }
 
   /** The recovery from the card to "customer satisfied", as the owner does it. */
-  async recover(mistakeId: number, owner = 'U_ALICE'): Promise<void> {
+  async recover(mistakeId: number, owner = 'UALICE'): Promise<void> {
     await this.click(Actions.apologize, await this.card(mistakeId), owner);
     await this.click(Actions.ask, await this.card(mistakeId), owner);
     await this.submit({ [Inputs.answer]: 'Deliver by Friday and waive the fee.' }, owner);
@@ -164,17 +165,17 @@ export class Flow {
     await this.submit({ [Inputs.comment]: 'Happy, will order again' }, owner);
   }
 
-  async makeRight(mistakeId: number, owner = 'U_ALICE', remedy = 'Delivery fee refunded'): Promise<void> {
+  async makeRight(mistakeId: number, owner = 'UALICE', remedy = 'Delivery fee refunded'): Promise<void> {
     await this.click(Actions.makeRight, await this.card(mistakeId), owner);
     await this.submit({ [Inputs.remedyKind]: 'refund', [Inputs.remedyValue]: remedy }, owner);
   }
 
-  async notSatisfied(mistakeId: number, need = 'They want the flour replaced too', who = 'U_ALICE'): Promise<void> {
+  async notSatisfied(mistakeId: number, need = 'They want the flour replaced too', who = 'UALICE'): Promise<void> {
     await this.click(Actions.notSatisfied, await this.card(mistakeId), who);
     await this.submit({ [Inputs.comment]: need }, who);
   }
 
-  async rootCauseAnalysis(from: Shown, who = 'U_ALICE', preventionOwner = 'U_BOB'): Promise<void> {
+  async rootCauseAnalysis(from: Shown, who = 'UALICE', preventionOwner = 'UBOB'): Promise<void> {
     await this.click(Actions.rootCauseAnalysis, from, who);
     await this.submit(
       {

@@ -3,7 +3,7 @@ import { createBot, type Bot } from '../../src/bot';
 import { createDb } from '../../src/db/client';
 import { loadConfig } from '../../src/config';
 import { memoryLogger } from '../../src/logger';
-import { ManualClock, systemClock, type Clock } from '../../src/services/clock';
+import { type ManualClock, systemClock, type Clock } from '../../src/services/clock';
 import { freshSqlite, type TestDb } from './db';
 import { FakeSlack } from './fakeSlack';
 import { SIGNING_SECRET } from './slackRequests';

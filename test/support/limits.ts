@@ -2,7 +2,6 @@
 // end-to-end and walk-through tests on everything the bot renders.
 import { SLACK_LIMITS, codePointLength } from '../../src/slack/views/text';
 
-
 export type Surface = 'message' | 'modal' | 'home';
 
 type Json = Record<string, unknown>;
@@ -73,13 +72,7 @@ function checkString(value: unknown, path: string, max: number, fail: Fail): voi
   if (n > max) fail(path, `${n} > ${max}`);
 }
 
-function checkText(
-  value: unknown,
-  path: string,
-  max: number,
-  fail: Fail,
-  options: { required?: boolean; plainOnly?: boolean } = {},
-): void {
+function checkText(value: unknown, path: string, max: number, fail: Fail, options: { required?: boolean; plainOnly?: boolean } = {}): void {
   if (value === undefined) {
     if (options.required) fail(path, 'missing');
     return;
@@ -112,7 +105,7 @@ function checkBlock(block: Json, path: string, surface: Surface, fail: Fail): vo
         if (!Array.isArray(block.fields)) fail(`${path}.fields`, 'not a list');
         else {
           if (block.fields.length > SLACK_LIMITS.sectionFields) fail(`${path}.fields`, `${block.fields.length} > ${SLACK_LIMITS.sectionFields}`);
-          block.fields.forEach((f, i) => checkText(f, `${path}.fields[${i}]`, SLACK_LIMITS.sectionFieldText, fail));
+          for (const [i, f] of block.fields.entries()) checkText(f, `${path}.fields[${i}]`, SLACK_LIMITS.sectionFieldText, fail);
         }
       }
       if (block.accessory !== undefined) checkElement(block.accessory, `${path}.accessory`, fail);
@@ -224,7 +217,7 @@ function checkElement(element: unknown, path: string, fail: Fail): void {
       });
       return;
     }
-        case 'plain_text_input': {
+    case 'plain_text_input': {
       checkString(element.initial_value, `${path}.initial_value`, SLACK_LIMITS.inputValue, fail);
       if (typeof element.max_length === 'number') {
         if (element.max_length > SLACK_LIMITS.inputValue) fail(`${path}.max_length`, `${element.max_length} > ${SLACK_LIMITS.inputValue}`);

@@ -23,7 +23,15 @@ export function interaction(payload: unknown): SlackPost {
 
 export function eventCallback(event: Record<string, unknown>, teamId = 'T_ACME'): SlackPost {
   return {
-    body: JSON.stringify({ token: 'x', team_id: teamId, api_app_id: 'A1', type: 'event_callback', event, event_id: `Ev${Date.now()}`, event_time: Math.floor(Date.now() / 1000) }),
+    body: JSON.stringify({
+      token: 'x',
+      team_id: teamId,
+      api_app_id: 'A1',
+      type: 'event_callback',
+      event,
+      event_id: `Ev${Date.now()}`,
+      event_time: Math.floor(Date.now() / 1000),
+    }),
     contentType: 'application/json',
   };
 }
@@ -40,7 +48,11 @@ export interface PostOptions {
 }
 
 /** Posts to the bot's /slack/events as Slack would; returns status and body. */
-export async function postToSlackEndpoint(baseUrl: string, post: SlackPost, options: PostOptions = {}): Promise<{ status: number; text: string; json: any }> {
+export async function postToSlackEndpoint(
+  baseUrl: string,
+  post: SlackPost,
+  options: PostOptions = {},
+): Promise<{ status: number; text: string; json: any }> {
   const timestamp = options.timestamp === null ? null : (options.timestamp ?? Math.floor(Date.now() / 1000));
   const headers: Record<string, string> = { 'content-type': post.contentType };
   if (timestamp !== null) headers['x-slack-request-timestamp'] = String(timestamp);
@@ -65,7 +77,7 @@ export function slashCommand(text: string, who: { userId?: string; teamId?: stri
     team_domain: 'acme',
     channel_id: who.channelId ?? 'C_GENERAL',
     channel_name: 'general',
-    user_id: who.userId ?? 'U_ALICE',
+    user_id: who.userId ?? 'UALICE',
     user_name: 'alice',
     command: '/mistake',
     text,
@@ -85,7 +97,7 @@ export interface ClickOptions {
 
 export function buttonClick(actionId: string, value: string, who: ClickOptions = {}): SlackPost {
   const teamId = who.teamId ?? 'T_ACME';
-  const userId = who.userId ?? 'U_ALICE';
+  const userId = who.userId ?? 'UALICE';
   const inMessage = who.channelId !== undefined;
   return interaction({
     type: 'block_actions',
@@ -113,7 +125,7 @@ export function viewSubmission(
   who: { userId?: string; teamId?: string; viewId?: string } = {},
 ): SlackPost {
   const teamId = who.teamId ?? 'T_ACME';
-  const userId = who.userId ?? 'U_ALICE';
+  const userId = who.userId ?? 'UALICE';
   const state: Record<string, Record<string, unknown>> = {};
   for (const block of view.blocks ?? []) {
     if (block.type !== 'input') continue;

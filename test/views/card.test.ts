@@ -37,7 +37,10 @@ describe('the card', () => {
     }
     // It is listed as a later step, greyed, before that.
     const card = renderCard(mistake('made_right'), CTX);
-    const contextText = card.blocks.filter((b) => b.type === 'context').map((b) => allText(b)).join('\n');
+    const contextText = card.blocks
+      .filter((b) => b.type === 'context')
+      .map((b) => allText(b))
+      .join('\n');
     expect(contextText).toContain('Root-cause analysis: after the customer is satisfied');
   });
 
@@ -120,7 +123,10 @@ describe('the card', () => {
 
   it('keeps a past escalation as a quiet note once recovered', () => {
     const m = mistake('awaiting_rca', { escalationLevel: 1, escalationReason: 'Overdue.' });
-    const context = renderCard(m, CTX).blocks.filter((b) => b.type === 'context').map(allText).join('\n');
+    const context = renderCard(m, CTX)
+      .blocks.filter((b) => b.type === 'context')
+      .map(allText)
+      .join('\n');
     expect(context).toContain('Was escalated (level 1)');
   });
 

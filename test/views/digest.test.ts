@@ -163,7 +163,9 @@ describe('renderDigest', () => {
     expect(lines[7]).toMatch(/Globex>\* · Apologize · overdue by 3h$/);
     expect(lines).toHaveLength(8);
 
-    const waiting = listText(message.blocks, 'Still waiting for an apology').split('\n').filter((l) => l.startsWith('• '));
+    const waiting = listText(message.blocks, 'Still waiting for an apology')
+      .split('\n')
+      .filter((l) => l.startsWith('• '));
     expect(waiting).toHaveLength(3);
     expect(waiting[0]).toMatch(/Wayne Enterprises>\* · reported 120 days ago · owner <@U0CAROL>$/);
     expect(waiting[1]).toMatch(/Stark Industries>\* · reported 3 days ago · owner <@U0BOB>$/);
@@ -265,11 +267,20 @@ describe('renderDigest', () => {
     const late: DigestOverduePrevention[] = [];
     for (let i = 0; i < 500; i++) {
       const severity: Severity = i % 7 === 0 ? 'critical' : 'high';
-      overdue.push(overdueStep(`Overdue customer ${i} with a fairly long trading name`, 'apologize', (i + 1) * HOUR_MS, { ownerId: owners[i % 5]!, severity }));
+      overdue.push(
+        overdueStep(`Overdue customer ${i} with a fairly long trading name`, 'apologize', (i + 1) * HOUR_MS, { ownerId: owners[i % 5]!, severity }),
+      );
       waiting.push(mistake(`Waiting customer ${i} with a fairly long trading name`, { createdAt: new Date(NOW.getTime() - (i + 1) * DAY_MS) }));
     }
     for (let i = 0; i < 200; i++) {
-      late.push(prevention(`Prevention task ${i}: add a second pair of eyes before anything ships to a customer`, owners[i % 5]!, (i + 1) * DAY_MS, `Customer ${i}`));
+      late.push(
+        prevention(
+          `Prevention task ${i}: add a second pair of eyes before anything ships to a customer`,
+          owners[i % 5]!,
+          (i + 1) * DAY_MS,
+          `Customer ${i}`,
+        ),
+      );
     }
     const data = emptyData({
       counts: { open: 1200, overdue: 500, escalated: 40, awaitingRca: 0, closedThisWeek: 9 },
@@ -295,7 +306,9 @@ describe('renderDigest', () => {
     for (const owner of owners) expect(listText(message.blocks, 'Overdue, and whose it is')).toContain(`<@${owner}>`);
 
     expect(listText(message.blocks, 'Overdue, and whose it is')).toMatch(new RegExp(`\\n… and ${500 - shownOverdue} more — see \`/mistake list\`$`));
-    expect(listText(message.blocks, 'Still waiting for an apology')).toMatch(new RegExp(`\\n… and ${500 - shownWaiting} more — see \`/mistake list\`$`));
+    expect(listText(message.blocks, 'Still waiting for an apology')).toMatch(
+      new RegExp(`\\n… and ${500 - shownWaiting} more — see \`/mistake list\`$`),
+    );
     // The oldest are the ones shown.
     expect(text).toContain('Waiting customer 499 with');
     expect(text).not.toContain('Waiting customer 0 with');

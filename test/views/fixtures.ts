@@ -15,16 +15,7 @@ export const OWNER = 'U0OWNER';
 export const REPORTER = 'U0REPORTER';
 export const OTHER = 'U0OTHER';
 
-export type Stage =
-  | 'reported'
-  | 'recovering'
-  | 'asked'
-  | 'made_right'
-  | 'skipped'
-  | 'escalated'
-  | 'awaiting_rca'
-  | 'preventing'
-  | 'closed';
+export type Stage = 'reported' | 'recovering' | 'asked' | 'made_right' | 'skipped' | 'escalated' | 'awaiting_rca' | 'preventing' | 'closed';
 
 function step(kind: StepKind, position: number, overrides: Partial<StepView> = {}): StepView {
   return {
@@ -70,7 +61,7 @@ export function mistake(stage: Stage, overrides: Partial<MistakeView> = {}): Mis
     for (const k of kinds) stepOverrides[k] = { ...done(OWNER, order(k) * HOUR) };
   };
   let state: MistakeView['state'] = 'recovering';
-  let ownerId: string | null = OWNER;
+  const ownerId: string | null = OWNER;
   let escalationLevel = 0;
   let escalationReason: string | null = null;
   let rca: RcaView | null = null;

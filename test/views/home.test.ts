@@ -11,7 +11,15 @@ const COUNTS = { open: 7, overdue: 2, escalated: 1, awaitingRca: 1, closedThisWe
 const LINK_CTX = { ...CTX, workspaceUrl: 'https://acme.slack.com/' };
 
 function home(overrides: Partial<HomeData> = {}): HomeData {
-  return { userId: OWNER, mine: [], myPrevention: [], counts: COUNTS, team: [], ...overrides, mineTotal: overrides.mineTotal ?? overrides.mine?.length ?? 0 };
+  return {
+    userId: OWNER,
+    mine: [],
+    myPrevention: [],
+    counts: COUNTS,
+    team: [],
+    ...overrides,
+    mineTotal: overrides.mineTotal ?? overrides.mine?.length ?? 0,
+  };
 }
 
 describe('App Home', () => {

@@ -275,7 +275,12 @@ describe('the root-cause analysis modal', () => {
     expect(parsed.errors[Inputs.preventionDue(2)]).toBe('Pick today or a later date.');
     // Today is still fine: it is due by the end of the day.
     const today = parseRcaSubmission(
-      values({ ...base, [Inputs.prevention(1)]: text('Now'), [Inputs.preventionOwner(1)]: user(OWNER), [Inputs.preventionDue(1)]: date('2024-03-04') }),
+      values({
+        ...base,
+        [Inputs.prevention(1)]: text('Now'),
+        [Inputs.preventionOwner(1)]: user(OWNER),
+        [Inputs.preventionDue(1)]: date('2024-03-04'),
+      }),
       'UTC',
       new Date('2024-03-04T17:00:00Z'),
     );

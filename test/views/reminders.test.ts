@@ -48,8 +48,7 @@ interface Element {
   options?: { text: { type: string; text: string }; value: string }[];
 }
 
-const sections = (blocks: KnownBlock[]) =>
-  blocks.filter((b) => b.type === 'section').map((b) => (b as { text: { text: string } }).text.text);
+const sections = (blocks: KnownBlock[]) => blocks.filter((b) => b.type === 'section').map((b) => (b as { text: { text: string } }).text.text);
 const actionRows = (blocks: KnownBlock[]) =>
   blocks.filter((b) => b.type === 'actions').map((b) => (b as unknown as { elements: Element[] }).elements);
 
@@ -77,8 +76,23 @@ describe('renderReminder', () => {
     const items = [
       step(),
       preventionItem(),
-      step({ mistakeId: 8, customer: 'Initrode', severity: 'critical', label: 'Own it', step: 'own', dueAt: new Date(NOW.getTime() - 10 * MINUTE_MS), reminderCount: 2 }),
-      step({ mistakeId: 10, customer: 'Umbrella', label: 'Customer satisfied', step: 'confirm_satisfied', dueAt: new Date(NOW.getTime() - DAY_MS), threadTs: null }),
+      step({
+        mistakeId: 8,
+        customer: 'Initrode',
+        severity: 'critical',
+        label: 'Own it',
+        step: 'own',
+        dueAt: new Date(NOW.getTime() - 10 * MINUTE_MS),
+        reminderCount: 2,
+      }),
+      step({
+        mistakeId: 10,
+        customer: 'Umbrella',
+        label: 'Customer satisfied',
+        step: 'confirm_satisfied',
+        dueAt: new Date(NOW.getTime() - DAY_MS),
+        threadTs: null,
+      }),
     ];
     const message = renderReminder(OWNER, items, CTX);
     expect(limitProblems(message)).toEqual([]);
@@ -95,7 +109,9 @@ describe('renderReminder', () => {
     ]);
     // One section and one row of buttons per item, after the opening.
     expect(message.blocks.map((b) => b.type)).toEqual(['section', ...Array(4).fill(['section', 'actions']).flat()]);
-    expect(message.text).toBe('A few customers are waiting on you, and a prevention step you committed to is overdue: Initrode (Own it, overdue by 10m) and 3 more');
+    expect(message.text).toBe(
+      'A few customers are waiting on you, and a prevention step you committed to is overdue: Initrode (Own it, overdue by 10m) and 3 more',
+    );
   });
 
   it('speaks to one customer in the singular', () => {

@@ -21,11 +21,7 @@ describe('thread replies', () => {
   });
 
   it('asks a named owner to take it with Own it', () => {
-    const r = renderTimelineReply(
-      event('reported', { ownerId: OWNER, severity: 'high', ownedAtReport: false }, REPORTER),
-      mistake('reported'),
-      CTX,
-    );
+    const r = renderTimelineReply(event('reported', { ownerId: OWNER, severity: 'high', ownedAtReport: false }, REPORTER), mistake('reported'), CTX);
     expect(r.text).toBe(
       `<@${OWNER}>, <@${REPORTER}> asked you to own this recovery for Acme Ltd. Click Own it on the card to take it. It is due ${
         /<!date[^>]+>/.exec(r.text)![0]
@@ -44,10 +40,10 @@ describe('thread replies', () => {
 
   it('records each step with its details', () => {
     const m = mistake('made_right');
-    expect(renderTimelineReply(event('owned', { step: 'own' }), mistake('recovering'), CTX).text).toMatch(/^<@U0OWNER> owns this recovery\. Next: Apologize/);
-    expect(renderTimelineReply(event('step_done', { step: 'apologize' }), mistake('asked'), CTX).text).toBe(
-      '<@U0OWNER> apologized to Acme Ltd.',
+    expect(renderTimelineReply(event('owned', { step: 'own' }), mistake('recovering'), CTX).text).toMatch(
+      /^<@U0OWNER> owns this recovery\. Next: Apologize/,
     );
+    expect(renderTimelineReply(event('step_done', { step: 'apologize' }), mistake('asked'), CTX).text).toBe('<@U0OWNER> apologized to Acme Ltd.');
     const ask = renderTimelineReply(event('step_done', { step: 'ask', customerAnswer: 'The fee back.\nAnd a call.' }), mistake('asked'), CTX);
     expect(allText(ask.blocks)).toContain('what they would like.\n>The fee back.\n>And a call.');
     // The notification carries the answer, not a dangling "What they would like:".
@@ -81,22 +77,38 @@ describe('thread replies', () => {
 
   it('records escalations, reassignments, reopens, prevention and closing', () => {
     const esc = renderTimelineReply(
-      event('escalated', { level: 2, reason: 'overdue', key: 'overdue:apologize@2024-03-04T17:00:00.000Z', text: `"Apologize" is overdue (owner <@${OWNER}>).` }, null),
+      event(
+        'escalated',
+        { level: 2, reason: 'overdue', key: 'overdue:apologize@2024-03-04T17:00:00.000Z', text: `"Apologize" is overdue (owner <@${OWNER}>).` },
+        null,
+      ),
       mistake('recovering'),
       CTX,
     );
     expect(esc.text).toBe(`:warning: Escalated (level 2): "Apologize" is overdue (owner <@${OWNER}>).`);
 
     const reassigned = renderTimelineReply(event('reassigned', { from: OWNER, to: OTHER }, REPORTER), mistake('reported', { ownerId: OTHER }), CTX);
-    expect(reassigned.text).toBe(`<@${REPORTER}> handed this recovery from <@${OWNER}> to <@${OTHER}>. <@${OTHER}>, click Own it on the card to take it.`);
+    expect(reassigned.text).toBe(
+      `<@${REPORTER}> handed this recovery from <@${OWNER}> to <@${OTHER}>. <@${OTHER}>, click Own it on the card to take it.`,
+    );
 
     const took = renderTimelineReply(event('reassigned', { from: OWNER, to: OTHER }, OTHER), mistake('recovering', { ownerId: OTHER }), CTX);
     expect(took.text).toBe(`<@${OTHER}> took over this recovery from <@${OWNER}>.`);
 
-    const reopened = renderTimelineReply(event('reopened', { reason: 'The replacement broke too.' }), mistake('escalated', { state: 'recovering' }), CTX);
-    expect(allText(reopened.blocks)).toContain('reopened this recovery: the customer needs more.\n>The replacement broke too.\nBack to *Make it right*, due');
+    const reopened = renderTimelineReply(
+      event('reopened', { reason: 'The replacement broke too.' }),
+      mistake('escalated', { state: 'recovering' }),
+      CTX,
+    );
+    expect(allText(reopened.blocks)).toContain(
+      'reopened this recovery: the customer needs more.\n>The replacement broke too.\nBack to *Make it right*, due',
+    );
 
-    const done = renderTimelineReply(event('prevention_done', { preventionId: 2, description: 'Fix the CRM sync' }, OTHER), mistake('preventing'), CTX);
+    const done = renderTimelineReply(
+      event('prevention_done', { preventionId: 2, description: 'Fix the CRM sync' }, OTHER),
+      mistake('preventing'),
+      CTX,
+    );
     expect(done.text).toBe(`<@${OTHER}> finished a prevention step: Fix the CRM sync. 1 of 2 done.`);
 
     const closed = renderTimelineReply(event('closed', {}), mistake('closed'), CTX);
@@ -152,13 +164,39 @@ describe('thread replies', () => {
     const long = '😀<'.repeat(3000);
     const m = mistake('preventing', { customer: long.slice(0, 200) });
     const kinds: TimelineKind[] = [
-      'reported', 'owned', 'step_done', 'step_skipped', 'satisfied', 'not_satisfied', 'escalated', 'reassigned', 'reopened', 'rca_submitted', 'prevention_done', 'closed', 'snoozed',
+      'reported',
+      'owned',
+      'step_done',
+      'step_skipped',
+      'satisfied',
+      'not_satisfied',
+      'escalated',
+      'reassigned',
+      'reopened',
+      'rca_submitted',
+      'prevention_done',
+      'closed',
+      'snoozed',
     ];
     // Every field any kind stores, each as long as it can get.
     const details = {
-      step: 'ask', customerAnswer: long, reason: long, comment: long, text: long, description: long, note: long,
-      ownerId: OWNER, severity: 'high', ownedAtReport: false, level: 3, key: 'overdue:ask', from: OTHER, to: OWNER,
-      preventionCount: 2, preventionId: 1, until: at(6 * HOUR).toISOString(),
+      step: 'ask',
+      customerAnswer: long,
+      reason: long,
+      comment: long,
+      text: long,
+      description: long,
+      note: long,
+      ownerId: OWNER,
+      severity: 'high',
+      ownedAtReport: false,
+      level: 3,
+      key: 'overdue:ask',
+      from: OTHER,
+      to: OWNER,
+      preventionCount: 2,
+      preventionId: 1,
+      until: at(6 * HOUR).toISOString(),
     };
     for (const kind of kinds) {
       const own = kind === 'owned' ? { step: 'own' } : kind === 'escalated' ? { reason: 'overdue' } : {};
@@ -215,9 +253,7 @@ describe('escalation messages', () => {
 
   it('starts with Escalation and names the contact, owner, customer and why, once', () => {
     const msg = renderEscalation(m, escalation, { ...ctx, contact: 'S0LEADS' });
-    expect(msg.text).toBe(
-      'Escalation: Mistake #42 (Acme Ltd), customer not satisfied. <!subteam^S0LEADS>, this needs you. Owner <@U0OWNER>.',
-    );
+    expect(msg.text).toBe('Escalation: Mistake #42 (Acme Ltd), customer not satisfied. <!subteam^S0LEADS>, this needs you. Owner <@U0OWNER>.');
     const text = allText(msg.blocks);
     expect(text).toMatch(/^:rotating_light: \*Escalation\* · level 1 · Mistake #42 · \*Acme Ltd\*/);
     expect(text).toContain('*Why:* the customer is not satisfied. What they still need:\n>they wanted the fee back, not credit.');
@@ -248,19 +284,27 @@ describe('escalation messages', () => {
   });
 
   it('says it is resolved, and how, once the mistake moved on, and offers only the thread', () => {
-    const resolved = renderEscalation(m, { ...escalation, resolvedAt: at(6 * HOUR) }, {
-      ...ctx,
-      resolvedBy: event('satisfied', {}, OWNER, at(6 * HOUR)),
-    });
+    const resolved = renderEscalation(
+      m,
+      { ...escalation, resolvedAt: at(6 * HOUR) },
+      {
+        ...ctx,
+        resolvedBy: event('satisfied', {}, OWNER, at(6 * HOUR)),
+      },
+    );
     const text = allText(resolved.blocks);
     expect(text).toMatch(/^:white_check_mark: \*Escalation resolved\* · level 1/);
     expect(text).toContain('*Resolved:* <@U0OWNER> confirmed the customer is satisfied · <!date^');
     expect(buttons(resolved.blocks!).map((b) => b.text)).toEqual(['Open thread']);
     expect(resolved.text).toBe('Escalation resolved: Mistake #42 (Acme Ltd): <@U0OWNER> confirmed the customer is satisfied.');
-    const handed = renderEscalation(m, { ...escalation, resolvedAt: at(6 * HOUR) }, {
-      ...ctx,
-      resolvedBy: event('reassigned', { from: OWNER, to: OTHER }, REPORTER, at(6 * HOUR)),
-    });
+    const handed = renderEscalation(
+      m,
+      { ...escalation, resolvedAt: at(6 * HOUR) },
+      {
+        ...ctx,
+        resolvedBy: event('reassigned', { from: OWNER, to: OTHER }, REPORTER, at(6 * HOUR)),
+      },
+    );
     expect(allText(handed.blocks)).toContain(`*Resolved:* <@${REPORTER}> handed the recovery to <@${OTHER}>`);
   });
 

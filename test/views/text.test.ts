@@ -43,12 +43,12 @@ describe('truncate', () => {
   it('never splits a surrogate pair or an emoji sequence', () => {
     const emoji = '😀'.repeat(100);
     const cut = truncate(emoji, 11);
-    expect(cut).toBe('😀'.repeat(10) + '…');
+    expect(cut).toBe(`${'😀'.repeat(10)}…`);
     expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
 
     const family = '👨‍👩‍👧'.repeat(10);
     const cutFamily = truncate(family, 12);
-    expect(cutFamily).toBe('👨‍👩‍👧'.repeat(2) + '…');
+    expect(cutFamily).toBe(`${'👨‍👩‍👧'.repeat(2)}…`);
   });
 
   it('keeps right-to-left text and accents intact', () => {
@@ -69,7 +69,7 @@ describe('userText', () => {
   it('escapes and counts the escapes against the limit without cutting one in half', () => {
     const text = userText('<'.repeat(100), 20);
     expect(codePointLength(text)).toBeLessThanOrEqual(20);
-    expect(text).toBe('&lt;'.repeat(4) + '…');
+    expect(text).toBe(`${'&lt;'.repeat(4)}…`);
   });
 
   it('handles null and empty text', () => {
@@ -128,27 +128,19 @@ describe('slackDate', () => {
   it('is a date token with a readable fallback', () => {
     const date = new Date('2024-03-04T13:30:00Z');
     // The zone's short name depends on the ICU data Node ships with.
-    expect(slackDate(date, 'Europe/Paris')).toMatch(
-      /^<!date\^1709559000\^\{date_short_pretty\} \{time\}\|Mon 4 Mar 2024, 14:30 (CET|GMT\+1)>$/,
-    );
+    expect(slackDate(date, 'Europe/Paris')).toMatch(/^<!date\^1709559000\^\{date_short_pretty\} \{time\}\|Mon 4 Mar 2024, 14:30 (CET|GMT\+1)>$/);
     expect(slackDate(date, 'Not/AZone')).toContain('13:30 UTC');
   });
 });
 
 describe('threadUrl', () => {
   it('links to the message in the workspace', () => {
-    expect(threadUrl('https://acme.slack.com/', 'C123', '1709542800.000100')).toBe(
-      'https://acme.slack.com/archives/C123/p1709542800000100',
-    );
-    expect(threadUrl('https://acme.slack.com', 'C123', '1709542800.000100')).toBe(
-      'https://acme.slack.com/archives/C123/p1709542800000100',
-    );
+    expect(threadUrl('https://acme.slack.com/', 'C123', '1709542800.000100')).toBe('https://acme.slack.com/archives/C123/p1709542800000100');
+    expect(threadUrl('https://acme.slack.com', 'C123', '1709542800.000100')).toBe('https://acme.slack.com/archives/C123/p1709542800000100');
   });
 
   it("falls back on Slack's app redirect without the workspace URL", () => {
-    expect(threadUrl(undefined, 'C123', '1709542800.000100')).toBe(
-      'https://slack.com/app_redirect?channel=C123&message_ts=1709542800.000100',
-    );
+    expect(threadUrl(undefined, 'C123', '1709542800.000100')).toBe('https://slack.com/app_redirect?channel=C123&message_ts=1709542800.000100');
   });
 });
 

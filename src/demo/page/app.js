@@ -3,8 +3,6 @@
 // to the bot exactly as Slack would. It asks for the state again every second, because the bot
 // posts after it answers (cards, thread replies and DMs come through its delivery worker).
 (() => {
-  'use strict';
-
   const params = new URLSearchParams(location.search);
   const archive = /^\/archives\/([A-Z0-9]+)\/p(\d+)(\d{6})$/.exec(location.pathname);
   const ui = {
@@ -76,7 +74,10 @@
     $('clock').textContent = `${state.clock.label}${state.clock.advancedMs > 0 ? ' (moved forward)' : ''}`;
 
     const list = state.conversations
-      .map((c) => `<li><button type="button" data-conversation="${c.kind === 'dm' ? 'dm' : c.id}" class="${(c.kind === 'dm' ? 'dm' : c.id) === ui.conversation ? 'active' : ''}">${c.name}</button></li>`)
+      .map(
+        (c) =>
+          `<li><button type="button" data-conversation="${c.kind === 'dm' ? 'dm' : c.id}" class="${(c.kind === 'dm' ? 'dm' : c.id) === ui.conversation ? 'active' : ''}">${c.name}</button></li>`,
+      )
       .join('');
     if (list !== ui.drawn.list) $('conversations').innerHTML = ui.drawn.list = list;
     const current = state.conversations.find((c) => (c.kind === 'dm' ? 'dm' : c.id) === ui.conversation);
@@ -108,12 +109,18 @@
       ui.drawn.modal = state.modal.html;
       ui.drawn.modalId = state.modal.id;
       backdrop.hidden = false;
-      const first = $('modal-body').querySelector('[role=alert]')?.closest('.bk-input')?.querySelector('input,textarea,select') || $('modal-body').querySelector('input,textarea,select');
+      const first =
+        $('modal-body').querySelector('[role=alert]')?.closest('.bk-input')?.querySelector('input,textarea,select') ||
+        $('modal-body').querySelector('input,textarea,select');
       first?.focus();
     }
 
-    $('activity').innerHTML = state.activity.map((a) => `<li><time>${a.at}</time> ${escapeText(a.text)}</li>`).join('') || '<li class="empty">Run a pass or move the clock.</li>';
-    $('api').innerHTML = state.api.map((c) => `<li class="${c.ok ? '' : 'bad'}"><time>${c.at}</time> <code>${c.method}</code> ${escapeText(c.summary)}</li>`).join('');
+    $('activity').innerHTML =
+      state.activity.map((a) => `<li><time>${a.at}</time> ${escapeText(a.text)}</li>`).join('') ||
+      '<li class="empty">Run a pass or move the clock.</li>';
+    $('api').innerHTML = state.api
+      .map((c) => `<li class="${c.ok ? '' : 'bad'}"><time>${c.at}</time> <code>${c.method}</code> ${escapeText(c.summary)}</li>`)
+      .join('');
   }
 
   function escapeText(text) {

@@ -1,11 +1,4 @@
-import type {
-  AllMiddlewareArgs,
-  App,
-  BlockAction,
-  SlackActionMiddlewareArgs,
-  SlackViewMiddlewareArgs,
-  ViewSubmitAction,
-} from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { PlaybookError } from '../../domain/playbook';
 import type { BotDeps } from '../deps';
 import { Actions, Views } from '../ids';
@@ -19,7 +12,8 @@ function noneOf(ids: readonly string[]): RegExp {
 
 const UNKNOWN_BUTTON =
   "That button isn't one this app knows (it may come from an older version of it), so nothing was changed. Use the buttons on the mistake's card, or `/mistake`.";
-const UNKNOWN_FORM = "This form isn't one this app knows (it may come from an older version of it), so nothing was saved. Close it and start again from the mistake's card, or `/mistake`.";
+const UNKNOWN_FORM =
+  "This form isn't one this app knows (it may come from an older version of it), so nothing was saved. Close it and start again from the mistake's card, or `/mistake`.";
 
 /**
  * Buttons and forms whose ids the app does not know (an old message from a previous version, or

@@ -42,10 +42,7 @@ export function onlyInstalledWorkspace(installed: () => InstalledWorkspace | nul
     const body = args.body as Sent;
     const from = workspaceOf(body);
     const accepted =
-      !ours ||
-      !from.teamId ||
-      from.teamId === ours.teamId ||
-      (ours.enterpriseId !== undefined && from.enterpriseId === ours.enterpriseId);
+      !ours || !from.teamId || from.teamId === ours.teamId || (ours.enterpriseId !== undefined && from.enterpriseId === ours.enterpriseId);
     if (accepted) {
       await args.next();
       return;

@@ -196,13 +196,7 @@ export function refValue(ref: Ref, preventionId?: number): string {
   return encodeValue(preventionId === undefined ? { m: ref.id, v: ref.version } : { m: ref.id, v: ref.version, p: preventionId });
 }
 
-export function button(
-  text: string,
-  actionId: string,
-  value: string,
-  style?: 'primary' | 'danger',
-  confirm?: Button['confirm'],
-): Button {
+export function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger', confirm?: Button['confirm']): Button {
   const b: Button = { type: 'button', text: plain(truncate(text, SLACK_LIMITS.buttonText)), action_id: actionId, value };
   if (style) b.style = style;
   if (confirm) b.confirm = confirm;

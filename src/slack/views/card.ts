@@ -112,10 +112,7 @@ function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlo
   if (story !== userText(m.whatHappened, Infinity) || impact !== userText(m.impact, Infinity)) {
     head.push(context('This is the start of the report: the full report is the first reply in the thread.'));
   }
-  head.push(
-    divider(),
-    ...checklist(m, ctx, limit),
-  );
+  head.push(divider(), ...checklist(m, ctx, limit));
 
   const ask = stepOf(m, 'ask');
   if (ask?.customerAnswer) {
@@ -153,20 +150,14 @@ function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlo
   const tail: KnownBlock[] = [];
   if (state === 'closed') {
     const when = m.closedAt ? ` ${slackDate(m.closedAt, ctx.timeZone)}` : '';
-    tail.push(
-      section(`:white_check_mark: *Recovered and closed*${when}. The customer is satisfied, and every prevention step is done.`),
-    );
+    tail.push(section(`:white_check_mark: *Recovered and closed*${when}. The customer is satisfied, and every prevention step is done.`));
   }
   const buttons = cardButtons(m);
   if (buttons.length > 0) tail.push(actions(buttons));
   tail.push(context(`Mistake #${m.id} · every step is recorded in this thread.`));
 
-  return assemble(
-    head,
-    groups,
-    tail,
-    { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson },
-    (hidden) => context(`… and ${hidden} more prevention step${hidden === 1 ? '' : 's'}, listed in the thread.`),
+  return assemble(head, groups, tail, { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson }, (hidden) =>
+    context(`… and ${hidden} more prevention step${hidden === 1 ? '' : 's'}, listed in the thread.`),
   );
 }
 

@@ -60,24 +60,14 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
   );
   if (figures) head.push(section(figures));
 
-  const parts = [overduePart(data, ctx), waitingPart(data, ctx), rcaPart(data, ctx), preventionPart(data, ctx)].filter(
-    (p) => p.total > 0,
-  );
+  const parts = [overduePart(data, ctx), waitingPart(data, ctx), rcaPart(data, ctx), preventionPart(data, ctx)].filter((p) => p.total > 0);
   head.push(parts.length > 0 ? divider() : section('Nothing is overdue, and every customer has had their apology.'));
   // Slack refuses the whole message past 50 blocks or ~13,000 characters of blocks, so the
   // lists share what is left after the head and each is cut visibly rather than the digest lost.
-  const shown = allocate(
-    parts,
-    SLACK_LIMITS.messageBlocksJson - jsonLength(head),
-    SLACK_LIMITS.messageBlocks - head.length,
-  );
+  const shown = allocate(parts, SLACK_LIMITS.messageBlocksJson - jsonLength(head), SLACK_LIMITS.messageBlocks - head.length);
   const blocks = [...head, ...parts.flatMap((p, i) => renderPart(p, shown[i] ?? 0))];
 
-  const summary = [
-    `${data.counts.open} open`,
-    `${data.counts.overdue} overdue`,
-    `${data.waitingForApologyTotal} still waiting for an apology`,
-  ];
+  const summary = [`${data.counts.open} open`, `${data.counts.overdue} overdue`, `${data.waitingForApologyTotal} still waiting for an apology`];
   if (data.counts.awaitingRca > 0) summary.push(`${data.counts.awaitingRca} ${LABELS.awaitingRca.toLowerCase()}`);
   const title = `${ctx.late ? 'Late daily' : 'Daily'} recovery digest${ctx.extra ? ' (extra copy)' : ''} — ${day}`;
   return { text: truncate(`${title}: ${summary.join(', ')}`, FALLBACK_TEXT_MAX), blocks };
@@ -281,9 +271,7 @@ function cost(part: ListPart, shown: number): Cost {
  */
 function allocate(parts: ListPart[], json: number, blocks: number): number[] {
   const shown = parts.map(() => 0);
-  const bySize = parts
-    .map((part, index) => ({ part, index, full: cost(part, part.available) }))
-    .sort((a, b) => a.full.json - b.full.json);
+  const bySize = parts.map((part, index) => ({ part, index, full: cost(part, part.available) })).sort((a, b) => a.full.json - b.full.json);
   let leftJson = json;
   let leftBlocks = blocks;
   let left = parts.length;

@@ -43,9 +43,7 @@ export function homeView(data: HomeData, ctx: LinkContext): HomeView {
     });
     // Only the most urgent are loaded: the rest count towards "… and N more" all the same.
     const unloaded = Math.max(0, data.mineTotal - data.mine.length);
-    blocks.push(
-      ...assemble([], rows, [], { blocks: 2 * HOME_CAPS.mine + 1, items: HOME_CAPS.mine }, (n) => more(n + unloaded, '/mistake mine')),
-    );
+    blocks.push(...assemble([], rows, [], { blocks: 2 * HOME_CAPS.mine + 1, items: HOME_CAPS.mine }, (n) => more(n + unloaded, '/mistake mine')));
   }
 
   blocks.push(divider(), header('Your prevention steps'));
@@ -53,9 +51,7 @@ export function homeView(data: HomeData, ctx: LinkContext): HomeView {
     blocks.push(context('No prevention steps waiting on you.'));
   } else {
     const rows = data.myPrevention.map((p) => [preventionRow(p, ctx)]);
-    blocks.push(
-      ...assemble([], rows, [], { blocks: HOME_CAPS.prevention + 1, items: HOME_CAPS.prevention }, (n) => more(n, '/mistake mine')),
-    );
+    blocks.push(...assemble([], rows, [], { blocks: HOME_CAPS.prevention + 1, items: HOME_CAPS.prevention }, (n) => more(n, '/mistake mine')));
   }
 
   blocks.push(divider(), header('The team'), countsBlock(data.counts));
@@ -66,9 +62,7 @@ export function homeView(data: HomeData, ctx: LinkContext): HomeView {
   } else {
     const rows = [...data.team].sort(byUrgency).map((s) => [section(summaryText(s, ctx, { showOwner: true }))]);
     const unloaded = Math.max(0, data.counts.open - data.team.length);
-    blocks.push(
-      ...assemble([], rows, [], { blocks: HOME_CAPS.team + 1, items: HOME_CAPS.team }, (n) => more(n + unloaded, '/mistake list')),
-    );
+    blocks.push(...assemble([], rows, [], { blocks: HOME_CAPS.team + 1, items: HOME_CAPS.team }, (n) => more(n + unloaded, '/mistake list')));
   }
 
   blocks.push(divider(), context('Report a mistake with `/mistake`. `/mistake help` explains the playbook.'));

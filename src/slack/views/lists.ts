@@ -17,10 +17,9 @@ const MESSAGE_LIMITS = { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.
 /** A message never shows more rows than it has blocks: the lists read no more than this. */
 export const LIST_LIMIT = SLACK_LIMITS.messageBlocks;
 
-const PLAYBOOK_LINE =
-  [LABELS.own, LABELS.apologize, LABELS.ask, LABELS.makeRight, LABELS.satisfied, LABELS.rootCauseAnalysis]
-    .map((label) => `*${label}*`)
-    .join(' → ') + ' (causes, not culprits) → prevention steps → closed.';
+const PLAYBOOK_LINE = `${[LABELS.own, LABELS.apologize, LABELS.ask, LABELS.makeRight, LABELS.satisfied, LABELS.rootCauseAnalysis]
+  .map((label) => `*${label}*`)
+  .join(' → ')} (causes, not culprits) → prevention steps → closed.`;
 
 /** `unknownWord`: the one word someone typed after `/mistake` that is not a command. */
 export function helpMessage(options: { unknownWord?: string } = {}): EphemeralMessage {
@@ -46,7 +45,7 @@ export function helpMessage(options: { unknownWord?: string } = {}): EphemeralMe
         '• `/mistake` — report a mistake\n' +
           '• `/mistake <what happened>` — report one with the story already filled in\n' +
           '• `/mistake mine` — your open recoveries and prevention steps\n' +
-          '• `/mistake list` — the team\'s open recoveries, most urgent first\n' +
+          "• `/mistake list` — the team's open recoveries, most urgent first\n" +
           '• `/mistake help` — this message',
       ),
       section(`*The playbook:* ${PLAYBOOK_LINE}`),
@@ -58,12 +57,7 @@ export function helpMessage(options: { unknownWord?: string } = {}): EphemeralMe
 }
 
 /** `total`: how many the person has open in all, when `items` holds only the most urgent. */
-export function mineMessage(
-  items: MistakeSummary[],
-  prevention: PreventionSummary[],
-  ctx: LinkContext,
-  total = items.length,
-): EphemeralMessage {
+export function mineMessage(items: MistakeSummary[], prevention: PreventionSummary[], ctx: LinkContext, total = items.length): EphemeralMessage {
   const unloaded = Math.max(0, total - items.length);
   if (items.length === 0 && prevention.length === 0) {
     return { text: 'Nothing to recover. Nice.', blocks: [section('Nothing to recover, and no prevention steps waiting on you. Nice.')] };

@@ -232,9 +232,7 @@ export function skipMakeRightModal(m: MistakeView, origin?: ModalOrigin): ModalV
     'Save',
     [
       about(m),
-      section(
-        'Use this only when the customer told you the apology is all they want. Otherwise, make it right: an apology alone is hollow.',
-      ),
+      section('Use this only when the customer told you the apology is all they want. Otherwise, make it right: an apology alone is hollow.'),
       textInput(Inputs.reason, 'The customer asked for nothing more because…', {
         max: TEXT_LIMITS.reason,
         multiline: true,

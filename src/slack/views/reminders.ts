@@ -30,11 +30,7 @@ const LABEL_MAX = 150;
  * item done since shows what happened instead of its buttons. `live` names the mistakes whose
  * items still have buttons.
  */
-export function renderReminder(
-  ownerId: string,
-  items: ReminderItem[],
-  ctx: ReminderContext,
-): { text: string; blocks: KnownBlock[]; live: number[] } {
+export function renderReminder(ownerId: string, items: ReminderItem[], ctx: ReminderContext): { text: string; blocks: KnownBlock[]; live: number[] } {
   if (items.length === 0) {
     const text = 'Nothing of yours is overdue. Thank you!';
     return { text, blocks: [section(text)], live: [] };
@@ -55,9 +51,7 @@ export function renderReminder(
     return { text: done, blocks, live };
   }
   const opening = openingSentence(open);
-  const head = [
-    section(`Hi ${mention(ownerId)}. ${opening} Here is what is overdue, most urgent first: do it now, or snooze it if you can't yet.`),
-  ];
+  const head = [section(`Hi ${mention(ownerId)}. ${opening} Here is what is overdue, most urgent first: do it now, or snooze it if you can't yet.`)];
   // A DM is a message: 50 blocks and ~13,000 characters of blocks at most, or Slack refuses all of it.
   const blocks = assemble(
     head,
@@ -84,11 +78,7 @@ function openingSentence(items: ReminderItem[]): string {
   const prevention = items.filter((i) => i.kind === 'prevention').length;
   const parts = [
     customers === 0 ? '' : customers === 1 ? 'a customer is waiting on you' : 'a few customers are waiting on you',
-    analyses === 0
-      ? ''
-      : analyses === 1
-        ? 'a root-cause analysis is due from you'
-        : `${analyses} root-cause analyses are due from you`,
+    analyses === 0 ? '' : analyses === 1 ? 'a root-cause analysis is due from you' : `${analyses} root-cause analyses are due from you`,
     prevention === 0
       ? ''
       : prevention === 1
@@ -113,9 +103,7 @@ function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
   const due = formatDue(item.dueAt, ctx.now, ctx.timeZone);
   const reminded = item.reminderCount > 0 ? ` · reminded ${item.reminderCount} ${item.reminderCount === 1 ? 'time' : 'times'} before` : '';
   const text =
-    item.kind === 'prevention'
-      ? `*Prevention step:* ${label}\nFor ${first} · *${due}*${reminded}`
-      : `${first}\n*${label}* · *${due}*${reminded}`;
+    item.kind === 'prevention' ? `*Prevention step:* ${label}\nFor ${first} · *${due}*${reminded}` : `${first}\n*${label}* · *${due}*${reminded}`;
   const blocks: KnownBlock[] = [section(text)];
   const elements = itemActions(item);
   if (elements.length > 0) blocks.push({ type: 'actions', elements });

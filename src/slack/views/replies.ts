@@ -2,7 +2,7 @@
 // what, with the customer's answer or the remedy), the DM that tells someone a recovery or a
 // prevention step is theirs, and the separate "Escalation" message in the channel.
 
-import type { Button, KnownBlock } from '@slack/types';
+import type { KnownBlock } from '@slack/types';
 import {
   ESCALATION_REASON_LABELS,
   type EscalationReason,
@@ -78,7 +78,7 @@ function nextAfter(m: MistakeView, kind: StepKind, ctx: RenderContext): string {
   const next = STEP_KINDS[STEP_KINDS.indexOf(kind) + 1];
   if (!next) return '';
   const s = stepOf(m, next);
-  if (!s || s.status !== 'pending' || !RECOVERING_STATES.includes(m.state)) return '';
+  if (s?.status !== 'pending' || !RECOVERING_STATES.includes(m.state)) return '';
   return ` ${nextPhrase(next)}, due ${slackDate(s.dueAt, ctx.timeZone)}.`;
 }
 
@@ -155,11 +155,7 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
         const answer = event.customerAnswer;
         const said = answer ? `\n${quote(userText(answer, REPLY_TEXT.answer))}` : '';
         const notice = answer ? `${actor} asked ${customer} what they would like: “${userText(answer.replace(/\s+/g, ' '), 120)}”` : undefined;
-        return reply(
-          `${actor} asked ${customer} what they would like.${said}\n${nextAfter(m, 'ask', ctx).trim()}`.trimEnd(),
-          noteBlock,
-          notice,
-        );
+        return reply(`${actor} asked ${customer} what they would like.${said}\n${nextAfter(m, 'ask', ctx).trim()}`.trimEnd(), noteBlock, notice);
       }
       if (event.step === 'make_right') {
         const value = event.remedyValue;
@@ -198,11 +194,7 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
 
     case 'escalated': {
       const label = reasonLabel(event.reason);
-      const why = event.text
-        ? `: ${composedText(event.text, REPLY_TEXT.reason, [m.ownerId, m.reporterId])}`
-        : label
-          ? `: ${label}`
-          : '';
+      const why = event.text ? `: ${composedText(event.text, REPLY_TEXT.reason, [m.ownerId, m.reporterId])}` : label ? `: ${label}` : '';
       return reply(`:warning: *Escalated*${event.level ? ` (level ${event.level})` : ''}${why}`);
     }
 
@@ -222,7 +214,9 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
     case 'reopened': {
       const why = event.reason ? `\n${quote(userText(event.reason, REPLY_TEXT.reason))}` : '';
       const owner = m.ownerId && m.ownerId !== event.actorId ? `${mention(m.ownerId)}, back` : 'Back';
-      return reply(`${actor} reopened this recovery: the customer needs more.${why}\n${owner} to *${LABELS.makeRight}*${dueAgain(m, 'make_right', ctx)}.`);
+      return reply(
+        `${actor} reopened this recovery: the customer needs more.${why}\n${owner} to *${LABELS.makeRight}*${dueAgain(m, 'make_right', ctx)}.`,
+      );
     }
 
     case 'rca_submitted':
@@ -244,10 +238,10 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
       const p = event.preventionId !== undefined ? m.prevention.find((x) => x.id === event.preventionId) : undefined;
       const what =
         event.step && event.step !== RCA_STEP
-        ? `*${STEP_LABELS[event.step]}*`
-        : p
-          ? `the prevention step “${userText(p.description, REPLY_TEXT.prevention)}”`
-          : 'this recovery';
+          ? `*${STEP_LABELS[event.step]}*`
+          : p
+            ? `the prevention step “${userText(p.description, REPLY_TEXT.prevention)}”`
+            : 'this recovery';
       return reply(`${actor} snoozed the reminders for ${what} until ${slackDate(event.until, ctx.timeZone)}.`);
     }
   }
@@ -358,9 +352,7 @@ export function renderOwnerDm(
     return { ...renderReportConfirmation(m, ctx), offered: null, live: false };
   }
 
-  const recipientId =
-    ctx.recipientId ??
-    (event.kind === 'reassigned' ? event.to : event.kind === 'reported' ? event.ownerId : m.ownerId);
+  const recipientId = ctx.recipientId ?? (event.kind === 'reassigned' ? event.to : event.kind === 'reported' ? event.ownerId : m.ownerId);
   const now = offerOf(event, m, recipientId);
   const offered = ctx.offered === undefined ? now : ctx.offered;
   const live = offered !== null && now === offered;

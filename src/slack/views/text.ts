@@ -3,6 +3,7 @@
 
 import { DAY_MS, formatDuration, MINUTE_MS } from '../../domain/durations';
 import { displayDateTimeFormat } from '../../domain/time';
+import { USER_GROUP_ID, USER_ID } from '../../domain/slackIds';
 
 /** Slack's published limits. Going over any of them makes the whole API call fail. */
 export const SLACK_LIMITS = {
@@ -122,9 +123,7 @@ export function codePointLength(text: string): number {
 }
 
 const graphemeSegmenter =
-  typeof Intl !== 'undefined' && typeof Intl.Segmenter === 'function'
-    ? new Intl.Segmenter(undefined, { granularity: 'grapheme' })
-    : null;
+  typeof Intl !== 'undefined' && typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
 
 /** Whole user-perceived characters, so a cut never splits a flag, a family emoji or an accent. */
 function* graphemes(text: string): Generator<string> {
@@ -181,9 +180,6 @@ export function inputValue(raw: string | null | undefined, max: number): string 
   return truncate(raw ?? '', Math.min(max, SLACK_LIMITS.inputValue));
 }
 
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
-const USERGROUP_ID = /^S[A-Z0-9]{2,}$/;
-
 /** A person, as Slack shows them; "nobody" when no one is set. */
 export function mention(userId: string | null | undefined): string {
   if (!userId) return '_nobody_';
@@ -195,7 +191,7 @@ export function contactMention(contact: string | null | undefined): string | nul
   if (!contact) return null;
   const id = contact.trim();
   if (USER_ID.test(id)) return `<@${id}>`;
-  if (USERGROUP_ID.test(id)) return `<!subteam^${id}>`;
+  if (USER_GROUP_ID.test(id)) return `<!subteam^${id}>`;
   return null;
 }
 
@@ -207,9 +203,7 @@ export function contactMention(contact: string | null | undefined): string | nul
  */
 export function composedText(raw: string | null | undefined, max: number, knownUserIds: readonly (string | null)[]): string {
   const escaped = userText(raw, max);
-  return escaped.replace(/&lt;@([UW][A-Z0-9]{2,})&gt;/g, (whole, id: string) =>
-    knownUserIds.includes(id) ? `<@${id}>` : whole,
-  );
+  return escaped.replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, (whole, id: string) => (USER_ID.test(id) && knownUserIds.includes(id) ? `<@${id}>` : whole));
 }
 
 /** Quotes text line by line (mrkdwn quotes end at a newline). Expects escaped text. */

@@ -1,11 +1,4 @@
-import type {
-  AllMiddlewareArgs,
-  App,
-  BlockAction,
-  ButtonAction,
-  OverflowAction,
-  SlackActionMiddlewareArgs,
-} from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { randomUUID } from 'node:crypto';
 import { tellPrivately } from '../../privately';
 import {
@@ -26,7 +19,7 @@ import type { MistakeView } from '../../../services/views';
 import type { ClickKind, StoredClick } from '../../../services/interactions';
 import { NOT_OURS } from '../../clicks';
 import { RequestRefused } from '../../refusals';
-import { Actions, decodeValue, type ButtonValue } from '../../ids';
+import { type ActionId, Actions, decodeValue, type ButtonValue } from '../../ids';
 import type { BotDeps } from '../../deps';
 import { explainFailure, type Origin } from '../../privately';
 import {
@@ -86,11 +79,11 @@ type ActionArgs = ButtonArgs | OverflowArgs;
 function changeOnClick<A extends ActionArgs>(
   deps: BotDeps,
   kind: ClickKind,
-  valueOf: (args: A) => string | undefined,
+  valueIn: (args: A) => string | undefined,
   complete: (value: ButtonValue) => boolean = () => true,
 ) {
   return async (args: A): Promise<void> => {
-    const c = clicked(args.body, valueOf(args));
+    const c = clicked(args.body, valueIn(args));
     if ('invalid' in c || !complete(c.value)) {
       await args.ack();
       await explainFailure(deps, args.client, c.origin, new PlaybookError('not_found', NOT_OURS));
@@ -162,32 +155,38 @@ function openModal(
 
 const stepGuard = (kind: StepKind) => (m: MistakeSnapshot, a: Actor) => assertCanCompleteStep(m, a, kind);
 
-export function registerActions(app: App, deps: BotDeps): void {
-  app.action(Actions.own, changeOnClick(deps, 'own', buttonValue));
-  app.action(Actions.apologize, changeOnClick(deps, 'apologize', buttonValue));
-  app.action(Actions.preventionDone, changeOnClick(deps, 'prevention_done', buttonValue, (v) => v.p !== undefined));
+// biome-ignore lint/suspicious/noExplicitAny: Bolt types each listener by its action's payload; the table holds them all.
+export type ActionHandler = (args: any) => Promise<void>;
 
-  app.action(Actions.ask, openModal(deps, stepGuard('ask'), askModal));
-  app.action(Actions.makeRight, openModal(deps, stepGuard('make_right'), makeRightModal));
-  app.action(
-    Actions.skipMakeRight,
+/** One handler for every button and menu the bot sends, by action id (a test sends each one). */
+export function actionHandlers(deps: BotDeps): Record<ActionId, ActionHandler> {
+  return {
+    [Actions.own]: changeOnClick(deps, 'own', buttonValue),
+    [Actions.apologize]: changeOnClick(deps, 'apologize', buttonValue),
+    [Actions.preventionDone]: changeOnClick(deps, 'prevention_done', buttonValue, (v) => v.p !== undefined),
+    [Actions.ask]: openModal(deps, stepGuard('ask'), askModal),
+    [Actions.makeRight]: openModal(deps, stepGuard('make_right'), makeRightModal),
     // The reason is asked in the modal; here only whether skipping is possible at all.
-    openModal(deps, (m, a) => assertCanSkipStep(m, a, 'make_right', 'checking'), skipMakeRightModal),
-  );
-  app.action(Actions.satisfied, openModal(deps, assertCanMarkSatisfied, satisfiedModal));
-  app.action(Actions.notSatisfied, openModal(deps, assertCanMarkNotSatisfied, notSatisfiedModal));
-  app.action(Actions.rootCauseAnalysis, openModal(deps, assertCanStartRca, rcaModal));
-  app.action(Actions.reassign, openModal(deps, (m, a) => assertCanReassign(m, a), reassignModal));
-  app.action(Actions.reopen, openModal(deps, (m, a) => void assertCanReopen(m, a), reopenModal));
+    [Actions.skipMakeRight]: openModal(deps, (m, a) => assertCanSkipStep(m, a, 'make_right', 'checking'), skipMakeRightModal),
+    [Actions.satisfied]: openModal(deps, assertCanMarkSatisfied, satisfiedModal),
+    [Actions.notSatisfied]: openModal(deps, assertCanMarkNotSatisfied, notSatisfiedModal),
+    [Actions.rootCauseAnalysis]: openModal(deps, assertCanStartRca, rcaModal),
+    [Actions.reassign]: openModal(deps, (m, a) => assertCanReassign(m, a), reassignModal),
+    [Actions.reopen]: openModal(deps, (m, a) => void assertCanReopen(m, a), reopenModal),
+    // Snooze from a reminder DM: 1 h, 4 h, or tomorrow when office hours open.
+    [Actions.snooze]: changeOnClick(
+      deps,
+      'snooze',
+      (args: OverflowArgs) => args.action.selected_option?.value,
+      (v) => v.s !== undefined,
+    ),
+    // Link buttons still send an action, which Slack wants acknowledged.
+    [Actions.openThread]: async ({ ack }: { ack: () => Promise<void> }) => {
+      await ack();
+    },
+  };
+}
 
-  // Snooze from a reminder DM: 1 h, 4 h, or tomorrow when office hours open.
-  app.action(
-    Actions.snooze,
-    changeOnClick(deps, 'snooze', (args: OverflowArgs) => args.action.selected_option?.value, (v) => v.s !== undefined),
-  );
-
-  // Link buttons still send an action, which Slack wants acknowledged.
-  app.action(Actions.openThread, async ({ ack }) => {
-    await ack();
-  });
+export function registerActions(app: App, handlers: Record<ActionId, ActionHandler>): void {
+  for (const [actionId, handler] of Object.entries(handlers)) app.action(actionId, handler);
 }

@@ -70,6 +70,11 @@ export function mistakeCommand(deps: BotDeps) {
   };
 }
 
-export function registerCommands(app: App, deps: BotDeps): void {
-  app.command(COMMAND, mistakeCommand(deps));
+/** The slash commands the manifest declares, each with its handler. */
+export function commandHandlers(deps: BotDeps): Record<typeof COMMAND, ReturnType<typeof mistakeCommand>> {
+  return { [COMMAND]: mistakeCommand(deps) };
+}
+
+export function registerCommands(app: App, handlers: ReturnType<typeof commandHandlers>): void {
+  for (const [command, handler] of Object.entries(handlers)) app.command(command, handler);
 }

@@ -14,6 +14,11 @@ export function homeOpened(deps: BotDeps) {
   };
 }
 
-export function registerEvents(app: App, deps: BotDeps): void {
-  app.event('app_home_opened', homeOpened(deps));
+/** The events the manifest subscribes to, each with its handler. */
+export function eventHandlers(deps: BotDeps): { app_home_opened: ReturnType<typeof homeOpened> } {
+  return { app_home_opened: homeOpened(deps) };
+}
+
+export function registerEvents(app: App, handlers: ReturnType<typeof eventHandlers>): void {
+  app.event('app_home_opened', handlers.app_home_opened);
 }

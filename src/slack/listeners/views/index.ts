@@ -41,8 +41,7 @@ const FIELD_TO_INPUT: Record<string, string> = {
   note: Inputs.comment,
 };
 
-const SAVE_FAILED =
-  "We couldn't save this just now. Nothing you typed is lost: press the button again in a moment.";
+const SAVE_FAILED = "We couldn't save this just now. Nothing you typed is lost: press the button again in a moment.";
 
 function refOf(view: ViewSubmitAction['view'], teamId: string): MistakeRef | null {
   const meta = decodeValue(view.private_metadata);
@@ -137,42 +136,26 @@ export function reportSubmission(deps: BotDeps) {
   };
 }
 
-export function registerViews(app: App, deps: BotDeps): void {
+// biome-ignore lint/suspicious/noExplicitAny: Bolt types each listener by its view's payload; the table holds them all.
+export type ViewHandler = (args: any) => Promise<void>;
+
+/** One handler for every form the bot opens, by callback id (a test submits each one). */
+export function viewHandlers(deps: BotDeps): Record<ViewId, ViewHandler> {
   const m = deps.mistakes;
-  app.view(Views.report, reportSubmission(deps));
-  app.view(
-    Views.ask,
-    submitStep(deps, Views.ask, (ref, user, v) => m.completeStep(ref, user, 'ask', parseAskSubmission(v))),
-  );
-  app.view(
-    Views.makeRight,
-    submitStep(deps, Views.makeRight, (ref, user, v) => m.completeStep(ref, user, 'make_right', parseMakeRightSubmission(v))),
-  );
-  app.view(
-    Views.skipMakeRight,
-    submitStep(deps, Views.skipMakeRight, (ref, user, v) =>
+  return {
+    [Views.report]: reportSubmission(deps),
+    [Views.ask]: submitStep(deps, Views.ask, (ref, user, v) => m.completeStep(ref, user, 'ask', parseAskSubmission(v))),
+    [Views.makeRight]: submitStep(deps, Views.makeRight, (ref, user, v) => m.completeStep(ref, user, 'make_right', parseMakeRightSubmission(v))),
+    [Views.skipMakeRight]: submitStep(deps, Views.skipMakeRight, (ref, user, v) =>
       m.skipStep(ref, user, 'make_right', parseSkipMakeRightSubmission(v).reason),
     ),
-  );
-  app.view(
-    Views.satisfied,
-    submitStep(deps, Views.satisfied, (ref, user, v) => m.markSatisfied(ref, user, parseSatisfiedSubmission(v).comment)),
-  );
-  app.view(
-    Views.notSatisfied,
-    submitStep(deps, Views.notSatisfied, (ref, user, v) => m.markNotSatisfied(ref, user, parseNotSatisfiedSubmission(v).comment)),
-  );
-  app.view(
-    Views.reassign,
-    submitStep(deps, Views.reassign, (ref, user, v) => m.reassign(ref, user, parseReassignSubmission(v).ownerId)),
-  );
-  app.view(
-    Views.reopen,
-    submitStep(deps, Views.reopen, (ref, user, v) => m.reopen(ref, user, parseReopenSubmission(v).reason)),
-  );
-  app.view(
-    Views.rootCauseAnalysis,
-    submitStep(deps, Views.rootCauseAnalysis, async (ref, user, v) => {
+    [Views.satisfied]: submitStep(deps, Views.satisfied, (ref, user, v) => m.markSatisfied(ref, user, parseSatisfiedSubmission(v).comment)),
+    [Views.notSatisfied]: submitStep(deps, Views.notSatisfied, (ref, user, v) =>
+      m.markNotSatisfied(ref, user, parseNotSatisfiedSubmission(v).comment),
+    ),
+    [Views.reassign]: submitStep(deps, Views.reassign, (ref, user, v) => m.reassign(ref, user, parseReassignSubmission(v).ownerId)),
+    [Views.reopen]: submitStep(deps, Views.reopen, (ref, user, v) => m.reopen(ref, user, parseReopenSubmission(v).reason)),
+    [Views.rootCauseAnalysis]: submitStep(deps, Views.rootCauseAnalysis, async (ref, user, v) => {
       const policy = await deps.settings.forTeam(ref.teamId);
       const parsed = parseRcaSubmission(v, policy.timezone, deps.clock.now());
       if (Object.keys(parsed.errors).length > 0) throw new FieldErrors(parsed.errors);
@@ -189,5 +172,9 @@ export function registerViews(app: App, deps: BotDeps): void {
         throw error;
       }
     }),
-  );
+  };
+}
+
+export function registerViews(app: App, handlers: Record<ViewId, ViewHandler>): void {
+  for (const [callbackId, handler] of Object.entries(handlers)) app.view(callbackId, handler);
 }
