@@ -282,6 +282,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       for (const timer of timers.splice(0)) clearInterval(timer);
       await stopScheduler?.();
       await app.stop().catch(() => undefined);
+      // Clicks already answered are applied before the database goes (a crash leaves them to recovery).
+      await clicks.settled();
       await db.$disconnect();
     },
   };

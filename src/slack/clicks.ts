@@ -19,13 +19,26 @@ const PRUNE_EVERY_MS = 3_600_000;
 export class ClickApplier {
   private recovering: Promise<number> | null = null;
   private prunedAt = 0;
+  /** Clicks being applied now, so that stopping (and a test) can wait for them to finish. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: Omit<BotDeps, 'clicks'>,
     private readonly client: webApi.WebClient,
   ) {}
 
-  async apply(click: StoredClick): Promise<void> {
+  apply(click: StoredClick): Promise<void> {
+    const applying = this.applyOnce(click);
+    this.inFlight.add(applying);
+    return applying.finally(() => this.inFlight.delete(applying));
+  }
+
+  /** Resolves once no click is being applied (including any started while it waits). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async applyOnce(click: StoredClick): Promise<void> {
     const { deps } = this;
     const origin = { userId: click.userId, channelId: click.channelId };
     const ref = { teamId: click.teamId, mistakeId: click.mistakeId, clickId: click.id };

@@ -75,6 +75,8 @@ export async function startHarness(
     async deliver() {
       // Let listeners that were still finishing after their ack queue what they queue.
       await new Promise((r) => setTimeout(r, 50));
+      // A click is answered before it is applied: wait for every click in hand, whatever the load.
+      await bot.clicks.settled();
       await bot.worker.drain();
     },
     async close() {
