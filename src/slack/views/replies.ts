@@ -18,6 +18,7 @@ import {
   RCA_STEP,
   STEP_DONE_LABELS,
 } from '../../domain/playbook';
+import { CONTACT_CHANNEL_LABELS } from '../../domain/contacts';
 import type { Offer } from '../../domain/deliveries';
 import type { TimelineEvent } from '../../domain/timeline';
 import { type EscalationView, type MistakeView, snapshotOf, stepOf } from '../../services/views';
@@ -48,6 +49,7 @@ import {
   quote,
   SLACK_LIMITS,
   slackDate,
+  formatDay,
   truncate,
   userText,
 } from './text';
@@ -66,6 +68,8 @@ const REPLY_TEXT = {
   rca: 900,
   prevention: 200,
   customer: 100,
+  summary: 500,
+  apology: 2500,
 };
 
 /** Who did it; a change with no person behind it was made by the bot's scheduled checks. */
@@ -149,7 +153,16 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
     case 'step_done': {
       const noteBlock = event.note ? [section(`_Note:_ ${userText(event.note, REPLY_TEXT.comment)}`)] : [];
       if (event.step === 'apologize') {
-        return reply(`${actor} apologized to ${customer}.${nextAfter(m, 'apologize', ctx)}`, noteBlock);
+        // How it was made and the words kept, when the owner recorded them (the apology form).
+        const how = event.contactChannel ? ` (${CONTACT_CHANNEL_LABELS[event.contactChannel].toLowerCase()})` : '';
+        const summary = event.contactSummary ? `\n${quote(userText(event.contactSummary, REPLY_TEXT.summary))}` : '';
+        const words = event.apology ? [section(`_The apology, as sent by ${actor}:_\n${quote(userText(event.apology, REPLY_TEXT.apology))}`)] : [];
+        const next = event.nextContactAt ? ` Next contact planned for ${formatDay(event.nextContactAt, ctx.timeZone)}.` : '';
+        return reply(
+          `${actor} apologized to ${customer}${how}.${summary}\n${`${nextAfter(m, 'apologize', ctx)}${next}`.trim()}`.trimEnd(),
+          [...words, ...noteBlock],
+          `${actor} apologized to ${customer}${how}.`,
+        );
       }
       if (event.step === 'ask') {
         const answer = event.customerAnswer;
@@ -227,6 +240,16 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
       const done = m.prevention.filter((x) => x.status === 'done').length;
       const what = description ? `: ${userText(description, REPLY_TEXT.prevention)}` : '';
       return reply(`${actor} finished a prevention step${what}. ${done} of ${m.prevention.length} done.`);
+    }
+
+    case 'contact_logged': {
+      const how = CONTACT_CHANNEL_LABELS[event.channel].toLowerCase();
+      const next = event.nextContactAt ? `\nNext contact planned for ${formatDay(event.nextContactAt, ctx.timeZone)}.` : '';
+      return reply(
+        `${actor} was in touch with ${customer} (${how}).\n${quote(userText(event.summary, REPLY_TEXT.summary))}${next}`,
+        [],
+        `${actor} was in touch with ${customer} (${how}).`,
+      );
     }
 
     case 'closed':
