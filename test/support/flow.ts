@@ -17,6 +17,8 @@ export const REPORT = {
 
 /** Buttons that open a modal (the click is answered with views.open). */
 const MODAL_BUTTONS = new Set<string>([
+  Actions.apologizeForm,
+  Actions.logContact,
   Actions.ask,
   Actions.makeRight,
   Actions.skipMakeRight,
@@ -155,9 +157,25 @@ export class Flow {
     return response;
   }
 
+  /**
+   * Apologize through the apology form, from `where` (the card unless given): the draft kept as
+   * it is, how it was made, and `values` over those. Returns Slack's answer to the submission.
+   */
+  async apologize(mistakeId: number, owner = 'UALICE', values: Record<string, string> = {}, where?: Shown) {
+    await this.click(Actions.apologizeForm, where ?? (await this.card(mistakeId)), owner);
+    return this.submit({ [Inputs.contactChannel]: 'call', [Inputs.contactSummary]: 'Called them and said sorry.', ...values }, owner);
+  }
+
+  /** Logs a contact from the card with `values` over a call and a summary; returns Slack's answer. */
+  async logContact(mistakeId: number, who = 'UALICE', values: Record<string, string> = {}) {
+    await this.click(Actions.logContact, await this.card(mistakeId), who);
+    return this.submit({ [Inputs.contactChannel]: 'call', [Inputs.contactSummary]: 'Checked in by phone.', ...values }, who);
+  }
+
   /** The recovery from the card to "customer satisfied", as the owner does it. */
   async recover(mistakeId: number, owner = 'UALICE'): Promise<void> {
-    await this.click(Actions.apologize, await this.card(mistakeId), owner);
+    const apologized = await this.apologize(mistakeId, owner);
+    if (apologized.json?.response_action) throw new Error(`the apology was not recorded: ${apologized.text}`);
     await this.click(Actions.ask, await this.card(mistakeId), owner);
     await this.submit({ [Inputs.answer]: 'Deliver by Friday and waive the fee.' }, owner);
     await this.makeRight(mistakeId, owner);
