@@ -264,7 +264,9 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
           ? `*${STEP_LABELS[event.step]}*`
           : p
             ? `the prevention step “${userText(p.description, REPLY_TEXT.prevention)}”`
-            : 'this recovery';
+            : event.contactId !== undefined
+              ? `the *${LABELS.nextContact.toLowerCase()}* with ${customer}`
+              : 'this recovery';
       return reply(`${actor} snoozed the reminders for ${what} until ${slackDate(event.until, ctx.timeZone)}.`);
     }
   }

@@ -102,6 +102,7 @@ function changeOnClick<A extends ActionArgs>(
         kind,
         mistakeId: c.value.m,
         preventionId: c.value.p,
+        contactId: c.value.k,
         snoozeMinutes: c.value.s,
         channelId: c.origin.channelId,
       });
