@@ -67,7 +67,8 @@ export function validateContact(raw: RawContact, now: Date, timeZone: string): C
   if (raw.nextContactOn) {
     const day = parseLocalDate(raw.nextContactOn);
     if (!day || day.year < 1970) errors.next_contact = 'That is not a date we can read. Pick one from the calendar.';
-    else if (formatLocalDate(day) < localDate(now, timeZone)) errors.next_contact = 'That date has passed. Pick today or a later date, or leave it empty.';
+    else if (formatLocalDate(day) < localDate(now, timeZone))
+      errors.next_contact = 'That date has passed. Pick today or a later date, or leave it empty.';
     else nextContactAt = startOfLocalDay(day, timeZone);
   }
   if (Object.keys(errors).length > 0) throw new FieldErrors(errors);
@@ -148,7 +149,7 @@ export const EXCUSE_RULES: readonly ExcuseRule[] = [
   {
     id: 'you_should_have',
     phrase: 'you should have',
-    pattern: words('you (?:should|could|must)(?: have|[\'’]ve)'),
+    pattern: words("you (?:should|could|must)(?: have|['’]ve)"),
     why: '"You should have…" blames the customer for our mistake.',
   },
   {
@@ -172,7 +173,7 @@ export const EXCUSE_RULES: readonly ExcuseRule[] = [
   {
     id: 'not_our_fault',
     phrase: 'not our fault',
-    pattern: words('(?:not|wasn[\'’]t|isn[\'’]t) our fault'),
+    pattern: words("(?:not|wasn['’]t|isn['’]t) our fault"),
     why: '"Not our fault" is an excuse. The apology is about their inconvenience, not about fault.',
   },
 ];

@@ -63,7 +63,11 @@ export class SlackRenderer implements DeliveryRenderer {
       case 'reminder': {
         const { userId } = request;
         // Items done since the pass queued this DM are left out; if none is left, nothing is sent.
-        const items = await this.reminders.itemsFor(teamId, { steps: request.steps, prevention: request.prevention, contacts: request.contacts ?? [] });
+        const items = await this.reminders.itemsFor(teamId, {
+          steps: request.steps,
+          prevention: request.prevention,
+          contacts: request.contacts ?? [],
+        });
         if (items.length === 0) return { skip: 'everything in this reminder was done before it was sent' };
         const { text, blocks, live } = renderReminder(userId, items, { ...ctx, workspaceUrl: await this.url() });
         const shown: DirectMessagePayload = {

@@ -157,7 +157,12 @@ export class ReminderService {
       const count = claimed.steps.length + claimed.prevention.length + claimed.contacts.length;
       if (count > 0) {
         const { contacts, ...rest } = claimed;
-        await enqueue(tx, teamId, [{ kind: 'reminder', userId: ownerId, pass: now.toISOString(), ...rest, ...(contacts.length > 0 ? { contacts } : {}) }], now);
+        await enqueue(
+          tx,
+          teamId,
+          [{ kind: 'reminder', userId: ownerId, pass: now.toISOString(), ...rest, ...(contacts.length > 0 ? { contacts } : {}) }],
+          now,
+        );
       }
       return count;
     });

@@ -105,7 +105,8 @@ describe('one label for each thing', () => {
   it('titles each step’s form with its button’s label, and calls a state the same everywhere', async () => {
     const id = await flow.report();
     const card = () => flow.card(id);
-    const apologizeLabel = (await card()).blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === Actions.apologizeForm)?.text.text;
+    const apologizeLabel = (await card()).blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === Actions.apologizeForm)
+      ?.text.text;
     await flow.apologize(id);
     expect(h.fake.lastView().title.text).toBe(apologizeLabel);
     for (const [action, fill] of [

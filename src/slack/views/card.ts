@@ -35,7 +35,19 @@ import {
   stateLabel,
   STEP_TODO_LABELS,
 } from './blocks';
-import { codePointLength, composedText, FALLBACK_TEXT_MAX, formatDay, mention, quote, SLACK_LIMITS, slackDate, truncate, userPlainText, userText } from './text';
+import {
+  codePointLength,
+  composedText,
+  FALLBACK_TEXT_MAX,
+  formatDay,
+  mention,
+  quote,
+  SLACK_LIMITS,
+  slackDate,
+  truncate,
+  userPlainText,
+  userText,
+} from './text';
 
 /**
  * How much of each text the card shows. The full text lives in the database and the thread; the
@@ -133,7 +145,11 @@ function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlo
       planned.snoozedUntil && planned.snoozedUntil.getTime() > ctx.now.getTime()
         ? ` · reminders snoozed until ${slackDate(planned.snoozedUntil, ctx.timeZone)}`
         : '';
-    head.push(section(`*${LABELS.nextContact}* with the customer: ${formatDay(planned.at, ctx.timeZone)}${overdue}${snoozed}. Use *${LABELS.logContact}* once you have been in touch.`));
+    head.push(
+      section(
+        `*${LABELS.nextContact}* with the customer: ${formatDay(planned.at, ctx.timeZone)}${overdue}${snoozed}. Use *${LABELS.logContact}* once you have been in touch.`,
+      ),
+    );
   }
 
   if (m.rca) {

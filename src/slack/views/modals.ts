@@ -17,14 +17,7 @@ import {
   SEVERITIES,
   TEXT_LIMITS,
 } from '../../domain/playbook';
-import {
-  CONTACT_CHANNEL_LABELS,
-  CONTACT_CHANNELS,
-  CONTACT_LIMITS,
-  draftApology,
-  type ExcuseFound,
-  type RawContact,
-} from '../../domain/contacts';
+import { CONTACT_CHANNEL_LABELS, CONTACT_CHANNELS, CONTACT_LIMITS, draftApology, type ExcuseFound, type RawContact } from '../../domain/contacts';
 import type { RawReport } from '../../domain/report';
 import { endOfLocalDay, isValidTimeZone, parseLocalDate } from '../../domain/time';
 import { type MistakeView, stepOf } from '../../services/views';
