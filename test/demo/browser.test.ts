@@ -169,7 +169,10 @@ describeWithBrowser('npm run demo, in a browser', () => {
     await as('UDEMOBOBBY');
     await clickOnCard('Own it');
     await cardButton('Apologize').first().waitFor({ timeout: 20_000 });
+    // The apology form: the draft is kept as it is; how it was made is recorded.
     await clickOnCard('Apologize');
+    await fill({ [Inputs.contactChannel]: 'call', [Inputs.contactSummary]: 'Called them and said sorry.' });
+    await submit();
     await cardButton('Ask what they want').first().waitFor({ timeout: 20_000 });
     await clickOnCard('Ask what they want');
     await fill({ [Inputs.answer]: 'A new cake for their anniversary, and the delivery fee back.' });
