@@ -759,6 +759,10 @@ export class MistakeService {
         homes,
       };
       await apply(c);
+      // A closed mistake plans no more contacts: one still planned is dropped, not kept for a reopen.
+      if (c.set.state === 'closed') {
+        await tx.customerContact.updateMany({ where: { mistakeId: record.id, followUp: 'open' }, data: { followUp: 'closed' } });
+      }
       const updated = await tx.mistake.updateMany({
         where: { id: record.id, version: record.version },
         data: { ...c.set, version: record.version + 1 },

@@ -282,11 +282,13 @@ export class ReminderService {
           const state = k.mistake.state as MistakeState;
           if (k.followUp === 'open' && state !== 'closed' && k.mistake.ownerId === recipient) return item;
           const outcome: ReminderOutcome =
-            k.followUp !== 'open'
+            k.followUp === 'done'
               ? { how: 'contacted' }
-              : k.mistake.ownerId !== recipient
-                ? { how: 'handed_over', toId: k.mistake.ownerId }
-                : { how: 'moved_on', state };
+              : k.followUp === 'closed'
+                ? { how: 'moved_on', state: 'closed' }
+                : k.mistake.ownerId !== recipient
+                  ? { how: 'handed_over', toId: k.mistake.ownerId }
+                  : { how: 'moved_on', state };
           return { ...item, settled: outcome };
         }),
     ];

@@ -283,6 +283,8 @@ describe('a planned next contact', () => {
     const card = await flow.card(id);
     await flow.click(Actions.preventionDone, card, ALICE);
     expect((await stored(id)).state).toBe('closed');
+    // The planned contact is dropped with the close, so a reopen does not bring back a stale reminder.
+    expect((await h.t.db.customerContact.findFirstOrThrow({ where: { nextContactAt: { not: null } } })).followUp).toBe('closed');
     clock.set('2026-11-24T09:00:00Z');
     await h.bot.jobs.reminders('reminders:tue');
     await h.deliver();
