@@ -11,7 +11,7 @@ export type Click =
   | { kind: 'apologize'; mistakeId: number; channelId?: string }
   | { kind: 'prevention_done'; mistakeId: number; preventionId: number; channelId?: string }
   /** `snoozeMinutes` 0 is "until office hours open tomorrow"; a prevention step's own reminders with `preventionId`. */
-  | { kind: 'snooze'; mistakeId: number; snoozeMinutes: number; preventionId?: number; channelId?: string };
+  | { kind: 'snooze'; mistakeId: number; snoozeMinutes: number; preventionId?: number; contactId?: number; channelId?: string };
 
 export type ClickKind = Click['kind'];
 
@@ -28,9 +28,9 @@ export const isClickKind = (kind: string): kind is ClickKind => (CLICK_KINDS as 
  */
 export function clickOf(
   kind: ClickKind,
-  fields: { mistakeId: number; preventionId?: number; snoozeMinutes?: number; channelId?: string },
+  fields: { mistakeId: number; preventionId?: number; contactId?: number; snoozeMinutes?: number; channelId?: string },
 ): Click | null {
-  const { mistakeId, preventionId, snoozeMinutes, channelId } = fields;
+  const { mistakeId, preventionId, contactId, snoozeMinutes, channelId } = fields;
   const where = channelId !== undefined ? { channelId } : {};
   switch (kind) {
     case 'own':
@@ -40,7 +40,14 @@ export function clickOf(
       return preventionId === undefined ? null : { kind, mistakeId, preventionId, ...where };
     case 'snooze':
       if (snoozeMinutes === undefined) return null;
-      return { kind, mistakeId, snoozeMinutes, ...(preventionId !== undefined ? { preventionId } : {}), ...where };
+      return {
+        kind,
+        mistakeId,
+        snoozeMinutes,
+        ...(preventionId !== undefined ? { preventionId } : {}),
+        ...(contactId !== undefined ? { contactId } : {}),
+        ...where,
+      };
   }
 }
 
@@ -54,6 +61,7 @@ const READERS: Readers<InteractionPayload> = {
     mistakeId: f.int('mistakeId'),
     snoozeMinutes: f.int('snoozeMinutes'),
     preventionId: f.optionalInt('preventionId'),
+    contactId: f.optionalInt('contactId'),
     channelId: f.optionalString('channelId'),
   }),
   form: () => ({}),

@@ -29,7 +29,7 @@ export type DeliveryRequest =
   /** Someone's App Home tab, republished from current data. */
   | { kind: 'home'; userId: string }
   /** One owner's reminder DM for one pass, listing the items still outstanding when it is sent. */
-  | { kind: 'reminder'; userId: string; pass: string; steps: number[]; prevention: number[] }
+  | { kind: 'reminder'; userId: string; pass: string; steps: number[]; prevention: number[]; contacts?: number[] }
   /**
    * The daily digest for one slot, built from the data as it is when it is sent. `first`: the
    * workspace's first digest, so there is no "last digest" to count from.
@@ -58,7 +58,14 @@ const DELIVERY_READERS: Readers<DeliveryRequest> = {
   escalation_update: (f) => ({ mistakeId: f.int('mistakeId'), escalationId: f.int('escalationId') }),
   dm_update: (f) => ({ channel: f.string('channel'), ts: f.string('ts') }),
   home: (f) => ({ userId: f.string('userId') }),
-  reminder: (f) => ({ userId: f.string('userId'), pass: f.string('pass'), steps: f.ints('steps'), prevention: f.ints('prevention') }),
+  reminder: (f) => ({
+    userId: f.string('userId'),
+    pass: f.string('pass'),
+    steps: f.ints('steps'),
+    prevention: f.ints('prevention'),
+    // Planned next contacts (absent from reminders queued before they existed).
+    ...(f.has('contacts') ? { contacts: f.ints('contacts') } : {}),
+  }),
   digest: (f) => ({
     slot: f.string('slot'),
     slotAt: f.date('slotAt'),
@@ -100,7 +107,7 @@ export type DirectMessagePayload =
   /** A DM about one timeline event (you own this, reopened, prevention steps for you). */
   | { kind: 'dm'; mistakeId: number; eventId: number; userId: string; offered: Offer | null }
   /** A reminder DM: the steps and prevention steps it showed. */
-  | { kind: 'reminder'; userId: string; steps: number[]; prevention: number[] };
+  | { kind: 'reminder'; userId: string; steps: number[]; prevention: number[]; contacts?: number[] };
 
 const OFFERS: readonly Offer[] = [...STEP_KINDS, RCA_STEP, 'prevention'];
 
@@ -111,7 +118,12 @@ const DIRECT_MESSAGE_READERS: Readers<DirectMessagePayload> = {
     userId: f.string('userId'),
     offered: f.isNull('offered') ? null : f.oneOf('offered', OFFERS),
   }),
-  reminder: (f) => ({ userId: f.string('userId'), steps: f.ints('steps'), prevention: f.ints('prevention') }),
+  reminder: (f) => ({
+    userId: f.string('userId'),
+    steps: f.ints('steps'),
+    prevention: f.ints('prevention'),
+    ...(f.has('contacts') ? { contacts: f.ints('contacts') } : {}),
+  }),
 };
 
 export function encodeDirectMessagePayload(payload: DirectMessagePayload): string {

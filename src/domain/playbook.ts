@@ -43,6 +43,8 @@ export const LABELS = {
   reassign: 'Reassign',
   reopen: 'Reopen',
   openThread: 'Open thread',
+  logContact: 'Log contact',
+  nextContact: 'Next contact',
   owned: 'Owned',
   apologized: 'Apologized',
   asked: 'Asked what they want',
@@ -283,6 +285,7 @@ export type Action =
   | 'reopen'
   | 'submitRca'
   | 'completePrevention'
+  | 'logContact'
   | 'close';
 
 /** The reporter may hand a mistake to someone else, reopen it and write its RCA. */
@@ -418,6 +421,21 @@ export function assertCanCompleteStep(m: MistakeSnapshot, actor: Actor, kind: St
         `"${STEP_LABELS[earlier]}" comes first: the playbook goes own it → apologize → ask what they want → make it right → customer satisfied.`,
       );
     }
+  }
+}
+
+/**
+ * Rule 12: the owner (or an admin) logs each contact with the customer, at any point of the
+ * mistake's life; a closed mistake's contacts are logged too, but nothing is planned after it.
+ */
+export function assertCanLogContact(m: MistakeSnapshot, actor: Actor, options: { planningNext?: boolean } = {}): void {
+  requireAllowed(m, actor, 'logContact');
+  if (options.planningNext && m.state === 'closed') {
+    throw new PlaybookError(
+      'invalid_state',
+      'This mistake is closed, so nothing would remind you of a next contact. Leave the date empty, or reopen the mistake.',
+      'next_contact',
+    );
   }
 }
 

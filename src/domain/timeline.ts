@@ -2,6 +2,7 @@
 // when, and what it says. The kind has a column of its own; the rest is stored as JSON text in
 // `details`, written by `encodeTimelineDetails` and read back only by `decodeTimelineDetails`.
 
+import { CONTACT_CHANNELS, type ContactChannel } from './contacts';
 import { decodeUnion, encodeWithoutKind, type Readers } from './json';
 import {
   type ChasedStep,
@@ -31,6 +32,12 @@ export type TimelineDetails =
       remedyKind?: RemedyKind;
       remedyValue?: string;
       note?: string;
+      /** The apology step: how it was made (a logged contact), and the apology as the owner kept it. */
+      contactId?: number;
+      contactChannel?: ContactChannel;
+      contactSummary?: string;
+      apology?: string;
+      nextContactAt?: Date;
     }
   | { kind: 'step_skipped'; step: StepKind; reason: string }
   | { kind: 'satisfied'; comment?: string }
@@ -41,8 +48,10 @@ export type TimelineDetails =
   | { kind: 'rca_submitted'; preventionCount: number }
   | { kind: 'prevention_done'; preventionId: number; description: string }
   | { kind: 'closed' }
+  /** A contact with the customer the owner logged, and when they plan the next one. */
+  | { kind: 'contact_logged'; contactId: number; channel: ContactChannel; summary: string; nextContactAt?: Date }
   /** Reminders put off for the current step, or for one prevention step. */
-  | { kind: 'snoozed'; step?: ChasedStep; preventionId?: number; until: Date };
+  | { kind: 'snoozed'; step?: ChasedStep; preventionId?: number; contactId?: number; until: Date };
 
 export type TimelineKind = TimelineDetails['kind'];
 
@@ -66,6 +75,11 @@ const READERS: Readers<TimelineDetails> = {
     remedyKind: f.optionalOneOf('remedyKind', REMEDY_KINDS),
     remedyValue: f.optionalString('remedyValue'),
     note: f.optionalString('note'),
+    contactId: f.optionalInt('contactId'),
+    contactChannel: f.optionalOneOf('contactChannel', CONTACT_CHANNELS),
+    contactSummary: f.optionalString('contactSummary'),
+    apology: f.optionalString('apology'),
+    nextContactAt: f.has('nextContactAt') ? f.date('nextContactAt') : undefined,
   }),
   step_skipped: (f) => ({ step: f.oneOf('step', STEP_KINDS), reason: f.string('reason') }),
   satisfied: (f) => ({ comment: f.optionalString('comment') }),
@@ -81,9 +95,16 @@ const READERS: Readers<TimelineDetails> = {
   rca_submitted: (f) => ({ preventionCount: f.int('preventionCount') }),
   prevention_done: (f) => ({ preventionId: f.int('preventionId'), description: f.string('description') }),
   closed: () => ({}),
+  contact_logged: (f) => ({
+    contactId: f.int('contactId'),
+    channel: f.oneOf('channel', CONTACT_CHANNELS),
+    summary: f.string('summary'),
+    nextContactAt: f.has('nextContactAt') ? f.date('nextContactAt') : undefined,
+  }),
   snoozed: (f) => ({
     step: f.optionalOneOf('step', [...STEP_KINDS, RCA_STEP]),
     preventionId: f.optionalInt('preventionId'),
+    contactId: f.optionalInt('contactId'),
     until: f.date('until'),
   }),
 };

@@ -63,7 +63,11 @@ export class SlackRenderer implements DeliveryRenderer {
       case 'reminder': {
         const { userId } = request;
         // Items done since the pass queued this DM are left out; if none is left, nothing is sent.
-        const items = await this.reminders.itemsFor(teamId, request.steps, request.prevention);
+        const items = await this.reminders.itemsFor(teamId, {
+          steps: request.steps,
+          prevention: request.prevention,
+          contacts: request.contacts ?? [],
+        });
         if (items.length === 0) return { skip: 'everything in this reminder was done before it was sent' };
         const { text, blocks, live } = renderReminder(userId, items, { ...ctx, workspaceUrl: await this.url() });
         const shown: DirectMessagePayload = {
@@ -71,6 +75,7 @@ export class SlackRenderer implements DeliveryRenderer {
           userId,
           steps: items.filter((i) => i.kind === 'step').map((i) => i.stepId!),
           prevention: items.filter((i) => i.kind === 'prevention').map((i) => i.preventionId!),
+          contacts: items.filter((i) => i.kind === 'contact').map((i) => i.contactId!),
         };
         return {
           call: { method: 'chat.postMessage', args: { channel: userId, text, blocks, ...NO_UNFURL } },
@@ -195,7 +200,8 @@ export class SlackRenderer implements DeliveryRenderer {
     if (!dm) return { skip: 'no record of that direct message, or it could not be read' };
     const settle = (live: number[]) => async () => this.sent.settleDirectMessage(channel, ts, live, this.clock.now());
     if (dm.payload.kind === 'reminder') {
-      const items = await this.reminders.itemsFor(teamId, dm.payload.steps, dm.payload.prevention, { recipientId: dm.userId });
+      const { steps, prevention, contacts } = dm.payload;
+      const items = await this.reminders.itemsFor(teamId, { steps, prevention, contacts: contacts ?? [] }, { recipientId: dm.userId });
       if (items.length === 0) return { skip: 'the reminder’s items no longer exist' };
       const { text, blocks, live } = renderReminder(dm.userId, items, { ...ctx, workspaceUrl: await this.url() });
       return { call: { method: 'chat.update', args: { channel, ts, text, blocks } }, onSent: settle(live) };

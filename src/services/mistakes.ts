@@ -7,6 +7,7 @@ import type { DeliveryRequest } from '../domain/deliveries';
 import {
   type Actor,
   assertCanClose,
+  assertCanLogContact,
   assertCanCompletePrevention,
   assertCanCompleteStep,
   assertCanMarkNotSatisfied,
@@ -41,6 +42,7 @@ import {
   type MovedOn,
   resolvesEscalation,
 } from '../domain/playbook';
+import { type ContactInput, type RawContact, validateContact } from '../domain/contacts';
 import { validateReport, type RawReport } from '../domain/report';
 import { encodeTimelineDetails, movedOn, type TimelineDetails } from '../domain/timeline';
 import type { Clock } from './clock';
@@ -248,6 +250,93 @@ export class MistakeService {
       if (kind === 'apologize') c.set.apologizedAt = c.now;
       c.event(kind === 'own' ? { kind: 'owned', step: 'own', note: said.note } : { kind: 'step_done', step: kind, ...said });
       return undefined;
+    });
+  }
+
+  /**
+   * Rule 2 with rule 12: the apology as the owner made it, through the apology form: how it was
+   * made and what was said (a logged contact), and the words they kept. The bot sends nothing to
+   * the customer; it records that the owner did. The step is done exactly as a plain Apologize.
+   */
+  async apologize(ref: MistakeRef, userId: string, raw: RawContact): Promise<void> {
+    const policy = await this.settings.forTeam(ref.teamId);
+    const input = validateContact(raw, this.clock.now(), policy.timezone);
+    return this.change(ref, userId, async (c) => {
+      const snapshot = toSnapshot(c.record);
+      assertCanCompleteStep(snapshot, c.actor, 'apologize');
+      const contact = await this.storeContact(c, input);
+      await this.updateStep(c, 'apologize', { status: 'done', doneById: c.actor.userId, doneAt: c.now, snoozedUntil: null });
+      await this.rescheduleAfter(c, 'apologize');
+      c.set.apologizedAt = c.now;
+      c.event({
+        kind: 'step_done',
+        step: 'apologize',
+        contactId: contact.id,
+        contactChannel: input.channel,
+        contactSummary: input.summary,
+        ...(input.apology ? { apology: input.apology } : {}),
+        ...(input.nextContactAt ? { nextContactAt: input.nextContactAt } : {}),
+      });
+      return undefined;
+    });
+  }
+
+  /**
+   * Rule 12: a contact with the customer, by the owner or an admin. It settles the next contact
+   * planned before it (that contact has now happened), and may plan the next one, which is then
+   * reminded like a step until the next contact is logged or the mistake is closed.
+   */
+  async logContact(ref: MistakeRef, userId: string, raw: RawContact): Promise<void> {
+    const policy = await this.settings.forTeam(ref.teamId);
+    const input = validateContact({ ...raw, apology: undefined }, this.clock.now(), policy.timezone);
+    return this.change(ref, userId, async (c) => {
+      assertCanLogContact(toSnapshot(c.record), c.actor, { planningNext: input.nextContactAt !== null });
+      const contact = await this.storeContact(c, input);
+      c.event({
+        kind: 'contact_logged',
+        contactId: contact.id,
+        channel: input.channel,
+        summary: input.summary,
+        ...(input.nextContactAt ? { nextContactAt: input.nextContactAt } : {}),
+      });
+      return undefined;
+    });
+  }
+
+  /** Puts off the reminders of a planned next contact until `until`; the planned day stays. */
+  async snoozeContact(ref: MistakeRef, userId: string, contactId: number, until: Date): Promise<void> {
+    return this.change(ref, userId, async (c) => {
+      assertCanLogContact(toSnapshot(c.record), c.actor);
+      if (!Number.isFinite(until.getTime()) || until.getTime() - c.now.getTime() > MAX_SNOOZE_MS) {
+        throw new PlaybookError('invalid_input', 'A reminder can be snoozed for 30 days at most. Nothing was changed.');
+      }
+      if (until.getTime() <= c.now.getTime()) throw new PlaybookError('invalid_input', 'Snooze until a time in the future.');
+      const updated = await c.tx.customerContact.updateMany({
+        where: { id: contactId, mistakeId: c.record.id, followUp: 'open' },
+        data: { snoozedUntil: until },
+      });
+      if (updated.count !== 1) throw new PlaybookError('already_done', 'That next contact was logged already; there is nothing to snooze.');
+      c.event({ kind: 'snoozed', contactId, until }, { reply: false });
+      return undefined;
+    });
+  }
+
+  /** Stores a contact; the next contact planned before it has now happened, so it stops reminding. */
+  private async storeContact(c: ChangeContext, input: ContactInput): Promise<{ id: number }> {
+    await c.tx.customerContact.updateMany({ where: { mistakeId: c.record.id, followUp: 'open' }, data: { followUp: 'done' } });
+    return c.tx.customerContact.create({
+      data: {
+        teamId: c.record.teamId,
+        mistakeId: c.record.id,
+        authorId: c.actor.userId,
+        channel: input.channel,
+        summary: input.summary,
+        apology: input.apology,
+        nextContactAt: input.nextContactAt,
+        followUp: input.nextContactAt ? 'open' : 'none',
+        at: c.now,
+      },
+      select: { id: true },
     });
   }
 
@@ -670,6 +759,10 @@ export class MistakeService {
         homes,
       };
       await apply(c);
+      // A closed mistake plans no more contacts: one still planned is dropped, not kept for a reopen.
+      if (c.set.state === 'closed') {
+        await tx.customerContact.updateMany({ where: { mistakeId: record.id, followUp: 'open' }, data: { followUp: 'closed' } });
+      }
       const updated = await tx.mistake.updateMany({
         where: { id: record.id, version: record.version },
         data: { ...c.set, version: record.version + 1 },

@@ -17,6 +17,8 @@ export const MISTAKE_INCLUDE = {
   steps: { orderBy: { position: 'asc' } },
   rca: true,
   prevention: { orderBy: { id: 'asc' } },
+  // The next contact the owner planned, while it waits (one at most: logging a contact settles it).
+  contacts: { where: { followUp: 'open' }, orderBy: { id: 'desc' }, take: 1, select: { id: true, nextContactAt: true, snoozedUntil: true } },
 } as const satisfies Prisma.MistakeInclude;
 
 export type MistakeRecord = Prisma.MistakeGetPayload<{ include: typeof MISTAKE_INCLUDE }>;
@@ -54,6 +56,10 @@ export function mistakeView(record: MistakeRecord): MistakeView {
     satisfiedAt: record.satisfiedAt,
     closedAt: record.closedAt,
     createdAt: record.createdAt,
+    nextContact: (() => {
+      const planned = record.contacts[0];
+      return planned?.nextContactAt ? { contactId: planned.id, at: planned.nextContactAt, snoozedUntil: planned.snoozedUntil } : null;
+    })(),
     // The stored steps also hold the root-cause analysis once it is chased.
     steps: record.steps
       .filter((s) => STEP_KINDS.includes(s.kind as StepKind))

@@ -1,8 +1,8 @@
 import type { ChasedStep, MistakeState, Severity } from '../domain/playbook';
 
-/** One overdue thing in an owner's reminder DM: a recovery step or a prevention step. */
+/** One overdue thing in an owner's reminder DM: a recovery step, a prevention step, or a planned next contact. */
 export interface ReminderItem {
-  kind: 'step' | 'prevention';
+  kind: 'step' | 'prevention' | 'contact';
   mistakeId: number;
   mistakeVersion: number;
   customer: string;
@@ -14,6 +14,8 @@ export interface ReminderItem {
   /** The stored step's id (what a reminder remembers, to edit it later). */
   stepId?: number;
   preventionId?: number;
+  /** The logged contact that planned this next contact. */
+  contactId?: number;
   dueAt: Date;
   channelId: string;
   threadTs: string | null;
@@ -28,5 +30,7 @@ export interface ReminderItem {
 /** What became of a reminded item: done (or skipped) by someone, handed to someone else, or moved on. */
 export type ReminderOutcome =
   | { how: 'done' | 'skipped'; byId: string | null; at: Date | null }
+  /** A planned next contact, logged (or planned anew) since. */
+  | { how: 'contacted' }
   | { how: 'handed_over'; toId: string | null }
   | { how: 'moved_on'; state: MistakeState };

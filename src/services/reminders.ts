@@ -33,8 +33,15 @@ const CHASED = {
 interface Candidate {
   ownerId: string;
   severity: Severity;
-  kind: 'step' | 'prevention';
+  kind: 'step' | 'prevention' | 'contact';
   id: number;
+}
+
+/** What one reminder DM lists. */
+export interface ReminderItemIds {
+  steps: number[];
+  prevention: number[];
+  contacts: number[];
 }
 
 /**
@@ -62,7 +69,16 @@ export class ReminderService {
         { OR: [{ lastRemindedAt: null }, { lastRemindedAt: { lte: remindedBefore } }] },
       ],
     };
-    const [steps, prevention] = await Promise.all([
+    // A planned next contact: reminded from the start of its day (in office hours) until the
+    // contact is logged or the mistake closed. No cap: nothing escalates it, so it never goes quiet.
+    const contactDue = {
+      nextContactAt: { lt: now },
+      AND: [
+        { OR: [{ snoozedUntil: null }, { snoozedUntil: { lte: now } }] },
+        { OR: [{ lastRemindedAt: null }, { lastRemindedAt: { lte: remindedBefore } }] },
+      ],
+    };
+    const [steps, prevention, contacts] = await Promise.all([
       this.db.recoveryStep.findMany({
         where: { teamId, status: 'pending', ...due, ...CHASED, mistake: { ownerId: { not: null } } },
         select: {
@@ -82,6 +98,10 @@ export class ReminderService {
         where: { teamId, status: 'open', ...due, mistake: { state: 'preventing' } },
         select: { id: true, ownerId: true, mistake: { select: { severity: true } } },
       }),
+      this.db.customerContact.findMany({
+        where: { teamId, followUp: 'open', ...contactDue, mistake: { state: { not: 'closed' }, ownerId: { not: null } } },
+        select: { id: true, mistake: { select: { ownerId: true, severity: true } } },
+      }),
     ]);
 
     const candidates: Candidate[] = [
@@ -89,6 +109,7 @@ export class ReminderService {
         .filter((s) => s.mistake.steps[0]?.id === s.id)
         .map((s) => ({ ownerId: s.mistake.ownerId!, severity: s.mistake.severity as Severity, kind: 'step' as const, id: s.id })),
       ...prevention.map((p) => ({ ownerId: p.ownerId, severity: p.mistake.severity as Severity, kind: 'prevention' as const, id: p.id })),
+      ...contacts.map((k) => ({ ownerId: k.mistake.ownerId!, severity: k.mistake.severity as Severity, kind: 'contact' as const, id: k.id })),
     ];
     const byOwner = new Map<string, Candidate[]>();
     for (const c of candidates) byOwner.set(c.ownerId, [...(byOwner.get(c.ownerId) ?? []), c]);
@@ -117,23 +138,31 @@ export class ReminderService {
    */
   private async remindOwner(teamId: string, ownerId: string, items: Candidate[], now: Date, remindedBefore: Date): Promise<number> {
     return inTransaction(this.db, async (tx) => {
-      const claimed = { steps: [] as number[], prevention: [] as number[] };
+      const claimed: ReminderItemIds = { steps: [], prevention: [], contacts: [] };
       const stillDue = { OR: [{ lastRemindedAt: null }, { lastRemindedAt: { lte: remindedBefore } }] };
       for (const item of items) {
         const data = { lastRemindedAt: now, reminderCount: { increment: 1 } };
         const updated =
           item.kind === 'step'
             ? await tx.recoveryStep.updateMany({ where: { id: item.id, status: 'pending', ...stillDue }, data })
-            : await tx.preventionAction.updateMany({ where: { id: item.id, status: 'open', ...stillDue }, data });
+            : item.kind === 'prevention'
+              ? await tx.preventionAction.updateMany({ where: { id: item.id, status: 'open', ...stillDue }, data })
+              : await tx.customerContact.updateMany({ where: { id: item.id, followUp: 'open', ...stillDue }, data });
         if (updated.count !== 1) continue;
-        (item.kind === 'step' ? claimed.steps : claimed.prevention).push(item.id);
+        (item.kind === 'step' ? claimed.steps : item.kind === 'prevention' ? claimed.prevention : claimed.contacts).push(item.id);
         await tx.reminderSent.create({
           data: { teamId, ownerId, itemKind: item.kind, itemId: item.id, window: now.toISOString(), sentAt: now },
         });
       }
-      const count = claimed.steps.length + claimed.prevention.length;
+      const count = claimed.steps.length + claimed.prevention.length + claimed.contacts.length;
       if (count > 0) {
-        await enqueue(tx, teamId, [{ kind: 'reminder', userId: ownerId, pass: now.toISOString(), ...claimed }], now);
+        const { contacts, ...rest } = claimed;
+        await enqueue(
+          tx,
+          teamId,
+          [{ kind: 'reminder', userId: ownerId, pass: now.toISOString(), ...rest, ...(contacts.length > 0 ? { contacts } : {}) }],
+          now,
+        );
       }
       return count;
     });
@@ -144,8 +173,9 @@ export class ReminderService {
    * also those that no longer are, each with what happened (to edit a reminder already sent to
    * `settled.recipientId`).
    */
-  async itemsFor(teamId: string, steps: number[], prevention: number[], settled?: { recipientId: string }): Promise<ReminderItem[]> {
-    const [stepRows, preventionRows] = await Promise.all([
+  async itemsFor(teamId: string, ids: ReminderItemIds, settled?: { recipientId: string }): Promise<ReminderItem[]> {
+    const { steps, prevention, contacts } = ids;
+    const [stepRows, preventionRows, contactRows] = await Promise.all([
       this.db.recoveryStep.findMany({
         where: { teamId, id: { in: steps }, ...(settled ? {} : { status: 'pending', ...CHASED }) },
         include: {
@@ -164,6 +194,13 @@ export class ReminderService {
         include: { mistake: true },
         orderBy: { id: 'asc' },
       }),
+      contacts.length === 0
+        ? Promise.resolve([])
+        : this.db.customerContact.findMany({
+            where: { teamId, id: { in: contacts }, ...(settled ? {} : { followUp: 'open', mistake: { state: { not: 'closed' } } }) },
+            include: { mistake: true },
+            orderBy: { id: 'asc' },
+          }),
     ]);
     const recipient = settled?.recipientId;
     const current = (s: (typeof stepRows)[number]) => s.mistake.steps[0]?.id === s.id;
@@ -225,6 +262,35 @@ export class ReminderService {
           p.status === 'done' ? { how: 'done', byId: p.doneById, at: p.doneAt } : { how: 'moved_on', state: p.mistake.state as MistakeState };
         return { ...item, settled: outcome };
       }),
+      ...contactRows
+        .filter((k) => k.nextContactAt !== null)
+        .map((k) => {
+          const item: ReminderItem = {
+            kind: 'contact',
+            mistakeId: k.mistakeId,
+            mistakeVersion: k.mistake.version,
+            customer: k.mistake.customer,
+            severity: k.mistake.severity as Severity,
+            label: 'Next contact with the customer',
+            contactId: k.id,
+            dueAt: k.nextContactAt!,
+            channelId: k.mistake.channelId,
+            threadTs: k.mistake.threadTs,
+            reminderCount: k.reminderCount - 1,
+          };
+          if (recipient === undefined) return item;
+          const state = k.mistake.state as MistakeState;
+          if (k.followUp === 'open' && state !== 'closed' && k.mistake.ownerId === recipient) return item;
+          const outcome: ReminderOutcome =
+            k.followUp === 'done'
+              ? { how: 'contacted' }
+              : k.followUp === 'closed'
+                ? { how: 'moved_on', state: 'closed' }
+                : k.mistake.ownerId !== recipient
+                  ? { how: 'handed_over', toId: k.mistake.ownerId }
+                  : { how: 'moved_on', state };
+          return { ...item, settled: outcome };
+        }),
     ];
   }
 }

@@ -74,6 +74,8 @@ export interface MistakeView {
   satisfiedAt: Date | null;
   closedAt: Date | null;
   createdAt: Date;
+  /** The next contact with the customer the owner planned, while it waits. */
+  nextContact: { contactId: number; at: Date; snoozedUntil: Date | null } | null;
   /** The recovery steps, in playbook order. */
   steps: StepView[];
   rcaStep: RcaStepView | null;

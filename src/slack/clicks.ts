@@ -59,7 +59,8 @@ export class ClickApplier {
             click.snoozeMinutes > 0
               ? new Date(click.receivedAt.getTime() + click.snoozeMinutes * MINUTE_MS)
               : startOfNextWorkingDay(click.receivedAt, policy.timezone, policy.officeHours);
-          await deps.mistakes.snooze(ref, click.userId, until, click.preventionId);
+          if (click.contactId !== undefined) await deps.mistakes.snoozeContact(ref, click.userId, click.contactId, until);
+          else await deps.mistakes.snooze(ref, click.userId, until, click.preventionId);
           told = `Snoozed: we'll remind you again in ${formatDuration(until.getTime() - deps.clock.now().getTime())}.`;
           break;
         }

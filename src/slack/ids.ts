@@ -5,7 +5,15 @@ export const COMMAND = '/mistake';
 export const Actions = {
   /** Recovery step buttons on the card, in the DM and on App Home. */
   own: 'mistake_own',
+  /** Opens the apology form (the draft, and how the apology was made). */
+  apologizeForm: 'mistake_apologize_form',
+  /**
+   * Records the apology on the spot, with no form: what the Apologize button sent before the form
+   * existed. Messages already in Slack still carry it, so it is still honoured.
+   */
   apologize: 'mistake_apologize',
+  /** Opens the contact log form (card, and the reminder of a planned next contact). */
+  logContact: 'mistake_log_contact',
   ask: 'mistake_ask',
   makeRight: 'mistake_make_right',
   skipMakeRight: 'mistake_skip_make_right',
@@ -24,6 +32,8 @@ export type ActionId = (typeof Actions)[keyof typeof Actions];
 
 export const Views = {
   report: 'mistake_report',
+  apologize: 'mistake_apologize_modal',
+  logContact: 'mistake_log_contact_modal',
   ask: 'mistake_ask_modal',
   makeRight: 'mistake_make_right_modal',
   skipMakeRight: 'mistake_skip_make_right_modal',
@@ -48,6 +58,11 @@ export const Inputs = {
   remedyValue: 'remedy_value',
   reason: 'reason',
   comment: 'comment',
+  /** The contact log and the apology form (block ids match the domain's field names). */
+  contactChannel: 'contact_channel',
+  contactSummary: 'contact_summary',
+  nextContact: 'next_contact',
+  apology: 'apology',
   rcaWhatHappened: 'rca_what_happened',
   causes: 'causes',
   whatChanges: 'what_changes',
@@ -77,6 +92,10 @@ export interface ButtonValue {
   /** The message the action came from (DM or card), so a modal can refresh it. */
   c?: string;
   ts?: string;
+  /** A planned next contact (its reminder's snooze menu). */
+  k?: number;
+  /** The apology form: the excuse rules already pointed out, comma-separated (a second submit records). */
+  h?: string;
 }
 
 export function encodeValue(value: ButtonValue): string {
@@ -89,13 +108,15 @@ export function decodeValue(raw: unknown): ButtonValue | null {
   try {
     const parsed: unknown = JSON.parse(raw);
     if (typeof parsed !== 'object' || parsed === null) return null;
-    const { m, v, p, s, c, ts } = parsed as Record<string, unknown>;
+    const { m, v, p, s, c, ts, k, h } = parsed as Record<string, unknown>;
     if (!Number.isSafeInteger(m) || (m as number) <= 0) return null;
     if (v !== undefined && !Number.isSafeInteger(v)) return null;
     if (p !== undefined && !Number.isSafeInteger(p)) return null;
     if (s !== undefined && (!Number.isSafeInteger(s) || (s as number) < 0)) return null;
     if (c !== undefined && typeof c !== 'string') return null;
     if (ts !== undefined && typeof ts !== 'string') return null;
+    if (k !== undefined && (!Number.isSafeInteger(k) || (k as number) <= 0)) return null;
+    if (h !== undefined && typeof h !== 'string') return null;
     return {
       m: m as number,
       v: v as number | undefined,
@@ -103,6 +124,8 @@ export function decodeValue(raw: unknown): ButtonValue | null {
       s: s as number | undefined,
       c: c as string | undefined,
       ts: ts as string | undefined,
+      ...(k !== undefined ? { k: k as number } : {}),
+      ...(h !== undefined ? { h: h as string } : {}),
     };
   } catch {
     return null;

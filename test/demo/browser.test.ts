@@ -169,7 +169,24 @@ describeWithBrowser('npm run demo, in a browser', () => {
     await as('UDEMOBOBBY');
     await clickOnCard('Own it');
     await cardButton('Apologize').first().waitFor({ timeout: 20_000 });
+    // The apology form: excuse wording is pointed out once; pressing the button again records it.
     await clickOnCard('Apologize');
+    await fill({
+      [Inputs.apology]: 'We are sorry about the cake, but our policy is to bake what was ordered.',
+      [Inputs.contactChannel]: 'call',
+      [Inputs.contactSummary]: 'Called them and said sorry.',
+    });
+    await page.click('#modal-submit');
+    await until(
+      () => page.locator('#modal').innerText(),
+      (t) => t.includes('A word on the wording') && t.includes('policy'),
+      'the wording hint',
+    );
+    await submit();
+    // A contact logged from the card.
+    await cardButton('Log contact').first().click();
+    await fill({ [Inputs.contactChannel]: 'email', [Inputs.contactSummary]: 'Sent them the new delivery time.' });
+    await submit();
     await cardButton('Ask what they want').first().waitFor({ timeout: 20_000 });
     await clickOnCard('Ask what they want');
     await fill({ [Inputs.answer]: 'A new cake for their anniversary, and the delivery fee back.' });
@@ -235,6 +252,8 @@ describeWithBrowser('npm run demo, in a browser', () => {
     );
     const thread = await page.locator('#thread').innerText();
     expect(thread).toMatch(/apologi[sz]ed/i);
+    expect(thread).toMatch(/our policy is to bake what was ordered/);
+    expect(thread).toMatch(/was in touch with .* \(email\)/);
     expect(thread).toMatch(/Delivery fee refunded/);
     expect(thread).not.toMatch(/<@U|<!date|\*\w/);
 

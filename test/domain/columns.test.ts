@@ -19,6 +19,17 @@ const EVENTS: TimelineDetails[] = [
   { kind: 'owned', step: 'own' },
   { kind: 'owned', step: 'own', note: 'on it' },
   { kind: 'step_done', step: 'apologize' },
+  {
+    kind: 'step_done',
+    step: 'apologize',
+    contactId: 3,
+    contactChannel: 'call',
+    contactSummary: 'Called them',
+    apology: 'I am sorry.',
+    nextContactAt: AT,
+  },
+  { kind: 'contact_logged', contactId: 4, channel: 'in_person', summary: 'Visited' },
+  { kind: 'contact_logged', contactId: 5, channel: 'email', summary: 'Wrote', nextContactAt: AT },
   { kind: 'step_done', step: 'ask', customerAnswer: 'A refund' },
   { kind: 'step_done', step: 'make_right', remedyKind: 'refund', remedyValue: '€12', note: 'by card' },
   { kind: 'step_skipped', step: 'make_right', reason: 'Only wanted an apology' },
@@ -34,6 +45,7 @@ const EVENTS: TimelineDetails[] = [
   { kind: 'closed' },
   { kind: 'snoozed', step: 'root_cause_analysis', until: AT },
   { kind: 'snoozed', preventionId: 7, until: AT },
+  { kind: 'snoozed', contactId: 4, until: AT },
 ];
 
 const DELIVERIES: DeliveryRequest[] = [
@@ -50,6 +62,7 @@ const DELIVERIES: DeliveryRequest[] = [
   { kind: 'digest', slot: 'digest:2026-03-04:extra', slotAt: AT, channel: 'C1', since: AT, late: false, extraOf: AT },
   { kind: 'message', key: 'card-failed:1', channel: 'U1', text: 'Saved' },
   { kind: 'message', key: 'k', channel: 'C1', text: 'With blocks', blocks: [{ type: 'divider' }] },
+  { kind: 'reminder', userId: 'U1', pass: AT.toISOString(), steps: [], prevention: [], contacts: [6] },
 ];
 
 const DIRECT_MESSAGES: DirectMessagePayload[] = [
@@ -57,6 +70,7 @@ const DIRECT_MESSAGES: DirectMessagePayload[] = [
   { kind: 'dm', mistakeId: 1, eventId: 2, userId: 'U1', offered: null },
   { kind: 'dm', mistakeId: 1, eventId: 2, userId: 'U1', offered: 'prevention' },
   { kind: 'reminder', userId: 'U1', steps: [3], prevention: [4, 5] },
+  { kind: 'reminder', userId: 'U1', steps: [], prevention: [], contacts: [6] },
 ];
 
 const INTERACTIONS: InteractionPayload[] = [
@@ -65,6 +79,7 @@ const INTERACTIONS: InteractionPayload[] = [
   { kind: 'prevention_done', mistakeId: 1, preventionId: 2 },
   { kind: 'snooze', mistakeId: 1, snoozeMinutes: 0 },
   { kind: 'snooze', mistakeId: 1, snoozeMinutes: 60, preventionId: 2, channelId: 'D1' },
+  { kind: 'snooze', mistakeId: 1, snoozeMinutes: 60, contactId: 6, channelId: 'D1' },
   { kind: 'form' },
 ];
 

@@ -37,7 +37,7 @@ async function digestAt(iso: string): Promise<string> {
 
 async function upToMakeRight(customer: string): Promise<number> {
   const id = await flow.report({ ...REPORT, [Inputs.customer]: customer });
-  await flow.click(Actions.apologize, await flow.card(id));
+  await flow.apologize(id);
   await flow.click(Actions.ask, await flow.card(id));
   await flow.submit({ [Inputs.answer]: 'Make it right, please.' });
   await flow.makeRight(id);

@@ -40,14 +40,14 @@ it('edits the new-mistake DM once its owner owns it: what happened instead of [O
   expect(blockText(edited!.blocks)).toContain(':white_check_mark: *Owned* · @U0BOB');
   expect(blockText(edited!.blocks)).toContain('What is next is on the card.');
   // Settled: later steps edit the card, not this DM.
-  await flow.click(Actions.apologize, await flow.card(id), BOB);
+  await flow.apologize(id, BOB);
   expect(flow.dms(BOB)[0]!.edits).toBe(1);
   expect(await h.t.db.directMessage.count({ where: { settledAt: null } })).toBe(0);
 });
 
 it('edits a reminder DM once its step is done: [Customer satisfied] gives way to what happened', async () => {
   const id = await flow.report(REPORT, ALICE);
-  await flow.click(Actions.apologize, await flow.card(id), ALICE);
+  await flow.apologize(id, ALICE);
   await flow.click(Actions.ask, await flow.card(id), ALICE);
   await flow.submit({ [Inputs.answer]: 'The flour, today.' }, ALICE);
   await flow.makeRight(id, ALICE);
@@ -87,7 +87,7 @@ it('keeps the buttons of what is still to do, and says an item handed on is no l
   expect(buttonLabels(edited.blocks)).toEqual(['Apologize']);
 
   // The second one done from the DM itself.
-  await flow.click(Actions.apologize, edited, ALICE);
+  await flow.apologize(second, ALICE, {}, edited);
   edited = flow.dms(ALICE).find((d) => d.ts === reminder.ts)!;
   expect(edited.edits).toBe(2);
   expect(buttonLabels(edited.blocks)).toEqual([]);

@@ -25,7 +25,7 @@ async function start(env: Record<string, string> = {}): Promise<Harness> {
 async function notSatisfied(): Promise<number> {
   const id = await flow.report();
   const card = () => flow.card(id);
-  await flow.click(Actions.apologize, await card());
+  await flow.apologize(id);
   await flow.click(Actions.ask, await card());
   await flow.submit({ [Inputs.answer]: 'The flour, today.' });
   await flow.makeRight(id);
@@ -36,7 +36,7 @@ async function notSatisfied(): Promise<number> {
 it('one "Not satisfied" gives one thread reply and one escalation post, which says why once', async () => {
   await start();
   const id = await flow.report();
-  await flow.click(Actions.apologize, await flow.card(id));
+  await flow.apologize(id);
   await flow.click(Actions.ask, await flow.card(id));
   await flow.submit({ [Inputs.answer]: 'The flour, today.' });
   await flow.makeRight(id);

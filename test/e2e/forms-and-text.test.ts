@@ -71,12 +71,14 @@ describe('what people type', () => {
     expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id } })).customer).toBe(MARKED[Inputs.customer]);
     // In the card's header (plain text) it is exactly as typed; in mrkdwn the marks are look-alikes.
     expect(card.blocks[0].text.text).toContain('Table 12 … *bold* _it_ ~gone~ `code` 🍝');
-    const apologize = card.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === Actions.apologize);
-    expect(apologize.confirm.text.text).toBe(
-      'This records that you apologized to *Table 12 … ∗bold∗ ˍitˍ ∼gone∼ ˋcodeˋ 🍝*, sincerely, for their inconvenience. Have you?',
-    );
+    // The apology form names the customer as typed, in look-alikes, and its draft (plain text) as typed.
+    await flow.click(Actions.apologizeForm, card);
+    const form = h.fake.lastView();
+    expect(blockText(form.blocks)).toContain('*Table 12 … ∗bold∗ ˍitˍ ∼gone∼ ˋcodeˋ 🍝*');
+    const draft = form.blocks.find((b: any) => b.block_id === Inputs.apology).element.initial_value as string;
+    expect(draft).toContain('Hi Table 12 … *bold* _it_ ~gone~ `code` 🍝,');
     // Every mrkdwn text the bot sent about it: the only marks left are the bot's own, in pairs.
-    await flow.click(Actions.apologize, card);
+    await flow.submit({ [Inputs.contactChannel]: 'call', [Inputs.contactSummary]: 'Said sorry on the phone.' });
     for (const call of [...flow.replies(ts), ...h.fake.called('chat.update')]) {
       for (const block of call.args.blocks ?? []) {
         const text: string | undefined = block.text?.type === 'mrkdwn' ? block.text.text : undefined;
@@ -103,7 +105,10 @@ describe('one label for each thing', () => {
   it('titles each step’s form with its button’s label, and calls a state the same everywhere', async () => {
     const id = await flow.report();
     const card = () => flow.card(id);
-    await flow.click(Actions.apologize, await card());
+    const apologizeLabel = (await card()).blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === Actions.apologizeForm)
+      ?.text.text;
+    await flow.apologize(id);
+    expect(h.fake.lastView().title.text).toBe(apologizeLabel);
     for (const [action, fill] of [
       [Actions.ask, { [Inputs.answer]: 'The flour, today.' }],
       [Actions.skipMakeRight, { [Inputs.reason]: 'They only wanted to be heard.' }],
@@ -133,7 +138,7 @@ describe('one label for each thing', () => {
     expect(text).toContain('*Category*: _not given_');
     expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id } })).category).toBe('');
 
-    await flow.click(Actions.apologize, card);
+    await flow.apologize(id);
     await flow.click(Actions.ask, await flow.card(id));
     await flow.submit({ [Inputs.answer]: 'A new batch by noon' });
     const replies = flow.replies(card.ts);

@@ -33,11 +33,17 @@ async function report(): Promise<number> {
   return (await h.t.db.mistake.findFirstOrThrow({ orderBy: { id: 'desc' } })).id;
 }
 
-async function click(mistakeId: number, actionId: string): Promise<void> {
+/** Apologize through the apology form, from the card's button: the draft kept, a call recorded. */
+async function apologize(mistakeId: number): Promise<void> {
   const { version } = await h.t.db.mistake.findUniqueOrThrow({ where: { id: mistakeId } });
-  const res = await postToSlackEndpoint(h.baseUrl, buttonClick(actionId, encodeValue({ m: mistakeId, v: version }), { userId: ALICE }));
+  const opened = h.fake.called('views.open').length;
+  const res = await postToSlackEndpoint(h.baseUrl, buttonClick(Actions.apologizeForm, encodeValue({ m: mistakeId, v: version }), { userId: ALICE }));
   expect(res.status).toBe(200);
-  // Each click's own posts (card edit, thread reply) go out at once.
+  await h.fake.waitFor('views.open', opened);
+  const values = { [Inputs.contactChannel]: 'call', [Inputs.contactSummary]: 'Called them and said sorry.' };
+  const submitted = await postToSlackEndpoint(h.baseUrl, viewSubmission(h.fake.lastView(), values, { userId: ALICE }));
+  expect(submitted.status).toBe(200);
+  expect(submitted.json?.response_action).toBeUndefined();
   await h.deliver();
 }
 
@@ -47,7 +53,7 @@ it('publishes the Home once for a report and a click right after it, showing whe
   h = await startHarness({ clock, env: { HOME_REFRESH_DELAY: '1m' } });
   const id = await report();
   clock.advance(20_000);
-  await click(id, Actions.apologize);
+  await apologize(id);
   expect(homesOf(ALICE)).toHaveLength(0);
   // The card and the thread were not kept waiting.
   expect(h.fake.called('chat.update')).toHaveLength(1);
@@ -76,7 +82,7 @@ it('sends a waiting refresh by itself once its delay has passed', async () => {
 it('publishes at once when the tab is opened, even while a refresh is waiting', async () => {
   h = await startHarness({ env: { HOME_REFRESH_DELAY: '1m' } });
   const id = await report();
-  await click(id, Actions.apologize);
+  await apologize(id);
   expect(homesOf(ALICE)).toHaveLength(0);
   const opened = await postToSlackEndpoint(h.baseUrl, eventCallback({ type: 'app_home_opened', user: ALICE, tab: 'home', channel: 'D0ALICE01' }));
   expect(opened.status).toBe(200);
@@ -91,6 +97,6 @@ it('publishes at once with HOME_REFRESH_DELAY=0', async () => {
   h = await startHarness({ env: { HOME_REFRESH_DELAY: '0' } });
   const id = await report();
   expect(homesOf(ALICE)).toHaveLength(1);
-  await click(id, Actions.apologize);
+  await apologize(id);
   expect(homesOf(ALICE)).toHaveLength(2);
 });

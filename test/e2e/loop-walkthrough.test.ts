@@ -68,34 +68,34 @@ async function stage(title: string, mistakeId: number): Promise<{ card: Shown; e
 it('walks one mistake from report to closed, every surface consistent at every stage', async () => {
   const id = await flow.report({ ...REPORT, [Inputs.severity]: 'critical', [Inputs.owner]: BOB }, ALICE);
   let s = await stage('1. Reported (Alice reports, Bob is asked to own it)', id);
-  expect(buttonLabels(s.card.blocks)).toEqual(['Own it', 'Reassign']);
+  expect(buttonLabels(s.card.blocks)).toEqual(['Own it', 'Log contact', 'Reassign']);
   expect(flow.dms(ALICE)[0]!.text).toMatch(/^Reported as Mistake #1/);
   let reminder = await remindLater('r1');
   expect(buttonLabels(reminder.blocks)).toEqual(['Own it']);
 
   await flow.click(Actions.own, flow.dms(BOB)[0]!, BOB);
   s = await stage('2. Owned (Bob clicks Own it in his DM)', id);
-  expect(buttonLabels(s.card.blocks)).toEqual(['Apologize', 'Reassign']);
+  expect(buttonLabels(s.card.blocks)).toEqual(['Apologize', 'Log contact', 'Reassign']);
   expect(buttonLabels(s.reminder!.blocks)).toEqual([]);
   expect(buttonLabels(flow.dms(BOB)[0]!.blocks)).toEqual(['Open thread']);
   reminder = await remindLater('r2');
   expect(buttonLabels(reminder.blocks)).toEqual(['Apologize']);
 
-  await flow.click(Actions.apologize, reminder, BOB);
+  await flow.apologize(id, BOB, {}, reminder);
   s = await stage('3. Apologized (from the reminder DM)', id);
-  expect(buttonLabels(s.card.blocks)).toEqual(['Ask what they want', 'Reassign']);
+  expect(buttonLabels(s.card.blocks)).toEqual(['Ask what they want', 'Log contact', 'Reassign']);
   expect(buttonLabels(s.reminder!.blocks)).toEqual([]);
   reminder = await remindLater('r3');
 
   await flow.click(Actions.ask, await flow.card(id), BOB);
   await flow.submit({ [Inputs.answer]: 'A new batch of flour by noon, and the delivery fee back.' }, BOB);
   s = await stage('4. Asked what they want', id);
-  expect(buttonLabels(s.card.blocks)).toEqual(['Make it right', 'Nothing more needed', 'Reassign']);
+  expect(buttonLabels(s.card.blocks)).toEqual(['Make it right', 'Nothing more needed', 'Log contact', 'Reassign']);
   reminder = await remindLater('r4');
 
   await flow.makeRight(id, BOB, 'New batch sent by courier; delivery fee refunded');
   s = await stage('5. Made it right', id);
-  expect(buttonLabels(s.card.blocks)).toEqual(['Customer satisfied', 'Not satisfied', 'Reassign']);
+  expect(buttonLabels(s.card.blocks)).toEqual(['Customer satisfied', 'Not satisfied', 'Log contact', 'Reassign']);
   reminder = await remindLater('r5');
 
   await flow.notSatisfied(id, 'The new batch was the wrong type of flour', BOB);
@@ -103,7 +103,7 @@ it('walks one mistake from report to closed, every surface consistent at every s
   expect(s.escalation).toBeDefined();
   expect(buttonLabels(s.escalation!.blocks)).toEqual(['Open thread', 'Reassign']);
   expect(JSON.stringify(s.escalation!.blocks)).toContain('<@U0ALICE> <@UADMIN0001>, this recovery needs you');
-  expect(buttonLabels(s.card.blocks)).toEqual(['Make it right', 'Reassign']);
+  expect(buttonLabels(s.card.blocks)).toEqual(['Make it right', 'Log contact', 'Reassign']);
   // The reminder about "customer satisfied?" no longer offers it: the recovery is back to making it right.
   expect(buttonLabels(s.reminder!.blocks)).toEqual([]);
   reminder = await remindLater('r6');

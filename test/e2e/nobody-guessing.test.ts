@@ -88,13 +88,13 @@ it('carries the whole report in the first thread reply, over several sections wh
 it('offers only what still makes sense: no "nothing more needed" after "not satisfied" or a reopen', async () => {
   const id = await flow.report();
   const card = () => flow.card(id);
-  await flow.click(Actions.apologize, await card());
+  await flow.apologize(id);
   await flow.click(Actions.ask, await card());
   await flow.submit({ [Inputs.answer]: 'The flour, today.' });
-  expect(buttonLabels((await card()).blocks)).toEqual(['Make it right', 'Nothing more needed', 'Reassign']);
+  expect(buttonLabels((await card()).blocks)).toEqual(['Make it right', 'Nothing more needed', 'Log contact', 'Reassign']);
   await flow.makeRight(id);
   await flow.notSatisfied(id);
-  expect(buttonLabels((await card()).blocks)).toEqual(['Make it right', 'Reassign']);
+  expect(buttonLabels((await card()).blocks)).toEqual(['Make it right', 'Log contact', 'Reassign']);
 
   // A stale "nothing more needed" button is refused with the reason, and nothing changes.
   const m = await h.t.db.mistake.findUniqueOrThrow({ where: { id } });
@@ -118,5 +118,5 @@ it('offers only what still makes sense: no "nothing more needed" after "not sati
   await flow.submit({ [Inputs.comment]: 'Happy' });
   await flow.click(Actions.reopen, await card());
   await flow.submit({ [Inputs.reason]: 'It arrived damp' });
-  expect(buttonLabels((await card()).blocks)).toEqual(['Make it right', 'Reassign']);
+  expect(buttonLabels((await card()).blocks)).toEqual(['Make it right', 'Log contact', 'Reassign']);
 });

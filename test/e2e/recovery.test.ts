@@ -74,6 +74,7 @@ async function click(actionId: string, blocks: any[], who = 'UALICE', ts = '1') 
 }
 
 const MODAL_BUTTONS = new Set<string>([
+  Actions.apologizeForm,
   Actions.ask,
   Actions.makeRight,
   Actions.skipMakeRight,
@@ -83,6 +84,9 @@ const MODAL_BUTTONS = new Set<string>([
   Actions.reassign,
   Actions.reopen,
 ]);
+
+/** How the apology was made, on the apology form (its draft kept as it is). */
+const APOLOGY = { [Inputs.contactChannel]: 'call', [Inputs.contactSummary]: 'Called them and said sorry.' };
 
 async function submitModal(values: Record<string, string>, who = 'UALICE') {
   const response = await post(viewSubmission(h.fake.lastView(), values, { userId: who }));
@@ -101,7 +105,9 @@ it('takes a mistake from /mistake to closed, one card edited in place and a repl
   // Root-cause analysis does not exist anywhere on the card before the customer is satisfied.
   expect(actionIds(card.blocks)).not.toContain(Actions.rootCauseAnalysis);
 
-  await click(Actions.apologize, card.blocks, 'UALICE', card.ts);
+  await click(Actions.apologizeForm, card.blocks, 'UALICE', card.ts);
+  expect(h.fake.lastView().callback_id).toBe('mistake_apologize_modal');
+  await submitModal(APOLOGY);
   card = await latestCard();
   await click(Actions.ask, card.blocks, 'UALICE', card.ts);
   expect(h.fake.lastView().callback_id).toBe('mistake_ask_modal');
@@ -186,8 +192,8 @@ it('creates one mistake and one thread when the same submission arrives twice', 
 it('tells a non-owner privately and politely, and changes nothing', async () => {
   const card = await reportMistake();
   const before = await h.t.db.mistake.findFirstOrThrow({ include: { steps: true } });
-  const button = findAction(card.blocks, Actions.apologize);
-  await post(buttonClick(Actions.apologize, button.value, { userId: 'UMALLORY', channelId: 'CESCALATIONS', messageTs: card.ts }));
+  const button = findAction(card.blocks, Actions.apologizeForm);
+  await post(buttonClick(Actions.apologizeForm, button.value, { userId: 'UMALLORY', channelId: 'CESCALATIONS', messageTs: card.ts }));
   await h.deliver();
   const told = h.fake.called('chat.postEphemeral').find((c) => c.args.user === 'UMALLORY');
   expect(told?.args.text).toMatch(/Only its owner or an admin can do that/);
@@ -198,10 +204,11 @@ it('tells a non-owner privately and politely, and changes nothing', async () => 
 
 it('refreshes the card and explains a stale click on a step already done', async () => {
   const card = await reportMistake();
-  const button = findAction(card.blocks, Actions.apologize);
-  await click(Actions.apologize, card.blocks, 'UALICE', card.ts);
+  const button = findAction(card.blocks, Actions.apologizeForm);
+  await click(Actions.apologizeForm, card.blocks, 'UALICE', card.ts);
+  await submitModal(APOLOGY);
   const updatesBefore = h.fake.called('chat.update').length;
-  await post(buttonClick(Actions.apologize, button.value, { channelId: 'CESCALATIONS', messageTs: card.ts }));
+  await post(buttonClick(Actions.apologizeForm, button.value, { channelId: 'CESCALATIONS', messageTs: card.ts }));
   await h.deliver();
   const told = h.fake.called('chat.postEphemeral');
   expect(told[told.length - 1]!.args.text).toMatch(/already done/);

@@ -17,6 +17,8 @@ export const REPORT = {
 
 /** Buttons that open a modal (the click is answered with views.open). */
 const MODAL_BUTTONS = new Set<string>([
+  Actions.apologizeForm,
+  Actions.logContact,
   Actions.ask,
   Actions.makeRight,
   Actions.skipMakeRight,
@@ -133,9 +135,11 @@ export class Flow {
 
   /** Picks `value` in the snooze menu of the reminder item in `where` that names `label`. */
   async snooze(where: Shown, value: (v: any) => boolean, who = 'UALICE'): Promise<void> {
-    const menu = where.blocks.flatMap((b: any) => b.elements ?? []).find((e: any) => e.action_id === Actions.snooze);
-    if (!menu) throw new Error('no snooze menu on that message');
-    const option = menu.options.find((o: any) => value(JSON.parse(o.value)));
+    const menus = where.blocks.flatMap((b: any) => b.elements ?? []).filter((e: any) => e.action_id === Actions.snooze);
+    if (menus.length === 0) throw new Error('no snooze menu on that message');
+    // The first option, in any item's menu, that `value` picks.
+    const option = menus.flatMap((m: any) => m.options).find((o: any) => value(JSON.parse(o.value)));
+    if (!option) throw new Error('no such snooze option on that message');
     const body = buttonClick(Actions.snooze, option.value, { userId: who, channelId: where.channel, messageTs: where.ts });
     // The snooze menu is an overflow: Slack sends the picked option, not a button value.
     const payload = JSON.parse(new URLSearchParams(body.body).get('payload')!);
@@ -155,9 +159,32 @@ export class Flow {
     return response;
   }
 
+  /**
+   * Apologize through the apology form, from `where` (the card unless given): the draft kept as
+   * it is, how it was made, and `values` over those. Returns Slack's answer to the submission.
+   */
+  async apologize(mistakeId: number, owner = 'UALICE', values: Record<string, string> = {}, where?: Shown) {
+    await this.click(Actions.apologizeForm, where ?? (await this.card(mistakeId)), owner);
+    return this.submit({ [Inputs.contactChannel]: 'call', [Inputs.contactSummary]: 'Called them and said sorry.', ...values }, owner);
+  }
+
+  /** Logs a contact from the card with `values` over a call and a summary; returns Slack's answer. */
+  async logContact(mistakeId: number, who = 'UALICE', values: Record<string, string> = {}) {
+    await this.click(Actions.logContact, await this.card(mistakeId), who);
+    return this.submit({ [Inputs.contactChannel]: 'call', [Inputs.contactSummary]: 'Checked in by phone.', ...values }, who);
+  }
+
+  /** Submits `view` (a form the bot answered with an updated view); returns Slack's answer. */
+  async submitView(view: any, values: Record<string, string>, who = 'UALICE') {
+    const response = await this.post(viewSubmission(view, values, { userId: who }));
+    await this.h.deliver();
+    return response;
+  }
+
   /** The recovery from the card to "customer satisfied", as the owner does it. */
   async recover(mistakeId: number, owner = 'UALICE'): Promise<void> {
-    await this.click(Actions.apologize, await this.card(mistakeId), owner);
+    const apologized = await this.apologize(mistakeId, owner);
+    if (apologized.json?.response_action) throw new Error(`the apology was not recorded: ${apologized.text}`);
     await this.click(Actions.ask, await this.card(mistakeId), owner);
     await this.submit({ [Inputs.answer]: 'Deliver by Friday and waive the fee.' }, owner);
     await this.makeRight(mistakeId, owner);

@@ -9,21 +9,21 @@ const STAGES: Stage[] = ['reported', 'recovering', 'asked', 'made_right', 'skipp
 describe('the card', () => {
   it('offers only the next step, plus Reassign and Reopen where they apply', () => {
     const labels = (stage: Stage) => buttonLabels(renderCard(mistake(stage), CTX).blocks);
-    expect(labels('reported')).toEqual(['Own it', 'Reassign']);
-    expect(labels('recovering')).toEqual(['Apologize', 'Reassign']);
-    expect(labels('asked')).toEqual(['Make it right', 'Nothing more needed', 'Reassign']);
-    expect(labels('made_right')).toEqual(['Customer satisfied', 'Not satisfied', 'Reassign']);
-    expect(labels('skipped')).toEqual(['Customer satisfied', 'Not satisfied', 'Reassign']);
+    expect(labels('reported')).toEqual(['Own it', 'Log contact', 'Reassign']);
+    expect(labels('recovering')).toEqual(['Apologize', 'Log contact', 'Reassign']);
+    expect(labels('asked')).toEqual(['Make it right', 'Nothing more needed', 'Log contact', 'Reassign']);
+    expect(labels('made_right')).toEqual(['Customer satisfied', 'Not satisfied', 'Log contact', 'Reassign']);
+    expect(labels('skipped')).toEqual(['Customer satisfied', 'Not satisfied', 'Log contact', 'Reassign']);
     // The customer said they need more: "nothing more" would contradict them.
-    expect(labels('escalated')).toEqual(['Make it right', 'Reassign']);
-    expect(labels('awaiting_rca')).toEqual(['Root-cause analysis', 'Reassign', 'Reopen']);
-    expect(labels('preventing')).toEqual(['Done', 'Reassign', 'Reopen']);
-    expect(labels('closed')).toEqual(['Reopen']);
+    expect(labels('escalated')).toEqual(['Make it right', 'Log contact', 'Reassign']);
+    expect(labels('awaiting_rca')).toEqual(['Root-cause analysis', 'Log contact', 'Reassign', 'Reopen']);
+    expect(labels('preventing')).toEqual(['Done', 'Log contact', 'Reassign', 'Reopen']);
+    expect(labels('closed')).toEqual(['Log contact', 'Reopen']);
   });
 
   it('uses the ids module for every button and styles satisfied / not satisfied', () => {
     const found = buttons(renderCard(mistake('made_right'), CTX).blocks);
-    expect(found.map((b) => b.action_id)).toEqual([Actions.satisfied, Actions.notSatisfied, Actions.reassign]);
+    expect(found.map((b) => b.action_id)).toEqual([Actions.satisfied, Actions.notSatisfied, Actions.logContact, Actions.reassign]);
     expect(found[0]!.style).toBe('primary');
     expect(found[1]!.style).toBe('danger');
     const skip = buttons(renderCard(mistake('asked'), CTX).blocks).find((b) => b.text === 'Nothing more needed');
@@ -103,7 +103,7 @@ describe('the card', () => {
   it('says who must take it when the owner has not owned it yet, and offers no Own it without an owner', () => {
     expect(allText(renderCard(mistake('reported'), CTX).blocks)).toContain(`waiting for <@${OWNER}> to take it`);
     const unowned = renderCard(mistake('reported', { ownerId: null }), CTX);
-    expect(buttonLabels(unowned.blocks)).toEqual(['Reassign']);
+    expect(buttonLabels(unowned.blocks)).toEqual(['Log contact', 'Reassign']);
     expect(allText(unowned.blocks)).toContain('nobody owns it yet');
   });
 

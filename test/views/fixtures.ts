@@ -145,6 +145,7 @@ export function mistake(stage: Stage, overrides: Partial<MistakeView> = {}): Mis
     createdAt: T0,
     steps: STEP_KINDS.map((k, i) => step(k, i, stepOverrides[k])),
     rcaStep: null,
+    nextContact: null,
     rca,
     prevention: prev,
     ...overrides,

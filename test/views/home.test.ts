@@ -42,8 +42,8 @@ describe('App Home', () => {
     expect(text).toContain('Next: *Apologize* · due in 6h');
     expect(text).toContain('_no apology yet_');
     const homeButtons = buttons(view.blocks);
-    const cardButton = buttons(renderCard(m, CTX).blocks).find((b) => b.action_id === Actions.apologize)!;
-    expect(homeButtons).toEqual([expect.objectContaining({ action_id: Actions.apologize, value: cardButton.value, text: 'Apologize' })]);
+    const cardButton = buttons(renderCard(m, CTX).blocks).find((b) => b.action_id === Actions.apologizeForm)!;
+    expect(homeButtons).toEqual([expect.objectContaining({ action_id: Actions.apologizeForm, value: cardButton.value, text: 'Apologize' })]);
   });
 
   it('marks overdue steps and escalations', () => {

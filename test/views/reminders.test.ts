@@ -128,7 +128,7 @@ describe('renderReminder', () => {
   it('offers the card’s own button for each step, carrying the mistake and the version seen', () => {
     const cases = [
       ['own', Actions.own, 'Own it'],
-      ['apologize', Actions.apologize, 'Apologize'],
+      ['apologize', Actions.apologizeForm, 'Apologize'],
       ['ask', Actions.ask, 'Ask what they want'],
       ['make_right', Actions.makeRight, 'Make it right'],
       ['confirm_satisfied', Actions.satisfied, 'Customer satisfied'],

@@ -234,14 +234,8 @@ export function nextStepButtons(
       // Ownership is given (report or Reassign), never claimed: with no owner there is no one to click it.
       return options.hasOwner ? [button(STEP_LABELS.own, Actions.own, value, 'primary')] : [];
     case 'apologize':
-      return [
-        button(STEP_LABELS.apologize, Actions.apologize, value, 'primary', {
-          title: plain('Apologized?'),
-          text: md(`This records that you apologized to *${userText(options.customer, 120)}*, sincerely, for their inconvenience. Have you?`),
-          confirm: plain('Yes, I apologized'),
-          deny: plain('Not yet'),
-        }),
-      ];
+      // A form: the draft apology, and how it was made. Nothing is sent to the customer by the bot.
+      return [button(STEP_LABELS.apologize, Actions.apologizeForm, value, 'primary')];
     case 'ask':
       return [button(STEP_LABELS.ask, Actions.ask, value, 'primary')];
     case 'make_right':

@@ -35,7 +35,19 @@ import {
   stateLabel,
   STEP_TODO_LABELS,
 } from './blocks';
-import { codePointLength, composedText, FALLBACK_TEXT_MAX, mention, quote, SLACK_LIMITS, slackDate, truncate, userPlainText, userText } from './text';
+import {
+  codePointLength,
+  composedText,
+  FALLBACK_TEXT_MAX,
+  formatDay,
+  mention,
+  quote,
+  SLACK_LIMITS,
+  slackDate,
+  truncate,
+  userPlainText,
+  userText,
+} from './text';
 
 /**
  * How much of each text the card shows. The full text lives in the database and the thread; the
@@ -123,6 +135,21 @@ function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlo
     // After "not satisfied" or a reopen the step is pending again, but what was given still counts.
     const title = makeRight.status === 'done' ? '*How we made it right*' : '*Given so far* (the customer needed more)';
     head.push(section(`${title}\n${remedyText(makeRight, limit(CARD_TEXT.remedy))}`));
+  }
+
+  // Rule 12: the next contact the owner planned, until it is logged (nothing is planned once closed).
+  if (m.nextContact && state !== 'closed') {
+    const planned = m.nextContact;
+    const overdue = planned.at.getTime() < ctx.now.getTime() ? ' · *due*' : '';
+    const snoozed =
+      planned.snoozedUntil && planned.snoozedUntil.getTime() > ctx.now.getTime()
+        ? ` · reminders snoozed until ${slackDate(planned.snoozedUntil, ctx.timeZone)}`
+        : '';
+    head.push(
+      section(
+        `*${LABELS.nextContact}* with the customer: ${formatDay(planned.at, ctx.timeZone)}${overdue}${snoozed}. Use *${LABELS.logContact}* once you have been in touch.`,
+      ),
+    );
   }
 
   if (m.rca) {
@@ -284,6 +311,7 @@ function cardButtons(m: MistakeView): Button[] {
     nothingMore: !customerAskedForMore(snapshotOf(m)),
   });
   const value = refValue({ id: m.id, version: m.version });
+  buttons.push(button(LABELS.logContact, Actions.logContact, value));
   if (state !== 'closed') buttons.push(button(LABELS.reassign, Actions.reassign, value));
   // Reopen is for a recovery that has left the recovering states (rule 5: the customer needs more).
   if (!RECOVERING_STATES.includes(state)) buttons.push(button(LABELS.reopen, Actions.reopen, value));

@@ -17,10 +17,11 @@ import {
   SEVERITIES,
   TEXT_LIMITS,
 } from '../../domain/playbook';
+import { CONTACT_CHANNEL_LABELS, CONTACT_CHANNELS, CONTACT_LIMITS, draftApology, type ExcuseFound, type RawContact } from '../../domain/contacts';
 import type { RawReport } from '../../domain/report';
 import { endOfLocalDay, isValidTimeZone, parseLocalDate } from '../../domain/time';
 import { type MistakeView, stepOf } from '../../services/views';
-import { encodeValue, Inputs, PREVENTION_SLOTS, Views } from '../ids';
+import { decodeValue, encodeValue, Inputs, PREVENTION_SLOTS, Views } from '../ids';
 import { context, divider, LABELS, plain, section, SEVERITY_HINTS, SEVERITY_LABELS, severityShort } from './blocks';
 import { inputValue, mention, quote, SLACK_LIMITS, truncate, userText } from './text';
 
@@ -133,14 +134,16 @@ function userInput(id: string, label: string, o: { initialUser?: string | null; 
   return block;
 }
 
-function dateInput(id: string, label: string, o: { optional?: boolean }): InputBlock {
-  return {
+function dateInput(id: string, label: string, o: { optional?: boolean; initial?: string; hint?: string }): InputBlock {
+  const block: InputBlock = {
     type: 'input',
     block_id: id,
     label: plain(label),
     optional: o.optional ?? false,
-    element: { type: 'datepicker', action_id: id, placeholder: plain('Pick a date') },
+    element: { type: 'datepicker', action_id: id, placeholder: plain('Pick a date'), ...(o.initial ? { initial_date: o.initial } : {}) },
   };
+  if (o.hint) block.hint = plain(o.hint);
+  return block;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,6 +192,97 @@ export function reportModal(options: { prefill?: string; reporterId: string }): 
 
 // ---------------------------------------------------------------------------------------------
 // The step modals.
+
+const CONTACT_OPTIONS = CONTACT_CHANNELS.map((c) => option(c, CONTACT_CHANNEL_LABELS[c]));
+
+/** What a contact form showed, to show it again (the apology form after a wording hint). */
+export interface ContactFormValues {
+  channel?: string;
+  summary?: string;
+  nextContactOn?: string;
+  apology?: string;
+}
+
+/** How the owner was in touch, what was said, and when they will be again: the contact log's fields. */
+function contactInputs(values: ContactFormValues, o: { summaryLabel: string; summaryPlaceholder: string }): InputBlock[] {
+  const channel = selectInput(Inputs.contactChannel, 'How', CONTACT_OPTIONS, { placeholder: 'Call, email, chat…' });
+  const picked = CONTACT_OPTIONS.find((c) => c.value === values.channel);
+  if (picked && channel.element.type === 'static_select') channel.element.initial_option = picked;
+  return [
+    channel,
+    textInput(Inputs.contactSummary, o.summaryLabel, {
+      max: CONTACT_LIMITS.summary,
+      multiline: true,
+      initial: values.summary,
+      placeholder: o.summaryPlaceholder,
+    }),
+    dateInput(Inputs.nextContact, 'Next contact (optional)', {
+      optional: true,
+      initial: values.nextContactOn,
+      hint: 'When you will be in touch again. You are reminded that day, like a step, until you log it.',
+    }),
+  ];
+}
+
+/** Rule 12: a contact with the customer, logged by the owner or an admin. */
+export function logContactModal(m: MistakeView, origin?: ModalOrigin): ModalView {
+  const planned = m.nextContact ? [context(`A next contact is planned: logging this one settles it.`)] : [];
+  return modal(
+    Views.logContact,
+    LABELS.logContact,
+    'Save',
+    [
+      about(m),
+      ...planned,
+      ...contactInputs({}, { summaryLabel: 'What was said', summaryPlaceholder: 'In a line or two: what you told them, what they said' }),
+    ],
+    metadata(m, origin),
+  );
+}
+
+/**
+ * Rules 2 and 12: the apology. A draft built from the report, which the owner edits (or clears)
+ * and sends themselves; then how they made it. `hints`: excuse or blame wording found in what
+ * they kept, pointed out once. Submitting again as it is records it: a hint never blocks.
+ */
+export function apologizeModal(
+  m: MistakeView,
+  origin?: ModalOrigin,
+  again?: { values: ContactFormValues; hints: ExcuseFound[]; hinted: string[] },
+): ModalView {
+  const values = again?.values ?? { apology: draftApology(m) };
+  const blocks: KnownBlock[] = [
+    about(m),
+    context(
+      'Apologize sincerely, for *their* inconvenience: own the mistake, no excuses, and ask what they would like. The bot sends nothing to the customer: send it yourself, then record here how you did.',
+    ),
+  ];
+  if (again && again.hints.length > 0) {
+    const lines = again.hints.map((h) => `• “${userText(h.found, 60)}”: ${h.rule.why}`);
+    blocks.push(
+      section(
+        truncate(
+          `:bulb: *A word on the wording.* Your apology says:\n${lines.join('\n')}\nThis is a hint, not a rule: edit it, or press *${APOLOGY_SUBMIT}* again to record it as it is.`,
+          SLACK_LIMITS.sectionText,
+        ),
+      ),
+    );
+  }
+  blocks.push(
+    textInput(Inputs.apology, 'The apology', {
+      max: CONTACT_LIMITS.apology,
+      multiline: true,
+      optional: true,
+      initial: values.apology,
+      hint: 'A draft from the report: reword it in your own voice before you send it, or clear it.',
+    }),
+    ...contactInputs(values, { summaryLabel: 'How it went', summaryPlaceholder: 'In a line or two: how they took it, anything they said' }),
+  );
+  const meta = again ? encodeValue({ ...decodeValue(metadata(m, origin))!, h: again.hinted.join(',') }) : metadata(m, origin);
+  return modal(Views.apologize, LABELS.apologize, APOLOGY_SUBMIT, blocks, meta);
+}
+
+const APOLOGY_SUBMIT = 'I apologized';
 
 /** Rule 3: ask the customer what they would like, and write down their answer. */
 export function askModal(m: MistakeView, origin?: ModalOrigin): ModalView {
@@ -385,6 +479,16 @@ function userOf(values: StateValues, id: string): string | undefined {
 function dateOf(values: StateValues, id: string): string | undefined {
   const value = element(values, id)?.selected_date;
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A contact (and, on the apology form, the apology) as typed; `validateContact` checks it. */
+export function parseContactSubmission(values: StateValues): RawContact {
+  return {
+    channel: selectedOf(values, Inputs.contactChannel),
+    summary: textOf(values, Inputs.contactSummary),
+    nextContactOn: dateOf(values, Inputs.nextContact),
+    apology: textOf(values, Inputs.apology),
+  };
 }
 
 /** The report as typed; `validateReport` decides whether it is complete. */

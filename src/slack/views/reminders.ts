@@ -6,7 +6,7 @@ import { CHASED_STEP_DONE_LABELS, RCA_STEP, SEVERITIES } from '../../domain/play
 import type { ReminderItem, ReminderOutcome } from '../../services/reminderTypes';
 import { Actions, encodeValue } from '../ids';
 import { assemble, button, context, LABELS, nextStepButtons, plain, refValue, section, severityShort, stateLabel } from './blocks';
-import { FALLBACK_TEXT_MAX, formatDue, link, mention, SLACK_LIMITS, slackDate, threadUrl, truncate, userText } from './text';
+import { FALLBACK_TEXT_MAX, formatDay, formatDue, link, mention, SLACK_LIMITS, slackDate, threadUrl, truncate, userText } from './text';
 
 export interface ReminderContext {
   now: Date;
@@ -76,6 +76,7 @@ function openingSentence(items: ReminderItem[]): string {
   const customers = new Set(items.filter((i) => i.kind === 'step' && i.step !== RCA_STEP).map((i) => i.mistakeId)).size;
   const analyses = items.filter((i) => i.step === RCA_STEP).length;
   const prevention = items.filter((i) => i.kind === 'prevention').length;
+  const contacts = items.filter((i) => i.kind === 'contact').length;
   const parts = [
     customers === 0 ? '' : customers === 1 ? 'a customer is waiting on you' : 'a few customers are waiting on you',
     analyses === 0 ? '' : analyses === 1 ? 'a root-cause analysis is due from you' : `${analyses} root-cause analyses are due from you`,
@@ -84,6 +85,7 @@ function openingSentence(items: ReminderItem[]): string {
       : prevention === 1
         ? 'a prevention step you committed to is overdue'
         : `${prevention} prevention steps you committed to are overdue`,
+    contacts === 0 ? '' : contacts === 1 ? 'a customer contact you planned is due' : `${contacts} customer contacts you planned are due`,
   ].filter((p) => p !== '');
   const joined = parts.length > 1 ? `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}` : (parts[0] ?? '');
   return `${joined.charAt(0).toUpperCase()}${joined.slice(1)}.`;
@@ -96,6 +98,16 @@ function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
   const severity = severityShort(item.severity);
   const first = item.severity === 'critical' ? `${severity} · ${customer}` : `${customer} · ${severity}`;
   const label = userText(item.label, LABEL_MAX);
+  if (item.kind === 'contact') {
+    // A planned contact is due on a day, not at a time: it reads as that day.
+    const planned = `*${LABELS.nextContact}* with the customer, planned for ${formatDay(item.dueAt, ctx.timeZone)}`;
+    if (item.settled) return [section(`${first}\n${outcomeText(item, item.settled, ctx)}`)];
+    const reminded = item.reminderCount > 0 ? ` · reminded ${item.reminderCount} ${item.reminderCount === 1 ? 'time' : 'times'} before` : '';
+    const blocks: KnownBlock[] = [section(`${first}\n${planned}${reminded}`)];
+    const elements = itemActions(item);
+    if (elements.length > 0) blocks.push({ type: 'actions', elements });
+    return blocks;
+  }
   if (item.settled) {
     const outcome = outcomeText(item, item.settled, ctx);
     return [section(item.kind === 'prevention' ? `*Prevention step:* ${label}\nFor ${first}\n${outcome}` : `${first}\n${outcome}`)];
@@ -122,6 +134,8 @@ function outcomeText(item: ReminderItem, outcome: ReminderOutcome, ctx: Reminder
       return `:fast_forward: *${LABELS.makeRight}* · ${LABELS.nothingMore.toLowerCase()} · ${mention(outcome.byId)}${when(outcome.at)}`;
     case 'handed_over':
       return `*${userText(item.label, LABEL_MAX)}* · handed to ${mention(outcome.toId)}: no longer yours`;
+    case 'contacted':
+      return `:white_check_mark: *${LABELS.nextContact}* logged: it no longer waits on you`;
     case 'moved_on':
       return `*${userText(item.label, LABEL_MAX)}* · no longer waiting on you: the mistake is now ${stateLabel(outcome.state)}`;
   }
@@ -129,6 +143,10 @@ function outcomeText(item: ReminderItem, outcome: ReminderOutcome, ctx: Reminder
 
 function itemActions(item: ReminderItem): ActionsBlockElement[] {
   const ref = { id: item.mistakeId, version: item.mistakeVersion };
+  if (item.kind === 'contact') {
+    if (item.contactId === undefined) return [];
+    return [button(LABELS.logContact, Actions.logContact, refValue(ref), 'primary'), snoozeMenu(item)];
+  }
   if (item.kind === 'prevention') {
     // Without its id a prevention button could only act on the wrong thing.
     if (item.preventionId === undefined) return [];
@@ -158,7 +176,9 @@ function snoozeMenu(item: ReminderItem): Overflow {
       value: encodeValue(
         item.kind === 'prevention'
           ? { m: item.mistakeId, v: item.mistakeVersion, p: item.preventionId, s: o.minutes }
-          : { m: item.mistakeId, v: item.mistakeVersion, s: o.minutes },
+          : item.kind === 'contact'
+            ? { m: item.mistakeId, v: item.mistakeVersion, k: item.contactId, s: o.minutes }
+            : { m: item.mistakeId, v: item.mistakeVersion, s: o.minutes },
       ),
     })),
   };

@@ -18,6 +18,7 @@ import {
   RCA_STEP,
   STEP_DONE_LABELS,
 } from '../../domain/playbook';
+import { CONTACT_CHANNEL_LABELS } from '../../domain/contacts';
 import type { Offer } from '../../domain/deliveries';
 import type { TimelineEvent } from '../../domain/timeline';
 import { type EscalationView, type MistakeView, snapshotOf, stepOf } from '../../services/views';
@@ -48,6 +49,7 @@ import {
   quote,
   SLACK_LIMITS,
   slackDate,
+  formatDay,
   truncate,
   userText,
 } from './text';
@@ -66,6 +68,8 @@ const REPLY_TEXT = {
   rca: 900,
   prevention: 200,
   customer: 100,
+  summary: 500,
+  apology: 2500,
 };
 
 /** Who did it; a change with no person behind it was made by the bot's scheduled checks. */
@@ -149,7 +153,16 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
     case 'step_done': {
       const noteBlock = event.note ? [section(`_Note:_ ${userText(event.note, REPLY_TEXT.comment)}`)] : [];
       if (event.step === 'apologize') {
-        return reply(`${actor} apologized to ${customer}.${nextAfter(m, 'apologize', ctx)}`, noteBlock);
+        // How it was made and the words kept, when the owner recorded them (the apology form).
+        const how = event.contactChannel ? ` (${CONTACT_CHANNEL_LABELS[event.contactChannel].toLowerCase()})` : '';
+        const summary = event.contactSummary ? `\n${quote(userText(event.contactSummary, REPLY_TEXT.summary))}` : '';
+        const words = event.apology ? [section(`_The apology, as sent by ${actor}:_\n${quote(userText(event.apology, REPLY_TEXT.apology))}`)] : [];
+        const next = event.nextContactAt ? ` Next contact planned for ${formatDay(event.nextContactAt, ctx.timeZone)}.` : '';
+        return reply(
+          `${actor} apologized to ${customer}${how}.${summary}\n${`${nextAfter(m, 'apologize', ctx)}${next}`.trim()}`.trimEnd(),
+          [...words, ...noteBlock],
+          `${actor} apologized to ${customer}${how}.`,
+        );
       }
       if (event.step === 'ask') {
         const answer = event.customerAnswer;
@@ -229,6 +242,16 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
       return reply(`${actor} finished a prevention step${what}. ${done} of ${m.prevention.length} done.`);
     }
 
+    case 'contact_logged': {
+      const how = CONTACT_CHANNEL_LABELS[event.channel].toLowerCase();
+      const next = event.nextContactAt ? `\nNext contact planned for ${formatDay(event.nextContactAt, ctx.timeZone)}.` : '';
+      return reply(
+        `${actor} was in touch with ${customer} (${how}).\n${quote(userText(event.summary, REPLY_TEXT.summary))}${next}`,
+        [],
+        `${actor} was in touch with ${customer} (${how}).`,
+      );
+    }
+
     case 'closed':
       return reply(
         `:white_check_mark: Recovered and closed. ${customer} is satisfied, the root-cause analysis is written and every prevention step is done. Thank you.`,
@@ -241,7 +264,9 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
           ? `*${STEP_LABELS[event.step]}*`
           : p
             ? `the prevention step “${userText(p.description, REPLY_TEXT.prevention)}”`
-            : 'this recovery';
+            : event.contactId !== undefined
+              ? `the *${LABELS.nextContact.toLowerCase()}* with ${customer}`
+              : 'this recovery';
       return reply(`${actor} snoozed the reminders for ${what} until ${slackDate(event.until, ctx.timeZone)}.`);
     }
   }

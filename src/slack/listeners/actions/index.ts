@@ -4,6 +4,7 @@ import { tellPrivately } from '../../privately';
 import {
   type Actor,
   assertCanCompleteStep,
+  assertCanLogContact,
   assertCanMarkNotSatisfied,
   assertCanMarkSatisfied,
   assertCanReassign,
@@ -23,7 +24,9 @@ import { type ActionId, Actions, decodeValue, type ButtonValue } from '../../ids
 import type { BotDeps } from '../../deps';
 import { explainFailure, type Origin } from '../../privately';
 import {
+  apologizeModal,
   askModal,
+  logContactModal,
   makeRightModal,
   notSatisfiedModal,
   rcaModal,
@@ -99,6 +102,7 @@ function changeOnClick<A extends ActionArgs>(
         kind,
         mistakeId: c.value.m,
         preventionId: c.value.p,
+        contactId: c.value.k,
         snoozeMinutes: c.value.s,
         channelId: c.origin.channelId,
       });
@@ -162,7 +166,10 @@ export type ActionHandler = (args: any) => Promise<void>;
 export function actionHandlers(deps: BotDeps): Record<ActionId, ActionHandler> {
   return {
     [Actions.own]: changeOnClick(deps, 'own', buttonValue),
+    [Actions.apologizeForm]: openModal(deps, stepGuard('apologize'), (m, origin) => apologizeModal(m, origin)),
+    // Buttons posted before the apology form existed: the apology is recorded on the spot, as then.
     [Actions.apologize]: changeOnClick(deps, 'apologize', buttonValue),
+    [Actions.logContact]: openModal(deps, (m, a) => assertCanLogContact(m, a), logContactModal),
     [Actions.preventionDone]: changeOnClick(deps, 'prevention_done', buttonValue, (v) => v.p !== undefined),
     [Actions.ask]: openModal(deps, stepGuard('ask'), askModal),
     [Actions.makeRight]: openModal(deps, stepGuard('make_right'), makeRightModal),

@@ -1,11 +1,15 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { FieldErrors, PlaybookError } from '../../../domain/playbook';
+import type { ModalView } from '@slack/types';
+import { findExcuses, validateContact } from '../../../domain/contacts';
+import { assertCanCompleteStep, FieldErrors, PlaybookError } from '../../../domain/playbook';
 import { ReportValidationError } from '../../../services/mistakes';
 import type { MistakeRef } from '../../../services/mistakes';
 import { decodeValue, Inputs, Views, type ViewId } from '../../ids';
 import type { BotDeps } from '../../deps';
 import {
+  apologizeModal,
   parseAskSubmission,
+  parseContactSubmission,
   parseMakeRightSubmission,
   parseNotSatisfiedSubmission,
   parseRcaSubmission,
@@ -24,6 +28,8 @@ type Values = ViewSubmitAction['view']['state']['values'];
 // Which input shows a refusal that is not about one field, per modal.
 const MAIN_INPUT: Record<ViewId, string> = {
   [Views.report]: Inputs.whatHappened,
+  [Views.apologize]: Inputs.contactSummary,
+  [Views.logContact]: Inputs.contactSummary,
   [Views.ask]: Inputs.answer,
   [Views.makeRight]: Inputs.remedyValue,
   [Views.skipMakeRight]: Inputs.reason,
@@ -63,7 +69,11 @@ async function savedBefore(deps: BotDeps, teamId: string, view: ViewSubmitAction
  * A submission of one of the step modals. The change is stored before Slack gets its answer, so a
  * refusal or a failure shows on the form (with the person's text still in it) instead of being lost.
  */
-function submitStep(deps: BotDeps, viewId: ViewId, change: (ref: MistakeRef, userId: string, values: Values) => Promise<unknown>) {
+function submitStep(
+  deps: BotDeps,
+  viewId: ViewId,
+  change: (ref: MistakeRef, userId: string, values: Values, view: ViewSubmitAction['view']) => Promise<unknown>,
+) {
   return async ({ ack, body, view }: SubmitArgs): Promise<void> => {
     const userId = body.user.id;
     const teamId = body.team?.id ?? body.user.team_id ?? '';
@@ -74,10 +84,14 @@ function submitStep(deps: BotDeps, viewId: ViewId, change: (ref: MistakeRef, use
       return;
     }
     try {
-      await change(ref, userId, view.state.values);
+      await change(ref, userId, view.state.values, view);
       await ack();
       deps.deliveries.kick();
     } catch (error) {
+      if (error instanceof ShowAgain) {
+        await ack({ response_action: 'update', view: error.view });
+        return;
+      }
       const stale = !(error instanceof PlaybookError) || error.code === 'conflict' || error.code === 'already_done';
       if (stale && (await savedBefore(deps, teamId, view))) {
         // The same submission delivered twice: the first one did it. Close the form quietly.
@@ -112,6 +126,39 @@ function submitStep(deps: BotDeps, viewId: ViewId, change: (ref: MistakeRef, use
   };
 }
 
+/** The form is shown again, updated (a hint on the wording), instead of being saved. */
+class ShowAgain extends Error {
+  constructor(readonly view: ModalView) {
+    super('the form is shown again');
+  }
+}
+
+/**
+ * The apology form. Excuse or blame wording in the apology kept is pointed out once: the form comes
+ * back with a hint naming it, and a second submission records it as it is (a hint never blocks).
+ * Other problems are field errors first, so the hint is never in the way of fixing them.
+ */
+function submitApology(deps: BotDeps) {
+  return submitStep(deps, Views.apologize, async (ref, userId, values, submitted) => {
+    const raw = parseContactSubmission(values);
+    const policy = await deps.settings.forTeam(ref.teamId);
+    const input = validateContact(raw, deps.clock.now(), policy.timezone);
+    const found = input.apology ? findExcuses(input.apology) : [];
+    const meta = decodeValue(submitted.private_metadata);
+    const hinted = (meta?.h ?? '').split(',').filter((id) => id !== '');
+    if (found.some((f) => !hinted.includes(f.rule.id))) {
+      const m = await deps.mistakes.precheck(ref, userId, (s, a) => assertCanCompleteStep(s, a, 'apologize'));
+      const view = apologizeModal(
+        { ...m, version: ref.expectedVersion ?? m.version },
+        { channelId: meta?.c, ts: meta?.ts },
+        { values: raw, hints: found, hinted: [...new Set([...hinted, ...found.map((f) => f.rule.id)])] },
+      );
+      throw new ShowAgain(view);
+    }
+    return deps.mistakes.apologize(ref, userId, raw);
+  });
+}
+
 export function reportSubmission(deps: BotDeps) {
   return async ({ ack, body, view }: SubmitArgs): Promise<void> => {
     const userId = body.user.id;
@@ -144,6 +191,8 @@ export function viewHandlers(deps: BotDeps): Record<ViewId, ViewHandler> {
   const m = deps.mistakes;
   return {
     [Views.report]: reportSubmission(deps),
+    [Views.apologize]: submitApology(deps),
+    [Views.logContact]: submitStep(deps, Views.logContact, (ref, user, v) => m.logContact(ref, user, parseContactSubmission(v))),
     [Views.ask]: submitStep(deps, Views.ask, (ref, user, v) => m.completeStep(ref, user, 'ask', parseAskSubmission(v))),
     [Views.makeRight]: submitStep(deps, Views.makeRight, (ref, user, v) => m.completeStep(ref, user, 'make_right', parseMakeRightSubmission(v))),
     [Views.skipMakeRight]: submitStep(deps, Views.skipMakeRight, (ref, user, v) =>
