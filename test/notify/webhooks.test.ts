@@ -71,7 +71,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
   });
 
   const worker = (options: { timeoutMs?: number } = {}) =>
-    new WebhookWorker(outbox, { url: receiver.url, secret: WEBHOOK_TEST_SECRET }, clock, logger, { timeoutMs: options.timeoutMs ?? 300 });
+    new WebhookWorker(outbox, { url: receiver.url, secret: WEBHOOK_TEST_SECRET }, clock, logger, { timeoutMs: options.timeoutMs ?? 5000 });
 
   /** Three mistakes through most of the lifecycle, interleaved; returns their ids. */
   async function lifecycles(): Promise<number[]> {
@@ -162,7 +162,7 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     const failures: Answer[] = [500, 'timeout', 503, 'reset', 502];
     receiver.answerWith((n) => (n < 14 ? failures[n % failures.length]! : 200));
     const ids = await lifecycles();
-    const w = worker();
+    const w = worker({ timeoutMs: 1000 });
     await untilAllSent(w);
 
     const expected = await expectedEvents();
@@ -289,6 +289,41 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     await w.tryAllNow();
     expect(await t.db.delivery.findFirstOrThrow({ where: { kind: 'webhook' } })).toMatchObject({ status: 'sent', attempts: 11 });
     expect(receiver.accepted()).toHaveLength(1);
+  });
+
+  it('gives up on a receiver that does not answer after its timeout, and tries again later', async () => {
+    receiver.answerWith((n) => (n === 0 ? 'timeout' : 200));
+    await service.report(TEAM, ALICE, report);
+    const w = worker({ timeoutMs: 1000 });
+    expect(await w.drain()).toMatchObject({ sent: 0, retried: 1 });
+    expect(await t.db.delivery.findFirstOrThrow({ where: { kind: 'webhook' } })).toMatchObject({
+      status: 'pending',
+      lastError: 'no answer within 1000 ms',
+    });
+    clock.advance(60_000);
+    expect(await w.drain()).toMatchObject({ sent: 1 });
+    expect(receiver.received.map((r) => r.id)).toEqual([receiver.received[0]!.id, receiver.received[0]!.id]);
+  });
+
+  it('two replicas sending at once lose nothing and keep each mistake in order', async () => {
+    receiver.answerWith((n) => (n % 4 === 1 ? 503 : 200));
+    const ids = await lifecycles();
+    const one = worker();
+    const two = worker();
+    for (let round = 0; round < 40; round++) {
+      await Promise.all([one.tryAllNow(), two.tryAllNow()]);
+      if ((await t.db.delivery.count({ where: { kind: 'webhook', status: { not: 'sent' } } })) === 0) break;
+    }
+    const expected = await expectedEvents();
+    expect(new Set(receiver.accepted().map((r) => r.id))).toEqual(new Set(expected.map((e) => webhookId(TEAM, e.id))));
+    // A delivery is claimed by one replica at a time: each event is accepted once here.
+    expect(receiver.accepted()).toHaveLength(expected.length);
+    const events = receiver.events();
+    for (const id of ids) {
+      expect(events.filter((e) => e.mistakeId === id).map((e) => e.id)).toEqual(
+        expected.filter((e) => e.mistakeId === id).map((e) => webhookId(TEAM, e.id)),
+      );
+    }
   });
 
   it('with WEBHOOK_URL unset since they were queued, drops queued webhooks with a note', async () => {
