@@ -89,7 +89,6 @@ interface Outcome {
   unanswered?: boolean;
 }
 
-/** Every post carries its delivery id, so a retry can tell whether Slack already has it. */
 /** What this worker sends: everything but webhooks, which have a worker of their own. */
 const SLACK_KINDS: DeliveryKinds = { except: ['webhook'] };
 
@@ -104,6 +103,7 @@ function addStats(a: DeliveryStats, b: DeliveryStats): DeliveryStats {
   return { sent: a.sent + b.sent, retried: a.retried + b.retried, failed: a.failed + b.failed, deferred: a.deferred + b.deferred };
 }
 
+/** Every post carries its delivery id, so a retry can tell whether Slack already has it. */
 export const DELIVERY_METADATA_TYPE = 'mistake_recovery_delivery';
 
 /** Decides what a failed Web API call means for its delivery. */
@@ -196,10 +196,18 @@ export class DeliveryWorker {
     this.followUp.unref?.();
   }
 
-  /** Runs passes until nothing due is left (webhooks alongside, until they are done or fail). */
+  /**
+   * Runs passes until nothing due is left. Webhooks are asked for a pass of their own, and not
+   * waited for: a scheduled pass never waits on a slow receiver before it retries Slack posts.
+   */
   async drain(): Promise<DeliveryStats> {
-    const [slack, webhooks] = await Promise.all([this.drainSlack(), this.options.webhooks?.drain()]);
-    return webhooks ? addStats(slack, webhooks) : slack;
+    this.options.webhooks?.kick();
+    return this.drainSlack();
+  }
+
+  /** The webhook worker beside this one, if there is one. */
+  get webhooks(): Companion | undefined {
+    return this.options.webhooks;
   }
 
   private async drainSlack(): Promise<DeliveryStats> {
@@ -471,7 +479,8 @@ export class DeliveryWorker {
 
   /**
    * The operator's pass: tries every pending delivery once, now, whatever its backoff, and
-   * returns when each has been tried (a delivery that fails again keeps its new backoff).
+   * returns when each has been tried (a delivery that fails again keeps its new backoff), webhooks
+   * included.
    */
   async tryAllNow(): Promise<DeliveryStats> {
     const [slack, webhooks] = await Promise.all([this.tryAllSlackNow(), this.options.webhooks?.tryAllNow()]);

@@ -23,7 +23,7 @@ beforeEach(async () => {
 afterEach(async () => {
   // The receiver first: a request it left hanging fails now, and is given back to the outbox.
   await receiver.stop();
-  await h.bot.worker.drain();
+  await h.bot.worker.webhooks!.drain();
   await h.close();
 });
 
