@@ -84,13 +84,24 @@ export class WebhookWorker {
       try {
         for (let round = 0; round < 100; round++) {
           this.again = false;
-          const stats = await this.runOnce();
-          total.sent += stats.sent;
-          total.retried += stats.retried;
-          total.failed += stats.failed;
-          total.deferred += stats.deferred;
-          if (stats.retried + stats.failed > 0) break;
-          if (stats.sent === 0 && !this.again) break;
+          // Page through everything due: events waiting behind an earlier one of their mistake
+          // must not keep other mistakes' events out of the pass.
+          let afterId = 0;
+          let sent = 0;
+          let failing = false;
+          for (;;) {
+            const stats = await this.runOnce({ afterId });
+            total.sent += stats.sent;
+            total.retried += stats.retried;
+            total.failed += stats.failed;
+            total.deferred += stats.deferred;
+            sent += stats.sent;
+            failing = stats.retried + stats.failed > 0;
+            if (failing || stats.lastId === afterId) break;
+            afterId = stats.lastId;
+          }
+          if (failing) break;
+          if (sent === 0 && !this.again) break;
         }
         return total;
       } finally {

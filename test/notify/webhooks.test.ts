@@ -70,8 +70,11 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     await t.close();
   });
 
-  const worker = (options: { timeoutMs?: number } = {}) =>
-    new WebhookWorker(outbox, { url: receiver.url, secret: WEBHOOK_TEST_SECRET }, clock, logger, { timeoutMs: options.timeoutMs ?? 5000 });
+  const worker = (options: { timeoutMs?: number; batchSize?: number } = {}) =>
+    new WebhookWorker(outbox, { url: receiver.url, secret: WEBHOOK_TEST_SECRET }, clock, logger, {
+      timeoutMs: options.timeoutMs ?? 5000,
+      batchSize: options.batchSize,
+    });
 
   /** Three mistakes through most of the lifecycle, interleaved; returns their ids. */
   async function lifecycles(): Promise<number[]> {
@@ -276,6 +279,33 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     ]);
     const row = await t.db.delivery.findFirstOrThrow({ where: { kind: 'webhook', mistakeId: a }, orderBy: { id: 'asc' } });
     expect(row).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('pages past a mistake whose events wait behind a failing one, so other mistakes are not held up', async () => {
+    receiver.answerWith((n) => (n === 0 ? 503 : 200));
+    const a = (await service.report(TEAM, ALICE, report)).mistake.id;
+    for (const step of ['apologize', 'ask', 'make_right'] as const) {
+      await service.completeStep({ teamId: TEAM, mistakeId: a }, ALICE, step, {
+        customerAnswer: 'More flour',
+        remedyKind: 'refund',
+        remedyValue: 'Refund',
+      });
+    }
+    const b = (await service.report(TEAM, BOB, { ...report, customer: 'Pier Cafe' })).mistake.id;
+    const w = worker({ batchSize: 2 });
+    await w.drain();
+    expect(receiver.received.map((r) => JSON.parse(r.body).mistake.id)).toEqual([a]);
+    await w.drain();
+    expect(receiver.events().map((e) => e.mistakeId)).toEqual([b]);
+    clock.advance(60_000);
+    await w.drain();
+    expect(receiver.events().map((e) => [e.mistakeId, e.type])).toEqual([
+      [b, 'mistake.reported'],
+      [a, 'mistake.reported'],
+      [a, 'mistake.step_completed'],
+      [a, 'mistake.step_completed'],
+      [a, 'mistake.step_completed'],
+    ]);
   });
 
   it('counts one that keeps failing as failed (for /healthz) and still retries it', async () => {
