@@ -43,6 +43,8 @@ export class WebhookWorker {
   private running: Promise<DeliveryStats> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Without a receiver nothing new is queued: after one pass has cleared what was, none are needed. */
+  private cleared = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -75,6 +77,7 @@ export class WebhookWorker {
 
   /** Runs passes until nothing due is left, or the receiver fails (it is tried again after its backoff). */
   async drain(): Promise<DeliveryStats> {
+    if (this.cleared) return { sent: 0, retried: 0, failed: 0, deferred: 0 };
     if (this.running) {
       this.again = true;
       return this.running;
@@ -103,6 +106,7 @@ export class WebhookWorker {
           if (failing) break;
           if (sent === 0 && !this.again) break;
         }
+        if (!this.target && total.retried + total.failed === 0) this.cleared = true;
         return total;
       } finally {
         this.running = null;
