@@ -4,6 +4,7 @@ import { createDb, fileGuardOf, type Db } from './db/client';
 import { DatabaseHealth, type DatabaseReport } from './db/health';
 import { createLogger, type Logger } from './logger';
 import { DeliveryWorker } from './notify/deliveries';
+import { WebhookWorker } from './notify/webhooks';
 import { SlackRenderer } from './notify/render';
 import { systemClock, type Clock } from './services/clock';
 import { InteractionService } from './services/interactions';
@@ -104,7 +105,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = options.db ?? (await createDb(config.databaseUrl, { stateDir: config.stateDir }));
   const settings = new SettingsService(db, workspaceDefaults(config), 30_000, clock);
-  const mistakes = new MistakeService(db, settings, clock, { homeRefreshDelayMs: config.homeRefreshDelayMs });
+  const mistakes = new MistakeService(db, settings, clock, { homeRefreshDelayMs: config.homeRefreshDelayMs, webhooks: Boolean(config.webhook) });
   const queries = new MistakeQueries(db, logger);
   const outbox = new Outbox(db, logger);
 
@@ -191,6 +192,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     latenessMs: config.slackLatenessMs,
     // The App Home refreshes a change queued fall due this long after it: look again then.
     followUpMs: config.homeRefreshDelayMs,
+    // Always there: with no WEBHOOK_URL it only clears webhooks queued before it was unset.
+    webhooks: new WebhookWorker(outbox, config.webhook ?? null, clock, logger, { leaseMs: config.leaseMs }),
   });
   interactions = new InteractionService(db, clock, { owner: worker.workerId, leaseMs: config.leaseMs, logger });
   const jobs = new Jobs({

@@ -64,6 +64,8 @@ export interface Config {
   escalationContact?: string;
   adminUserIds: string[];
   logLevel: LogLevel;
+  /** Where lifecycle events are POSTed, signed with `secret` (Standard Webhooks); absent: none are. */
+  webhook?: { url: string; secret: string };
 }
 
 export interface ConfigProblem {
@@ -137,6 +139,37 @@ const DEFAULTS = {
   OFFICE_DAYS: 'mon-fri',
   LOG_LEVEL: 'info',
 } as const;
+
+const WEBHOOK_SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** What is wrong with a webhook address: it must be https, or http to this machine (for testing). */
+function webhookUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not a URL`;
+  }
+  if (url.username || url.password) return 'must not carry a user name or password; the signature proves who sent a webhook';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return null;
+  if (url.protocol === 'http:') return `must use https (http only to localhost or 127.0.0.1, for testing): "${text}"`;
+  return `"${text}" is not an https URL`;
+}
+
+/**
+ * What is wrong with a webhook secret: Standard Webhooks secrets are whsec_ followed by the
+ * base64 of a random key of 24 to 64 bytes.
+ */
+function webhookSecretProblem(secret: string): string | null {
+  if (!secret.startsWith('whsec_')) return 'must be a Standard Webhooks secret: whsec_ followed by base64';
+  const key = secret.slice('whsec_'.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || key.length % 4 !== 0) return 'must be whsec_ followed by base64 (A-Z, a-z, 0-9, + and /, = padding)';
+  const bytes = Buffer.from(key, 'base64').length;
+  if (bytes < 24 || bytes > 64) return `has a key of ${bytes} bytes; it must be 24 to 64 (for example: openssl rand -base64 32, after whsec_)`;
+  return null;
+}
 
 /** Where state outside the database lives by default: the XDG state folder of the user running the bot. */
 function defaultStateDir(env: NodeJS.ProcessEnv): string {
@@ -313,6 +346,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     );
   }
 
+  // Webhooks.
+  const webhookUrl = read('WEBHOOK_URL');
+  const webhookSecret = read('WEBHOOK_SECRET');
+  const urlProblem = webhookUrl === undefined ? null : webhookUrlProblem(webhookUrl);
+  if (urlProblem) fail('WEBHOOK_URL', urlProblem, 'https://hooks.example.com/mistakes');
+  const secretProblem = webhookSecret === undefined ? null : webhookSecretProblem(webhookSecret);
+  if (secretProblem) fail('WEBHOOK_SECRET', secretProblem, WEBHOOK_SECRET_EXAMPLE);
+  if (webhookUrl !== undefined && webhookSecret === undefined) {
+    fail('WEBHOOK_SECRET', 'is missing: webhooks are always signed, so WEBHOOK_URL needs a secret', WEBHOOK_SECRET_EXAMPLE);
+  }
+  if (webhookSecret !== undefined && webhookUrl === undefined) {
+    fail('WEBHOOK_URL', 'is missing: WEBHOOK_SECRET is set but there is nowhere to send webhooks', 'https://hooks.example.com/mistakes');
+  }
+
   const levelText = withDefault('LOG_LEVEL').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(levelText)) {
     fail('LOG_LEVEL', `"${levelText}" is not one of ${LOG_LEVELS.join(', ')}`, 'info');
@@ -350,5 +397,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     logLevel: levelText as LogLevel,
   };
   if (escalationContact !== undefined) config.escalationContact = escalationContact;
+  if (webhookUrl !== undefined && webhookSecret !== undefined) config.webhook = Object.freeze({ url: webhookUrl, secret: webhookSecret });
   return Object.freeze(config);
 }

@@ -11,6 +11,8 @@ const VALID = {
 };
 
 const ALL_VARIABLES = [
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
   'LEASE',
   'HOME_REFRESH_DELAY',
   'SLACK_LATENESS',
@@ -341,6 +343,52 @@ describe('requireSlack: false', () => {
   it('still refuses Slack values that are present but wrong', () => {
     const error = errorFor({ SLACK_BOT_TOKEN: 'xoxp-user', ESCALATION_CHANNEL_ID: '#general' }, { requireSlack: false });
     expect(problemVariables(error)).toEqual(['SLACK_BOT_TOKEN', 'ESCALATION_CHANNEL_ID']);
+  });
+});
+
+describe('loadConfig: webhooks', () => {
+  const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+  it('has none unless both WEBHOOK_URL and WEBHOOK_SECRET are set', () => {
+    expect('webhook' in load()).toBe(false);
+    expect(load({ WEBHOOK_URL: 'https://hooks.example.com/x', WEBHOOK_SECRET: SECRET }).webhook).toEqual({
+      url: 'https://hooks.example.com/x',
+      secret: SECRET,
+    });
+  });
+
+  it('takes https anywhere, and http only to this machine (for testing)', () => {
+    for (const url of ['http://localhost:8080/hook', 'http://127.0.0.1:9/h', 'http://[::1]:9/h']) {
+      expect(load({ WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET }).webhook?.url).toBe(url);
+    }
+    for (const url of ['http://hooks.example.com/x', 'ftp://hooks.example.com/x', 'hooks.example.com/x', 'https://user:pw@hooks.example.com/']) {
+      const error = errorFor({ ...VALID, WEBHOOK_URL: url, WEBHOOK_SECRET: SECRET });
+      expect(problemVariables(error)).toEqual(['WEBHOOK_URL']);
+      expect(error.message).toContain('WEBHOOK_URL=https://hooks.example.com/mistakes');
+    }
+    expect(errorFor({ ...VALID, WEBHOOK_URL: 'http://hooks.example.com/x', WEBHOOK_SECRET: SECRET }).message).toMatch(/must use https/);
+  });
+
+  it('wants a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 bytes', () => {
+    const url = 'https://hooks.example.com/x';
+    for (const secret of [
+      'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'whsec_not base64!',
+      'whsec_c2hvcnQ=',
+      `whsec_${Buffer.alloc(65).toString('base64')}`,
+    ]) {
+      const error = errorFor({ ...VALID, WEBHOOK_URL: url, WEBHOOK_SECRET: secret });
+      expect(problemVariables(error)).toEqual(['WEBHOOK_SECRET']);
+      expect(error.message).toContain('whsec_');
+    }
+    expect(load({ WEBHOOK_URL: url, WEBHOOK_SECRET: `whsec_${Buffer.alloc(64, 7).toString('base64')}` }).webhook).toBeDefined();
+  });
+
+  it('refuses a URL without a secret (webhooks are always signed), and a secret without a URL', () => {
+    const noSecret = errorFor({ ...VALID, WEBHOOK_URL: 'https://hooks.example.com/x' });
+    expect(problemVariables(noSecret)).toEqual(['WEBHOOK_SECRET']);
+    expect(noSecret.message).toMatch(/WEBHOOK_SECRET\s+is missing: webhooks are always signed/);
+    expect(problemVariables(errorFor({ ...VALID, WEBHOOK_SECRET: SECRET }))).toEqual(['WEBHOOK_URL']);
   });
 });
 

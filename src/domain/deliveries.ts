@@ -46,11 +46,23 @@ export type DeliveryRequest =
       extraOf?: Date | null;
     }
   /** A message rendered when it was queued. */
-  | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] };
+  | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] }
+  /**
+   * One lifecycle event POSTed to the webhook receiver (WEBHOOK_URL), not to Slack: `body` is the
+   * JSON sent, built when the event was written, and `webhookId` its id on every attempt.
+   */
+  | { kind: 'webhook'; mistakeId: number; eventId: number; webhookId: string; type: string; body: string };
 
 export type DeliveryKind = DeliveryRequest['kind'];
 
 const DELIVERY_READERS: Readers<DeliveryRequest> = {
+  webhook: (f) => ({
+    mistakeId: f.int('mistakeId'),
+    eventId: f.int('eventId'),
+    webhookId: f.string('webhookId'),
+    type: f.string('type'),
+    body: f.string('body'),
+  }),
   card: (f) => ({ mistakeId: f.int('mistakeId') }),
   reply: (f) => ({ mistakeId: f.int('mistakeId'), eventId: f.int('eventId') }),
   dm: (f) => ({ mistakeId: f.int('mistakeId'), eventId: f.int('eventId'), userId: f.string('userId') }),

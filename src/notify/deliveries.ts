@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import type { Clock } from '../services/clock';
 import type { Logger } from '../logger';
-import type { Outbox, OutboxDelivery } from '../services/outbox';
+import type { DeliveryKinds, Outbox, OutboxDelivery } from '../services/outbox';
 import { isUserId } from '../domain/slackIds';
 
 /** A Web API call a delivery turns into. */
@@ -89,6 +89,20 @@ interface Outcome {
   unanswered?: boolean;
 }
 
+/** What this worker sends: everything but webhooks, which have a worker of their own. */
+const SLACK_KINDS: DeliveryKinds = { except: ['webhook'] };
+
+/** Another worker run alongside this one (the webhook worker). */
+export interface Companion {
+  kick(): void;
+  drain(): Promise<DeliveryStats>;
+  tryAllNow(): Promise<DeliveryStats>;
+}
+
+function addStats(a: DeliveryStats, b: DeliveryStats): DeliveryStats {
+  return { sent: a.sent + b.sent, retried: a.retried + b.retried, failed: a.failed + b.failed, deferred: a.deferred + b.deferred };
+}
+
 /** Every post carries its delivery id, so a retry can tell whether Slack already has it. */
 export const DELIVERY_METADATA_TYPE = 'mistake_recovery_delivery';
 
@@ -134,7 +148,17 @@ export class DeliveryWorker {
     private readonly renderer: DeliveryRenderer,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly options: { batchSize?: number; leaseMs?: number; followUpMs?: number; latenessMs?: number } = {},
+    private readonly options: {
+      batchSize?: number;
+      leaseMs?: number;
+      followUpMs?: number;
+      latenessMs?: number;
+      /**
+       * The webhook worker: kicked, drained and tried with this one, but running beside it, so a
+       * slow receiver never holds up a Slack post.
+       */
+      webhooks?: Companion;
+    } = {},
   ) {}
 
   private get leaseMs(): number {
@@ -147,10 +171,11 @@ export class DeliveryWorker {
    * Passes never overlap; the scheduled pass picks up anything else that falls due.
    */
   kick(): void {
+    this.options.webhooks?.kick();
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
-        void this.drain().catch((error) => this.logger.error('delivery pass failed', { error: String(error) }));
+        void this.drainSlack().catch((error) => this.logger.error('delivery pass failed', { error: String(error) }));
       }, 0);
       this.timer.unref?.();
     }
@@ -164,15 +189,28 @@ export class DeliveryWorker {
   private scheduleFollowUp(inMs: number): void {
     this.followUp = setTimeout(() => {
       this.followUp = null;
-      void this.drain().catch((error) => this.logger.error('delivery pass failed', { error: String(error) }));
+      void this.drainSlack().catch((error) => this.logger.error('delivery pass failed', { error: String(error) }));
       const left = this.lastKickAt + (this.options.followUpMs ?? 0) + FOLLOW_UP_MARGIN_MS - Date.now();
       if (left > 0) this.scheduleFollowUp(left);
     }, inMs);
     this.followUp.unref?.();
   }
 
-  /** Runs passes until nothing due is left. */
+  /**
+   * Runs passes until nothing due is left. Webhooks are asked for a pass of their own, and not
+   * waited for: a scheduled pass never waits on a slow receiver before it retries Slack posts.
+   */
   async drain(): Promise<DeliveryStats> {
+    this.options.webhooks?.kick();
+    return this.drainSlack();
+  }
+
+  /** The webhook worker beside this one, if there is one. */
+  get webhooks(): Companion | undefined {
+    return this.options.webhooks;
+  }
+
+  private async drainSlack(): Promise<DeliveryStats> {
     if (this.running) {
       this.again = true;
       return this.running;
@@ -209,6 +247,7 @@ export class DeliveryWorker {
       afterId: options.afterId ?? 0,
       ignoreBackoff: options.ignoreBackoff ?? false,
       limit: this.options.batchSize ?? 50,
+      kinds: SLACK_KINDS,
     });
     for (const candidate of candidates) {
       // Let waiting requests be acknowledged between deliveries: Slack gives each 3 seconds.
@@ -440,9 +479,15 @@ export class DeliveryWorker {
 
   /**
    * The operator's pass: tries every pending delivery once, now, whatever its backoff, and
-   * returns when each has been tried (a delivery that fails again keeps its new backoff).
+   * returns when each has been tried (a delivery that fails again keeps its new backoff), webhooks
+   * included.
    */
   async tryAllNow(): Promise<DeliveryStats> {
+    const [slack, webhooks] = await Promise.all([this.tryAllSlackNow(), this.options.webhooks?.tryAllNow()]);
+    return webhooks ? addStats(slack, webhooks) : slack;
+  }
+
+  private async tryAllSlackNow(): Promise<DeliveryStats> {
     const total: DeliveryStats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
     let afterId = 0;
     for (;;) {

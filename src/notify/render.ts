@@ -98,6 +98,10 @@ export class SlackRenderer implements DeliveryRenderer {
         return { call: { method: 'chat.postMessage', args: { channel: request.channel, text, blocks, ...NO_UNFURL } } };
       }
 
+      case 'webhook':
+        // Sent by the webhook worker, never to Slack.
+        return { skip: 'a webhook is not a Slack post' };
+
       case 'message':
         return {
           call: {

@@ -45,6 +45,7 @@ import {
 import { type ContactInput, type RawContact, validateContact } from '../domain/contacts';
 import { validateReport, type RawReport } from '../domain/report';
 import { encodeTimelineDetails, movedOn, type TimelineDetails } from '../domain/timeline';
+import { type WebhookMistake, webhookMessage } from '../domain/webhooks';
 import type { Clock } from './clock';
 import { ClickAlreadyApplied, formKey } from './interactions';
 import { enqueue } from './outbox';
@@ -113,8 +114,23 @@ export class MistakeService {
     private readonly db: Db,
     private readonly settings: SettingsService,
     private readonly clock: Clock,
-    private readonly options: { homeRefreshDelayMs?: number } = {},
+    private readonly options: { homeRefreshDelayMs?: number; webhooks?: boolean } = {},
   ) {}
+
+  /**
+   * The webhook delivery for a timeline event, when webhooks are on and its kind is sent: queued
+   * in the same transaction as the event, once (its outbox key is the event's id).
+   */
+  private webhook(
+    teamId: string,
+    event: { id: number; at: Date; actorId: string | null; details: TimelineDetails },
+    mistake: WebhookMistake,
+  ): DeliveryRequest[] {
+    if (!this.options.webhooks) return [];
+    const message = webhookMessage({ teamId, eventId: event.id, at: event.at, actorId: event.actorId, details: event.details, mistake });
+    if (!message) return [];
+    return [{ kind: 'webhook', mistakeId: mistake.id, eventId: event.id, webhookId: message.id, type: message.type, body: message.body }];
+  }
 
   /** App Home refreshes a change queues wait this long, so a burst of changes publishes once. */
   private get queueing() {
@@ -170,13 +186,14 @@ export class MistakeService {
             },
           },
         });
+        const reportedDetails: TimelineDetails = { kind: 'reported', ownerId: input.ownerId, severity: input.severity, ownedAtReport };
         const reported = await tx.timelineEvent.create({
           data: {
             teamId,
             mistakeId: created.id,
             actorId: reporterId,
             kind: 'reported',
-            details: encodeTimelineDetails({ kind: 'reported', ownerId: input.ownerId, severity: input.severity, ownedAtReport }),
+            details: encodeTimelineDetails(reportedDetails),
             at: now,
           },
         });
@@ -189,6 +206,9 @@ export class MistakeService {
         ];
         if (!ownedAtReport) deliveries.push({ kind: 'dm', mistakeId: created.id, eventId: reported.id, userId: input.ownerId });
         for (const userId of [...new Set([input.ownerId, reporterId])].sort()) deliveries.push({ kind: 'home', userId });
+        deliveries.push(
+          ...this.webhook(teamId, { id: reported.id, at: now, actorId: reporterId, details: reportedDetails }, webhookMistakeOf(created, {})),
+        );
         await enqueue(tx, teamId, deliveries, now, this.queueing);
         return loadMistake(tx, teamId, created.id);
       });
@@ -783,6 +803,8 @@ export class MistakeService {
         });
       }
       const requests: DeliveryRequest[] = [{ kind: 'card', mistakeId: record.id }];
+      const webhooks: DeliveryRequest[] = [];
+      const after = webhookMistakeOf(record, c.set);
       const moves: Array<{ moved: MovedOn; eventId: number }> = [];
       for (const e of events) {
         const row = await tx.timelineEvent.create({
@@ -798,6 +820,7 @@ export class MistakeService {
         if (e.reply) requests.push({ kind: 'reply', mistakeId: record.id, eventId: row.id });
         for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId: row.id, userId });
         for (const moved of movedOn(e.details)) moves.push({ moved, eventId: row.id });
+        webhooks.push(...this.webhook(record.teamId, { id: row.id, at: now, actorId: e.actorId, details: e.details }, after));
       }
       requests.push(...deliveries);
       if (moves.length > 0 && record.escalationLevel > 0) {
@@ -808,6 +831,7 @@ export class MistakeService {
       for (const dm of await liveDirectMessages(tx, record.id)) requests.push({ kind: 'dm_update', channel: dm.channelId, ts: dm.ts });
       // Always in the same order, so two transactions never lock the same rows crosswise.
       for (const userId of [...homes].sort()) requests.push({ kind: 'home', userId });
+      requests.push(...webhooks);
       await enqueue(tx, record.teamId, requests, now, this.queueing);
       // Nothing is read back: whoever needs the new state reads it (the card does, when sent).
     });
@@ -815,6 +839,35 @@ export class MistakeService {
 }
 
 class AlreadyEscalated extends Error {}
+
+/** The mistake as a webhook describes it: the stored row with this change's columns applied. */
+function webhookMistakeOf(
+  row: {
+    id: number;
+    customer: string;
+    severity: string;
+    category: string;
+    state: string;
+    ownerId: string | null;
+    reporterId: string;
+    channelId: string;
+    threadTs: string | null;
+  },
+  set: Prisma.MistakeUpdateManyMutationInput,
+): WebhookMistake {
+  const state = typeof set.state === 'string' ? set.state : row.state;
+  const ownerId = typeof set.ownerId === 'string' || set.ownerId === null ? set.ownerId : row.ownerId;
+  return {
+    id: row.id,
+    customer: row.customer,
+    severity: row.severity,
+    category: row.category === '' ? null : row.category,
+    state,
+    ownerId,
+    reporterId: row.reporterId,
+    thread: row.threadTs ? { channelId: row.channelId, ts: row.threadTs } : null,
+  };
+}
 
 /** A report with field problems: every message, by field, for the modal. */
 export class ReportValidationError extends PlaybookError {

@@ -29,8 +29,13 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
       return `digest:${request.slot}`;
     case 'message':
       return `message:${request.key}`;
+    case 'webhook':
+      return `webhook:${request.eventId}`;
   }
 }
+
+/** Which kinds of delivery a worker handles: Slack's worker and the webhook worker each take their own. */
+export type DeliveryKinds = { only: readonly DeliveryKind[] } | { except: readonly DeliveryKind[] };
 
 export interface EnqueueOptions {
   /**
@@ -139,10 +144,12 @@ export class Outbox {
    * Deliveries due now, oldest first: pending or failed ones whose backoff has passed (all of
    * them with `ignoreBackoff`), and ones whose worker's lease ran out mid-send.
    */
-  async due(options: { now: Date; afterId: number; ignoreBackoff: boolean; limit: number }): Promise<OutboxDelivery[]> {
+  async due(options: { now: Date; afterId: number; ignoreBackoff: boolean; limit: number; kinds?: DeliveryKinds }): Promise<OutboxDelivery[]> {
+    const kinds = options.kinds;
     const rows = await this.db.delivery.findMany({
       where: {
         id: { gt: options.afterId },
+        ...(kinds ? { kind: 'only' in kinds ? { in: [...kinds.only] } : { notIn: [...kinds.except] } } : {}),
         OR: [
           { status: { in: ['pending', 'failed'] }, ...(options.ignoreBackoff ? {} : { nextAttemptAt: { lte: options.now } }) },
           { status: 'sending', leaseUntil: { lt: options.now } },
@@ -197,6 +204,25 @@ export class Outbox {
       },
     });
     return claimed.count === 1;
+  }
+
+  /**
+   * Whether a delivery of the same kind about the same mistake, queued before this one, is still
+   * to be sent: a receiver then gets a mistake's events in the order they happened.
+   */
+  async waitsBehind(delivery: OutboxDelivery): Promise<boolean> {
+    if (delivery.mistakeId === null) return false;
+    const earlier = await this.db.delivery.findFirst({
+      where: {
+        teamId: delivery.teamId,
+        kind: delivery.kind,
+        mistakeId: delivery.mistakeId,
+        id: { lt: delivery.id },
+        status: { in: ['pending', 'sending', 'failed'] },
+      },
+      select: { id: true },
+    });
+    return earlier !== null;
   }
 
   /** Keeps a lease alive; false when the delivery is no longer this worker's. */
