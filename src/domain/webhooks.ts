@@ -21,6 +21,7 @@ export const WEBHOOK_TYPES: Record<TimelineKind, string | null> = {
   rca_submitted: 'mistake.rca_submitted',
   prevention_done: 'mistake.prevention_done',
   closed: 'mistake.closed',
+  contact_logged: 'mistake.contact_logged',
   // A reminder put off changes nothing a receiver needs to know.
   snoozed: null,
 };

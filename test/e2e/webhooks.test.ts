@@ -42,7 +42,7 @@ it('sends every event of a recovery (report → … → reopened → … → clo
 
   const id = await flow.report({ ...REPORT, [Inputs.owner]: BOB }, ALICE);
   await flow.click(Actions.own, flow.dms(BOB)[0]!, BOB);
-  await flow.click(Actions.apologize, await flow.card(id), BOB);
+  await flow.apologize(id, BOB);
   await flow.click(Actions.ask, await flow.card(id), BOB);
   await flow.submit({ [Inputs.answer]: 'Deliver by Friday and waive the fee.' }, BOB);
   await flow.makeRight(id, BOB);
