@@ -97,7 +97,7 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number): Work
  */
 export class SettingsService {
   private readonly cache = new Map<string, { policy: WorkspacePolicy; at: number }>();
-  private only: (() => Promise<string | null>) | null = null;
+  private only: (() => Promise<string | string[] | null>) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -133,16 +133,21 @@ export class SettingsService {
 
   /**
    * Serve one workspace only: the one the bot token is installed in (asked for when first
-   * needed; null serves every workspace). Scheduled jobs then run for it alone, even if the
-   * database holds another workspace's rows.
+   * needed; null serves every workspace), or in OAuth mode the list of workspaces the app is
+   * installed in now. Scheduled jobs then run for those alone, even if the database holds
+   * another workspace's rows (one the app was uninstalled from keeps its rows, and is skipped).
    */
-  serveOnly(installed: () => Promise<string | null>): void {
+  serveOnly(installed: () => Promise<string | string[] | null>): void {
     this.only = installed;
   }
 
   /** Every workspace the bot serves (the scheduled jobs run per workspace). */
   async allTeams(): Promise<WorkspacePolicy[]> {
     const only = this.only ? await this.only() : null;
+    if (Array.isArray(only)) {
+      // A workspace installed but not seen yet gets its settings (from the defaults) now.
+      return Promise.all(only.map((teamId) => this.forTeam(teamId)));
+    }
     const rows = await this.db.workspaceSettings.findMany({
       where: only ? { teamId: only } : {},
       orderBy: { teamId: 'asc' },
