@@ -28,7 +28,7 @@ import { BOT_SCOPES } from './config';
 import { perWorkspace, singleWorkspace, type SlackClients } from './notify/clients';
 import { DatabaseStateStore, Installations } from './services/installations';
 import { TokenCipher } from './services/tokenCipher';
-import { installPages } from './slack/installPages';
+import { installPage, installPages } from './slack/installPages';
 
 export interface Bot {
   app: App;
@@ -195,6 +195,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
           installerOptions: {
             stateStore: new DatabaseStateStore(db, oauth.stateSecret, clock),
             callbackOptions: installPages,
+            renderHtmlForInstallPath: installPage,
             clientOptions: { ...clientOptions, logger: slackLogger },
           },
         }

@@ -14,6 +14,20 @@ function page(res: ServerResponse, status: number, title: string, paragraphs: st
   );
 }
 
+/** GET /slack/install: one "Add to Slack" link to Slack's authorization page, carrying the state. */
+export function installPage(addToSlackUrl: string): string {
+  return (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Install Mistake Recovery</title>' +
+    '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5}' +
+    'a.add{display:inline-block;padding:.6rem 1.2rem;border:1px solid #ccc;border-radius:6px;font-weight:600;text-decoration:none;color:#1d1c1d}</style></head>' +
+    '<body><h1>Install Mistake Recovery</h1>' +
+    '<p>Mistake Recovery walks your team through recovering a customer after a mistake: own it, apologize, ask, make it right, confirm.</p>' +
+    `<p><a class="add" href="${escapeHtml(addToSlackUrl)}">Add to Slack</a></p>` +
+    '<p>Slack asks you to pick the workspace (or, in an Enterprise Grid, the organization) and shows what the app may do there.</p>' +
+    '</body></html>'
+  );
+}
+
 const START_AGAIN = 'To install, start again from <a href="/slack/install">the install page</a>.';
 
 /** What the person who clicked "Add to Slack" sees once Slack sends them back. */
