@@ -308,6 +308,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     clients,
     async start(options = {}) {
       if (!installations) await identify();
+      // After a key rotation every stored token is sealed again with the current key.
+      else await installations.resealAll();
       const guard = fileGuardOf(db);
       if (guard) {
         every(FILE_CHECK_MS, () => {

@@ -125,6 +125,33 @@ export class Installations implements InstallationStore {
     throw new InstallationNotFound(query.isEnterpriseInstall ? `organization ${query.enterpriseId}` : `workspace ${query.teamId}`);
   }
 
+  /**
+   * After a key rotation (TOKEN_ENCRYPTION_KEY new, the old one in TOKEN_ENCRYPTION_OLD_KEYS):
+   * seals every installation sealed with an old key again with the current one. Run at start,
+   * so after one start with both keys the old key can be removed. A row no configured key
+   * opens stops the start, naming the setting to fix.
+   */
+  async resealAll(): Promise<number> {
+    const rows = await this.db.installation.findMany({ select: { key: true, secret: true } });
+    let resealed = 0;
+    for (const row of rows) {
+      if (!this.cipher.isStale(row.secret)) continue;
+      let plain: string;
+      try {
+        plain = this.cipher.open(row.secret);
+      } catch (error) {
+        throw new Error(`The installation for ${row.key.slice(2)} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const { count } = await this.db.installation.updateMany({
+        where: { key: row.key, secret: row.secret },
+        data: { secret: this.cipher.seal(plain) },
+      });
+      resealed += count;
+    }
+    if (resealed > 0) this.logger.info('installations sealed again with the current encryption key', { count: resealed });
+    return resealed;
+  }
+
   /** Bolt asks this when Slack says the app is gone: the installation is marked, not deleted. */
   async deleteInstallation(query: InstallationQuery<boolean>): Promise<void> {
     await this.revoke(query, 'deleted');

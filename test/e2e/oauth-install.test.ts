@@ -1,9 +1,12 @@
 // "Add to Slack" end to end: Bolt's OAuth support over real HTTP, the fake Slack answering
 // oauth.v2.access, installations stored sealed in the database, and the state parameter checked.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { freshSqlite } from '../support/db';
 import { FakeSlack } from '../support/fakeSlack';
 import { startHarness, type Harness } from '../support/harness';
-import { install, oauthEnv, openInstallPage, redirectBack } from '../support/oauth';
+import { install, KEY, oauthEnv, openInstallPage, redirectBack } from '../support/oauth';
+import { postToSlackEndpoint, slashCommand } from '../support/slackRequests';
 
 let fake: FakeSlack;
 let h: Harness;
@@ -132,5 +135,47 @@ describe('tokens at rest', () => {
     expect(
       fs.readFileSync(h.t.file).includes(Buffer.from('UONEADMIN')) || fs.readFileSync(`${h.t.file}-wal`).includes(Buffer.from('UONEADMIN')),
     ).toBe(true);
+  });
+});
+
+describe('key rotation', () => {
+  it('a bot restarted with a new TOKEN_ENCRYPTION_KEY and the old one in TOKEN_ENCRYPTION_OLD_KEYS keeps working, then needs only the new key', async () => {
+    const t = await freshSqlite();
+    try {
+      const first = await startHarness({ fake, t, env: oauthEnv(fake) });
+      const token = await install(first.baseUrl, fake, ONE);
+      await first.close();
+      const sealedBefore = (await t.db.installation.findUniqueOrThrow({ where: { key: 'T:T0ONE' } })).secret;
+
+      const NEW = randomBytes(32).toString('base64');
+      const rotated = await startHarness({ fake, t, env: oauthEnv(fake, { TOKEN_ENCRYPTION_KEY: NEW, TOKEN_ENCRYPTION_OLD_KEYS: KEY }) });
+      expect((await t.db.installation.findUniqueOrThrow({ where: { key: 'T:T0ONE' } })).secret).not.toBe(sealedBefore);
+      await rotated.close();
+
+      // The old key is gone from the settings: the bot still acts with the workspace's token.
+      const after = await startHarness({ fake, t, env: oauthEnv(fake, { TOKEN_ENCRYPTION_KEY: NEW }) });
+      const opened = fake.called('views.open').length;
+      const command = await postToSlackEndpoint(after.baseUrl, slashCommand('flour to the wrong address', { userId: 'UALICE', teamId: 'T0ONE' }));
+      expect(command.status).toBe(200);
+      const modal = await fake.waitFor('views.open', opened);
+      expect(modal.token).toBe(token);
+      await after.close();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses to start when no configured key opens the stored tokens, naming the setting', async () => {
+    const t = await freshSqlite();
+    try {
+      const first = await startHarness({ fake, t, env: oauthEnv(fake) });
+      await install(first.baseUrl, fake, ONE);
+      await first.close();
+      await expect(startHarness({ fake, t, env: oauthEnv(fake, { TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64') }) })).rejects.toThrow(
+        /TOKEN_ENCRYPTION_OLD_KEYS/,
+      );
+    } finally {
+      await t.close();
+    }
   });
 });
