@@ -143,10 +143,10 @@ describe('DatabaseStateStore', () => {
     let now = new Date('2026-11-24T10:00:00Z');
     const clock = { now: () => now };
     const store = new DatabaseStateStore(t.db, 'secret', clock);
-    const state = await store.generateStateParam({ scopes: ['chat:write'] }, now);
+    const state = await store.generateStateParam({ scopes: ['chat:write'] });
     expect(await store.verifyStateParam(now, state)).toEqual({ scopes: ['chat:write'] });
     await expect(store.verifyStateParam(now, state)).rejects.toThrow(/already used/);
-    const other = await store.generateStateParam({ scopes: [] }, now);
+    const other = await store.generateStateParam({ scopes: [] });
     await expect(new DatabaseStateStore(t.db, 'another secret', clock).verifyStateParam(now, other)).rejects.toThrow(/not made by this app/);
     await expect(store.verifyStateParam(now, `${other}x`)).rejects.toThrow(/not made by this app/);
     now = new Date(now.getTime() + 11 * 60_000);
