@@ -275,6 +275,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
           return workspace.enterpriseId ? null : workspace.teamId;
         },
   );
+  if (installations) settings.installersFrom((teamId) => installations.installerOf(teamId));
   registerWorkspaceGuard(app, installations ? { installations } : () => installed, logger);
   registerListeners(app, deps);
   app.error(async (error) => {

@@ -36,7 +36,17 @@ export interface OAuthConfig {
 }
 
 /** The bot scopes an installation asks for (the same as manifest.yml). */
-export const BOT_SCOPES = ['commands', 'chat:write', 'users:read', 'channels:history', 'groups:history', 'im:history', 'im:write'];
+export const BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'users:read',
+  'channels:history',
+  'groups:history',
+  'im:history',
+  'im:write',
+  'channels:read',
+  'groups:read',
+];
 
 export interface SlackConfig {
   /** Bot User OAuth Token (xoxb-…). Empty in OAuth mode, and when Slack isn't required. */

@@ -43,6 +43,7 @@ export const LABELS = {
   reassign: 'Reassign',
   reopen: 'Reopen',
   openThread: 'Open thread',
+  settings: 'Settings',
   owned: 'Owned',
   apologized: 'Apologized',
   asked: 'Asked what they want',

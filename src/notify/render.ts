@@ -62,7 +62,8 @@ export class SlackRenderer implements DeliveryRenderer {
     switch (request.kind) {
       case 'home': {
         const data = await this.queries.home(teamId, request.userId, ctx.now, HOME_CAPS);
-        const view = homeView(data, { ...ctx, workspaceUrl: await this.url(teamId) });
+        // Admins get the Settings button.
+        const view = homeView(data, { ...ctx, workspaceUrl: await this.url(teamId) }, { settings: policy.adminUserIds.includes(request.userId) });
         return { call: { method: 'views.publish', args: { user_id: request.userId, view } } };
       }
 

@@ -81,6 +81,8 @@ export class FakeSlack {
   /** Tokens Slack no longer accepts (the app was uninstalled, or they were revoked). */
   readonly revokedTokens = new Set<string>();
   private installs = 0;
+  /** Channels the bot is not a member of (conversations.info answers is_member: false). */
+  readonly notMemberOf = new Set<string>();
   /** The app's credentials, checked by oauth.v2.access. */
   app = { clientId: '1111.2222', clientSecret: 'test-client-secret' };
 
@@ -304,7 +306,7 @@ export class FakeSlack {
       ok: true,
       app_id: 'A0APP',
       authed_user: { id: workspace.installerId },
-      scope: 'commands,chat:write,users:read,channels:history,groups:history,im:history,im:write',
+      scope: 'commands,chat:write,users:read,channels:history,groups:history,im:history,im:write,channels:read,groups:read',
       token_type: 'bot',
       access_token: token,
       bot_user_id: 'UBOT',
@@ -359,6 +361,8 @@ export class FakeSlack {
       }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts };
+      case 'conversations.info':
+        return { ok: true, channel: { id: args.channel, is_member: !this.notMemberOf.has(String(args.channel)) } };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'views.open':
