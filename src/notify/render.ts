@@ -1,4 +1,5 @@
 import type { DirectMessagePayload } from '../domain/deliveries';
+import { routeFor } from '../domain/routes';
 import type { Clock } from '../services/clock';
 import type { Outbox, OutboxDelivery } from '../services/outbox';
 import type { MistakeQueries } from '../services/queries';
@@ -130,9 +131,11 @@ export class SlackRenderer implements DeliveryRenderer {
     if (request.kind === 'escalation' || request.kind === 'escalation_update') {
       const escalation = await this.queries.escalation(request.escalationId);
       if (!escalation) return { skip: 'the escalation no longer exists' };
+      // A routed category escalates in its own channel, to its own contact.
+      const route = routeFor(policy, mistake.category);
       const { text, blocks } = renderEscalation(mistake, escalation.view, {
         ...ctx,
-        contact: policy.escalationContact,
+        contact: route.contact,
         adminUserIds: policy.adminUserIds,
         threadUrl: link,
         resolvedBy: escalation.resolvedBy,
@@ -143,7 +146,7 @@ export class SlackRenderer implements DeliveryRenderer {
         if (!escalation.channelId || !escalation.messageTs) return { defer: 'waiting for the escalation to be posted' };
         return { call: { method: 'chat.update', args: { channel: escalation.channelId, ts: escalation.messageTs, text, blocks } } };
       }
-      const channel = policy.escalationChannelId || mistake.channelId;
+      const channel = route.channelId || mistake.channelId;
       return {
         call: { method: 'chat.postMessage', args: { channel, text, blocks, ...NO_UNFURL } },
         onSent: (result) => this.sent.escalationPosted(escalation.id, result.channel ?? channel, result.ts ?? null),

@@ -2,6 +2,7 @@ import type { Db, Tx } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { inTransaction } from '../db/transaction';
 import type { Prisma } from '../generated/prisma/client';
+import { routeFor } from '../domain/routes';
 import { encodeInteractionPayload } from '../domain/clicks';
 import type { DeliveryRequest } from '../domain/deliveries';
 import {
@@ -152,7 +153,8 @@ export class MistakeService {
             reporterId,
             ownerId: input.ownerId,
             state: ownedAtReport ? 'recovering' : 'reported',
-            channelId: policy.escalationChannelId,
+            // A routed category's card and thread live in its own channel.
+            channelId: routeFor(policy, input.category).channelId,
             submissionKey,
             createdAt: now,
             steps: {
@@ -507,7 +509,7 @@ export class MistakeService {
     guard(snapshotOf(view), {
       userId,
       isAdmin: policy.adminUserIds.includes(userId),
-      isEscalationContact: policy.escalationContact === userId,
+      isEscalationContact: routeFor(policy, view.category).contact === userId,
     });
     return view;
   }
@@ -660,7 +662,7 @@ export class MistakeService {
         actor: {
           userId: actorId ?? '',
           isAdmin: actorId === null || policy.adminUserIds.includes(actorId),
-          isEscalationContact: actorId !== null && policy.escalationContact === actorId,
+          isEscalationContact: actorId !== null && routeFor(policy, record.category).contact === actorId,
         },
         policy,
         now,

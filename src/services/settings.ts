@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../db/errors';
 import type { WorkspaceSettings } from '../generated/prisma/client';
 import type { EscalationPolicy, SlaPolicy } from '../domain/playbook';
 import { MINUTE_MS } from '../domain/durations';
+import { decodeRoutes, type Routes } from '../domain/routes';
 import { systemClock, type Clock } from './clock';
 
 export interface OfficeHoursPolicy {
@@ -40,6 +41,8 @@ export interface WorkspacePolicy extends EscalationPolicy {
   adminUserIds: string[];
   /** "HH:MM": when the digest goes out (on DIGEST_CRON's days); null: DIGEST_CRON's times. */
   digestTime: string | null;
+  /** Categories with their own escalation channel and contact. */
+  routes: Routes;
   /** When the bot first saw this workspace: digests are never caught up before it. */
   installedAt: Date;
 }
@@ -59,6 +62,8 @@ export interface SettingsChanges {
   officeDays?: string;
   escalationContact?: string | null;
   adminUserIds?: string;
+  /** Encoded routes (src/domain/routes.ts). */
+  routes?: string;
 }
 export type SettingsField = keyof SettingsChanges;
 
@@ -117,6 +122,7 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number): Work
     escalationContact: row.escalationContact,
     adminUserIds: row.adminUserIds.split(',').filter(Boolean),
     digestTime: row.digestTime,
+    routes: decodeRoutes(row.routes),
     installedAt: row.createdAt,
   };
 }

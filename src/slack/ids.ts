@@ -68,6 +68,8 @@ export const Inputs = {
   officeDays: 'settings_office_days',
   escalationContact: 'settings_escalation_contact',
   admins: 'settings_admins',
+  routeChannel: (category: string) => `settings_route_${category}_channel`,
+  routeContact: (category: string) => `settings_route_${category}_contact`,
 } as const;
 
 /** How many prevention steps the RCA modal offers (at least the first is required). */

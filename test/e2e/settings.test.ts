@@ -146,3 +146,59 @@ it('an unchanged form records nothing', async () => {
   expect((await save(view, {})).status).toBe(200);
   expect(await h.t.db.settingsChange.count()).toBe(0);
 });
+
+describe('routing', () => {
+  /** The card as Slack shows it now, wherever it was posted. */
+  async function shownCard(mistakeId: number) {
+    const m = await h.t.db.mistake.findUniqueOrThrow({ where: { id: mistakeId } });
+    const post = h.fake.called('chat.postMessage').find((c) => c.response?.ts === m.threadTs && !c.args.thread_ts);
+    if (!post || !m.threadTs) throw new Error('no card');
+    const edits = h.fake.called('chat.update').filter((c) => c.args.ts === m.threadTs);
+    const latest = edits[edits.length - 1]?.args ?? post.args;
+    return { channel: String(post.response!.channel), ts: m.threadTs, text: String(latest.text), blocks: latest.blocks, edits: edits.length };
+  }
+
+  it('sends a routed category’s card, thread and escalations to its own channel and contact; the rest to the default', async () => {
+    const view = await openSettings();
+    const saved = await save(view, { [Inputs.routeChannel('billing')]: 'CFINANCE01', [Inputs.routeContact('billing')]: 'UFRANK' });
+    expect(saved.json?.response_action).toBeUndefined();
+    expect((await h.bot.deps.settings.forTeam('T_ACME')).routes).toEqual({ billing: { channelId: 'CFINANCE01', contact: 'UFRANK' } });
+    expect((await h.bot.deps.settings.changes('T_ACME')).map((c) => c.field)).toEqual(['routes']);
+
+    const flow = new Flow(h);
+    const billing = await flow.report({ ...REPORT, [Inputs.category]: 'billing' });
+    const delivery = await flow.report({ ...REPORT, [Inputs.category]: 'delivery' });
+    expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id: billing } })).channelId).toBe('CFINANCE01');
+    expect((await h.t.db.mistake.findUniqueOrThrow({ where: { id: delivery } })).channelId).toBe('CESCALATIONS');
+    const card = await shownCard(billing);
+    expect(card.channel).toBe('CFINANCE01');
+    expect((await shownCard(delivery)).channel).toBe('CESCALATIONS');
+    // Its thread lives there.
+    const replies = h.fake.called('chat.postMessage').filter((c) => c.args.thread_ts === card.ts);
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.every((c) => c.args.channel === 'CFINANCE01')).toBe(true);
+
+    // The customer is not satisfied: the escalation goes to the routed channel, calling its contact.
+    await flow.click(Actions.apologize, await shownCard(billing));
+    await flow.click(Actions.ask, await shownCard(billing));
+    await flow.submit({ [Inputs.answer]: 'A refund of the double charge.' });
+    await flow.click(Actions.makeRight, await shownCard(billing));
+    await flow.submit({ [Inputs.remedyKind]: 'refund', [Inputs.remedyValue]: 'Refunded' });
+    await flow.click(Actions.notSatisfied, await shownCard(billing));
+    await flow.submit({ [Inputs.comment]: 'They want a written apology too' });
+    const escalations = h.fake.called('chat.postMessage').filter((c) => !c.args.thread_ts && String(c.args.text).startsWith('Escalation'));
+    expect(escalations).toHaveLength(1);
+    expect(escalations[0]!.args.channel).toBe('CFINANCE01');
+    expect(JSON.stringify(escalations[0]!.args.blocks)).toContain('<@UFRANK>');
+  });
+
+  it('asks to /invite the bot into a routed channel it is not in, and checks route contacts', async () => {
+    h.fake.notMemberOf.add('CFINANCE01');
+    const view = await openSettings();
+    const answer = await save(view, { [Inputs.routeChannel('billing')]: 'CFINANCE01', [Inputs.routeContact('quality')]: 'frank' });
+    expect(answer.json.response_action).toBe('errors');
+    expect(answer.json.errors[Inputs.routeChannel('billing')]).toMatch(/\/invite @Mistake Recovery/);
+    expect(answer.json.errors[Inputs.routeContact('quality')]).toMatch(/not a member ID/);
+    expect(await h.t.db.settingsChange.count()).toBe(0);
+  });
+});

@@ -17,6 +17,7 @@ const policy: WorkspacePolicy = {
   escalationContact: null,
   adminUserIds: ['UADMIN0001'],
   digestTime: null,
+  routes: {},
   installedAt: new Date(0),
 };
 

@@ -12,6 +12,7 @@ CREATE TABLE "SettingsChange" (
 -- AlterTable (columns added in place: the table is not rebuilt, so columns other changes add are kept)
 ALTER TABLE "WorkspaceSettings" ADD COLUMN "digestTime" TEXT;
 ALTER TABLE "WorkspaceSettings" ADD COLUMN "customFields" TEXT NOT NULL DEFAULT '';
+ALTER TABLE "WorkspaceSettings" ADD COLUMN "routes" TEXT NOT NULL DEFAULT '';
 
 -- CreateIndex
 CREATE INDEX "SettingsChange_teamId_changedAt_idx" ON "SettingsChange"("teamId", "changedAt");

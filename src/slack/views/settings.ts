@@ -6,12 +6,13 @@ import type { ViewStateValue } from '@slack/bolt';
 import type { ConversationsSelect, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { parseDuration, formatDuration, MINUTE_MS } from '../../domain/durations';
 import { parseOfficeDays, parseOfficeHoursRange } from '../../domain/officeHours';
-import { LABELS, SEVERITIES, type Severity } from '../../domain/playbook';
+import { CATEGORIES, CATEGORY_LABELS, LABELS, SEVERITIES, type Severity } from '../../domain/playbook';
+import { encodeRoutes, type Routes } from '../../domain/routes';
 import { isChannelId, isUserGroupId, isUserId } from '../../domain/slackIds';
 import { isValidTimeZone } from '../../domain/time';
 import type { SettingsChanges, WorkspacePolicy } from '../../services/settings';
 import { Inputs, Views } from '../ids';
-import { context, plain, SEVERITY_LABELS } from './blocks';
+import { context, divider, header, plain, SEVERITY_LABELS } from './blocks';
 
 type StateValues = Record<string, Record<string, ViewStateValue> | undefined>;
 
@@ -122,6 +123,26 @@ export function settingsModal(policy: WorkspacePolicy): ModalView {
       },
       { hint: 'They may act on any mistake and change these settings.' },
     ),
+    divider(),
+    header('Routing'),
+    context(
+      'A category can have its own escalation channel and contact: its cards, threads and escalations live there. Categories left empty use the escalation channel and contact above.',
+    ),
+    ...CATEGORIES.flatMap((c) => {
+      const route = policy.routes[c];
+      const channelSelect = channel(Inputs.routeChannel(c), route?.channelId ?? '');
+      return [
+        input(Inputs.routeChannel(c), `${CATEGORY_LABELS[c]}: channel`, channelSelect, { optional: true }),
+        input(
+          Inputs.routeContact(c),
+          `${CATEGORY_LABELS[c]}: contact`,
+          text(Inputs.routeContact(c), route?.contact ?? '', 'U0123ABCDEF or S0123GROUP'),
+          {
+            optional: true,
+          },
+        ),
+      ];
+    }),
   ];
   return {
     type: 'modal',
@@ -135,6 +156,8 @@ export function settingsModal(policy: WorkspacePolicy): ModalView {
 
 export interface SettingsSubmission {
   changes: SettingsChanges;
+  /** Block id → the channel picked there: the bot must be in each. */
+  channels: Record<string, string>;
   /** Block id → what is wrong with it. */
   errors: Record<string, string>;
 }
@@ -147,14 +170,15 @@ function value(values: StateValues, id: string): ViewStateValue | undefined {
 export function parseSettingsSubmission(values: StateValues): SettingsSubmission {
   const errors: Record<string, string> = {};
   const changes: SettingsChanges = {};
+  const channels: Record<string, string> = {};
   const textOf = (id: string) => (value(values, id)?.value ?? '').trim();
 
   const escalation = value(values, Inputs.escalationChannel)?.selected_conversation ?? '';
   if (!isChannelId(escalation)) errors[Inputs.escalationChannel] = 'Choose a channel.';
-  else changes.escalationChannelId = escalation;
+  else changes.escalationChannelId = channels[Inputs.escalationChannel] = escalation;
   const digest = value(values, Inputs.digestChannel)?.selected_conversation ?? '';
   if (!isChannelId(digest)) errors[Inputs.digestChannel] = 'Choose a channel.';
-  else changes.digestChannelId = digest;
+  else changes.digestChannelId = channels[Inputs.digestChannel] = digest;
 
   const time = value(values, Inputs.digestTime)?.selected_option?.value ?? DEFAULT_TIME;
   if (time === DEFAULT_TIME) changes.digestTime = null;
@@ -192,15 +216,35 @@ export function parseSettingsSubmission(values: StateValues): SettingsSubmission
   if (typeof days === 'string') errors[Inputs.officeDays] = days;
   else changes.officeDays = [...days].sort((a, b) => a - b).join(',');
 
-  const contact = textOf(Inputs.escalationContact).replace(/^<[@!](?:subteam\^)?([A-Z0-9]+)(?:\|[^>]*)?>$/, '$1');
-  if (contact === '') changes.escalationContact = null;
-  else if (isUserId(contact) || isUserGroupId(contact)) changes.escalationContact = contact;
-  else errors[Inputs.escalationContact] = `"${contact}" is not a member ID (U…) or user group ID (S…); copy it from the profile's "Copy member ID".`;
+  const contactOf = (id: string): string | null | undefined => {
+    const contact = textOf(id).replace(/^<[@!](?:subteam\^)?([A-Z0-9]+)(?:\|[^>]*)?>$/, '$1');
+    if (contact === '') return null;
+    if (isUserId(contact) || isUserGroupId(contact)) return contact;
+    errors[id] = `"${contact}" is not a member ID (U…) or user group ID (S…); copy it from the profile's "Copy member ID".`;
+    return undefined;
+  };
+  const contact = contactOf(Inputs.escalationContact);
+  if (contact !== undefined) changes.escalationContact = contact;
+
+  const routes: Routes = {};
+  let routesValid = true;
+  for (const c of CATEGORIES) {
+    const routeChannel = value(values, Inputs.routeChannel(c))?.selected_conversation ?? '';
+    const routeContact = contactOf(Inputs.routeContact(c));
+    if (routeContact === undefined) routesValid = false;
+    if (routeChannel && !isChannelId(routeChannel)) {
+      errors[Inputs.routeChannel(c)] = 'Choose a channel.';
+      routesValid = false;
+    } else if (routeChannel) channels[Inputs.routeChannel(c)] = routeChannel;
+    if (routeChannel || routeContact)
+      routes[c] = { ...(routeChannel ? { channelId: routeChannel } : {}), ...(routeContact ? { contact: routeContact } : {}) };
+  }
+  if (routesValid) changes.routes = encodeRoutes(routes);
 
   const admins = value(values, Inputs.admins)?.selected_users ?? [];
   if (admins.length === 0) errors[Inputs.admins] = 'Choose at least one admin.';
   else if (!admins.every(isUserId)) errors[Inputs.admins] = 'Choose people, not apps.';
   else changes.adminUserIds = [...new Set(admins)].sort().join(',');
 
-  return { changes, errors };
+  return { changes, channels, errors };
 }

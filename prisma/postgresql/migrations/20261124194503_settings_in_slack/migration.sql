@@ -1,6 +1,7 @@
 -- AlterTable
 ALTER TABLE "WorkspaceSettings" ADD COLUMN     "customFields" TEXT NOT NULL DEFAULT '',
-ADD COLUMN     "digestTime" TEXT;
+ADD COLUMN     "digestTime" TEXT,
+ADD COLUMN     "routes" TEXT NOT NULL DEFAULT '';
 
 -- CreateTable
 CREATE TABLE "SettingsChange" (

@@ -170,16 +170,13 @@ function settingsSubmission(deps: BotDeps) {
         await ack({ response_action: 'errors', errors: { [Inputs.escalationChannel]: ONLY_ADMINS } });
         return;
       }
-      const { changes, errors } = parseSettingsSubmission(view.state.values);
-      const channels: Array<[string, string | undefined]> = [
-        [Inputs.escalationChannel, changes.escalationChannelId],
-        [Inputs.digestChannel, changes.digestChannelId],
-      ];
-      for (const [input, channel] of channels) {
-        if (!channel || errors[input]) continue;
-        const problem = await notPostable(client, channel);
-        if (problem) errors[input] = problem;
-      }
+      const { changes, channels: picked, errors } = parseSettingsSubmission(view.state.values);
+      const channels = Object.entries(picked);
+      // Every channel the bot would post in must have it as a member: asked all at once.
+      const problems = await Promise.all(channels.map(([, channel]) => notPostable(client, channel)));
+      channels.forEach(([input], i) => {
+        if (problems[i]) errors[input] = problems[i]!;
+      });
       if (Object.keys(errors).length > 0) {
         await ack({ response_action: 'errors', errors });
         return;
