@@ -323,7 +323,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   const escalationChannelId = read('ESCALATION_CHANNEL_ID');
   const channelHint = "use the channel's ID (channel name → About, at the bottom), not its name";
   if (escalationChannelId === undefined) {
-    if (requireSlack) {
+    // With "Add to Slack" each workspace's admins choose their channel in Settings.
+    if (requireSlack && !oauthMode) {
       fail('ESCALATION_CHANNEL_ID', `is missing: the channel where mistake cards are posted; ${channelHint}`, 'C0123ABCDEF');
     }
   } else if (!CHANNEL_ID.test(escalationChannelId)) {

@@ -357,6 +357,11 @@ describe('the two Slack modes', () => {
     expect(config.slack.oauth!.encryptionKey).toEqual(Buffer.alloc(32, 7));
   });
 
+  it('leaves the escalation channel to each workspace’s Settings in OAuth mode', () => {
+    const { ESCALATION_CHANNEL_ID, ...withoutChannel } = OAUTH;
+    expect(loadConfig(withoutChannel).escalationChannelId).toBe('');
+  });
+
   it('refuses both modes at once, explaining the two', () => {
     const error = errorFor({ ...OAUTH, SLACK_BOT_TOKEN: 'xoxb-test-bot-token' });
     expect(problemVariables(error)).toEqual(['SLACK_BOT_TOKEN']);

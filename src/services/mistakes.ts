@@ -133,6 +133,12 @@ export class MistakeService {
       if (existing) return { mistake: existing, duplicate: true };
     }
     const policy = await this.settings.forTeam(teamId);
+    if (!routeFor(policy, input.category).channelId) {
+      // A workspace installed with "Add to Slack" whose admins have not chosen its channel yet.
+      const message =
+        'No escalation channel is set for this workspace yet, so this was not saved. An admin chooses it in the app’s Home tab → Settings; keep this form open and submit it again once that is done.';
+      throw new ReportValidationError({ whatHappened: message }, message, 'whatHappened');
+    }
     try {
       const mistake = await inTransaction(this.db, async (tx) => {
         const now = this.clock.now();

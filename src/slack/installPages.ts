@@ -36,7 +36,8 @@ export const installPages: Pick<CallbackOptions, 'success' | 'failure'> = {
     const where = installation.isEnterpriseInstall ? installation.enterprise?.name : installation.team?.name;
     page(res, 200, 'Mistake Recovery is installed', [
       `It is now installed in ${escapeHtml(where ?? 'your workspace')}.`,
-      'Invite it to your escalation channel (<code>/invite @Mistake Recovery</code>) and type <code>/mistake</code> to report a mistake.',
+      'Invite it to the channel where mistakes should be handled (<code>/invite @Mistake Recovery</code>), then open the app’s Home tab in Slack and choose that channel under <strong>Settings</strong> (you are one of its admins there).',
+      'Then anyone can type <code>/mistake</code> to report a mistake.',
     ]);
   },
   failure(error: { code?: string; message?: string }, _options: unknown, _req: IncomingMessage, res: ServerResponse) {

@@ -53,7 +53,7 @@ function fromOrg(post: SlackPost, enterpriseId: string): SlackPost {
 }
 
 /** /mistake and the report modal, as `userId` in their workspace. */
-async function report(userId: string, customer: string, org?: string): Promise<{ status: number }> {
+async function report(userId: string, customer: string, org?: string): Promise<{ status: number; json?: any }> {
   const teamId = TEAM_OF[userId]!;
   const wrap = (p: SlackPost) => (org ? fromOrg(p, org) : p);
   const post = slashCommand('flour to the wrong address', { userId, teamId });
@@ -280,3 +280,34 @@ async function waitUntil(done: () => Promise<boolean>, timeoutMs = 5000): Promis
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+it('the installer is an admin of their workspace: without a default channel, reports wait until they choose one in Settings', async () => {
+  await h.close();
+  h = await startHarness({ fake, env: oauthEnv(fake, { ESCALATION_CHANNEL_ID: '', DIGEST_CHANNEL_ID: '', ADMIN_USER_IDS: '' }) });
+  await install(h.baseUrl, fake, ONE);
+  const refused = await report('UALICE', 'Alpha Bakery');
+  expect(refused.json.response_action).toBe('errors');
+  expect(JSON.stringify(refused.json.errors)).toMatch(/No escalation channel is set for this workspace yet/);
+  expect(await h.t.db.mistake.count()).toBe(0);
+
+  // The installer opens Settings from App Home and picks the channels.
+  const opened = fake.called('views.open').length;
+  const clicked = await postToSlackEndpoint(h.baseUrl, buttonClick(Actions.openSettings, 'settings', { userId: 'UONEADMIN', teamId: 'T0ONE' }));
+  expect(clicked.status).toBe(200);
+  const form = (await fake.waitFor('views.open', opened)).args.view;
+  const saved = await postToSlackEndpoint(
+    h.baseUrl,
+    viewSubmission(
+      form,
+      { [Inputs.escalationChannel]: 'C0ONEESCAL', [Inputs.digestChannel]: 'C0ONEDIGEST' },
+      { userId: 'UONEADMIN', teamId: 'T0ONE' },
+    ),
+  );
+  expect(saved.json?.response_action).toBeUndefined();
+  expect(await report('UALICE', 'Alpha Bakery')).toMatchObject({ status: 200 });
+  expect((await cardOf('Alpha Bakery')).post.args.channel).toBe('C0ONEESCAL');
+  // Someone else in that workspace is no admin.
+  const told = fake.called('chat.postMessage').length;
+  await postToSlackEndpoint(h.baseUrl, buttonClick(Actions.openSettings, 'settings', { userId: 'UALICE', teamId: 'T0ONE' }));
+  expect((await fake.waitFor('chat.postMessage', told)).args.text).toMatch(/Only this workspace's admins/);
+});
