@@ -54,6 +54,7 @@ export class InstallationNotFound extends Error {
 export class Installations implements InstallationStore {
   private readonly tokens = new Map<string, { value: WorkspaceToken | null; at: number }>();
   private readonly enterprises = new Map<string, string>();
+  private readonly served = new Map<string, { value: boolean; at: number }>();
 
   constructor(
     private readonly db: Db,
@@ -100,6 +101,7 @@ export class Installations implements InstallationStore {
       return count;
     });
     this.tokens.clear();
+    this.served.clear();
     this.logger.info('app installed', { key, isEnterpriseInstall, resumedDeliveries: resumed });
   }
 
@@ -176,6 +178,7 @@ export class Installations implements InstallationStore {
       return count;
     });
     this.tokens.clear();
+    this.served.clear();
     this.logger.warn('app no longer installed; its deliveries are paused until it is reinstalled', { key, reason, pausedDeliveries: paused });
     return paused;
   }
@@ -201,7 +204,12 @@ export class Installations implements InstallationStore {
   async serves(teamId: string | undefined, enterpriseId: string | undefined): Promise<boolean> {
     const keys = [teamId ? `T:${teamId}` : null, enterpriseId ? `E:${enterpriseId}` : null].filter((k): k is string => k !== null);
     if (keys.length === 0) return false;
-    return (await this.db.installation.count({ where: { key: { in: keys }, revokedAt: null } })) > 0;
+    const cacheKey = keys.join('|');
+    const hit = this.served.get(cacheKey);
+    if (hit && Date.now() - hit.at < TOKEN_CACHE_MS) return hit.value;
+    const value = (await this.db.installation.count({ where: { key: { in: keys }, revokedAt: null } })) > 0;
+    this.served.set(cacheKey, { value, at: Date.now() });
+    return value;
   }
 
   /** The bot token that acts in a workspace, or null when the app is not installed there now. */
