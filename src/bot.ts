@@ -25,6 +25,11 @@ import { boltLogger } from './slack/boltLogger';
 import { registerWorkspaceGuard, type InstalledWorkspace } from './slack/listeners/workspace';
 import { createHttpReceiver } from './slack/receiver';
 import { refusalOf } from './slack/refusals';
+import { BOT_SCOPES } from './config';
+import { perWorkspace, singleWorkspace, type SlackClients } from './notify/clients';
+import { DatabaseStateStore, Installations } from './services/installations';
+import { TokenCipher } from './services/tokenCipher';
+import { installPage, installPages } from './slack/installPages';
 
 export interface Bot {
   app: App;
@@ -37,8 +42,12 @@ export interface Bot {
   jobs: Jobs;
   /** Applies clicks that were stored but not applied (their process died, or the database failed). */
   clicks: ClickApplier;
-  /** The workspace the bot token belongs to, once `start` has asked Slack. */
+  /** The workspace the bot token belongs to, once `start` has asked Slack (null in OAuth mode). */
   installed(): InstalledWorkspace | null;
+  /** OAuth mode: the installations made with "Add to Slack" (null with SLACK_BOT_TOKEN). */
+  installations: Installations | null;
+  /** The Web API client of each workspace. */
+  clients: SlackClients;
   /** Starts the receiver and, unless `scheduler: false`, the scheduled passes. */
   start(options?: { scheduler?: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -108,6 +117,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   const mistakes = new MistakeService(db, settings, clock, { homeRefreshDelayMs: config.homeRefreshDelayMs, webhooks: Boolean(config.webhook) });
   const queries = new MistakeQueries(db, logger);
   const outbox = new Outbox(db, logger);
+  const oauth = config.slack.oauth;
+  const installations = oauth ? new Installations(db, new TokenCipher(oauth.encryptionKey, oauth.oldEncryptionKeys), logger, clock) : null;
+  let clients: SlackClients | null = null;
 
   let worker: DeliveryWorker | null = null;
   let interactions: InteractionService | null = null;
@@ -124,12 +136,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
           const database = await databaseHealth.check();
           noteDatabase(database);
           const reachable = database.database === 'reachable';
-          const [deliveries, clicks] = await Promise.all([
+          const [deliveries, clicks, workspaces] = await Promise.all([
             reachable && worker ? worker.health().catch(() => null) : null,
             reachable && interactions ? interactions.health().catch(() => null) : null,
+            reachable ? workspaceHealth().catch(() => null) : null,
           ]);
           status = database.ok ? 200 : 503;
-          body = { ...database, deliveries, clicks };
+          body = { ...database, deliveries, clicks, workspaces };
         } catch (error) {
           body = { ok: false, error: error instanceof Error ? error.message : String(error) };
         }
@@ -138,6 +151,13 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       })();
     },
   };
+  /** How many workspaces the bot serves, and which of them Slack refuses the token of. */
+  async function workspaceHealth(): Promise<{ installed: number; uninstalled?: number; tokenRefused: string[] }> {
+    const refused = clients?.refused() ?? [];
+    if (!installations) return { installed: installed ? 1 : 0, tokenRefused: refused };
+    const stored = await installations.health();
+    return { ...stored, tokenRefused: [...new Set([...stored.tokenRefused, ...refused])].sort() };
+  }
   /** A change in what the database lets us do is logged once, not on every health check. */
   function noteDatabase(report: DatabaseReport): void {
     const was = lastReport;
@@ -152,8 +172,37 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
 
   const socketMode = Boolean(config.slack.appToken);
   const slackLogger = boltLogger(logger, config.logLevel);
+  const clientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    // WebClient's default policy retries for about 30 minutes and pauses its whole queue on a
+    // 429. Our outbox retries durably instead, so calls fail fast: a 429 rejects at once with
+    // its Retry-After (the delivery waits that long, the others carry on), and a handler is
+    // never stuck behind Slack while a person waits for their click to answer.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: options.slackTimeoutMs ?? 10_000,
+  };
+  // "Add to Slack" with Bolt's OAuth support: /slack/install and /slack/oauth_redirect, and every
+  // request authorized with its workspace's installation.
+  const oauthOptions =
+    oauth && installations
+      ? {
+          clientId: oauth.clientId,
+          clientSecret: oauth.clientSecret,
+          stateSecret: oauth.stateSecret,
+          scopes: BOT_SCOPES,
+          installationStore: installations,
+          ...(oauth.redirectUri ? { redirectUri: oauth.redirectUri } : {}),
+          installerOptions: {
+            stateStore: new DatabaseStateStore(db, oauth.stateSecret, clock),
+            callbackOptions: installPages,
+            renderHtmlForInstallPath: installPage,
+            clientOptions: { ...clientOptions, logger: slackLogger },
+          },
+        }
+      : {};
   const app = new App({
-    token: config.slack.botToken,
+    ...(oauth ? {} : { token: config.slack.botToken }),
     ...(socketMode
       ? {
           signingSecret: config.slack.signingSecret,
@@ -168,26 +217,19 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
             customRoutes: [health],
             logger: slackLogger,
             logLevel: BOLT_LOG_LEVEL[config.logLevel],
+            ...oauthOptions,
           }),
         }),
     logger: slackLogger,
     logLevel: BOLT_LOG_LEVEL[config.logLevel],
     tokenVerificationEnabled: options.tokenVerificationEnabled ?? true,
-    clientOptions: {
-      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-      // WebClient's default policy retries for about 30 minutes and pauses its whole queue on a
-      // 429. Our outbox retries durably instead, so calls fail fast: a 429 rejects at once with
-      // its Retry-After (the delivery waits that long, the others carry on), and a handler is
-      // never stuck behind Slack while a person waits for their click to answer.
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      timeout: options.slackTimeoutMs ?? 10_000,
-    },
+    clientOptions,
   });
+  clients = installations ? perWorkspace(installations, { ...clientOptions, logger: slackLogger }) : singleWorkspace(app.client);
 
   const reminders = new ReminderService(db, settings, clock);
-  const renderer = new SlackRenderer(queries, new SentMessages(db, logger), outbox, settings, reminders, clock, app.client);
-  worker = new DeliveryWorker(outbox, app.client, renderer, clock, logger, {
+  const renderer = new SlackRenderer(queries, new SentMessages(db, logger), outbox, settings, reminders, clock, clients);
+  worker = new DeliveryWorker(outbox, clients, renderer, clock, logger, {
     leaseMs: config.leaseMs,
     latenessMs: config.slackLatenessMs,
     // The App Home refreshes a change queued fall due this long after it: look again then.
@@ -207,14 +249,14 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     outbox,
     worker,
     schedules: config.schedules,
-    timeZoneOf: slackTimeZones(app.client),
+    timeZoneOf: slackTimeZones(clients),
     owner: worker.workerId,
     leaseMs: config.leaseMs,
   });
   let stopScheduler: (() => Promise<void>) | null = null;
   const base = { clock, logger, settings, mistakes, queries, deliveries: worker, interactions };
-  const clicks = new ClickApplier(base, app.client);
-  const deps: BotDeps = { ...base, clicks };
+  const clicks = new ClickApplier(base, clients);
+  const deps: BotDeps = { ...base, clicks, installations };
   let installed: InstalledWorkspace | null = null;
   let identifying: Promise<InstalledWorkspace> | null = null;
   /** Which workspace the token belongs to, asked of Slack once (again if that failed). */
@@ -226,12 +268,18 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
         throw error;
       },
     ));
-  // Scheduled passes, and operator passes run without start(), serve the installed workspace only.
-  settings.serveOnly(async () => {
-    const workspace = await identify();
-    return workspace.enterpriseId ? null : workspace.teamId;
-  });
-  registerWorkspaceGuard(app, () => installed, logger);
+  // Scheduled passes, and operator passes run without start(), serve the installed workspace only
+  // (in OAuth mode: every workspace the app is installed in now, not one it was uninstalled from).
+  settings.serveOnly(
+    installations
+      ? () => installations.servedTeams()
+      : async () => {
+          const workspace = await identify();
+          return workspace.enterpriseId ? null : workspace.teamId;
+        },
+  );
+  if (installations) settings.installersFrom((teamId) => installations.installerOf(teamId));
+  registerWorkspaceGuard(app, installations ? { installations } : () => installed, logger);
   registerListeners(app, deps);
   app.error(async (error) => {
     // Answered with its own HTTP status by the receiver.
@@ -260,8 +308,12 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     jobs,
     clicks,
     installed: () => installed,
+    installations,
+    clients,
     async start(options = {}) {
-      await identify();
+      if (!installations) await identify();
+      // After a key rotation every stored token is sealed again with the current key.
+      else await installations.resealAll();
       const guard = fileGuardOf(db);
       if (guard) {
         every(FILE_CHECK_MS, () => {

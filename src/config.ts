@@ -13,15 +13,46 @@ import { parseOfficeDays, parseOfficeHoursRange, type OfficeHours } from './doma
 import type { Severity, SlaPolicy } from './domain/playbook';
 import { cronProblem } from './domain/schedule';
 import { isValidTimeZone } from './domain/time';
+import { parseKey } from './services/tokenCipher';
 
 export type { OfficeHours } from './domain/officeHours';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * "Add to Slack" (OAuth mode): one deployment serves every workspace that installs it, each with
+ * its own token, stored encrypted. Set instead of SLACK_BOT_TOKEN.
+ */
+export interface OAuthConfig {
+  clientId: string;
+  clientSecret: string;
+  stateSecret: string;
+  /** Where Slack sends the installer back (must match the app's Redirect URL), when set. */
+  redirectUri?: string;
+  /** Seals tokens at rest (AES-256-GCM): the current key, then old keys that may still open. */
+  encryptionKey: Buffer;
+  oldEncryptionKeys: Buffer[];
+}
+
+/** The bot scopes an installation asks for (the same as manifest.yml). */
+export const BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'users:read',
+  'channels:history',
+  'groups:history',
+  'im:history',
+  'im:write',
+  'channels:read',
+  'groups:read',
+];
+
 export interface SlackConfig {
-  /** Bot User OAuth Token (xoxb-…). Empty only when Slack isn't required. */
+  /** Bot User OAuth Token (xoxb-…). Empty in OAuth mode, and when Slack isn't required. */
   botToken: string;
+  /** Set in OAuth mode ("Add to Slack"), where each workspace's token comes from its installation. */
+  oauth?: OAuthConfig;
   /** Verifies that HTTP requests come from Slack. Empty only when Slack isn't required. */
   signingSecret: string;
   /** App-level token (xapp-…): when present the bot connects over Socket Mode. */
@@ -105,6 +136,8 @@ function formatProblems(problems: readonly ConfigProblem[]): string {
       'create it from manifest.yml (see README, "Create the Slack app") and install it to your workspace.',
       'Then copy the Bot User OAuth Token (OAuth & Permissions) into SLACK_BOT_TOKEN and the Signing',
       'Secret (Basic Information → App Credentials) into SLACK_SIGNING_SECRET.',
+      'To serve several workspaces with "Add to Slack" instead, leave SLACK_BOT_TOKEN unset and set',
+      'SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET and TOKEN_ENCRYPTION_KEY (see README, "Install in many workspaces (OAuth)").',
     );
   }
   return text.join('\n');
@@ -195,10 +228,76 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   };
   const withDefault = (name: keyof typeof DEFAULTS): string => read(name) ?? DEFAULTS[name];
 
-  // Slack.
+  // Slack: one workspace (SLACK_BOT_TOKEN), or any that installs the app (OAuth, "Add to Slack").
   const botToken = read('SLACK_BOT_TOKEN');
+  const oauthNames = ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] as const;
+  const oauthSet = oauthNames.filter((name) => read(name) !== undefined);
+  const oauthMode = oauthSet.length > 0;
+  const twoModes =
+    'the bot runs either for one workspace (SLACK_BOT_TOKEN) or for every workspace that installs it with "Add to Slack" (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET), not both';
+  if (oauthMode) {
+    for (const name of oauthNames) {
+      if (read(name) === undefined) {
+        fail(
+          name,
+          `is missing: "Add to Slack" needs ${oauthNames.join(', ')} together (${oauthSet.join(', ')} ${oauthSet.length === 1 ? 'is' : 'are'} set)`,
+          {
+            SLACK_CLIENT_ID: '1234567890.1234567890',
+            SLACK_CLIENT_SECRET: 'your-client-secret',
+            SLACK_STATE_SECRET: 'a-long-random-string',
+          }[name],
+        );
+      }
+    }
+    if (botToken !== undefined)
+      fail('SLACK_BOT_TOKEN', `must be unset when ${oauthSet.join(', ')} ${oauthSet.length === 1 ? 'is' : 'are'} set: ${twoModes}`, '');
+  }
+  const encryptionText = read('TOKEN_ENCRYPTION_KEY');
+  let encryptionKey: Buffer | null = null;
+  if (encryptionText === undefined) {
+    if (oauthMode)
+      fail(
+        'TOKEN_ENCRYPTION_KEY',
+        'is missing: "Add to Slack" stores each workspace\'s token encrypted with it (32 bytes, base64)',
+        '$(openssl rand -base64 32)',
+      );
+  } else {
+    const key = parseKey(encryptionText);
+    if (typeof key === 'string') fail('TOKEN_ENCRYPTION_KEY', key, '$(openssl rand -base64 32)');
+    else encryptionKey = key;
+  }
+  const oldKeys: Buffer[] = [];
+  const oldKeysText = read('TOKEN_ENCRYPTION_OLD_KEYS');
+  if (oldKeysText !== undefined) {
+    if (encryptionText === undefined)
+      fail(
+        'TOKEN_ENCRYPTION_OLD_KEYS',
+        'is set without TOKEN_ENCRYPTION_KEY: old keys only read what they sealed, the current key is needed too',
+        '',
+      );
+    oldKeysText
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== '')
+      .forEach((text, index) => {
+        const key = parseKey(text);
+        if (typeof key === 'string') fail('TOKEN_ENCRYPTION_OLD_KEYS', `key ${index + 1} ${key}`, 'old-key-1-base64,old-key-2-base64');
+        else oldKeys.push(key);
+      });
+  }
+  const redirectUri = read('SLACK_REDIRECT_URI');
+  if (redirectUri !== undefined) {
+    if (!oauthMode) fail('SLACK_REDIRECT_URI', 'is only used with "Add to Slack" (SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET)', '');
+    else if (!/^https?:\/\/[^/]+\/slack\/oauth_redirect$/.test(redirectUri)) {
+      fail(
+        'SLACK_REDIRECT_URI',
+        `"${redirectUri}" must be this bot's address followed by /slack/oauth_redirect`,
+        'https://bot.example.com/slack/oauth_redirect',
+      );
+    }
+  }
   if (botToken === undefined) {
-    if (requireSlack) fail('SLACK_BOT_TOKEN', 'is missing', 'xoxb-your-bot-token');
+    if (requireSlack && !oauthMode) fail('SLACK_BOT_TOKEN', 'is missing', 'xoxb-your-bot-token');
   } else if (!botToken.startsWith('xoxb-')) {
     fail(
       'SLACK_BOT_TOKEN',
@@ -215,6 +314,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   const appToken = read('SLACK_APP_TOKEN');
   if (appToken !== undefined && !appToken.startsWith('xapp-')) {
     fail('SLACK_APP_TOKEN', 'must be an app-level token starting with xapp- (or be left unset for HTTP mode)', 'xapp-your-app-token');
+  } else if (appToken !== undefined && oauthMode) {
+    fail(
+      'SLACK_APP_TOKEN',
+      'must be unset with "Add to Slack": installing runs over HTTP (/slack/install and /slack/oauth_redirect need a public URL), so the bot runs in HTTP mode',
+      '',
+    );
   }
   let apiUrl = read('SLACK_API_URL');
   if (apiUrl !== undefined) {
@@ -251,7 +356,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   const escalationChannelId = read('ESCALATION_CHANNEL_ID');
   const channelHint = "use the channel's ID (channel name → About, at the bottom), not its name";
   if (escalationChannelId === undefined) {
-    if (requireSlack) {
+    // With "Add to Slack" each workspace's admins choose their channel in Settings.
+    if (requireSlack && !oauthMode) {
       fail('ESCALATION_CHANNEL_ID', `is missing: the channel where mistake cards are posted; ${channelHint}`, 'C0123ABCDEF');
     }
   } else if (!CHANNEL_ID.test(escalationChannelId)) {
@@ -368,6 +474,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   if (problems.length > 0) throw new ConfigError(problems);
 
   const slack: SlackConfig = { botToken: botToken ?? '', signingSecret: signingSecret ?? '' };
+  if (oauthMode && encryptionKey) {
+    slack.oauth = Object.freeze({
+      clientId: read('SLACK_CLIENT_ID')!,
+      clientSecret: read('SLACK_CLIENT_SECRET')!,
+      stateSecret: read('SLACK_STATE_SECRET')!,
+      ...(redirectUri !== undefined ? { redirectUri } : {}),
+      encryptionKey,
+      oldEncryptionKeys: oldKeys,
+    });
+  }
   if (appToken !== undefined) slack.appToken = appToken;
   if (apiUrl !== undefined) slack.apiUrl = apiUrl;
   const officeHours = range as { startMinute: number; endMinute: number };

@@ -21,6 +21,12 @@ const ALL_VARIABLES = [
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
   'SLACK_API_URL',
+  'SLACK_CLIENT_ID',
+  'SLACK_CLIENT_SECRET',
+  'SLACK_STATE_SECRET',
+  'SLACK_REDIRECT_URI',
+  'TOKEN_ENCRYPTION_KEY',
+  'TOKEN_ENCRYPTION_OLD_KEYS',
   'PORT',
   'DATABASE_URL',
   'ESCALATION_CHANNEL_ID',
@@ -331,6 +337,82 @@ describe('ConfigError: every problem at once, readably', () => {
   });
 });
 
+describe('the two Slack modes', () => {
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+  const OAUTH = {
+    SLACK_SIGNING_SECRET: 'test-signing-secret',
+    ESCALATION_CHANNEL_ID: 'C0123ABCD',
+    SLACK_CLIENT_ID: '1111.2222',
+    SLACK_CLIENT_SECRET: 'client-secret',
+    SLACK_STATE_SECRET: 'state-secret',
+    TOKEN_ENCRYPTION_KEY: KEY,
+  };
+
+  it('single workspace: SLACK_BOT_TOKEN, no OAuth', () => {
+    expect(load().slack.oauth).toBeUndefined();
+  });
+
+  it('OAuth ("Add to Slack"): client id, client secret, state secret and an encryption key, no bot token', () => {
+    const config = loadConfig(OAUTH);
+    expect(config.slack.botToken).toBe('');
+    expect(config.slack.oauth).toMatchObject({ clientId: '1111.2222', clientSecret: 'client-secret', stateSecret: 'state-secret' });
+    expect(config.slack.oauth!.encryptionKey).toEqual(Buffer.alloc(32, 7));
+  });
+
+  it('leaves the escalation channel to each workspace’s Settings in OAuth mode', () => {
+    const { ESCALATION_CHANNEL_ID, ...withoutChannel } = OAUTH;
+    expect(loadConfig(withoutChannel).escalationChannelId).toBe('');
+  });
+
+  it('refuses both modes at once, explaining the two', () => {
+    const error = errorFor({ ...OAUTH, SLACK_BOT_TOKEN: 'xoxb-test-bot-token' });
+    expect(problemVariables(error)).toEqual(['SLACK_BOT_TOKEN']);
+    expect(error.message).toMatch(/either for one workspace \(SLACK_BOT_TOKEN\) or for every workspace that installs it/);
+  });
+
+  it('refuses partial OAuth settings, naming each one missing', () => {
+    const { SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, ...partial } = OAUTH;
+    const error = errorFor(partial);
+    expect(problemVariables(error)).toEqual(['SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET']);
+    expect(error.message).toMatch(/needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET together/);
+  });
+
+  it('refuses OAuth with Socket Mode: installing needs the HTTP endpoints', () => {
+    expect(problemVariables(errorFor({ ...OAUTH, SLACK_APP_TOKEN: 'xapp-1-abc' }))).toEqual(['SLACK_APP_TOKEN']);
+  });
+
+  it('requires TOKEN_ENCRYPTION_KEY in OAuth mode, as 32 bytes of base64', () => {
+    const { TOKEN_ENCRYPTION_KEY, ...withoutKey } = OAUTH;
+    expect(problemVariables(errorFor(withoutKey))).toEqual(['TOKEN_ENCRYPTION_KEY']);
+    expect(errorFor({ ...OAUTH, TOKEN_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }).message).toMatch(/16 bytes once decoded; it must be 32/);
+  });
+
+  it('reads old keys for rotation, and refuses them without a current key', () => {
+    const old = Buffer.alloc(32, 1).toString('base64');
+    expect(
+      loadConfig({ ...OAUTH, TOKEN_ENCRYPTION_OLD_KEYS: `${old}, ${Buffer.alloc(32, 2).toString('base64')}` }).slack.oauth!.oldEncryptionKeys,
+    ).toHaveLength(2);
+    expect(problemVariables(errorFor({ ...VALID, TOKEN_ENCRYPTION_OLD_KEYS: old }))).toEqual(['TOKEN_ENCRYPTION_OLD_KEYS']);
+    expect(problemVariables(errorFor({ ...OAUTH, TOKEN_ENCRYPTION_OLD_KEYS: 'short' }))).toEqual(['TOKEN_ENCRYPTION_OLD_KEYS']);
+  });
+
+  it('refuses SLACK_REDIRECT_URI outside OAuth mode or pointing elsewhere', () => {
+    expect(problemVariables(errorFor({ ...VALID, SLACK_REDIRECT_URI: 'https://bot.example.com/slack/oauth_redirect' }))).toEqual([
+      'SLACK_REDIRECT_URI',
+    ]);
+    expect(problemVariables(errorFor({ ...OAUTH, SLACK_REDIRECT_URI: 'https://bot.example.com/callback' }))).toEqual(['SLACK_REDIRECT_URI']);
+    expect(loadConfig({ ...OAUTH, SLACK_REDIRECT_URI: 'https://bot.example.com/slack/oauth_redirect' }).slack.oauth!.redirectUri).toBe(
+      'https://bot.example.com/slack/oauth_redirect',
+    );
+  });
+
+  it('tells someone without a bot token about both modes', () => {
+    const error = errorFor({ ESCALATION_CHANNEL_ID: 'C0123ABCD' });
+    expect(error.message).toContain('"Add to Slack"');
+    expect(error.message).toContain('SLACK_CLIENT_ID');
+  });
+});
+
 describe('requireSlack: false', () => {
   it('loads without Slack credentials or channel, leaving them empty', () => {
     const config = loadConfig({}, { requireSlack: false });
@@ -423,7 +505,11 @@ describe('.env.example', () => {
       if (match) examples[match[1]!] = match[2]!.trim();
     }
     expect(Object.keys(examples).sort()).toEqual([...ALL_VARIABLES].sort());
-    expect(() => loadConfig(examples)).not.toThrow();
+    // The two Slack modes exclude each other: each mode's examples are valid together.
+    const { SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, SLACK_REDIRECT_URI, ...single } = examples;
+    expect(() => loadConfig(single)).not.toThrow();
+    const { SLACK_BOT_TOKEN, SLACK_APP_TOKEN, ...oauth } = examples;
+    expect(loadConfig(oauth).slack.oauth).toBeDefined();
   });
 });
 

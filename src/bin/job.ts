@@ -83,14 +83,15 @@ async function main(): Promise<void> {
           'No workspace has used the bot yet, so there is no digest to post. A workspace appears once someone uses /mistake or opens the app.',
         );
       }
-      const workspaceUrl =
-        outcomes.length > 0
-          ? await bot.app.client.auth.test().then(
-              (r) => r.url,
-              () => undefined,
-            )
-          : undefined;
       for (const outcome of outcomes) {
+        // Each workspace's address, asked with its own token.
+        const workspaceUrl = await bot.clients
+          .forTeam(outcome.teamId)
+          .then((client) => client?.auth.test())
+          .then(
+            (r) => r?.url,
+            () => undefined,
+          );
         const posted = outcome.deliveryKey ? await bot.outbox.record(outcome.teamId, outcome.deliveryKey) : null;
         lines.push(...describeDigest(outcome, posted, { now, workspaceUrl, multipleTeams: outcomes.length > 1 }));
       }

@@ -8,6 +8,8 @@ type Json = Record<string, any>;
 export interface RenderContext extends MrkdwnContext {
   /** The people a users_select offers. */
   users: Array<{ id: string; name: string }>;
+  /** The channels a conversations_select offers. */
+  channels?: Array<{ id: string; name: string }>;
   /** Field errors to show under inputs (a modal submission answered with errors). */
   errors?: Record<string, string>;
 }
@@ -136,6 +138,19 @@ function inputElement(block: Json, ctx: RenderContext): string {
       return (
         `<select ${data}><option value=""${initial ? '' : ' selected'}>${element.placeholder ? textToHtml(element.placeholder, ctx) : 'Pick someone'}</option>` +
         ctx.users.map((u) => `<option value="${attr(u.id)}"${u.id === initial ? ' selected' : ''}>${escapeHtml(u.name)}</option>`).join('') +
+        '</select>'
+      );
+    }
+    case 'multi_users_select': {
+      const initial = new Set<string>(element.initial_users ?? []);
+      return `<select multiple ${data}>${ctx.users.map((u) => `<option value="${attr(u.id)}"${initial.has(u.id) ? ' selected' : ''}>${escapeHtml(u.name)}</option>`).join('')}</select>`;
+    }
+    case 'conversations_select': {
+      const initial = element.initial_conversation;
+      const channels = ctx.channels ?? [];
+      return (
+        `<select ${data}><option value=""${initial ? '' : ' selected'}>${element.placeholder ? textToHtml(element.placeholder, ctx) : 'Choose a channel'}</option>` +
+        channels.map((c) => `<option value="${attr(c.id)}"${c.id === initial ? ' selected' : ''}>#${escapeHtml(c.name)}</option>`).join('') +
         '</select>'
       );
     }

@@ -191,6 +191,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     timeZone: workspace.user(userId)?.tz ?? options.timeZone,
     now: clock.now(),
     users: workspace.users.map((u) => ({ id: u.id, name: u.name })),
+    channels: workspace.channels.filter((c) => !c.dmWith).map((c) => ({ id: c.id, name: c.name })),
     ...(errors ? { errors } : {}),
   });
 
@@ -604,6 +605,12 @@ export function stateValues(raw: unknown): Record<string, Record<string, unknown
         break;
       case 'users_select':
         entry = { type, selected_user: value };
+        break;
+      case 'conversations_select':
+        entry = { type, selected_conversation: value };
+        break;
+      case 'multi_users_select':
+        entry = { type, selected_users: Array.isArray(value) ? value.map(String) : value === null ? [] : [String(value)] };
         break;
       case 'datepicker':
         entry = { type, selected_date: value };

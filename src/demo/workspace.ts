@@ -260,7 +260,8 @@ export class DemoWorkspace {
       case 'conversations.info': {
         const channel = this.resolveChannel(String(args.channel));
         return channel
-          ? { ok: true, channel: { id: channel.id, name: channel.name, is_im: Boolean(channel.dmWith) } }
+          ? // The bot is in every channel of the demo workspace.
+            { ok: true, channel: { id: channel.id, name: channel.name, is_im: Boolean(channel.dmWith), is_member: true } }
           : { ok: false, error: 'channel_not_found' };
       }
       case 'chat.postMessage': {

@@ -45,6 +45,7 @@ export const LABELS = {
   openThread: 'Open thread',
   logContact: 'Log contact',
   nextContact: 'Next contact',
+  settings: 'Settings',
   owned: 'Owned',
   apologized: 'Apologized',
   asked: 'Asked what they want',

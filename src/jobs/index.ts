@@ -32,6 +32,19 @@ export interface JobDeps {
   leaseMs: number;
 }
 
+/**
+ * A workspace's digest schedule: DIGEST_CRON, or the time its admins set in Slack on DIGEST_CRON's
+ * days. The digest pass also runs with every reminder pass, so a time on the quarter hour goes
+ * out on time with the default REMINDER_CRON.
+ */
+export function digestSchedule(digestCron: string, policy: Pick<WorkspacePolicy, 'digestTime'>): string {
+  const time = policy.digestTime ? /^(\d{2}):(\d{2})$/.exec(policy.digestTime) : null;
+  if (!time) return digestCron;
+  const fields = digestCron.trim().split(/\s+/);
+  const days = fields.length === 6 ? fields.slice(3) : fields.slice(2);
+  return `${Number(time[2])} ${Number(time[1])} ${days.join(' ')}`;
+}
+
 /** A digest sent more than this after its slot says it is late (the bot was down). */
 const LATE_AFTER_MS = 10 * MINUTE_MS;
 
@@ -89,7 +102,7 @@ export class Jobs {
 
   private async scheduledDigest(policy: WorkspacePolicy): Promise<Omit<DigestOutcome, 'next' | 'timeZone'>> {
     const now = this.deps.clock.now();
-    const slot = latestSlotAtOrBefore(this.deps.schedules.digest, policy.timezone, now);
+    const slot = latestSlotAtOrBefore(digestSchedule(this.deps.schedules.digest, policy), policy.timezone, now);
     if (!slot || slot < policy.installedAt) return { teamId: policy.teamId, slot: '', status: 'not-due' };
     const key = slotKey('digest', slot, policy.timezone, 'day');
     if (!policy.digestChannelId) return { teamId: policy.teamId, slot: key, status: 'no-channel' };
@@ -103,7 +116,7 @@ export class Jobs {
     const key = slotKey('digest', now, policy.timezone, 'day');
     if (!policy.digestChannelId) return { teamId: policy.teamId, slot: key, status: 'no-channel' };
     // Today's slot when it has come (a run after it that the schedule missed is late), else now.
-    const latest = latestSlotAtOrBefore(this.deps.schedules.digest, policy.timezone, now);
+    const latest = latestSlotAtOrBefore(digestSchedule(this.deps.schedules.digest, policy), policy.timezone, now);
     const todays = latest && slotKey('digest', latest, policy.timezone, 'day') === key ? latest : null;
     // Late only if the schedule should have sent it: not when the workspace was new at its time.
     const late = todays !== null && todays >= policy.installedAt && now.getTime() - todays.getTime() > LATE_AFTER_MS;
@@ -195,7 +208,7 @@ export class Jobs {
     for (let i = 0; i < 3; i++) {
       let slot: Date;
       try {
-        slot = nextSlotAfter(this.deps.schedules.digest, policy.timezone, after);
+        slot = nextSlotAfter(digestSchedule(this.deps.schedules.digest, policy), policy.timezone, after);
       } catch {
         return null;
       }

@@ -4,6 +4,7 @@ import type { Clock } from '../services/clock';
 import type { Logger } from '../logger';
 import type { DeliveryKinds, Outbox, OutboxDelivery } from '../services/outbox';
 import { isUserId } from '../domain/slackIds';
+import { type SlackClients, TOKEN_REFUSED } from './clients';
 
 /** A Web API call a delivery turns into. */
 export type SlackCall =
@@ -144,7 +145,7 @@ export class DeliveryWorker {
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly client: webApi.WebClient,
+    private readonly clients: SlackClients,
     private readonly renderer: DeliveryRenderer,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -325,6 +326,12 @@ export class DeliveryWorker {
       await this.markSent(delivery, undefined, 'its payload could not be read');
       return 'sent';
     }
+    // The workspace's own token; none while the app is uninstalled there: the delivery waits.
+    const client = await this.clients.forTeam(delivery.teamId);
+    if (!client) {
+      await this.outbox.pause(delivery.id, this.workerId, 'the app is not installed in this workspace now; sent once it is reinstalled');
+      return 'deferred';
+    }
     let rendered: Rendered;
     try {
       rendered = await this.renderer.render({ ...delivery, request });
@@ -346,7 +353,7 @@ export class DeliveryWorker {
     let calledAt: Date | null = null;
     try {
       if (isPost && delivery.uncertain) {
-        const earlier = await this.findEarlierPost(delivery, call.args);
+        const earlier = await this.findEarlierPost(client, delivery, call.args);
         const now = this.clock.now();
         if (!earlier && delivery.lookUntil && delivery.lookUntil.getTime() > now.getTime()) {
           // An earlier attempt got no answer and Slack may still act on it: posting now could
@@ -381,7 +388,8 @@ export class DeliveryWorker {
           return 'deferred';
         }
       }
-      const result = (await this.client.apiCall(call.method, args)) as SlackResult;
+      const result = (await client.apiCall(call.method, args)) as SlackResult;
+      await this.clients.tokenAnswered(delivery.teamId, null);
       if (rendered.onSent) await rendered.onSent(result);
       await this.markSent(delivery, result.ts);
       return 'sent';
@@ -396,6 +404,7 @@ export class DeliveryWorker {
         return 'retried';
       }
       if (outcome.kind === 'failed') {
+        if (TOKEN_REFUSED.has(outcome.message)) await this.clients.tokenAnswered(delivery.teamId, outcome.message);
         this.logger.error('delivery failed and needs a person to look at it', {
           id: delivery.id,
           kind: delivery.kind,
@@ -425,11 +434,11 @@ export class DeliveryWorker {
    * After an attempt whose outcome is unknown, looks in the channel (or thread, or DM) for the
    * message carrying this delivery's id, so a post Slack did take is not posted a second time.
    */
-  private async findEarlierPost(delivery: OutboxDelivery, args: Record<string, unknown>): Promise<SlackResult | null> {
+  private async findEarlierPost(client: webApi.WebClient, delivery: OutboxDelivery, args: Record<string, unknown>): Promise<SlackResult | null> {
     let channel = String(args.channel);
     if (isUserId(channel)) {
       // A DM is addressed by user id; its history lives under the DM channel's id.
-      const opened = await this.client.conversations.open({ users: channel });
+      const opened = await client.conversations.open({ users: channel });
       channel = opened.channel?.id ?? channel;
     }
     const oldest = String((delivery.createdAt.getTime() - 60_000) / 1000);
@@ -442,8 +451,8 @@ export class DeliveryWorker {
     for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
       const common = { channel, oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
       const answer = args.thread_ts
-        ? await this.client.conversations.replies({ ...common, ts: String(args.thread_ts) })
-        : await this.client.conversations.history(common);
+        ? await client.conversations.replies({ ...common, ts: String(args.thread_ts) })
+        : await client.conversations.history(common);
       const found = answer.messages?.find(isOurs);
       if (found?.ts) return { ts: found.ts, channel };
       cursor = answer.response_metadata?.next_cursor || undefined;

@@ -1,5 +1,5 @@
-import type { webApi } from '@slack/bolt';
 import type { DirectMessagePayload } from '../domain/deliveries';
+import { routeFor } from '../domain/routes';
 import type { Clock } from '../services/clock';
 import type { Outbox, OutboxDelivery } from '../services/outbox';
 import type { MistakeQueries } from '../services/queries';
@@ -12,6 +12,7 @@ import { HOME_CAPS, homeView } from '../slack/views/home';
 import { renderReminder } from '../slack/views/reminders';
 import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/views/replies';
 import { threadUrl, userText } from '../slack/views/text';
+import type { SlackClients } from './clients';
 import type { DeliveryRenderer, ReadableDelivery, Rendered, SlackResult } from './deliveries';
 
 /** Posts never unfurl: a customer's link in a report must not expand into the channel. */
@@ -22,7 +23,7 @@ const NO_UNFURL = { unfurl_links: false, unfurl_media: false };
  * queued three times while Slack was down is posted once, showing its latest state.
  */
 export class SlackRenderer implements DeliveryRenderer {
-  private workspaceUrl: Promise<string | undefined> | null = null;
+  private readonly workspaceUrls = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly queries: MistakeQueries,
@@ -31,21 +32,27 @@ export class SlackRenderer implements DeliveryRenderer {
     private readonly settings: SettingsService,
     private readonly reminders: ReminderService,
     private readonly clock: Clock,
-    private readonly client: webApi.WebClient,
+    private readonly clients: SlackClients,
   ) {}
 
   /** The workspace's web address, for thread links (auth.test needs no extra scope). */
-  private url(): Promise<string | undefined> {
-    if (!this.workspaceUrl) {
-      this.workspaceUrl = this.client.auth
-        .test()
-        .then((r) => r.url)
+  private url(teamId: string): Promise<string | undefined> {
+    let url = this.workspaceUrls.get(teamId);
+    if (!url) {
+      url = this.clients
+        .forTeam(teamId)
+        .then((client) => client?.auth.test())
+        .then((r) => {
+          if (!r?.url) this.workspaceUrls.delete(teamId);
+          return r?.url;
+        })
         .catch(() => {
-          this.workspaceUrl = null;
+          this.workspaceUrls.delete(teamId);
           return undefined;
         });
+      this.workspaceUrls.set(teamId, url);
     }
-    return this.workspaceUrl;
+    return url;
   }
 
   async render(delivery: ReadableDelivery): Promise<Rendered> {
@@ -56,7 +63,8 @@ export class SlackRenderer implements DeliveryRenderer {
     switch (request.kind) {
       case 'home': {
         const data = await this.queries.home(teamId, request.userId, ctx.now, HOME_CAPS);
-        const view = homeView(data, { ...ctx, workspaceUrl: await this.url() });
+        // Admins get the Settings button.
+        const view = homeView(data, { ...ctx, workspaceUrl: await this.url(teamId) }, { settings: policy.adminUserIds.includes(request.userId) });
         return { call: { method: 'views.publish', args: { user_id: request.userId, view } } };
       }
 
@@ -69,7 +77,7 @@ export class SlackRenderer implements DeliveryRenderer {
           contacts: request.contacts ?? [],
         });
         if (items.length === 0) return { skip: 'everything in this reminder was done before it was sent' };
-        const { text, blocks, live } = renderReminder(userId, items, { ...ctx, workspaceUrl: await this.url() });
+        const { text, blocks, live } = renderReminder(userId, items, { ...ctx, workspaceUrl: await this.url(teamId) });
         const shown: DirectMessagePayload = {
           kind: 'reminder',
           userId,
@@ -90,7 +98,7 @@ export class SlackRenderer implements DeliveryRenderer {
         const data = await this.queries.digest(teamId, request.since, ctx.now);
         const { text, blocks } = renderDigest(data, {
           timeZone: ctx.timeZone,
-          workspaceUrl: await this.url(),
+          workspaceUrl: await this.url(teamId),
           ...(request.late ? { late: { slot: request.slotAt } } : {}),
           ...(request.extraOf !== undefined ? { extra: { firstPostedAt: request.extraOf } } : {}),
           ...(request.first === true ? { first: true } : {}),
@@ -127,14 +135,16 @@ export class SlackRenderer implements DeliveryRenderer {
 
     // Everything below points at the thread, which exists once the card is posted.
     if (!mistake.threadTs) return { defer: 'waiting for the card to be posted' };
-    const link = threadUrl(await this.url(), mistake.channelId, mistake.threadTs);
+    const link = threadUrl(await this.url(teamId), mistake.channelId, mistake.threadTs);
 
     if (request.kind === 'escalation' || request.kind === 'escalation_update') {
       const escalation = await this.queries.escalation(request.escalationId);
       if (!escalation) return { skip: 'the escalation no longer exists' };
+      // A routed category escalates in its own channel, to its own contact.
+      const route = routeFor(policy, mistake.category);
       const { text, blocks } = renderEscalation(mistake, escalation.view, {
         ...ctx,
-        contact: policy.escalationContact,
+        contact: route.contact,
         adminUserIds: policy.adminUserIds,
         threadUrl: link,
         resolvedBy: escalation.resolvedBy,
@@ -145,7 +155,7 @@ export class SlackRenderer implements DeliveryRenderer {
         if (!escalation.channelId || !escalation.messageTs) return { defer: 'waiting for the escalation to be posted' };
         return { call: { method: 'chat.update', args: { channel: escalation.channelId, ts: escalation.messageTs, text, blocks } } };
       }
-      const channel = policy.escalationChannelId || mistake.channelId;
+      const channel = route.channelId || mistake.channelId;
       return {
         call: { method: 'chat.postMessage', args: { channel, text, blocks, ...NO_UNFURL } },
         onSent: (result) => this.sent.escalationPosted(escalation.id, result.channel ?? channel, result.ts ?? null),
@@ -207,12 +217,12 @@ export class SlackRenderer implements DeliveryRenderer {
       const { steps, prevention, contacts } = dm.payload;
       const items = await this.reminders.itemsFor(teamId, { steps, prevention, contacts: contacts ?? [] }, { recipientId: dm.userId });
       if (items.length === 0) return { skip: 'the reminder’s items no longer exist' };
-      const { text, blocks, live } = renderReminder(dm.userId, items, { ...ctx, workspaceUrl: await this.url() });
+      const { text, blocks, live } = renderReminder(dm.userId, items, { ...ctx, workspaceUrl: await this.url(teamId) });
       return { call: { method: 'chat.update', args: { channel, ts, text, blocks } }, onSent: settle(live) };
     }
     const [mistake, event] = await Promise.all([this.queries.get(teamId, dm.payload.mistakeId), this.queries.event(dm.payload.eventId)]);
     if (!mistake || !event || !mistake.threadTs) return { skip: 'the mistake or its event no longer exists' };
-    const link = threadUrl(await this.url(), mistake.channelId, mistake.threadTs);
+    const link = threadUrl(await this.url(teamId), mistake.channelId, mistake.threadTs);
     const { text, blocks, live } = renderOwnerDm(event, mistake, {
       ...ctx,
       threadUrl: link,

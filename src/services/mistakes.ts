@@ -2,6 +2,7 @@ import type { Db, Tx } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { inTransaction } from '../db/transaction';
 import type { Prisma } from '../generated/prisma/client';
+import { routeFor } from '../domain/routes';
 import { encodeInteractionPayload } from '../domain/clicks';
 import type { DeliveryRequest } from '../domain/deliveries';
 import {
@@ -150,6 +151,12 @@ export class MistakeService {
       if (existing) return { mistake: existing, duplicate: true };
     }
     const policy = await this.settings.forTeam(teamId);
+    if (!routeFor(policy, input.category).channelId) {
+      // A workspace installed with "Add to Slack" whose admins have not chosen its channel yet.
+      const message =
+        'No escalation channel is set for this workspace yet, so this was not saved. An admin chooses it in the app’s Home tab → Settings; keep this form open and submit it again once that is done.';
+      throw new ReportValidationError({ whatHappened: message }, message, 'whatHappened');
+    }
     try {
       const mistake = await inTransaction(this.db, async (tx) => {
         const now = this.clock.now();
@@ -170,7 +177,8 @@ export class MistakeService {
             reporterId,
             ownerId: input.ownerId,
             state: ownedAtReport ? 'recovering' : 'reported',
-            channelId: policy.escalationChannelId,
+            // A routed category's card and thread live in its own channel.
+            channelId: routeFor(policy, input.category).channelId,
             submissionKey,
             createdAt: now,
             steps: {
@@ -616,7 +624,7 @@ export class MistakeService {
     guard(snapshotOf(view), {
       userId,
       isAdmin: policy.adminUserIds.includes(userId),
-      isEscalationContact: policy.escalationContact === userId,
+      isEscalationContact: routeFor(policy, view.category).contact === userId,
     });
     return view;
   }
@@ -769,7 +777,7 @@ export class MistakeService {
         actor: {
           userId: actorId ?? '',
           isAdmin: actorId === null || policy.adminUserIds.includes(actorId),
-          isEscalationContact: actorId !== null && policy.escalationContact === actorId,
+          isEscalationContact: actorId !== null && routeFor(policy, record.category).contact === actorId,
         },
         policy,
         now,

@@ -282,6 +282,11 @@ export class Outbox {
     });
   }
 
+  /** The app is not installed in the delivery's workspace now: it waits, paused, for a reinstall. */
+  async pause(id: number, workerId: string, reason: string): Promise<void> {
+    await this.letGo(id, workerId, { status: 'paused', lastError: reason });
+  }
+
   private async letGo(id: number, workerId: string, data: Prisma.DeliveryUpdateManyMutationInput): Promise<void> {
     await this.db.delivery.updateMany({ where: { id, lockedBy: workerId }, data: { ...data, ...LET_GO } });
   }

@@ -17,7 +17,7 @@ export interface ReminderPassResult {
 }
 
 /** Someone's own timezone, where Slack knows it; undefined falls back to the workspace's. */
-export type TimeZoneOf = (userId: string) => Promise<string | undefined>;
+export type TimeZoneOf = (userId: string, teamId: string) => Promise<string | undefined>;
 
 /**
  * The steps the bot chases: a recovery step while the customer waits for it, and the
@@ -116,7 +116,7 @@ export class ReminderService {
 
     const result: ReminderPassResult = { owners: 0, items: 0, waitingForOfficeHours: 0 };
     for (const [ownerId, items] of byOwner) {
-      const zone = (await timeZoneOf(ownerId).catch(() => undefined)) ?? policy.timezone;
+      const zone = (await timeZoneOf(ownerId, teamId).catch(() => undefined)) ?? policy.timezone;
       const inHours = isWithinOfficeHours(now, zone, policy.officeHours);
       // Critical mistakes are "on the fly": they do not wait for anyone's office hours.
       const sendable = items.filter((i) => inHours || i.severity === 'critical');

@@ -1,8 +1,10 @@
 import type { Db } from '../db/client';
+import { inTransaction } from '../db/transaction';
 import { isUniqueViolation } from '../db/errors';
 import type { WorkspaceSettings } from '../generated/prisma/client';
 import type { EscalationPolicy, SlaPolicy } from '../domain/playbook';
 import { MINUTE_MS } from '../domain/durations';
+import { decodeRoutes, type Routes } from '../domain/routes';
 import { systemClock, type Clock } from './clock';
 
 export interface OfficeHoursPolicy {
@@ -37,8 +39,41 @@ export interface WorkspacePolicy extends EscalationPolicy {
   officeHours: OfficeHoursPolicy;
   escalationContact: string | null;
   adminUserIds: string[];
+  /** "HH:MM": when the digest goes out (on DIGEST_CRON's days); null: DIGEST_CRON's times. */
+  digestTime: string | null;
+  /** Categories with their own escalation channel and contact. */
+  routes: Routes;
   /** When the bot first saw this workspace: digests are never caught up before it. */
   installedAt: Date;
+}
+
+/** What an admin can set in Slack (Settings), stored per workspace and audited. */
+export interface SettingsChanges {
+  escalationChannelId?: string;
+  digestChannelId?: string;
+  digestTime?: string | null;
+  timezone?: string;
+  slaCriticalMinutes?: number;
+  slaHighMinutes?: number;
+  slaMediumMinutes?: number;
+  slaLowMinutes?: number;
+  officeStartMinute?: number;
+  officeEndMinute?: number;
+  officeDays?: string;
+  escalationContact?: string | null;
+  adminUserIds?: string;
+  /** Encoded routes (src/domain/routes.ts). */
+  routes?: string;
+}
+export type SettingsField = keyof SettingsChanges;
+
+/** One change made in Slack: who changed what, when, from what to what. */
+export interface SettingsChangeRecord {
+  userId: string;
+  field: string;
+  before: string | null;
+  after: string | null;
+  changedAt: Date;
 }
 
 const minutes = (ms: number): number => Math.round(ms / MINUTE_MS);
@@ -86,6 +121,8 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number): Work
     },
     escalationContact: row.escalationContact,
     adminUserIds: row.adminUserIds.split(',').filter(Boolean),
+    digestTime: row.digestTime,
+    routes: decodeRoutes(row.routes),
     installedAt: row.createdAt,
   };
 }
@@ -97,7 +134,8 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number): Work
  */
 export class SettingsService {
   private readonly cache = new Map<string, { policy: WorkspacePolicy; at: number }>();
-  private only: (() => Promise<string | null>) | null = null;
+  private only: (() => Promise<string | string[] | null>) | null = null;
+  private installer: ((teamId: string) => Promise<string | null>) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -127,22 +165,74 @@ export class SettingsService {
       }
     }
     const policy = policyFromRow(row, this.defaults.reminderCap);
+    // The person who installed the app (OAuth mode) is always one of its admins there.
+    const installer = this.installer ? await this.installer(teamId) : null;
+    if (installer && !policy.adminUserIds.includes(installer)) policy.adminUserIds.push(installer);
     this.cache.set(teamId, { policy, at: Date.now() });
     return policy;
   }
 
+  /** OAuth mode: who installed the app in a workspace (an admin of it there). */
+  installersFrom(installerOf: (teamId: string) => Promise<string | null>): void {
+    this.installer = installerOf;
+  }
+
+  /**
+   * An admin's changes from Settings in Slack: stored for the workspace, each changed field
+   * audited (who, when, from what to what), and kept across restarts (the environment's values
+   * stay the defaults of the fields the workspace never set). Returns the fields that changed.
+   */
+  async update(teamId: string, userId: string, changes: SettingsChanges): Promise<SettingsField[]> {
+    await this.forTeam(teamId);
+    const now = this.clock.now();
+    const changed = await inTransaction(this.db, async (tx) => {
+      const row = await tx.workspaceSettings.findUniqueOrThrow({ where: { teamId } });
+      const fields = (Object.keys(changes) as SettingsField[]).filter((f) => changes[f] !== undefined && row[f] !== changes[f]);
+      if (fields.length === 0) return [];
+      const custom = new Set(row.customFields.split(',').filter(Boolean));
+      for (const f of fields) custom.add(f);
+      const data: Record<string, unknown> = { customFields: [...custom].sort().join(',') };
+      for (const f of fields) data[f] = changes[f];
+      await tx.workspaceSettings.update({ where: { teamId }, data });
+      await tx.settingsChange.createMany({
+        data: fields.map((field) => ({
+          teamId,
+          userId,
+          field,
+          before: row[field] === null ? null : String(row[field]),
+          after: changes[field] === null ? null : String(changes[field]),
+          changedAt: now,
+        })),
+      });
+      return fields;
+    });
+    this.cache.delete(teamId);
+    return changed;
+  }
+
+  /** The audit of a workspace's settings, newest first. */
+  async changes(teamId: string, limit = 50): Promise<SettingsChangeRecord[]> {
+    const rows = await this.db.settingsChange.findMany({ where: { teamId }, orderBy: { id: 'desc' }, take: limit });
+    return rows.map(({ userId, field, before, after, changedAt }) => ({ userId, field, before, after, changedAt }));
+  }
+
   /**
    * Serve one workspace only: the one the bot token is installed in (asked for when first
-   * needed; null serves every workspace). Scheduled jobs then run for it alone, even if the
-   * database holds another workspace's rows.
+   * needed; null serves every workspace), or in OAuth mode the list of workspaces the app is
+   * installed in now. Scheduled jobs then run for those alone, even if the database holds
+   * another workspace's rows (one the app was uninstalled from keeps its rows, and is skipped).
    */
-  serveOnly(installed: () => Promise<string | null>): void {
+  serveOnly(installed: () => Promise<string | string[] | null>): void {
     this.only = installed;
   }
 
   /** Every workspace the bot serves (the scheduled jobs run per workspace). */
   async allTeams(): Promise<WorkspacePolicy[]> {
     const only = this.only ? await this.only() : null;
+    if (Array.isArray(only)) {
+      // A workspace installed but not seen yet gets its settings (from the defaults) now.
+      return Promise.all(only.map((teamId) => this.forTeam(teamId)));
+    }
     const rows = await this.db.workspaceSettings.findMany({
       where: only ? { teamId: only } : {},
       orderBy: { teamId: 'asc' },
@@ -150,8 +240,22 @@ export class SettingsService {
     return rows.map((row) => policyFromRow(row, this.defaults.reminderCap));
   }
 
+  /**
+   * Re-applies the environment's values at start-up, except to fields a workspace set in Slack:
+   * those are the workspace's own until it changes them again.
+   */
   async applyDefaults(): Promise<void> {
-    await this.db.workspaceSettings.updateMany({ data: rowFromDefaults(this.defaults) });
+    const defaults = rowFromDefaults(this.defaults);
+    await this.db.workspaceSettings.updateMany({ where: { customFields: '' }, data: defaults });
+    const customized = await this.db.workspaceSettings.findMany({
+      where: { customFields: { not: '' } },
+      select: { teamId: true, customFields: true },
+    });
+    for (const row of customized) {
+      const own = new Set(row.customFields.split(','));
+      const data = Object.fromEntries(Object.entries(defaults).filter(([field]) => !own.has(field)));
+      await this.db.workspaceSettings.update({ where: { teamId: row.teamId }, data });
+    }
     this.cache.clear();
   }
 }

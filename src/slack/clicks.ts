@@ -1,4 +1,4 @@
-import type { webApi } from '@slack/bolt';
+import type { SlackClients } from '../notify/clients';
 import { formatDuration, MINUTE_MS } from '../domain/durations';
 import { startOfNextWorkingDay } from '../domain/officeHours';
 import { PlaybookError } from '../domain/playbook';
@@ -24,7 +24,7 @@ export class ClickApplier {
 
   constructor(
     private readonly deps: Omit<BotDeps, 'clicks'>,
-    private readonly client: webApi.WebClient,
+    private readonly clients: Pick<SlackClients, 'forTeam'>,
   ) {}
 
   apply(click: StoredClick): Promise<void> {
@@ -67,9 +67,12 @@ export class ClickApplier {
       }
       deps.deliveries.kick();
       if (told) {
-        await tellPrivately(this.client, origin, told).catch((error: unknown) =>
-          deps.logger.warn('could not confirm a snooze', { clickId: click.id, error: String(error) }),
-        );
+        // The workspace's own token (a click applied after a restart has no request to borrow it from).
+        const client = await this.clients.forTeam(click.teamId).catch(() => null);
+        if (client)
+          await tellPrivately(client, origin, told).catch((error: unknown) =>
+            deps.logger.warn('could not confirm a snooze', { clickId: click.id, error: String(error) }),
+          );
       }
     } catch (error) {
       if (error instanceof ClickAlreadyApplied) return;
@@ -77,7 +80,8 @@ export class ClickApplier {
         await deps.interactions
           .finish(click.id, 'refused', error.message)
           .catch((e: unknown) => deps.logger.warn('could not record a refused click', { clickId: click.id, error: String(e) }));
-        await explainFailure(deps, this.client, origin, error, { teamId: click.teamId, mistakeId: click.mistakeId });
+        const client = await this.clients.forTeam(click.teamId).catch(() => null);
+        if (client) await explainFailure(deps, client, origin, error, { teamId: click.teamId, mistakeId: click.mistakeId });
         return;
       }
       // Stored, so not lost: it waits and is applied again once its lease runs out.

@@ -1,6 +1,7 @@
 import type { Logger } from '../logger';
 import type { DeliveryWorker } from '../notify/deliveries';
 import type { Clock } from '../services/clock';
+import type { Installations } from '../services/installations';
 import type { InteractionService } from '../services/interactions';
 import type { MistakeService } from '../services/mistakes';
 import type { MistakeQueries } from '../services/queries';
@@ -18,4 +19,6 @@ export interface BotDeps {
   /** Clicks are stored here before they are answered, and applied from here. */
   interactions: InteractionService;
   clicks: Pick<ClickApplier, 'apply'>;
+  /** OAuth mode: installations, marked revoked when the app is uninstalled from a workspace. */
+  installations?: Pick<Installations, 'revoke'> | null;
 }

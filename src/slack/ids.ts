@@ -27,6 +27,8 @@ export const Actions = {
   snooze: 'mistake_snooze',
   /** Links (url buttons still send an action that must be acknowledged). */
   openThread: 'mistake_open_thread',
+  /** App Home, admins only: opens the workspace's settings. */
+  openSettings: 'mistake_open_settings',
 } as const;
 export type ActionId = (typeof Actions)[keyof typeof Actions];
 
@@ -42,6 +44,7 @@ export const Views = {
   reassign: 'mistake_reassign_modal',
   reopen: 'mistake_reopen_modal',
   rootCauseAnalysis: 'mistake_rca_modal',
+  settings: 'mistake_settings_modal',
 } as const;
 export type ViewId = (typeof Views)[keyof typeof Views];
 
@@ -70,6 +73,18 @@ export const Inputs = {
   prevention: (n: number) => `prevention_${n}`,
   preventionOwner: (n: number) => `prevention_${n}_owner`,
   preventionDue: (n: number) => `prevention_${n}_due`,
+  /** Settings. */
+  escalationChannel: 'settings_escalation_channel',
+  digestChannel: 'settings_digest_channel',
+  digestTime: 'settings_digest_time',
+  timezone: 'settings_timezone',
+  sla: (severity: string) => `settings_sla_${severity}`,
+  officeHours: 'settings_office_hours',
+  officeDays: 'settings_office_days',
+  escalationContact: 'settings_escalation_contact',
+  admins: 'settings_admins',
+  routeChannel: (category: string) => `settings_route_${category}_channel`,
+  routeContact: (category: string) => `settings_route_${category}_contact`,
 } as const;
 
 /** How many prevention steps the RCA modal offers (at least the first is required). */

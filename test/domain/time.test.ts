@@ -95,12 +95,15 @@ describe('formatters', () => {
 });
 
 describe("a person's own time zone from Slack", () => {
-  const clientWith = (tz: string | undefined) => ({ users: { info: async () => ({ ok: true, user: { tz } }) } }) as unknown as webApi.WebClient;
+  const clientWith = (tz: string | undefined) => {
+    const client = { users: { info: async () => ({ ok: true, user: { tz } }) } } as unknown as webApi.WebClient;
+    return { forTeam: async () => client };
+  };
 
   it('is used when this runtime knows it, and left to the workspace zone when not', async () => {
-    expect(await slackTimeZones(clientWith('Asia/Kolkata'))('U1')).toBe('Asia/Kolkata');
-    expect(await slackTimeZones(clientWith('Mars/Olympus_Mons'))('U1')).toBeUndefined();
-    expect(await slackTimeZones(clientWith(undefined))('U1')).toBeUndefined();
+    expect(await slackTimeZones(clientWith('Asia/Kolkata'))('U1', 'T_ACME')).toBe('Asia/Kolkata');
+    expect(await slackTimeZones(clientWith('Mars/Olympus_Mons'))('U1', 'T_ACME')).toBeUndefined();
+    expect(await slackTimeZones(clientWith(undefined))('U1', 'T_ACME')).toBeUndefined();
   });
 });
 

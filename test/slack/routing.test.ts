@@ -35,7 +35,7 @@ function setUp() {
     actions: spies(Object.values(Actions)),
     views: spies(Object.values(Views)),
     commands: spies([COMMAND]),
-    events: spies(['app_home_opened']),
+    events: spies(['app_home_opened', 'app_uninstalled', 'tokens_revoked']),
   } as unknown as Handlers;
   const logger = memoryLogger();
   registerListeners(app, { logger } as unknown as BotDeps, handlers);
@@ -114,6 +114,19 @@ it('app_home_opened reaches its handler', async () => {
     event: { type: 'app_home_opened', user: user.id, channel: 'D0123', tab: 'home', event_ts: '1.0' },
   });
   expect(called(handlers.events)).toEqual(['app_home_opened']);
+});
+
+it.each(['app_uninstalled', 'tokens_revoked'])('%s reaches its handler', async (type) => {
+  const { app, handlers } = setUp();
+  await deliver(app, {
+    type: 'event_callback',
+    team_id: team.id,
+    api_app_id: 'A0123APP',
+    event_id: 'Ev0124',
+    event_time: 1,
+    event: { type, event_ts: '1.0', ...(type === 'tokens_revoked' ? { tokens: { bot: ['U0123BOT'] } } : {}) },
+  });
+  expect(called(handlers.events)).toEqual([type]);
 });
 
 it('a button or form the app does not know reaches none of the handlers, and is answered', async () => {

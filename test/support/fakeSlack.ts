@@ -5,6 +5,8 @@ import { parse as parseQuery } from 'node:querystring';
 export interface RecordedCall {
   method: string;
   args: Record<string, any>;
+  /** The token the call was made with (Authorization: Bearer …, or a token argument). */
+  token?: string;
   at: number;
   /** What the fake answered (set once it answered ok). */
   response?: Record<string, any>;
@@ -44,6 +46,16 @@ export interface DeliveryLedger {
   strangers: string[];
 }
 
+/** A workspace (or an Enterprise Grid org, for an org-wide install) the fake can install the app in. */
+export interface FakeWorkspace {
+  teamId?: string;
+  teamName?: string;
+  enterpriseId?: string;
+  enterpriseName?: string;
+  isEnterpriseInstall?: boolean;
+  installerId: string;
+}
+
 /**
  * A local stand-in for Slack's Web API: records every call the bot makes (only successful ones
  * count as delivered) and can be told to fail, so tests see what reaches Slack and how often.
@@ -62,6 +74,34 @@ export class FakeSlack {
   /** What Slack would hold, per channel (DMs under D<user id>), for history look-ups. */
   private readonly messages = new Map<string, Array<{ ts: string; thread_ts?: string; text?: string; metadata?: unknown }>>();
   port = 0;
+  /** OAuth: codes Slack hands out when someone approves an install, each usable once. */
+  private readonly codes = new Map<string, FakeWorkspace>();
+  /** Tokens issued by installs, and the workspace each acts in. */
+  readonly tokens = new Map<string, FakeWorkspace>();
+  /** Tokens Slack no longer accepts (the app was uninstalled, or they were revoked). */
+  readonly revokedTokens = new Set<string>();
+  private installs = 0;
+  /** Channels the bot is not a member of (conversations.info answers is_member: false). */
+  readonly notMemberOf = new Set<string>();
+  /** The app's credentials, checked by oauth.v2.access. */
+  app = { clientId: '1111.2222', clientSecret: 'test-client-secret' };
+
+  /** Someone approves the install in Slack: the code Slack sends back to the redirect URL. */
+  approveInstall(workspace: FakeWorkspace): string {
+    const code = `code-${++this.installs}-${Math.random().toString(36).slice(2)}`;
+    this.codes.set(code, workspace);
+    return code;
+  }
+
+  /** The bot token of the latest install in this workspace (or org). */
+  tokenOf(id: string): string | undefined {
+    return [...this.tokens].filter(([, w]) => (w.isEnterpriseInstall ? w.enterpriseId : w.teamId) === id).pop()?.[0];
+  }
+
+  /** Calls made with `token`. */
+  callsWith(token: string): RecordedCall[] {
+    return this.calls.filter((c) => c.token === token);
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/api/`;
@@ -100,7 +140,7 @@ export class FakeSlack {
   /** Slack finally acts on the calls it held (their callers gave up long ago). */
   applyLate(): void {
     for (const { call, res } of this.lateCalls.splice(0)) {
-      const body = this.answer(call.method, call.args);
+      const body = this.answer(call.method, call.args, call.token);
       call.response = body;
       this.delivered.push(call);
       if (!res.destroyed) {
@@ -166,6 +206,7 @@ export class FakeSlack {
   reset(): void {
     this.calls.length = 0;
     this.delivered.length = 0;
+    this.revokedTokens.clear();
     this.faults = [];
     this.lateCalls.length = 0;
   }
@@ -181,8 +222,25 @@ export class FakeSlack {
     const raw = Buffer.concat(chunks).toString('utf8');
     const method = (req.url ?? '').replace(/^\/api\//, '').replace(/\?.*$/, '');
     const args = parseArgs(raw, String(req.headers['content-type'] ?? ''));
-    const call: RecordedCall = { method, args, at: Date.now() };
+    const bearer = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    const token = bearer || (typeof args.token === 'string' ? args.token : undefined);
+    const call: RecordedCall = { method, args, at: Date.now(), ...(token ? { token } : {}) };
     this.calls.push(call);
+    if (token && this.revokedTokens.has(token)) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'token_revoked' }));
+      return;
+    }
+    if (method === 'oauth.v2.access') {
+      const body = this.oauthAccess(args, req.headers.authorization);
+      if (body.ok) {
+        call.response = body;
+        this.delivered.push(call);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+      return;
+    }
 
     const index = this.faults.findIndex((f) => (f.method === '*' || f.method === method) && f.remaining > 0);
     let entryDelay = 0;
@@ -221,7 +279,7 @@ export class FakeSlack {
 
     // Slack acts on a call at once, even when its answer is slow to come back (and a client that
     // gave up waiting has moved on).
-    const body = this.answer(method, args);
+    const body = this.answer(method, args, token);
     call.response = body;
     this.delivered.push(call);
     if (entryDelay > 0) await new Promise((r) => setTimeout(r, entryDelay));
@@ -230,10 +288,52 @@ export class FakeSlack {
     res.end(JSON.stringify(body));
   }
 
-  private answer(method: string, args: Record<string, any>): Record<string, unknown> {
+  /** oauth.v2.access: a code from an approved install, once, for this app's credentials. */
+  private oauthAccess(args: Record<string, any>, authorization: string | undefined): Record<string, unknown> {
+    let clientId = args.client_id;
+    let clientSecret = args.client_secret;
+    if (authorization?.startsWith('Basic ')) {
+      [clientId, clientSecret] = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':');
+    }
+    if (clientId !== this.app.clientId || clientSecret !== this.app.clientSecret) return { ok: false, error: 'invalid_client_id' };
+    const workspace = this.codes.get(String(args.code));
+    if (!workspace) return { ok: false, error: 'invalid_code' };
+    this.codes.delete(String(args.code));
+    const n = this.installs;
+    const token = `xoxb-${workspace.isEnterpriseInstall ? workspace.enterpriseId : workspace.teamId}-${n}-${Math.random().toString(36).slice(2, 10)}`;
+    this.tokens.set(token, workspace);
+    return {
+      ok: true,
+      app_id: 'A0APP',
+      authed_user: { id: workspace.installerId },
+      scope: 'commands,chat:write,users:read,channels:history,groups:history,im:history,im:write,channels:read,groups:read',
+      token_type: 'bot',
+      access_token: token,
+      bot_user_id: 'UBOT',
+      team: workspace.isEnterpriseInstall ? null : { id: workspace.teamId, name: workspace.teamName ?? workspace.teamId },
+      enterprise: workspace.enterpriseId ? { id: workspace.enterpriseId, name: workspace.enterpriseName ?? workspace.enterpriseId } : null,
+      is_enterprise_install: workspace.isEnterpriseInstall === true,
+    };
+  }
+
+  private answer(method: string, args: Record<string, any>, token?: string): Record<string, unknown> {
     switch (method) {
-      case 'auth.test':
+      case 'auth.test': {
+        const installed = token ? this.tokens.get(token) : undefined;
+        if (installed) {
+          return {
+            ok: true,
+            url: `https://${(installed.teamId ?? installed.enterpriseId ?? 'org').toLowerCase()}.slack.com/`,
+            team: installed.teamName ?? installed.teamId,
+            team_id: installed.teamId,
+            ...(installed.enterpriseId ? { enterprise_id: installed.enterpriseId } : {}),
+            is_enterprise_install: installed.isEnterpriseInstall === true,
+            user_id: 'UBOT',
+            bot_id: 'B_BOT',
+          };
+        }
         return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', team_id: 'T_ACME', user_id: 'UBOT', bot_id: 'B_BOT' };
+      }
       case 'chat.postMessage': {
         const ts = this.nextTs();
         const channel = dmChannel(String(args.channel));
@@ -261,6 +361,8 @@ export class FakeSlack {
       }
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts };
+      case 'conversations.info':
+        return { ok: true, channel: { id: args.channel, is_member: !this.notMemberOf.has(String(args.channel)) } };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'views.open':

@@ -235,6 +235,17 @@ function checkElement(element: unknown, path: string, fail: Fail): void {
     case 'users_select':
       if (element.initial_user !== undefined && typeof element.initial_user !== 'string') fail(`${path}.initial_user`, 'not a user id');
       return;
+    case 'conversations_select':
+      if (element.initial_conversation !== undefined && typeof element.initial_conversation !== 'string') {
+        fail(`${path}.initial_conversation`, 'not a conversation id');
+      }
+      return;
+    case 'multi_users_select':
+      // Slack refuses more initial users than it lets anyone select (100 by default).
+      if (element.initial_users !== undefined && (!Array.isArray(element.initial_users) || element.initial_users.length > 100)) {
+        fail(`${path}.initial_users`, 'not a list of at most 100 user ids');
+      }
+      return;
     default:
       fail(`${path}.type`, `unexpected element type "${String(element.type)}"`);
   }

@@ -142,6 +142,12 @@ export function viewSubmission(
       case 'users_select':
         entry = { type: element.type, selected_user: value ?? element.initial_user ?? null };
         break;
+      case 'conversations_select':
+        entry = { type: element.type, selected_conversation: value ?? element.initial_conversation ?? null };
+        break;
+      case 'multi_users_select':
+        entry = { type: element.type, selected_users: value !== undefined ? value.split(',').filter(Boolean) : (element.initial_users ?? []) };
+        break;
       case 'datepicker':
         entry = { type: element.type, selected_date: value ?? element.initial_date ?? null };
         break;

@@ -137,6 +137,7 @@
         const checked = [...el.querySelectorAll('input:checked')].map((i) => i.value);
         return { ...base, value: el.dataset.type === 'checkboxes' ? checked : checked[0] || null };
       }
+      if (el.tagName === 'SELECT' && el.multiple) return { ...base, value: [...el.selectedOptions].map((o) => o.value) };
       if (el.tagName === 'SELECT') return { ...base, value: el.value || null, text: el.selectedOptions[0]?.textContent };
       return { ...base, value: el.value };
     });

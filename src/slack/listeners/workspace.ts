@@ -1,5 +1,6 @@
 import type { AnyMiddlewareArgs, App, Middleware } from '@slack/bolt';
 import type { Logger } from '../../logger';
+import type { Installations } from '../../services/installations';
 import { RequestRefused } from '../refusals';
 
 /** The workspace the bot token belongs to, as Slack's auth.test tells it at start-up. */
@@ -31,18 +32,27 @@ function workspaceOf(body: Sent): { teamId?: string; enterpriseId?: string } {
 }
 
 /**
- * The bot runs on one bot token, so it serves the one workspace that token was installed in. A
+ * With SLACK_BOT_TOKEN the bot runs on one bot token, so it serves the one workspace that token
+ * was installed in; in OAuth mode it serves every workspace the app is installed in. A
  * signed request naming another workspace (Slack never sends one; a forged or misrouted one
  * could) must not create a second workspace, with its own digest posted in our channel. It is
  * refused with a reason the person can see where there is a place to show one.
  */
-export function onlyInstalledWorkspace(installed: () => InstalledWorkspace | null, logger: Logger): Middleware<AnyMiddlewareArgs> {
+export function onlyInstalledWorkspace(installed: InstalledWorkspaces, logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
-    const ours = installed();
     const body = args.body as Sent;
     const from = workspaceOf(body);
-    const accepted =
-      !ours || !from.teamId || from.teamId === ours.teamId || (ours.enterpriseId !== undefined && from.enterpriseId === ours.enterpriseId);
+    let accepted: boolean;
+    if (typeof installed === 'function') {
+      const ours = installed();
+      accepted = !ours || !from.teamId || from.teamId === ours.teamId || (ours.enterpriseId !== undefined && from.enterpriseId === ours.enterpriseId);
+    } else {
+      // OAuth mode: any workspace the app is installed in now (or whose org installed it).
+      // Uninstall events are let through: they are how a workspace stops being served.
+      const type = (body as { event?: { type?: string } }).event?.type;
+      accepted = type === 'app_uninstalled' || type === 'tokens_revoked' || (await installed.installations.serves(from.teamId, from.enterpriseId));
+      if (accepted && from.teamId) await installed.installations.noteWorkspace(from.teamId, from.enterpriseId);
+    }
     if (accepted) {
       await args.next();
       return;
@@ -73,7 +83,13 @@ export function onlyInstalledWorkspace(installed: () => InstalledWorkspace | nul
   };
 }
 
+/**
+ * Which workspaces the bot serves: with SLACK_BOT_TOKEN the one its token belongs to, in OAuth
+ * mode every workspace that installed the app.
+ */
+export type InstalledWorkspaces = (() => InstalledWorkspace | null) | { installations: Pick<Installations, 'serves' | 'noteWorkspace'> };
+
 /** Registered before every listener: Bolt runs global middleware first. */
-export function registerWorkspaceGuard(app: App, installed: () => InstalledWorkspace | null, logger: Logger): void {
+export function registerWorkspaceGuard(app: App, installed: InstalledWorkspaces, logger: Logger): void {
   app.use(onlyInstalledWorkspace(installed, logger));
 }

@@ -28,7 +28,7 @@ import { formatDue, link, SLACK_LIMITS, userText } from './text';
  */
 export const HOME_CAPS = { mine: 15, prevention: 10, team: 25 } as const;
 
-export function homeView(data: HomeData, ctx: LinkContext): HomeView {
+export function homeView(data: HomeData, ctx: LinkContext, options: { settings?: boolean } = {}): HomeView {
   const blocks: KnownBlock[] = [];
 
   blocks.push(header('Your open recoveries'));
@@ -66,6 +66,10 @@ export function homeView(data: HomeData, ctx: LinkContext): HomeView {
   }
 
   blocks.push(divider(), context('Report a mistake with `/mistake`. `/mistake help` explains the playbook.'));
+  // Admins only: this workspace's channels, times, SLAs, contacts and admins.
+  if (options.settings) {
+    blocks.push(actions([button(LABELS.settings, Actions.openSettings, 'settings')]));
+  }
 
   // The caps above keep this far below the limit; the slice is the last word if they ever drift.
   return { type: 'home', blocks: blocks.slice(0, SLACK_LIMITS.viewBlocks) };

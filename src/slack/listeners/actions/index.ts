@@ -23,6 +23,7 @@ import { RequestRefused } from '../../refusals';
 import { type ActionId, Actions, decodeValue, type ButtonValue } from '../../ids';
 import type { BotDeps } from '../../deps';
 import { explainFailure, type Origin } from '../../privately';
+import { settingsModal } from '../../views/settings';
 import {
   apologizeModal,
   askModal,
@@ -157,6 +158,29 @@ function openModal(
   };
 }
 
+export const ONLY_ADMINS = "Only this workspace's admins can change the bot's settings. Ask one of them, or whoever runs the bot.";
+
+/** App Home's Settings button (admins only): the workspace's settings, in a form. */
+function openSettings(deps: BotDeps) {
+  return async ({ ack, body, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const userId = body.user.id;
+    const teamId = body.team?.id ?? body.user.team_id;
+    const origin: Origin = { userId };
+    if (!teamId) return;
+    try {
+      const policy = await deps.settings.forTeam(teamId);
+      if (!policy.adminUserIds.includes(userId)) {
+        await tellPrivately(client, origin, ONLY_ADMINS);
+        return;
+      }
+      await client.views.open({ trigger_id: body.trigger_id, view: settingsModal(policy) });
+    } catch (error) {
+      await explainFailure(deps, client, origin, error);
+    }
+  };
+}
+
 const stepGuard = (kind: StepKind) => (m: MistakeSnapshot, a: Actor) => assertCanCompleteStep(m, a, kind);
 
 // biome-ignore lint/suspicious/noExplicitAny: Bolt types each listener by its action's payload; the table holds them all.
@@ -187,6 +211,7 @@ export function actionHandlers(deps: BotDeps): Record<ActionId, ActionHandler> {
       (args: OverflowArgs) => args.action.selected_option?.value,
       (v) => v.s !== undefined,
     ),
+    [Actions.openSettings]: openSettings(deps),
     // Link buttons still send an action, which Slack wants acknowledged.
     [Actions.openThread]: async ({ ack }: { ack: () => Promise<void> }) => {
       await ack();

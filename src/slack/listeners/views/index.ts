@@ -21,6 +21,8 @@ import {
   RCA_FIELD_BLOCKS,
   REPORT_FIELD_BLOCKS,
 } from '../../views/modals';
+import { parseSettingsSubmission } from '../../views/settings';
+import { ONLY_ADMINS } from '../actions';
 
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type Values = ViewSubmitAction['view']['state']['values'];
@@ -38,6 +40,7 @@ const MAIN_INPUT: Record<ViewId, string> = {
   [Views.reassign]: Inputs.owner,
   [Views.reopen]: Inputs.reason,
   [Views.rootCauseAnalysis]: Inputs.causes,
+  [Views.settings]: Inputs.escalationChannel,
 };
 
 // Domain field names that differ from the modals' block ids.
@@ -187,9 +190,58 @@ export function reportSubmission(deps: BotDeps) {
 export type ViewHandler = (args: any) => Promise<void>;
 
 /** One handler for every form the bot opens, by callback id (a test submits each one). */
+/**
+ * Whether the bot can post in a channel (conversations.info's is_member): a channel it is not in
+ * gets a field error saying how to invite it, before anything is saved.
+ */
+async function notPostable(client: SubmitArgs['client'], channel: string): Promise<string | null> {
+  const invite = `I'm not in <#${channel}> yet. Type \`/invite @Mistake Recovery\` in that channel, then save again.`;
+  try {
+    const info = await client.conversations.info({ channel });
+    return info.channel?.is_member === true ? null : invite;
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code === 'channel_not_found') return `I can't see that channel: if it is private, ${invite.charAt(0).toLowerCase()}${invite.slice(1)}`;
+    return `I couldn't check that channel just now${code ? ` (Slack said ${code})` : ''}. Please save again in a moment.`;
+  }
+}
+
+/** Settings saved by an admin: field errors for invalid values, otherwise stored and audited. */
+function settingsSubmission(deps: BotDeps) {
+  return async ({ ack, body, view, client }: SubmitArgs): Promise<void> => {
+    const userId = body.user.id;
+    const teamId = body.team?.id ?? body.user.team_id ?? view.team_id;
+    try {
+      const policy = await deps.settings.forTeam(teamId);
+      if (!policy.adminUserIds.includes(userId)) {
+        await ack({ response_action: 'errors', errors: { [Inputs.escalationChannel]: ONLY_ADMINS } });
+        return;
+      }
+      const { changes, channels: picked, errors } = parseSettingsSubmission(view.state.values);
+      const channels = Object.entries(picked);
+      // Every channel the bot would post in must have it as a member: asked all at once.
+      const problems = await Promise.all(channels.map(([, channel]) => notPostable(client, channel)));
+      channels.forEach(([input], i) => {
+        if (problems[i]) errors[input] = problems[i]!;
+      });
+      if (Object.keys(errors).length > 0) {
+        await ack({ response_action: 'errors', errors });
+        return;
+      }
+      const changed = await deps.settings.update(teamId, userId, changes);
+      await ack();
+      deps.logger.info('workspace settings changed in Slack', { teamId, userId, fields: changed });
+    } catch (error) {
+      deps.logger.error('could not save settings', { teamId, error: error instanceof Error ? error.message : String(error) });
+      await ack({ response_action: 'errors', errors: { [Inputs.escalationChannel]: SAVE_FAILED } });
+    }
+  };
+}
+
 export function viewHandlers(deps: BotDeps): Record<ViewId, ViewHandler> {
   const m = deps.mistakes;
   return {
+    [Views.settings]: settingsSubmission(deps),
     [Views.report]: reportSubmission(deps),
     [Views.apologize]: submitApology(deps),
     [Views.logContact]: submitStep(deps, Views.logContact, (ref, user, v) => m.logContact(ref, user, parseContactSubmission(v))),
