@@ -179,7 +179,8 @@ describe('routing', () => {
     expect(replies.every((c) => c.args.channel === 'CFINANCE01')).toBe(true);
 
     // The customer is not satisfied: the escalation goes to the routed channel, calling its contact.
-    await flow.click(Actions.apologize, await shownCard(billing));
+    await flow.click(Actions.apologizeForm, await shownCard(billing));
+    await flow.submit({ [Inputs.contactChannel]: 'email', [Inputs.contactSummary]: 'Wrote to say sorry.' });
     await flow.click(Actions.ask, await shownCard(billing));
     await flow.submit({ [Inputs.answer]: 'A refund of the double charge.' });
     await flow.click(Actions.makeRight, await shownCard(billing));
