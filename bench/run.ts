@@ -878,7 +878,7 @@ async function main(): Promise<void> {
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
     }
     const counts = new Set(digests.map((d) => d.queries));
-    if (counts.size !== 1)
+    if (counts.size > 1)
       problems.add(`the digest's query count changes with the number of mistakes: ${digests.map((d) => `${d.n}: ${d.queries}`).join(', ')}`);
 
     await fake.stop();
