@@ -32,7 +32,21 @@ const SUSTAIN_SEED = 4000;
 /** Requests per shape in the diagnostic run that counts SQL statements and Slack calls. */
 const DIAGNOSTIC = 40;
 const DIGEST_SIZES = [1_000, 10_000, 100_000];
-const TARGETS = { p50Ratio: 1.2, p99Ratio: 1.5, clicksPerSecond: 300, digestMs: 250, rssMb: 150 };
+/** Clicks sent 8 in flight to a counting bot with the default HOME_REFRESH_DELAY: statements per click, amortized. */
+const AMORTIZED = 200;
+const TARGETS = {
+  /** Ack latency ratios to bare Bolt, by request shape (none for the slash command). */
+  ratios: {
+    click: { p50: 1.5, p99: 2, single: undefined },
+    report: { p50: 3, p99: undefined, single: 2 },
+    command: { p50: undefined, p99: undefined, single: undefined },
+  } as Record<string, { p50?: number; p99?: number; single?: number }>,
+  clicksPerSecond: { SQLite: 300, PostgreSQL: 150 } as Record<string, number>,
+  drainMs: 10_000,
+  statementsPerClick: 12,
+  digestMs: 250,
+  rssMb: 150,
+};
 /**
  * The Node flags `npm start` runs the bot with (read from package.json, so the benchmark measures
  * what is deployed): Prisma's query compiler (WebAssembly) kept at its baseline tier, and a V8
@@ -521,6 +535,70 @@ async function workPerRequest(slackApiUrl: string, botUrl: string, db: Db, pool:
   return results;
 }
 
+/**
+ * Statements per click under load, amortized: a counting bot with the default HOME_REFRESH_DELAY
+ * (so App Home refreshes coalesce as they do in production) takes AMORTIZED clicks 8 in flight;
+ * its statements are counted from the first click until every click is applied and every post
+ * sent, App Home refreshes included (the last one waited for).
+ */
+async function statementsPerClickAmortized(
+  slackApiUrl: string,
+  botUrl: string,
+  db: Db,
+  pool: ClickMistake[],
+  fake: Child,
+): Promise<{ clicks: number; total: number; statements: Record<string, number>; slackCalls: Record<string, number> }> {
+  const port = await freePort();
+  const { child } = await spawnChild('server.js', {
+    BENCH_MODE: 'bot',
+    BENCH_PORT: String(port),
+    BENCH_SIGNING_SECRET: SECRET,
+    BENCH_SLACK_API_URL: slackApiUrl,
+    BENCH_DATABASE_URL: botUrl,
+    BENCH_COUNT_QUERIES: '1',
+  });
+  const target: Target = { host: '127.0.0.1', port, secret: SECRET };
+  try {
+    await drainDeliveries(db, 10_000, 5);
+    const before = await child.ask<{ statements: Record<string, number> }>('stats');
+    const slackBefore = (await fake.ask<{ counts: Record<string, number> }>('counts')).counts;
+    const sent = await runClosedLoop({ target, concurrency: CONCURRENCY, count: pool.length, maxMs: 60_000, make: (i) => shapes.click(pool[i]!) });
+    if (sent.errors) problems.add(`amortized statement count: ${sent.errorSamples.join(' | ')}`);
+    const clicked = pool.slice(0, sent.sent).map((m) => m.id);
+    await waitApplied(db, clicked, 60_000);
+    await drainDeliveries(db, 60_000, 5);
+    // The coalesced App Home refreshes go out up to HOME_REFRESH_DELAY (default 5 s) after the last click.
+    let settled = await child.ask<{ statements: Record<string, number> }>('stats');
+    for (let quietFor = 0; quietFor < 7_000; ) {
+      await sleep(500);
+      const now = await child.ask<{ statements: Record<string, number> }>('stats');
+      const same = JSON.stringify(now.statements) === JSON.stringify(settled.statements);
+      quietFor = same ? quietFor + 500 : 0;
+      settled = now;
+      await drainDeliveries(db, 10_000, 5);
+    }
+    const delta = (a: Record<string, number>, b: Record<string, number>) =>
+      Object.fromEntries(
+        Object.keys(a)
+          .map((k) => [k, a[k]! - (b[k] ?? 0)])
+          .filter(([, v]) => (v as number) > 0),
+      ) as Record<string, number>;
+    const statements = delta(settled.statements, before.statements);
+    const total = Object.values(statements).reduce((a, b) => a + b, 0);
+    const slackAfter = (await fake.ask<{ counts: Record<string, number> }>('counts')).counts;
+    return { clicks: clicked.length, total, statements, slackCalls: delta(slackAfter, slackBefore) };
+  } finally {
+    await child.stop();
+  }
+}
+
+function fmtCounts(o: Record<string, number>, per: number): string {
+  return Object.entries(o)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${Number((v / per).toFixed(1))} ${k}`)
+    .join(', ');
+}
+
 // ----------------------------------------------------------------------------- formatting
 
 const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`);
@@ -531,19 +609,29 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** Every target of the benchmark, in the order met: printed together at the end with ✓ or ✗. */
+const verdicts: Array<{ target: string; figure: string; met: boolean }> = [];
+function verdict(target: string, figure: string, met: boolean): string {
+  verdicts.push({ target, figure, met });
+  return mark(met);
+}
+
 function latencyTable(results: Record<ShapeName, ShapeResult>): string {
   const rows = (Object.keys(results) as ShapeName[]).map((shape) => {
     const r = results[shape];
+    const t = TARGETS.ratios[shape] ?? {};
     const [b50, b99, o50, o99] = [percentile(r.bare, 50), percentile(r.bare, 99), percentile(r.bot, 50), percentile(r.bot, 99)];
-    const ratio50 = o50 / b50;
-    const ratio99 = o99 / b99;
+    const [s50, so50] = [percentile(r.single.bare, 50), percentile(r.single.bot, 50)];
+    const ratio = (value: number, limit: number | undefined, what: string) =>
+      `${value.toFixed(2)}×${limit === undefined ? '' : ` ${verdict(`${SHAPE_LABELS[shape]}: ${what} ≤ ${limit}× bare Bolt`, `${value.toFixed(2)}×`, value <= limit)}`}`;
     return [
       SHAPE_LABELS[shape],
       `${ms(b50)} / ${ms(b99)}`,
       `${ms(o50)} / ${ms(o99)}`,
-      `${ratio50.toFixed(2)}× ${mark(ratio50 <= TARGETS.p50Ratio)}`,
-      `${ratio99.toFixed(2)}× ${mark(ratio99 <= TARGETS.p99Ratio)}`,
-      `${ms(percentile(r.single.bare, 50))} / ${ms(percentile(r.single.bot, 50))}`,
+      ratio(o50 / b50, t.p50, `ack p50 at ${CONCURRENCY} in flight`),
+      ratio(o99 / b99, t.p99, `ack p99 at ${CONCURRENCY} in flight`),
+      `${ms(s50)} / ${ms(so50)}`,
+      ratio(so50 / s50, t.single, 'ack p50 at concurrency 1'),
       `${r.errors.bare} / ${r.errors.bot}`,
     ];
   });
@@ -552,9 +640,10 @@ function latencyTable(results: Record<ShapeName, ShapeResult>): string {
       'request',
       'bare Bolt p50 / p99',
       'bot p50 / p99',
-      `p50 ratio (≤ ${TARGETS.p50Ratio}×)`,
-      `p99 ratio (≤ ${TARGETS.p99Ratio}×)`,
+      `p50 ratio (click ≤ ${TARGETS.ratios.click!.p50}×, submission ≤ ${TARGETS.ratios.report!.p50}×)`,
+      `p99 ratio (click ≤ ${TARGETS.ratios.click!.p99}×)`,
       'p50 at concurrency 1 (bare / bot)',
+      `ratio at concurrency 1 (submission ≤ ${TARGETS.ratios.report!.single}×)`,
       'errors (bare / bot)',
     ],
     rows,
@@ -562,20 +651,38 @@ function latencyTable(results: Record<ShapeName, ShapeResult>): string {
 }
 
 function sustainTable(results: SustainResult[]): string {
-  const rows = results.map((r) =>
-    r.skipped
-      ? [r.label, r.skipped, '', '', '', '']
-      : [
-          r.label,
-          `${r.perSecond!.toFixed(0)} ${mark(r.perSecond! >= TARGETS.clicksPerSecond && r.errors === 0)}${r.ranOut ? ' (ran out of seeded mistakes: at least this)' : ''}`,
-          `${r.clicks} in ${r.seconds!.toFixed(1)} s`,
-          String(r.errors),
-          `${ms(r.ackP50)} / ${ms(r.ackP99)}`,
-          `${r.backlogAtEnd} (empty ${r.drainMs === null ? 'not within 60 s' : `${(r.drainMs! / 1000).toFixed(1)} s later`})`,
-        ],
-  );
+  const rows = results.map((r) => {
+    if (r.skipped) return [r.label, r.skipped, '', '', '', ''];
+    const floor = TARGETS.clicksPerSecond[r.label];
+    const rate = r.perSecond!;
+    const rateCell =
+      floor === undefined
+        ? rate.toFixed(0)
+        : `${rate.toFixed(0)} ${verdict(`${r.label}: committed clicks/s ≥ ${floor}, 0 errors`, `${rate.toFixed(0)}/s, ${r.errors} errors`, rate >= floor && r.errors === 0)}`;
+    const drained = r.drainMs !== null && r.drainMs !== undefined;
+    const drainText = drained ? `${(r.drainMs! / 1000).toFixed(1)} s later` : 'not within 60 s';
+    const drainMark =
+      floor === undefined
+        ? ''
+        : ` ${verdict(`${r.label}: posts drained within ${TARGETS.drainMs / 1000} s of the load stopping`, drainText, drained && r.drainMs! <= TARGETS.drainMs)}`;
+    return [
+      r.label,
+      `${rateCell}${r.ranOut ? ' (ran out of seeded mistakes: at least this)' : ''}`,
+      `${r.clicks} in ${r.seconds!.toFixed(1)} s`,
+      String(r.errors),
+      `${ms(r.ackP50)} / ${ms(r.ackP99)}`,
+      `${r.backlogAtEnd} (empty ${drainText})${drainMark}`,
+    ];
+  });
   return table(
-    ['database', `clicks/s committed (≥ ${TARGETS.clicksPerSecond}, 0 errors)`, 'clicks', 'errors', 'ack p50 / p99', 'posts queued at the end'],
+    [
+      'database',
+      `clicks/s committed (SQLite ≥ ${TARGETS.clicksPerSecond.SQLite}, PostgreSQL ≥ ${TARGETS.clicksPerSecond.PostgreSQL}, 0 errors)`,
+      'clicks',
+      'errors',
+      'ack p50 / p99',
+      `posts queued at the end (empty within ${TARGETS.drainMs / 1000} s)`,
+    ],
     rows,
   );
 }
@@ -589,7 +696,7 @@ function digestTable(results: DigestResult[]): string {
     String(r.workspace.shape.eventsSinceLastDigest),
     String(r.queries),
     ms(r.coldMs),
-    `${ms(r.medianMs)}${r.n === 100_000 ? ` ${mark(r.medianMs <= TARGETS.digestMs)}` : ''}`,
+    `${ms(r.medianMs)}${r.n === 100_000 ? ` ${verdict(`digest at 100k mistakes: median ≤ ${TARGETS.digestMs} ms`, ms(r.medianMs), r.medianMs <= TARGETS.digestMs)}` : ''}`,
     ms(r.maxMs),
     `${r.blocks} blocks`,
   ]);
@@ -676,10 +783,10 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mistake-bench-'));
   const children: Child[] = [];
   const hardStop = setTimeout(() => {
-    log('time limit (8 min) reached: stopping');
+    log('time limit (25 min) reached: stopping');
     for (const c of children) c.proc.kill('SIGKILL');
     process.exit(2);
-  }, 8 * 60_000);
+  }, 25 * 60_000);
   try {
     const template = path.join(tmp, 'template.db');
     await migrateDatabase(`file:${template}`);
@@ -694,14 +801,15 @@ async function main(): Promise<void> {
     const botUrl = `file:${botFile}`;
     const botDb = await createDb(botUrl);
     const clickCount = 2 * WARMUP + MEASURED + SINGLE + 100;
-    const seedCount = clickCount + DIAGNOSTIC + 10 + SUSTAIN_SEED;
+    const seedCount = clickCount + DIAGNOSTIC + 10 + AMORTIZED + SUSTAIN_SEED;
     log(`seeding ${seedCount} mistakes with the service`);
     const seedStarted = Date.now();
     const seeded = await seedClickMistakes(botDb, seedCount, 120_000);
     log(`seeded ${seeded.length} in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
     const latencyPool = seeded.slice(0, clickCount);
     const diagnosticPool = seeded.slice(clickCount, clickCount + DIAGNOSTIC + 10);
-    const sustainPool = seeded.slice(clickCount + DIAGNOSTIC + 10);
+    const amortizedPool = seeded.slice(clickCount + DIAGNOSTIC + 10, clickCount + DIAGNOSTIC + 10 + AMORTIZED);
+    const sustainPool = seeded.slice(clickCount + DIAGNOSTIC + 10 + AMORTIZED);
 
     const bare = await startApp('bare', slackApiUrl, '', START_FLAGS);
     children.push(bare.child);
@@ -729,6 +837,8 @@ async function main(): Promise<void> {
 
     log('work per request (diagnostic run with statement counting)');
     const work = await workPerRequest(slackApiUrl, botUrl, botDb, diagnosticPool, fake);
+    log('statements per click, amortized (8 in flight, default HOME_REFRESH_DELAY)');
+    const amortized = await statementsPerClickAmortized(slackApiUrl, botUrl, botDb, amortizedPool, fake);
 
     log('the bot without the start flags (Node defaults): a click flood as in a., then b.');
     const plainPool = sustainPool.slice(sqlite.sent ?? sustainPool.length);
@@ -760,14 +870,15 @@ async function main(): Promise<void> {
 
     log('c. digest');
     const digests: DigestResult[] = [];
-    for (const n of DIGEST_SIZES) {
+    // BENCH_DIGEST=0 leaves c. out (quicker runs while working on the click path).
+    for (const n of process.env.BENCH_DIGEST === '0' ? [] : DIGEST_SIZES) {
       const file = path.join(tmp, `digest-${n}.db`);
       fs.copyFileSync(template, file);
       digests.push(await measureDigest(file, n, log));
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
     }
     const counts = new Set(digests.map((d) => d.queries));
-    if (counts.size !== 1)
+    if (counts.size > 1)
       problems.add(`the digest's query count changes with the number of mistakes: ${digests.map((d) => `${d.n}: ${d.queries}`).join(', ')}`);
 
     await fake.stop();
@@ -809,22 +920,18 @@ async function main(): Promise<void> {
       [
         'bot as `npm start` runs it (SQLite; a. and b. above)',
         `${botMemory.hwmMb.toFixed(0)} MB`,
-        `≤ ${TARGETS.rssMb} MB ${mark(botMemory.hwmMb <= TARGETS.rssMb)}`,
+        `≤ ${TARGETS.rssMb} MB ${verdict(`peak RSS ≤ ${TARGETS.rssMb} MB as \`npm start\` runs the bot (SQLite)`, `${botMemory.hwmMb.toFixed(0)} MB`, botMemory.hwmMb <= TARGETS.rssMb)}`,
       ],
     ];
     if (pg.hwmMb !== undefined)
       rssRows.push([
         'bot as `npm start` runs it (PostgreSQL; b.)',
         `${pg.hwmMb.toFixed(0)} MB`,
-        `≤ ${TARGETS.rssMb} MB ${mark(pg.hwmMb <= TARGETS.rssMb)}`,
+        `≤ ${TARGETS.rssMb} MB ${verdict(`peak RSS ≤ ${TARGETS.rssMb} MB as \`npm start\` runs the bot (PostgreSQL)`, `${pg.hwmMb.toFixed(0)} MB`, pg.hwmMb <= TARGETS.rssMb)}`,
       ]);
-    rssRows.push([
-      'bot on Node defaults (SQLite; click flood, then b.)',
-      `${plainMemory.hwmMb.toFixed(0)} MB`,
-      `≤ ${TARGETS.rssMb} MB ${mark(plainMemory.hwmMb <= TARGETS.rssMb)}`,
-    ]);
+    rssRows.push(['bot on Node defaults (SQLite; click flood, then b.)', `${plainMemory.hwmMb.toFixed(0)} MB`, '– (not how `npm start` runs it)']);
     const digestPeak = Math.max(...digests.map((d) => d.hwmMb));
-    rssRows.push(['digest (measuring process, 100k workspace)', `${digestPeak.toFixed(0)} MB`, '–']);
+    if (digests.length) rssRows.push(['digest (measuring process, 100k workspace)', `${digestPeak.toFixed(0)} MB`, '–']);
     out.push(table(['process', 'peak RSS', 'target'], rssRows));
     const phases = (r: RssSampler) => [...r.maxByPhase].map(([phase, mb]) => `${phase} ${mb.toFixed(0)} MB`).join(', ');
     out.push('');
@@ -842,6 +949,11 @@ async function main(): Promise<void> {
     );
     out.push('');
     out.push(workTable(work));
+    out.push('');
+    const perClick = amortized.total / amortized.clicks;
+    out.push(
+      `Statements per Apologize click, amortized: ${amortized.clicks} clicks on fresh mistakes sent ${CONCURRENCY} in flight to a counting bot with the default HOME_REFRESH_DELAY, counted until every click was applied and every post sent (card update, thread reply, App Home refresh included): ${perClick.toFixed(1)} per click (${fmtCounts(amortized.statements, amortized.clicks)}) ${verdict(`SQL statements per click, amortized, with its posts and App Home refresh ≤ ${TARGETS.statementsPerClick}`, perClick.toFixed(1), perClick <= TARGETS.statementsPerClick)}; Slack Web API calls per click: ${fmtCounts(amortized.slackCalls, amortized.clicks)}.`,
+    );
     for (const s of [sqlite, pg, plainSustained]) {
       if (!s.skipped && s.errors) problems.add(`${s.label} sustained run: ${s.errors} errors: ${s.errorSamples?.join(' | ')}`);
     }
@@ -854,6 +966,16 @@ async function main(): Promise<void> {
         ? `Problems:\n${problems.list.map((p) => `- ${p}`).join('\n')}`
         : 'No errors: every request answered 200, every acknowledged click was applied, nothing was logged as an error.',
     );
+    out.push('');
+    out.push('Targets');
+    out.push('');
+    out.push(
+      table(
+        ['target', 'this run', 'met'],
+        verdicts.map((v) => [v.target, v.figure, mark(v.met)]),
+      ),
+    );
+    out.push('');
     out.push(`Total time: ${((Date.now() - T0) / 1000).toFixed(0)} s`);
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {

@@ -81,6 +81,8 @@ export function workspaceDefaults(config: Config): WorkspaceDefaults {
 // How often the SQLite file is looked at (health checks look too), and stored clicks whose lease ran out.
 const FILE_CHECK_MS = 5000;
 const CLICK_RECOVERY_MS = 5000;
+/** How long stopping waits for the delivery pass under way (Slack answers within its own timeout). */
+const STOP_DELIVERIES_MS = 5000;
 
 /**
  * Asks Slack which workspace the bot token belongs to. Slack may be briefly unreachable while the
@@ -339,6 +341,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       await app.stop().catch(() => undefined);
       // Clicks already answered are applied before the database goes (a crash leaves them to recovery).
       await clicks.settled();
+      // The delivery pass under way finishes (bounded) before the connection closes: a delivery
+      // it had claimed would otherwise stay claimed until its lease runs out, and wait that long.
+      await Promise.race([worker?.drain().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, STOP_DELIVERIES_MS).unref())]);
       await db.$disconnect();
     },
   };

@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
 import { inTransaction } from '../db/transaction';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { routeFor } from '../domain/routes';
 import { encodeInteractionPayload } from '../domain/clicks';
 import type { DeliveryRequest } from '../domain/deliveries';
@@ -181,18 +181,20 @@ export class MistakeService {
             channelId: routeFor(policy, input.category).channelId,
             submissionKey,
             createdAt: now,
-            steps: {
-              create: STEP_KINDS.map((kind, position) => ({
-                teamId,
-                kind,
-                position,
-                status: ownedAtReport && kind === 'own' ? 'done' : 'pending',
-                dueAt: due.get(kind) ?? now,
-                doneById: ownedAtReport && kind === 'own' ? reporterId : null,
-                doneAt: ownedAtReport && kind === 'own' ? now : null,
-              })),
-            },
           },
+        });
+        // The steps written as they are returned: nothing is read back afterwards.
+        const steps = await tx.recoveryStep.createManyAndReturn({
+          data: STEP_KINDS.map((kind, position) => ({
+            teamId,
+            mistakeId: created.id,
+            kind,
+            position,
+            status: ownedAtReport && kind === 'own' ? 'done' : 'pending',
+            dueAt: due.get(kind) ?? now,
+            doneById: ownedAtReport && kind === 'own' ? reporterId : null,
+            doneAt: ownedAtReport && kind === 'own' ? now : null,
+          })),
         });
         const reportedDetails: TimelineDetails = { kind: 'reported', ownerId: input.ownerId, severity: input.severity, ownedAtReport };
         const reported = await tx.timelineEvent.create({
@@ -218,9 +220,10 @@ export class MistakeService {
           ...this.webhook(teamId, { id: reported.id, at: now, actorId: reporterId, details: reportedDetails }, webhookMistakeOf(created, {})),
         );
         await enqueue(tx, teamId, deliveries, now, this.queueing);
-        return loadMistake(tx, teamId, created.id);
+        const record: MistakeRecord = { ...created, steps: steps.sort((a, b) => a.position - b.position), rca: null, prevention: [], contacts: [] };
+        return record;
       });
-      return { mistake: mistake!, duplicate: false };
+      return { mistake, duplicate: false };
     } catch (error) {
       // The same submission arriving twice at once: the unique key lets exactly one in.
       if (submissionKey && isUniqueViolation(error)) {
@@ -245,7 +248,7 @@ export class MistakeService {
     return this.change(ref, userId, async (c) => {
       const snapshot = toSnapshot(c.record);
       assertCanCompleteStep(snapshot, c.actor, kind);
-      const fields: Prisma.RecoveryStepUpdateManyMutationInput = {
+      const fields: Record<string, string | Date | null> = {
         status: 'done',
         doneById: c.actor.userId,
         doneAt: c.now,
@@ -271,8 +274,7 @@ export class MistakeService {
         fields.note = note;
         said.note = note;
       }
-      await this.updateStep(c, kind, fields);
-      await this.rescheduleAfter(c, kind);
+      await this.finishStep(c, kind, fields);
       const next = stateAfterStep(snapshot, kind);
       if (next !== c.record.state) c.set.state = next;
       if (kind === 'apologize') c.set.apologizedAt = c.now;
@@ -293,8 +295,7 @@ export class MistakeService {
       const snapshot = toSnapshot(c.record);
       assertCanCompleteStep(snapshot, c.actor, 'apologize');
       const contact = await this.storeContact(c, input);
-      await this.updateStep(c, 'apologize', { status: 'done', doneById: c.actor.userId, doneAt: c.now, snoozedUntil: null });
-      await this.rescheduleAfter(c, 'apologize');
+      await this.finishStep(c, 'apologize', { status: 'done', doneById: c.actor.userId, doneAt: c.now, snoozedUntil: null });
       c.set.apologizedAt = c.now;
       c.event({
         kind: 'step_done',
@@ -372,14 +373,13 @@ export class MistakeService {
   async skipStep(ref: MistakeRef, userId: string, kind: StepKind, reason: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
       const cleanReason = assertCanSkipStep(toSnapshot(c.record), c.actor, kind, reason);
-      await this.updateStep(c, kind, {
+      await this.finishStep(c, kind, {
         status: 'skipped',
         skipReason: cleanReason,
         doneById: c.actor.userId,
         doneAt: c.now,
         snoozedUntil: null,
       });
-      await this.rescheduleAfter(c, kind);
       c.event({ kind: 'step_skipped', step: kind, reason: cleanReason });
       return undefined;
     });
@@ -738,11 +738,28 @@ export class MistakeService {
     });
   }
 
-  /** Later steps are due one SLA period after each other, counted from the step just finished. */
-  private async rescheduleAfter(c: ChangeContext, kind: StepKind): Promise<void> {
+  /**
+   * Marks a step done (or skipped) with `fields`, and makes the later pending steps due one SLA
+   * period after each other, counted from now: one statement for all of them.
+   */
+  private async finishStep(c: ChangeContext, kind: StepKind, fields: Record<string, string | Date | null>): Promise<void> {
     const later = stepsAfter(kind).filter((k) => c.record.steps.find((s) => s.kind === k)?.status === 'pending');
-    const due = scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, later);
-    for (const [k, at] of due) await this.updateStep(c, k, { dueAt: at });
+    const due = [...scheduleSteps(c.record.severity as Severity, c.policy.sla, c.now, later)];
+    // Each column is set on the finished step and left as it is on the others; the ELSE branch
+    // gives each CASE its column's type. Column names come from this file, never from input.
+    const sets = Object.entries(fields).map(
+      ([column, value]) => Prisma.sql`${Prisma.raw(`"${column}"`)} = CASE WHEN "kind" = ${kind} THEN ${value} ELSE ${Prisma.raw(`"${column}"`)} END`,
+    );
+    if (due.length > 0) {
+      const cases = Prisma.join(
+        due.map(([k, at]) => Prisma.sql`WHEN ${k} THEN ${at}`),
+        ' ',
+      );
+      sets.push(Prisma.sql`"dueAt" = CASE "kind" ${cases} ELSE "dueAt" END`);
+    }
+    await c.tx.$executeRaw`
+      UPDATE "RecoveryStep" SET ${Prisma.join(sets)}
+      WHERE "mistakeId" = ${c.record.id} AND "kind" IN (${Prisma.join([kind, ...due.map(([k]) => k)])})`;
   }
 
   /**

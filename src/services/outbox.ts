@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../db/client';
 import { inTransaction } from '../db/transaction';
 import { decodeDeliveryPayload, type DeliveryKind, type DeliveryRequest, encodeDeliveryPayload } from '../domain/deliveries';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 
 /** Kinds rendered from current data when sent: asking again while one waits changes nothing. */
@@ -54,41 +54,41 @@ export interface EnqueueOptions {
  * so its sender sends once more.
  */
 export async function enqueue(tx: Tx, teamId: string, requests: DeliveryRequest[], now: Date, options: EnqueueOptions = {}): Promise<void> {
+  // One statement for all of them. A key asked for twice here is queued once (the first; a second
+  // row with the same key would make the statement update one row twice).
+  const seen = new Set<string>();
+  const rows: Prisma.Sql[] = [];
   for (const request of requests) {
     const dedupeKey = dedupeKeyOf(request);
+    if (seen.has(dedupeKey)) continue;
+    seen.add(dedupeKey);
     const mistakeId = 'mistakeId' in request ? request.mistakeId : null;
     const delayMs = request.kind === 'home' ? (options.homeDelayMs ?? 0) : 0;
     const due = delayMs > 0 ? new Date(now.getTime() + delayMs) : now;
-    const create = {
-      teamId,
-      dedupeKey,
-      kind: request.kind,
-      mistakeId,
-      payload: encodeDeliveryPayload(request),
-      nextAttemptAt: due,
-    };
-    if (COALESCING.has(request.kind)) {
-      const row = await tx.delivery.upsert({
-        where: { teamId_dedupeKey: { teamId, dedupeKey } },
-        create,
-        update: { generation: { increment: 1 } },
-      });
-      // One being sent right now stays with its sender, who sees the new generation and sends
-      // again; flipping it back to pending here would let a second worker post it twice.
-      if (row.status === 'sent' || row.status === 'failed') {
-        await tx.delivery.update({
-          where: { id: row.id },
-          data: { status: 'pending', attempts: 0, lastError: null, nextAttemptAt: due },
-        });
-      } else if (row.status === 'pending' && row.nextAttemptAt.getTime() > due.getTime() && row.attempts === 0) {
-        // A refresh that was waiting out its delay is wanted now (a retry keeps its backoff).
-        await tx.delivery.updateMany({ where: { id: row.id, status: 'pending' }, data: { nextAttemptAt: due } });
-      }
-    } else {
-      // Upsert rather than insert-and-catch: on PostgreSQL a failed insert aborts the transaction.
-      await tx.delivery.upsert({ where: { teamId_dedupeKey: { teamId, dedupeKey } }, create, update: {} });
-    }
+    rows.push(Prisma.sql`(${teamId}, ${dedupeKey}, ${request.kind}, ${mistakeId}, ${encodeDeliveryPayload(request)}, ${due}, ${now})`);
   }
+  if (rows.length === 0) return;
+  // On a key already queued, a non-coalescing kind is left as it is. A coalescing one gets its
+  // generation bumped (one being sent right now stays with its sender, who sees the new generation
+  // and sends again; flipping it back to pending here would let a second worker post it twice);
+  // one that was sent (or failed) is pending again from now; a refresh waiting out its delay is
+  // brought forward if this one is due sooner (a retry keeps its backoff).
+  const coalescing = Prisma.raw(`excluded."kind" IN (${[...COALESCING].map((k) => `'${k}'`).join(', ')})`);
+  const done = Prisma.sql`(${coalescing} AND "Delivery"."status" IN ('sent', 'failed'))`;
+  await tx.$executeRaw`
+    INSERT INTO "Delivery" ("teamId", "dedupeKey", "kind", "mistakeId", "payload", "nextAttemptAt", "createdAt")
+    VALUES ${Prisma.join(rows)}
+    ON CONFLICT ("teamId", "dedupeKey") DO UPDATE SET
+      "generation" = CASE WHEN ${coalescing} THEN "Delivery"."generation" + 1 ELSE "Delivery"."generation" END,
+      "status" = CASE WHEN ${done} THEN 'pending' ELSE "Delivery"."status" END,
+      "attempts" = CASE WHEN ${done} THEN 0 ELSE "Delivery"."attempts" END,
+      "lastError" = CASE WHEN ${done} THEN NULL ELSE "Delivery"."lastError" END,
+      "nextAttemptAt" = CASE
+        WHEN ${done} THEN excluded."nextAttemptAt"
+        WHEN ${coalescing} AND "Delivery"."status" = 'pending' AND "Delivery"."attempts" = 0
+          AND "Delivery"."nextAttemptAt" > excluded."nextAttemptAt" THEN excluded."nextAttemptAt"
+        ELSE "Delivery"."nextAttemptAt"
+      END`;
 }
 
 /** A delivery as the worker handles it. */

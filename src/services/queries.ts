@@ -17,7 +17,7 @@ import { decodeTimelineDetails, type TimelineEvent } from '../domain/timeline';
 import { Prisma, type TimelineEvent as TimelineRow } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import { type DigestData, loadDigest } from './digest';
-import { escalationView, loadMistake, MISTAKE_INCLUDE, mistakeView, toSnapshot } from './records';
+import { escalationView, loadMistake, loadMistakesWhere, MISTAKE_INCLUDE, mistakeView, toSnapshot } from './records';
 import { type EscalationView, type MistakeView, snapshotOf } from './views';
 
 /** One open mistake as lists, App Home and the digest show it. */
@@ -171,10 +171,9 @@ export class MistakeQueries {
 
   /** Open mistakes, most urgent first; `ownerId` narrows to one person's. */
   async open(teamId: string, options: { ownerId?: string; limit?: number } = {}): Promise<MistakeSummary[]> {
-    const chosen = await this.rankOpen(teamId, options.ownerId ?? null, options.limit ?? 100);
-    if (chosen.length === 0) return [];
-    const rows = await this.db.mistake.findMany({ where: { teamId, id: { in: chosen } }, include: MISTAKE_INCLUDE });
-    return rows.map((row) => summarize(mistakeView(row))).sort(byUrgency);
+    // Ranked and read in one statement: the ranking is a subquery of the read.
+    const rows = await loadMistakesWhere(this.db, teamId, { ranked: this.rankOpen(teamId, options.ownerId ?? null, options.limit ?? 100) });
+    return [...rows.values()].map((row) => summarize(mistakeView(row))).sort(byUrgency);
   }
 
   /** How many mistakes are open (one person's with `ownerId`): what a capped list leaves out. */
@@ -189,8 +188,9 @@ export class MistakeQueries {
    * step pending then; none once it is written: last), then the oldest. Only the
    * ones that will be shown are then read in full, so a workspace with thousands of open
    * mistakes costs one query in the database here, not thousands of rows through the client.
+   * Returned as SQL, for the statement that reads them.
    */
-  private async rankOpen(teamId: string, ownerId: string | null, limit: number): Promise<number[]> {
+  private rankOpen(teamId: string, ownerId: string | null, limit: number): Prisma.Sql {
     const open = Prisma.join([...OPEN_STATES]);
     const recovering = Prisma.join([...RECOVERING_STATES]);
     const recoveryKinds = Prisma.join([...STEP_KINDS]);
@@ -200,7 +200,7 @@ export class MistakeQueries {
         .join(' ')} ELSE ${Object.keys(SEVERITY_RANK).length} END`,
     );
     const owner = ownerId === null ? Prisma.empty : Prisma.sql`AND m."ownerId" = ${ownerId}`;
-    const rows = await this.db.$queryRaw<Array<{ id: number | bigint }>>`
+    return Prisma.sql`
       SELECT m."id" AS "id"
       FROM "Mistake" m
       WHERE m."teamId" = ${teamId} AND m."state" IN (${open}) ${owner}
@@ -220,7 +220,6 @@ export class MistakeQueries {
         END NULLS LAST,
         m."id"
       LIMIT ${limit}`;
-    return rows.map((r) => Number(r.id));
   }
 
   async openPrevention(teamId: string, ownerId: string): Promise<PreventionSummary[]> {
@@ -244,21 +243,43 @@ export class MistakeQueries {
   }
 
   async counts(teamId: string, now: Date): Promise<TeamCounts> {
-    const recovering = ['reported', 'recovering', 'escalated'];
-    const [open, escalated, awaitingRca, closedThisWeek, overdueSteps] = await Promise.all([
-      this.db.mistake.count({ where: { teamId, state: { in: [...OPEN_STATES] } } }),
-      this.db.mistake.count({ where: { teamId, state: 'escalated' } }),
-      this.db.mistake.count({ where: { teamId, state: 'awaiting_rca' } }),
-      this.db.mistake.count({ where: { teamId, state: 'closed', closedAt: { gte: new Date(now.getTime() - 7 * DAY_MS) } } }),
-      // Pending steps fall due in playbook order, so a mistake with any overdue pending step
-      // is one whose current step is overdue.
-      this.db.recoveryStep.findMany({
-        where: { teamId, status: 'pending', dueAt: { lt: now }, mistake: { state: { in: recovering } } },
-        select: { mistakeId: true },
-        distinct: ['mistakeId'],
-      }),
-    ]);
-    return { open, overdue: overdueSteps.length, escalated, awaitingRca, closedThisWeek };
+    return (await this.countsWith(teamId, now, null)).counts;
+  }
+
+  /**
+   * The team's counts and, with `ownerId`, how many of them that person has open, in one
+   * statement: open mistakes (and those closed this week) are read once, by the (team, state)
+   * index. A mistake counts as overdue when one of its pending steps is past due: pending steps
+   * fall due in playbook order, so that is its current step.
+   */
+  private async countsWith(teamId: string, now: Date, ownerId: string | null): Promise<{ counts: TeamCounts; mine: number }> {
+    const open = Prisma.join([...OPEN_STATES]);
+    const recovering = Prisma.join([...RECOVERING_STATES]);
+    const weekAgo = new Date(now.getTime() - 7 * DAY_MS);
+    const [row] = await this.db.$queryRaw<Array<Record<string, number | bigint | null>>>`
+      SELECT
+        COUNT(CASE WHEN m."state" IN (${open}) THEN 1 END) AS "open",
+        COUNT(CASE WHEN m."state" IN (${open}) AND m."ownerId" = ${ownerId} THEN 1 END) AS "mine",
+        COUNT(CASE WHEN m."state" = 'escalated' THEN 1 END) AS "escalated",
+        COUNT(CASE WHEN m."state" = 'awaiting_rca' THEN 1 END) AS "awaitingRca",
+        COUNT(CASE WHEN m."state" = 'closed' AND m."closedAt" >= ${weekAgo} THEN 1 END) AS "closedThisWeek",
+        (
+          SELECT COUNT(DISTINCT s."mistakeId") FROM "RecoveryStep" s JOIN "Mistake" o ON o."id" = s."mistakeId"
+          WHERE s."teamId" = ${teamId} AND s."status" = 'pending' AND s."dueAt" < ${now} AND o."state" IN (${recovering})
+        ) AS "overdue"
+      FROM "Mistake" m
+      WHERE m."teamId" = ${teamId} AND (m."state" IN (${open}) OR (m."state" = 'closed' AND m."closedAt" >= ${weekAgo}))`;
+    const n = (key: string) => Number(row?.[key] ?? 0);
+    return {
+      counts: {
+        open: n('open'),
+        overdue: n('overdue'),
+        escalated: n('escalated'),
+        awaitingRca: n('awaitingRca'),
+        closedThisWeek: n('closedThisWeek'),
+      },
+      mine: n('mine'),
+    };
   }
 
   /**
@@ -266,11 +287,10 @@ export class MistakeQueries {
    * more is read, so the view knows there are more).
    */
   async home(teamId: string, userId: string, now: Date, caps: { mine: number; team: number }): Promise<HomeData> {
-    const [mine, mineTotal, myPrevention, counts, team] = await Promise.all([
+    const [mine, myPrevention, { counts, mine: mineTotal }, team] = await Promise.all([
       this.open(teamId, { ownerId: userId, limit: caps.mine + 1 }),
-      this.countOpen(teamId, userId),
       this.openPrevention(teamId, userId),
-      this.counts(teamId, now),
+      this.countsWith(teamId, now, userId),
       this.open(teamId, { limit: caps.team + 1 }),
     ]);
     return { userId, mine, mineTotal, myPrevention, counts, team };

@@ -1,5 +1,5 @@
 import type { Tx } from '../db/client';
-import type { Escalation, Prisma } from '../generated/prisma/client';
+import { type Escalation, Prisma, type RecoveryStep, type RootCauseAnalysis } from '../generated/prisma/client';
 import {
   type MistakeSnapshot,
   type MistakeState,
@@ -26,7 +26,120 @@ export type MistakeRecord = Prisma.MistakeGetPayload<{ include: typeof MISTAKE_I
 export async function loadMistake(tx: Tx, teamId: string, mistakeId: number): Promise<MistakeRecord | null> {
   if (!Number.isSafeInteger(mistakeId) || mistakeId <= 0) return null;
   // The team is part of the lookup: a mistake of another workspace does not exist for this one.
-  return tx.mistake.findFirst({ where: { id: mistakeId, teamId }, include: MISTAKE_INCLUDE });
+  return (await loadMistakes(tx, teamId, [mistakeId]))[0] ?? null;
+}
+
+// Every column of a recovery step and of an analysis, read alongside their mistake's. The checks
+// below make a column added to the schema a compile error here until it is read too.
+const STEP_COLUMNS = [
+  'id',
+  'teamId',
+  'mistakeId',
+  'kind',
+  'position',
+  'status',
+  'dueAt',
+  'doneById',
+  'doneAt',
+  'skipReason',
+  'customerAnswer',
+  'remedyKind',
+  'remedyValue',
+  'note',
+  'snoozedUntil',
+  'lastRemindedAt',
+  'reminderCount',
+] as const satisfies ReadonlyArray<keyof RecoveryStep>;
+const RCA_COLUMNS = ['id', 'teamId', 'mistakeId', 'whatHappened', 'causes', 'whatChanges', 'authorId', 'createdAt'] as const satisfies ReadonlyArray<
+  keyof RootCauseAnalysis
+>;
+type AllListed<T, Listed> = Exclude<keyof T, Listed> extends never ? true : never;
+const stepColumnsComplete: AllListed<RecoveryStep, (typeof STEP_COLUMNS)[number]> = true;
+const rcaColumnsComplete: AllListed<RootCauseAnalysis, (typeof RCA_COLUMNS)[number]> = true;
+void stepColumnsComplete;
+void rcaColumnsComplete;
+
+// The planned next contact, as MISTAKE_INCLUDE selects it.
+const CONTACT_COLUMNS = ['id', 'nextContactAt', 'snoozedUntil'] as const;
+type PlannedContact = MistakeRecord['contacts'][number];
+
+const JOINED_COLUMNS = Prisma.raw(
+  [
+    ...STEP_COLUMNS.map((c) => `s."${c}" AS "s_${c}"`),
+    ...RCA_COLUMNS.map((c) => `r."${c}" AS "r_${c}"`),
+    ...CONTACT_COLUMNS.map((c) => `c."${c}" AS "c_${c}"`),
+  ].join(', '),
+);
+
+type Row = Record<string, unknown>;
+
+function pick<T>(row: Row, prefix: string, columns: readonly string[]): T {
+  const out: Row = {};
+  for (const c of columns) out[c] = row[`${prefix}${c}`];
+  return out as T;
+}
+
+/**
+ * Mistakes of one workspace by id, as `findMany({ include: MISTAKE_INCLUDE })` returns them (in
+ * the order of `ids`), in one statement: each mistake with its steps (one row each), its
+ * analysis and its planned next contact. Prevention steps, which exist only once an analysis is written, take a second one
+ * when any of them has one.
+ */
+export async function loadMistakes(tx: Tx, teamId: string, ids: number[]): Promise<MistakeRecord[]> {
+  const wanted = ids.filter((id) => Number.isSafeInteger(id) && id > 0);
+  if (wanted.length === 0) return [];
+  const found = await loadMistakesWhere(tx, teamId, { ids: wanted });
+  return wanted.map((id) => found.get(id)).filter((r): r is MistakeRecord => r !== undefined);
+}
+
+/**
+ * The same for a list of ids, or for the mistakes a query selects (`ranked`: a SELECT yielding
+ * "id", such as a ranking with its LIMIT), read with it in one statement. Keyed by id, in no
+ * particular order.
+ */
+export async function loadMistakesWhere(
+  tx: Tx,
+  teamId: string,
+  which: { ids: number[] } | { ranked: Prisma.Sql },
+): Promise<Map<number, MistakeRecord>> {
+  // A ranking is joined rather than used as `IN (subquery)`: SQLite then reads each chosen
+  // mistake by its key instead of going through the whole workspace.
+  const from = 'ids' in which ? Prisma.sql`"Mistake" m` : Prisma.sql`(${which.ranked}) k JOIN "Mistake" m ON m."id" = k."id"`;
+  const where = 'ids' in which ? Prisma.sql`m."id" IN (${Prisma.join(which.ids)}) AND` : Prisma.empty;
+  const rows = await tx.$queryRaw<Row[]>`
+    SELECT m.*, ${JOINED_COLUMNS}
+    FROM ${from}
+    LEFT JOIN "RecoveryStep" s ON s."mistakeId" = m."id"
+    LEFT JOIN "RootCauseAnalysis" r ON r."mistakeId" = m."id"
+    LEFT JOIN "CustomerContact" c ON c."mistakeId" = m."id" AND c."followUp" = 'open'
+      AND NOT EXISTS (SELECT 1 FROM "CustomerContact" c2 WHERE c2."mistakeId" = m."id" AND c2."followUp" = 'open' AND c2."id" > c."id")
+    WHERE ${where} m."teamId" = ${teamId}
+    ORDER BY m."id", s."position"`;
+  const byId = new Map<number, MistakeRecord>();
+  for (const row of rows) {
+    const id = Number(row.id);
+    let record = byId.get(id);
+    if (!record) {
+      const mistake: Row = {};
+      for (const [key, value] of Object.entries(row)) if (!/^[src]_/.test(key)) mistake[key] = value;
+      mistake.id = id;
+      record = {
+        ...(mistake as Omit<MistakeRecord, 'steps' | 'rca' | 'prevention' | 'contacts'>),
+        steps: [],
+        rca: row.r_id === null || row.r_id === undefined ? null : pick<RootCauseAnalysis>(row, 'r_', RCA_COLUMNS),
+        prevention: [],
+        contacts: row.c_id === null || row.c_id === undefined ? [] : [pick<PlannedContact>(row, 'c_', CONTACT_COLUMNS)],
+      };
+      byId.set(id, record);
+    }
+    if (row.s_id !== null && row.s_id !== undefined) record.steps.push(pick<RecoveryStep>(row, 's_', STEP_COLUMNS));
+  }
+  const withPrevention = [...byId.values()].filter((r) => r.rca || r.state === 'preventing' || r.state === 'closed').map((r) => r.id);
+  if (withPrevention.length > 0) {
+    const prevention = await tx.preventionAction.findMany({ where: { mistakeId: { in: withPrevention } }, orderBy: { id: 'asc' } });
+    for (const p of prevention) byId.get(p.mistakeId)?.prevention.push(p);
+  }
+  return byId;
 }
 
 /**

@@ -1,0 +1,94 @@
+// Diagnostic: prints every SQL statement one Apologize click costs on SQLite, by phase (the
+// click's ack and transaction, then its posts), with the App Home refresh sent at once.
+// Build with the benchmark (`npm run bench` builds it too), run: node bench/.build/bench/trace.js
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { createBot } from '../src/bot';
+import { loadConfig } from '../src/config';
+import type { Db } from '../src/db/client';
+import { migrateDatabase } from '../src/db/migrate';
+import { gatedSqlite } from '../src/db/sqlite';
+import { PrismaClient } from '../src/generated/prisma/client';
+import { encodeValue } from '../src/slack/ids';
+import { FakeSlack } from '../test/support/fakeSlack';
+import { buttonClick } from '../test/support/slackRequests';
+import { agentFor, post } from './load';
+import { seedClickMistakes } from './seed';
+
+const SECRET = 'trace-signing-secret';
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mistake-trace-'));
+  const url = `file:${path.join(tmp, 'trace.db')}`;
+  await migrateDatabase(url);
+  let phase = 'setup';
+  let tracing = false;
+  const lines: string[] = [];
+  const client = new PrismaClient({
+    adapter: gatedSqlite(new PrismaBetterSqlite3({ url, timeout: 0 })),
+    log: [{ emit: 'event', level: 'query' }],
+  });
+  for (const pragma of ['journal_mode = WAL', 'foreign_keys = ON', 'synchronous = NORMAL']) await client.$queryRawUnsafe(`PRAGMA ${pragma}`);
+  client.$on('query', (e) => {
+    if (tracing) lines.push(`[${phase}] ${e.query.replace(/\s+/g, ' ').slice(0, 220)}`);
+  });
+  const db = client as unknown as Db;
+  const fake = await new FakeSlack().start();
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-trace',
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: fake.url,
+    PORT: String(port),
+    DATABASE_URL: url,
+    ESCALATION_CHANNEL_ID: 'CESCALATIONS',
+    DIGEST_CHANNEL_ID: 'CDIGEST0001',
+    TIMEZONE: 'Europe/Berlin',
+    LOG_LEVEL: 'error',
+    STATE_DIR: tmp,
+    HOME_REFRESH_DELAY: process.env.TRACE_HOME_DELAY ?? '0',
+  });
+  const bot = await createBot(config, { tokenVerificationEnabled: false, db });
+  await bot.start({ scheduler: false });
+  const pool = await seedClickMistakes(db, 4, 30_000);
+  const agent = agentFor(1);
+  const target = { host: '127.0.0.1' as const, port, secret: SECRET };
+  for (const [i, m] of pool.entries()) {
+    tracing = i === pool.length - 1;
+    phase = 'ack';
+    const sent = await post(
+      target,
+      agent,
+      buttonClick('mistake_apologize', encodeValue({ m: m.id, v: m.version }), {
+        userId: m.ownerId,
+        channelId: 'CESCALATIONS',
+        messageTs: m.threadTs,
+      }),
+    );
+    phase = 'after ack';
+    if (sent.status !== 200) throw new Error(`click: HTTP ${sent.status} ${sent.body}`);
+    for (let t = 0; t < 200; t++) {
+      const row = await db.mistake.findUnique({ where: { id: m.id }, select: { apologizedAt: true } });
+      if (row?.apologizedAt) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    phase = 'deliveries';
+    await bot.worker.drain();
+    await new Promise((r) => setTimeout(r, 100));
+    await bot.worker.drain();
+  }
+  tracing = false;
+  agent.destroy();
+  const own = lines.filter((l) => !l.includes('"apologizedAt" FROM') || !l.startsWith('[after ack]'));
+  process.stdout.write(`${own.join('\n')}\n${own.length} statements (the polling read excluded)\n`);
+  await bot.stop();
+  await fake.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : e}\n`);
+  process.exit(1);
+});
