@@ -65,6 +65,7 @@ export function workspaceDefaults(config: Config): WorkspaceDefaults {
     officeHours: config.officeHours,
     escalationContact: config.escalationContact,
     adminUserIds: config.adminUserIds,
+    defaultCurrency: config.defaultCurrency,
   };
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { providerOf } from './db/url';
 import { CHANNEL_ID, USER_GROUP_ID, USER_ID } from './domain/slackIds';
+import { parseCurrency } from './domain/customer';
 import { parseDuration } from './domain/durations';
 import { parseOfficeDays, parseOfficeHoursRange, type OfficeHours } from './domain/officeHours';
 import type { Severity, SlaPolicy } from './domain/playbook';
@@ -63,6 +64,8 @@ export interface Config {
   officeHours: OfficeHours;
   escalationContact?: string;
   adminUserIds: string[];
+  /** ISO 4217 code a report's value at risk is in unless the reporter names another. */
+  defaultCurrency: string;
   logLevel: LogLevel;
 }
 
@@ -132,6 +135,7 @@ const DEFAULTS = {
   REMINDER_CAP: '3',
   LEASE: '1m',
   HOME_REFRESH_DELAY: '2s',
+  DEFAULT_CURRENCY: 'USD',
   SLACK_LATENESS: '2m',
   OFFICE_HOURS: '09:00-18:00',
   OFFICE_DAYS: 'mon-fri',
@@ -295,6 +299,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
       'U0123ABCDEF',
     );
   }
+  const currencyText = withDefault('DEFAULT_CURRENCY');
+  const defaultCurrency = parseCurrency(currencyText) ?? 'USD';
+  if (!parseCurrency(currencyText)) fail('DEFAULT_CURRENCY', `"${currencyText}" is not an ISO 4217 currency code`, 'EUR');
+
   const adminText = read('ADMIN_USER_IDS') ?? '';
   const adminUserIds = [
     ...new Set(
@@ -347,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
       days: Object.freeze(days as number[]) as number[],
     }),
     adminUserIds: Object.freeze(adminUserIds) as string[],
+    defaultCurrency,
     logLevel: levelText as LogLevel,
   };
   if (escalationContact !== undefined) config.escalationContact = escalationContact;

@@ -102,11 +102,14 @@ export class SlackRenderer implements DeliveryRenderer {
         };
     }
 
-    const mistake = await this.queries.get(teamId, request.mistakeId);
-    if (!mistake) return { skip: 'the mistake no longer exists' };
+    // The card and the reporter's confirmation say when the customer was hurt before.
+    const found = await this.queries.get(teamId, request.mistakeId);
+    if (!found) return { skip: 'the mistake no longer exists' };
+    const withEarlier = request.kind === 'card' || (request.kind === 'dm' && request.userId === found.reporterId);
+    const mistake = withEarlier ? { ...found, earlier: await this.queries.earlier(teamId, found.id) } : found;
 
     if (request.kind === 'card') {
-      const { text, blocks } = renderCard(mistake, ctx);
+      const { text, blocks } = renderCard(mistake, { ...ctx, workspaceUrl: await this.url() });
       if (mistake.threadTs) {
         return { call: { method: 'chat.update', args: { channel: mistake.channelId, ts: mistake.threadTs, text, blocks } } };
       }
@@ -158,7 +161,12 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     const { userId } = request;
-    const { text, blocks, offered, live } = renderOwnerDm(event, mistake, { ...ctx, threadUrl: link, recipientId: userId });
+    const { text, blocks, offered, live } = renderOwnerDm(event, mistake, {
+      ...ctx,
+      threadUrl: link,
+      workspaceUrl: await this.url(),
+      recipientId: userId,
+    });
     const sent: DirectMessagePayload = { kind: 'dm', mistakeId: mistake.id, eventId: event.id, userId, offered };
     // Posting to a user id lands in the app's DM with them (the Messages tab).
     return {

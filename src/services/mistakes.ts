@@ -41,6 +41,7 @@ import {
   type MovedOn,
   resolvesEscalation,
 } from '../domain/playbook';
+import { customerKey } from '../domain/customer';
 import { validateReport, type RawReport } from '../domain/report';
 import { encodeTimelineDetails, movedOn, type TimelineDetails } from '../domain/timeline';
 import type { Clock } from './clock';
@@ -120,7 +121,8 @@ export class MistakeService {
   }
 
   async report(teamId: string, reporterId: string, raw: RawReport, options: { submissionKey?: string } = {}): Promise<ReportResult> {
-    const validation = validateReport(raw, reporterId);
+    const policy = await this.settings.forTeam(teamId);
+    const validation = validateReport(raw, reporterId, { defaultCurrency: policy.defaultCurrency });
     if (!validation.ok) {
       const [field, message] = Object.entries(validation.errors)[0]!;
       throw new ReportValidationError(validation.errors, message!, field);
@@ -131,7 +133,6 @@ export class MistakeService {
       const existing = await this.findBySubmission(teamId, submissionKey);
       if (existing) return { mistake: existing, duplicate: true };
     }
-    const policy = await this.settings.forTeam(teamId);
     try {
       const mistake = await inTransaction(this.db, async (tx) => {
         const now = this.clock.now();
@@ -144,6 +145,11 @@ export class MistakeService {
           data: {
             teamId,
             customer: input.customer,
+            account: input.account,
+            customerLink: input.link,
+            valueMinor: input.value?.minor ?? null,
+            valueCurrency: input.value?.currency ?? null,
+            customerKey: customerKey(input.customer, input.account),
             whatHappened: input.whatHappened,
             impact: input.impact,
             severity: input.severity,

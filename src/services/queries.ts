@@ -12,18 +12,22 @@ import {
   type Severity,
   type StepKind,
 } from '../domain/playbook';
+import { REPEAT_WINDOW_DAYS } from '../domain/customer';
 import { DAY_MS } from '../domain/durations';
 import { decodeTimelineDetails, type TimelineEvent } from '../domain/timeline';
 import { Prisma, type TimelineEvent as TimelineRow } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import { type DigestData, loadDigest } from './digest';
 import { escalationView, loadMistake, MISTAKE_INCLUDE, mistakeView, toSnapshot } from './records';
-import { type EscalationView, type MistakeView, snapshotOf } from './views';
+import { type EscalationView, type MistakeView, type EarlierMistakeView, type MoneyView, snapshotOf } from './views';
 
 /** One open mistake as lists, App Home and the digest show it. */
 export interface MistakeSummary {
   id: number;
   customer: string;
+  account: string | null;
+  customerLink: string | null;
+  value: MoneyView | null;
   severity: Severity;
   state: MistakeState;
   ownerId: string | null;
@@ -81,9 +85,9 @@ export function summarize(m: MistakeView): MistakeSummary {
   const next = nextStep(snapshot);
   // Once the customer is satisfied, what is due next is the root-cause analysis.
   const chased = currentChasedStep(snapshot);
-  const { id, customer, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version } = m;
+  const { id, customer, account, customerLink, value, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version } = m;
   return {
-    ...{ id, customer, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version },
+    ...{ id, customer, account, customerLink, value, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version },
     nextStep: next?.kind ?? null,
     nextDueAt: chased?.dueAt ?? null,
     apologized: m.apologizedAt !== null,
@@ -123,6 +127,27 @@ export class MistakeQueries {
   async get(teamId: string, mistakeId: number): Promise<MistakeView | null> {
     const record = await loadMistake(this.db, teamId, mistakeId);
     return record ? mistakeView(record) : null;
+  }
+
+  /**
+   * The same customer's mistakes in the REPEAT_WINDOW_DAYS before this one, newest first (what
+   * its card and its reporter's confirmation show): one query on the (team, customer key, time)
+   * index.
+   */
+  async earlier(teamId: string, mistakeId: number): Promise<EarlierMistakeView[]> {
+    const record = await this.db.mistake.findFirst({ where: { id: mistakeId, teamId }, select: { id: true, customerKey: true, createdAt: true } });
+    if (!record?.customerKey) return [];
+    return this.db.mistake.findMany({
+      where: {
+        teamId,
+        customerKey: record.customerKey,
+        createdAt: { gte: new Date(record.createdAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS), lte: record.createdAt },
+        id: { lt: record.id },
+      },
+      select: { id: true, channelId: true, threadTs: true, createdAt: true },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: 100,
+    });
   }
 
   /** One timeline event; null when it no longer exists, or cannot be read (logged). */

@@ -10,7 +10,7 @@ import {
   type StepKind,
   type StepStatus,
 } from '../domain/playbook';
-import { type EscalationView, type MistakeView, snapshotOf } from './views';
+import { type EscalationView, type MistakeView, type MoneyView, snapshotOf } from './views';
 
 /** Everything the rules and the card need about one mistake, read in one query. */
 export const MISTAKE_INCLUDE = {
@@ -38,6 +38,9 @@ export function mistakeView(record: MistakeRecord): MistakeView {
     teamId: record.teamId,
     version: record.version,
     customer: record.customer,
+    account: record.account,
+    customerLink: record.customerLink,
+    value: moneyOf(record.valueMinor, record.valueCurrency),
     whatHappened: record.whatHappened,
     impact: record.impact,
     severity: record.severity as Severity,
@@ -95,6 +98,11 @@ export function mistakeView(record: MistakeRecord): MistakeView {
       reminderCount: p.reminderCount,
     })),
   };
+}
+
+/** Both halves of a stored amount, or none: a half-written one is not shown. */
+export function moneyOf(minor: number | null, currency: string | null): MoneyView | null {
+  return minor !== null && currency ? { minor, currency } : null;
 }
 
 export function toSnapshot(record: MistakeRecord): MistakeSnapshot {

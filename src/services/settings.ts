@@ -24,6 +24,8 @@ export interface WorkspaceDefaults {
   officeHours: OfficeHoursPolicy;
   escalationContact?: string;
   adminUserIds: string[];
+  /** The currency a report's value at risk is in unless the reporter names another (ISO 4217). */
+  defaultCurrency?: string;
 }
 
 /** One workspace's rules, as the services and jobs read them. */
@@ -37,6 +39,8 @@ export interface WorkspacePolicy extends EscalationPolicy {
   officeHours: OfficeHoursPolicy;
   escalationContact: string | null;
   adminUserIds: string[];
+  /** ISO 4217: a report's value at risk is in it unless the reporter names another. */
+  defaultCurrency: string;
   /** When the bot first saw this workspace: digests are never caught up before it. */
   installedAt: Date;
 }
@@ -62,7 +66,7 @@ function rowFromDefaults(d: WorkspaceDefaults) {
   };
 }
 
-export function policyFromRow(row: WorkspaceSettings, reminderCap: number): WorkspacePolicy {
+export function policyFromRow(row: WorkspaceSettings, reminderCap: number, defaultCurrency = 'USD'): WorkspacePolicy {
   return {
     teamId: row.teamId,
     escalationChannelId: row.escalationChannelId ?? '',
@@ -86,6 +90,7 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number): Work
     },
     escalationContact: row.escalationContact,
     adminUserIds: row.adminUserIds.split(',').filter(Boolean),
+    defaultCurrency,
     installedAt: row.createdAt,
   };
 }
@@ -126,7 +131,7 @@ export class SettingsService {
         row = await this.db.workspaceSettings.findUniqueOrThrow({ where: { teamId } });
       }
     }
-    const policy = policyFromRow(row, this.defaults.reminderCap);
+    const policy = policyFromRow(row, this.defaults.reminderCap, this.defaults.defaultCurrency);
     this.cache.set(teamId, { policy, at: Date.now() });
     return policy;
   }
@@ -147,7 +152,12 @@ export class SettingsService {
       where: only ? { teamId: only } : {},
       orderBy: { teamId: 'asc' },
     });
-    return rows.map((row) => policyFromRow(row, this.defaults.reminderCap));
+    return rows.map((row) => policyFromRow(row, this.defaults.reminderCap, this.defaults.defaultCurrency));
+  }
+
+  /** The deployment's DEFAULT_CURRENCY, known without asking the database (the report form shows it). */
+  get defaultCurrency(): string {
+    return this.defaults.defaultCurrency ?? 'USD';
   }
 
   async applyDefaults(): Promise<void> {

@@ -3,6 +3,20 @@
 
 import type { MistakeSnapshot, MistakeState, PreventionStatus, Severity, StepKind, StepStatus } from '../domain/playbook';
 
+/** An earlier mistake for the same customer (same account, or same name when no account). */
+export interface EarlierMistakeView {
+  id: number;
+  channelId: string;
+  threadTs: string | null;
+  createdAt: Date;
+}
+
+/** An amount in minor units (cents) of an ISO 4217 currency. */
+export interface MoneyView {
+  minor: number;
+  currency: string;
+}
+
 /** A recovery step as the card, the replies and the forms show it. */
 export interface StepView {
   kind: StepKind;
@@ -56,6 +70,16 @@ export interface MistakeView {
   /** What a button or a form carries, so a change made meanwhile is caught. */
   version: number;
   customer: string;
+  /** The customer's account id or name, an https link to their CRM record or ticket (optional). */
+  account: string | null;
+  customerLink: string | null;
+  /** The value at risk, in minor units of its currency (optional). */
+  value: MoneyView | null;
+  /**
+   * The same customer's mistakes reported in the REPEAT_WINDOW_DAYS before this one, newest
+   * first; read only where it is shown (the card, the reporter's confirmation).
+   */
+  earlier?: EarlierMistakeView[];
   whatHappened: string;
   impact: string;
   severity: Severity;

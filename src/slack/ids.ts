@@ -38,6 +38,10 @@ export type ViewId = (typeof Views)[keyof typeof Views];
 /** block_id / action_id pairs of modal inputs; the submission handler reads values by them. */
 export const Inputs = {
   customer: 'customer',
+  account: 'account',
+  customerLink: 'customer_link',
+  valueAmount: 'value_amount',
+  valueCurrency: 'value_currency',
   whatHappened: 'what_happened',
   impact: 'impact',
   severity: 'severity',

@@ -22,6 +22,7 @@ import {
   assemble,
   button,
   context,
+  customerRecordText,
   divider,
   fields,
   header,
@@ -30,6 +31,7 @@ import {
   nextStepButtons,
   refValue,
   type RenderContext,
+  repeatText,
   section,
   severityText,
   stateLabel,
@@ -58,7 +60,7 @@ const RECOVERY_LINE = {
   later: ':white_small_square:',
 };
 
-export function renderCard(m: MistakeView, ctx: RenderContext): { text: string; blocks: KnownBlock[] } {
+export function renderCard(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string }): { text: string; blocks: KnownBlock[] } {
   const text = cardFallback(m);
   // Long texts in every field at once (or text made of emoji, which JSON counts twice) can push a
   // card past Slack's size limit: render again with shorter excerpts until it fits.
@@ -78,7 +80,7 @@ function cardFallback(m: MistakeView): string {
   return truncate(`Mistake #${m.id} · ${userText(m.customer, 100)}: ${stateLabel(m.state)}${what}`, FALLBACK_TEXT_MAX);
 }
 
-function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlock[] {
+function cardBlocks(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string }, scale: number): KnownBlock[] {
   const limit = (n: number) => Math.max(40, Math.floor(n * scale));
   const state = m.state;
   const critical = m.severity === 'critical';
@@ -94,6 +96,10 @@ function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlo
       `*Category*\n${categoryText(m.category)}`,
     ),
   ];
+  const record = customerRecordText(m);
+  if (record) head.push(context(record));
+  const repeat = repeatText(m.customer, m.earlier, ctx.workspaceUrl);
+  if (repeat) head.push(section(repeat));
 
   if (m.escalationLevel > 0) {
     const why = m.escalationReason ? `: ${composedText(m.escalationReason, limit(CARD_TEXT.escalation), [m.ownerId, m.reporterId])}` : '';

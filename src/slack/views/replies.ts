@@ -32,6 +32,7 @@ import {
   longSections,
   nextStepButtons,
   refValue,
+  repeatText,
   type RenderContext,
   section,
   severityShort,
@@ -340,7 +341,7 @@ export function offerOf(event: TimelineEvent, m: MistakeView, recipientId: strin
 export function renderOwnerDm(
   event: TimelineEvent,
   m: MistakeView,
-  ctx: RenderContext & { threadUrl: string; recipientId?: string; offered?: Offer | null },
+  ctx: RenderContext & { threadUrl: string; workspaceUrl?: string; recipientId?: string; offered?: Offer | null },
 ): DirectMessageRender {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
   const about = `Mistake #${m.id} · ${severityShort(m.severity)} · ${stateLabel(m.state)}`;
@@ -448,7 +449,7 @@ function offerOutcome(m: MistakeView, offered: Offer, recipientId: string | null
  * can link to the thread (a DM, not an ephemeral: a modal's submission does not say which channel
  * /mistake was typed in, and an ephemeral needs a channel the bot can post in).
  */
-export function renderReportConfirmation(m: MistakeView, ctx: RenderContext & { threadUrl: string }): RenderedMessage {
+export function renderReportConfirmation(m: MistakeView, ctx: RenderContext & { threadUrl: string; workspaceUrl?: string }): RenderedMessage {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
   const next = nextStep(snapshotOf(m));
   const yours = m.ownerId === m.reporterId;
@@ -458,9 +459,10 @@ export function renderReportConfirmation(m: MistakeView, ctx: RenderContext & { 
       : 'You own the recovery; the card shows every step.'
     : `${mention(m.ownerId)} is asked to own the recovery; the card shows every step.`;
   const main = `:white_check_mark: Reported as ${link(ctx.threadUrl, `Mistake #${m.id}`)}: ${customer}. Thank you for owning it.\n${then}`;
+  const repeat = repeatText(m.customer, m.earlier, ctx.workspaceUrl);
   return {
     text: fallback(`Reported as Mistake #${m.id} (${userText(m.customer, 60)}). Its thread: ${link(ctx.threadUrl, 'open it')}`),
-    blocks: [section(main), actions([linkButton(LABELS.openThread, ctx.threadUrl)])],
+    blocks: [section(main), ...(repeat ? [section(repeat)] : []), actions([linkButton(LABELS.openThread, ctx.threadUrl)])],
   };
 }
 
