@@ -65,6 +65,7 @@ describe('loadConfig: defaults', () => {
       slack: { botToken: 'xoxb-test-bot-token', signingSecret: 'test-signing-secret' },
       port: 3000,
       databaseUrl: 'file:./data/mistakes.db',
+      defaultCurrency: 'USD',
       escalationChannelId: 'C0123ABCD',
       digestChannelId: 'C0123ABCD',
       timezone: 'UTC',
@@ -258,6 +259,8 @@ describe('loadConfig: invalid values, each named with its variable', () => {
     ['ADMIN_USER_IDS', 'U0123ABCD,@bob', /"@bob"/],
     ['ADMIN_USER_IDS', 'S0123TEAM', /"S0123TEAM"/],
     ['LOG_LEVEL', 'verbose', /debug, info, warn, error/],
+    ['DEFAULT_CURRENCY', 'EURO', /ISO 4217/],
+    ['DEFAULT_CURRENCY', 'XYZ', /ISO 4217/],
   ])('%s=%p is refused', (variable, value, reason) => {
     const error = errorFor({ ...VALID, [variable]: value });
     expect(problemVariables(error)).toEqual([variable]);

@@ -79,10 +79,8 @@ export function parseCustomerLink(raw: string): { ok: true; url: string } | { ok
     return refuse;
   }
   if (url.protocol !== 'https:' || url.hostname === '' || url.username !== '' || url.password !== '') return refuse;
-  // `<`, `>` and `|` end a Slack link; URL() already percent-encodes spaces and quotes.
-  const href = url.href;
-  if (/[<>|\s]/.test(href)) return refuse;
-  return { ok: true, url: href };
+  // `<`, `>` and `|` end a Slack link: stored percent-encoded (URL() already encodes spaces).
+  return { ok: true, url: url.href.replace(/[<>|]/g, encodeURIComponent) };
 }
 
 /**

@@ -85,7 +85,22 @@ export function summarize(m: MistakeView): MistakeSummary {
   const next = nextStep(snapshot);
   // Once the customer is satisfied, what is due next is the root-cause analysis.
   const chased = currentChasedStep(snapshot);
-  const { id, customer, account, customerLink, value, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version } = m;
+  const {
+    id,
+    customer,
+    account,
+    customerLink,
+    value,
+    severity,
+    state,
+    ownerId,
+    reporterId,
+    channelId,
+    threadTs,
+    escalationLevel,
+    createdAt,
+    version,
+  } = m;
   return {
     ...{ id, customer, account, customerLink, value, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version },
     nextStep: next?.kind ?? null,

@@ -18,6 +18,9 @@ function mistake(customer: string, overrides: Partial<DigestMistake> = {}): Dige
   return {
     id,
     customer,
+    account: null,
+    customerLink: null,
+    value: null,
     severity: 'medium',
     state: 'recovering',
     ownerId: 'U0ALICE',
@@ -55,6 +58,7 @@ function emptyData(overrides: Partial<DigestData> = {}): DigestData {
     awaitingRca: [],
     overduePrevention: [],
     overduePreventionTotal: 0,
+    repeats: [],
     figures: {
       apologized: 0,
       recovered: 0,

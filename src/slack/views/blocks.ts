@@ -340,7 +340,9 @@ const EARLIER_LINKS = 10;
  */
 export function repeatText(customer: string, earlier: readonly EarlierMistakeView[] | undefined, workspaceUrl?: string): string {
   if (!earlier || earlier.length === 0) return '';
-  const links = earlier.slice(0, EARLIER_LINKS).map((e) => (e.threadTs ? link(threadUrl(workspaceUrl, e.channelId, e.threadTs), `#${e.id}`) : `#${e.id}`));
+  const links = earlier
+    .slice(0, EARLIER_LINKS)
+    .map((e) => (e.threadTs ? link(threadUrl(workspaceUrl, e.channelId, e.threadTs), `#${e.id}`) : `#${e.id}`));
   const more = earlier.length > EARLIER_LINKS ? ` and ${earlier.length - EARLIER_LINKS} more` : '';
   return `:repeat: *${ordinal(earlier.length + 1)} mistake for ${userText(customer, 80)} in ${REPEAT_WINDOW_DAYS} days* · earlier: ${links.join(', ')}${more}`;
 }

@@ -5,7 +5,7 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { DAY_MS, formatDuration } from '../../domain/durations';
 import type { DigestData, DigestMistake, DigestOverdueStep, RecoveryFigures } from '../../services/digest';
-import { divider, fields, header, jsonLength, LABELS, section, severityShort, STEP_TODO_LABELS } from './blocks';
+import { customerRecordText, divider, fields, header, jsonLength, LABELS, repeatText, section, severityShort, STEP_TODO_LABELS } from './blocks';
 import { FALLBACK_TEXT_MAX, formatDateTime, formatDay, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
 
 export interface DigestContext {
@@ -60,7 +60,9 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
   );
   if (figures) head.push(section(figures));
 
-  const parts = [overduePart(data, ctx), waitingPart(data, ctx), rcaPart(data, ctx), preventionPart(data, ctx)].filter((p) => p.total > 0);
+  const parts = [overduePart(data, ctx), waitingPart(data, ctx), repeatPart(data, ctx), rcaPart(data, ctx), preventionPart(data, ctx)].filter(
+    (p) => p.total > 0,
+  );
   head.push(parts.length > 0 ? divider() : section('Nothing is overdue, and every customer has had their apology.'));
   // Slack refuses the whole message past 50 blocks or ~13,000 characters of blocks, so the
   // lists share what is left after the head and each is cut visibly rather than the digest lost.
@@ -127,7 +129,19 @@ interface ListPart {
 
 function customerText(m: DigestMistake, ctx: DigestContext): string {
   const name = userText(m.customer, CUSTOMER_MAX) || '(no name)';
-  return m.threadTs ? `*${link(threadUrl(ctx.workspaceUrl, m.channelId, m.threadTs), name)}*` : `*${name}*`;
+  const shown = m.threadTs ? `*${link(threadUrl(ctx.workspaceUrl, m.channelId, m.threadTs), name)}*` : `*${name}*`;
+  const record = customerRecordText(m, 30);
+  return record ? `${shown} (${record})` : shown;
+}
+
+function repeatPart(data: DigestData, ctx: DigestContext): ListPart {
+  return {
+    heading: ['*:repeat: Customers hurt again*: reported again within 90 days of an earlier mistake'],
+    total: data.repeats.length,
+    available: data.repeats.length,
+    lines: (shown) =>
+      data.repeats.slice(0, shown).map((r) => `• ${customerText(r.mistake, ctx)} · ${repeatText(r.mistake.customer, r.earlier, ctx.workspaceUrl)}`),
+  };
 }
 
 /** Critical is "on the fly" (rule 8), so it is the one severity a digest line spends room on. */
