@@ -135,11 +135,9 @@ describe('validateReport: the optional customer record', () => {
   });
 
   it('reports every bad field at once, by field', () => {
-    const result = validateReport(
-      { ...base, link: 'javascript:alert(1)', valueAmount: '-3', account: 'x'.repeat(101) },
-      'UALICE',
-      { defaultCurrency: 'USD' },
-    );
+    const result = validateReport({ ...base, link: 'javascript:alert(1)', valueAmount: '-3', account: 'x'.repeat(101) }, 'UALICE', {
+      defaultCurrency: 'USD',
+    });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual(['account', 'link', 'valueAmount']);
     const currency = validateReport({ ...base, valueAmount: '5', valueCurrency: 'ABC' }, 'UALICE');
