@@ -66,6 +66,7 @@ export function workspaceDefaults(config: Config): WorkspaceDefaults {
     escalationContact: config.escalationContact,
     adminUserIds: config.adminUserIds,
     defaultCurrency: config.defaultCurrency,
+    checkInAfterMs: config.checkInAfterMs,
   };
 }
 

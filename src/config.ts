@@ -66,6 +66,8 @@ export interface Config {
   adminUserIds: string[];
   /** ISO 4217 code a report's value at risk is in unless the reporter names another. */
   defaultCurrency: string;
+  /** How long after the customer was satisfied the owner is asked whether they came back; null: never. */
+  checkInAfterMs: number | null;
   logLevel: LogLevel;
 }
 
@@ -136,6 +138,7 @@ const DEFAULTS = {
   LEASE: '1m',
   HOME_REFRESH_DELAY: '2s',
   DEFAULT_CURRENCY: 'USD',
+  CHECK_IN_AFTER: '30d',
   SLACK_LATENESS: '2m',
   OFFICE_HOURS: '09:00-18:00',
   OFFICE_DAYS: 'mon-fri',
@@ -303,6 +306,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   const defaultCurrency = parseCurrency(currencyText) ?? 'USD';
   if (!parseCurrency(currencyText)) fail('DEFAULT_CURRENCY', `"${currencyText}" is not an ISO 4217 currency code`, 'EUR');
 
+  const checkInText = withDefault('CHECK_IN_AFTER');
+  let checkInAfterMs: number | null = null;
+  if (checkInText.toLowerCase() !== 'off') {
+    checkInAfterMs = parseDuration(checkInText);
+    if (checkInAfterMs === null || checkInAfterMs < 60_000) {
+      fail('CHECK_IN_AFTER', `"${checkInText}" is not a duration of 1m or more (like 30d or 2w), or off`, '30d');
+      checkInAfterMs = null;
+    }
+  }
+
   const adminText = read('ADMIN_USER_IDS') ?? '';
   const adminUserIds = [
     ...new Set(
@@ -356,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     }),
     adminUserIds: Object.freeze(adminUserIds) as string[],
     defaultCurrency,
+    checkInAfterMs,
     logLevel: levelText as LogLevel,
   };
   if (escalationContact !== undefined) config.escalationContact = escalationContact;

@@ -40,6 +40,7 @@ const ALL_VARIABLES = [
   'ESCALATION_CONTACT',
   'ADMIN_USER_IDS',
   'DEFAULT_CURRENCY',
+  'CHECK_IN_AFTER',
   'LOG_LEVEL',
 ];
 
@@ -66,6 +67,7 @@ describe('loadConfig: defaults', () => {
       port: 3000,
       databaseUrl: 'file:./data/mistakes.db',
       defaultCurrency: 'USD',
+      checkInAfterMs: 30 * 24 * 3_600_000,
       escalationChannelId: 'C0123ABCD',
       digestChannelId: 'C0123ABCD',
       timezone: 'UTC',
@@ -261,6 +263,7 @@ describe('loadConfig: invalid values, each named with its variable', () => {
     ['LOG_LEVEL', 'verbose', /debug, info, warn, error/],
     ['DEFAULT_CURRENCY', 'EURO', /ISO 4217/],
     ['DEFAULT_CURRENCY', 'XYZ', /ISO 4217/],
+    ['CHECK_IN_AFTER', 'soon', /duration|off/],
   ])('%s=%p is refused', (variable, value, reason) => {
     const error = errorFor({ ...VALID, [variable]: value });
     expect(problemVariables(error)).toEqual([variable]);

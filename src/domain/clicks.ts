@@ -11,14 +11,26 @@ export type Click =
   | { kind: 'apologize'; mistakeId: number; channelId?: string }
   | { kind: 'prevention_done'; mistakeId: number; preventionId: number; channelId?: string }
   /** `snoozeMinutes` 0 is "until office hours open tomorrow"; a prevention step's own reminders with `preventionId`. */
-  | { kind: 'snooze'; mistakeId: number; snoozeMinutes: number; preventionId?: number; channelId?: string };
+  | { kind: 'snooze'; mistakeId: number; snoozeMinutes: number; preventionId?: number; channelId?: string }
+  /** The after-close check-in's answer, one kind per button. */
+  | { kind: 'check_in_came_back'; mistakeId: number; channelId?: string }
+  | { kind: 'check_in_not_yet'; mistakeId: number; channelId?: string }
+  | { kind: 'check_in_lost'; mistakeId: number; channelId?: string };
 
 export type ClickKind = Click['kind'];
 
 /** A row of the inbox: a click, or a form recorded as saved (it carries nothing more). */
 export type InteractionPayload = Click | { kind: 'form' };
 
-const CLICK_KINDS: readonly ClickKind[] = ['own', 'apologize', 'prevention_done', 'snooze'];
+const CLICK_KINDS: readonly ClickKind[] = [
+  'own',
+  'apologize',
+  'prevention_done',
+  'snooze',
+  'check_in_came_back',
+  'check_in_not_yet',
+  'check_in_lost',
+];
 
 export const isClickKind = (kind: string): kind is ClickKind => (CLICK_KINDS as readonly string[]).includes(kind);
 
@@ -35,6 +47,9 @@ export function clickOf(
   switch (kind) {
     case 'own':
     case 'apologize':
+    case 'check_in_came_back':
+    case 'check_in_not_yet':
+    case 'check_in_lost':
       return { kind, mistakeId, ...where };
     case 'prevention_done':
       return preventionId === undefined ? null : { kind, mistakeId, preventionId, ...where };
@@ -56,6 +71,9 @@ const READERS: Readers<InteractionPayload> = {
     preventionId: f.optionalInt('preventionId'),
     channelId: f.optionalString('channelId'),
   }),
+  check_in_came_back: stepClick,
+  check_in_not_yet: stepClick,
+  check_in_lost: stepClick,
   form: () => ({}),
 };
 

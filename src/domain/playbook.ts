@@ -54,6 +54,9 @@ export const LABELS = {
   awaitingRca: 'Awaiting root-cause analysis',
   preventing: 'Prevention steps in progress',
   closed: 'Closed',
+  cameBack: 'Came back',
+  notYet: 'Not yet',
+  lostThem: 'Lost them',
 } as const;
 
 /** The recovery steps, in playbook order (rules 1–5). */

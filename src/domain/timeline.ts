@@ -2,6 +2,7 @@
 // when, and what it says. The kind has a column of its own; the rest is stored as JSON text in
 // `details`, written by `encodeTimelineDetails` and read back only by `decodeTimelineDetails`.
 
+import { CHECK_IN_ANSWERS, type CheckInAnswer } from './checkIn';
 import { decodeUnion, encodeWithoutKind, type Readers } from './json';
 import {
   type ChasedStep,
@@ -41,6 +42,9 @@ export type TimelineDetails =
   | { kind: 'rca_submitted'; preventionCount: number }
   | { kind: 'prevention_done'; preventionId: number; description: string }
   | { kind: 'closed' }
+  /** The after-close check-in: the owner is asked (the `number`th time) whether the customer came back. */
+  | { kind: 'check_in_asked'; number: number }
+  | { kind: 'check_in_answered'; answer: CheckInAnswer }
   /** Reminders put off for the current step, or for one prevention step. */
   | { kind: 'snoozed'; step?: ChasedStep; preventionId?: number; until: Date };
 
@@ -81,6 +85,8 @@ const READERS: Readers<TimelineDetails> = {
   rca_submitted: (f) => ({ preventionCount: f.int('preventionCount') }),
   prevention_done: (f) => ({ preventionId: f.int('preventionId'), description: f.string('description') }),
   closed: () => ({}),
+  check_in_asked: (f) => ({ number: f.int('number') }),
+  check_in_answered: (f) => ({ answer: f.oneOf('answer', CHECK_IN_ANSWERS) }),
   snoozed: (f) => ({
     step: f.optionalOneOf('step', [...STEP_KINDS, RCA_STEP]),
     preventionId: f.optionalInt('preventionId'),

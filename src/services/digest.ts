@@ -2,6 +2,7 @@ import type { Db } from '../db/client';
 import { DAY_MS } from '../domain/durations';
 import { ANSWER_KINDS, OPEN_STATES, RECOVERING_STATES, recoveryRate, type Severity, type StepKind } from '../domain/playbook';
 import { decodeTimelineDetails } from '../domain/timeline';
+import { CAME_BACK_WINDOW_DAYS, cameBackRate } from '../domain/checkIn';
 import { REPEAT_WINDOW_DAYS } from '../domain/customer';
 import type { Logger } from '../logger';
 import { moneyOf } from './records';
@@ -71,6 +72,11 @@ export interface DigestData {
   overduePreventionTotal: number;
   /** Customers reported again in the period (at most `limit`). */
   repeats: DigestRepeat[];
+  /** Customers the owner said we lost at the check-in (at most `limit`; the total says how many). */
+  winBack: DigestMistake[];
+  winBackTotal: number;
+  /** The check-in answers of the last CAME_BACK_WINDOW_DAYS, each customer's latest counted once. */
+  cameBack: { cameBack: number; lost: number; notYet: number; rate: number | null };
   figures: RecoveryFigures;
 }
 
@@ -192,6 +198,9 @@ export async function loadDigest(db: Db, logger: Logger, teamId: string, since: 
     prevention,
     events,
     repeats,
+    winBackTotal,
+    winBack,
+    checkIns,
   ] = await Promise.all([
     db.mistake.count({ where: { teamId, state: { in: [...OPEN_STATES] } } }),
     db.mistake.count({ where: { teamId, state: 'escalated' } }),
@@ -234,7 +243,33 @@ export async function loadDigest(db: Db, logger: Logger, teamId: string, since: 
       take: EVENT_CAP,
     }),
     loadRepeats(db, teamId, since, now, limit),
+    db.mistake.count({ where: { teamId, outcome: 'lost' } }),
+    db.mistake.findMany({
+      where: { teamId, outcome: 'lost' },
+      orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      select: MISTAKE_SELECT,
+    }),
+    db.timelineEvent.findMany({
+      where: { teamId, kind: 'check_in_answered', at: { gt: new Date(now.getTime() - CAME_BACK_WINDOW_DAYS * DAY_MS), lte: now } },
+      select: { id: true, kind: true, details: true, mistakeId: true },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+      take: EVENT_CAP,
+    }),
   ]);
+  const latestCheckIn = new Map<number, string>();
+  for (const e of checkIns) {
+    const event = decodeTimelineDetails(e.kind, e.details);
+    if (event?.kind === 'check_in_answered') latestCheckIn.set(e.mistakeId, event.answer);
+  }
+  const answers = [...latestCheckIn.values()];
+  const count = (answer: string) => answers.filter((a) => a === answer).length;
+  const cameBack = {
+    cameBack: count('came_back'),
+    lost: count('lost'),
+    notYet: count('not_yet'),
+    rate: cameBackRate(count('came_back'), count('lost')),
+  };
 
   // Keep one row per mistake: its current (earliest pending) step.
   const seen = new Set<number>();
@@ -296,6 +331,9 @@ export async function loadDigest(db: Db, logger: Logger, teamId: string, since: 
     overduePrevention: prevention.map((p) => ({ ...p, mistake: toDigestMistake(p.mistake) })),
     overduePreventionTotal: preventionTotal,
     repeats,
+    winBack: winBack.map(toDigestMistake),
+    winBackTotal,
+    cameBack,
     figures: {
       apologized: apologizedAfter.size,
       recovered,

@@ -41,6 +41,7 @@ import {
   type MovedOn,
   resolvesEscalation,
 } from '../domain/playbook';
+import { type CheckInAnswer, nextCheckInAfter } from '../domain/checkIn';
 import { customerKey } from '../domain/customer';
 import { validateReport, type RawReport } from '../domain/report';
 import { encodeTimelineDetails, movedOn, type TimelineDetails } from '../domain/timeline';
@@ -289,6 +290,10 @@ export class MistakeService {
       });
       c.set.satisfiedAt = c.now;
       c.set.outcome = 'recovered';
+      // The after-close check-in counts from now (CHECK_IN_AFTER; off: never).
+      c.set.checkInDueAt = c.policy.checkInAfterMs === null ? null : new Date(c.now.getTime() + c.policy.checkInAfterMs);
+      c.set.checkInAskedAt = null;
+      c.set.checkInsSent = 0;
       // A reopened mistake that already has its RCA goes back to its prevention steps.
       const next: MistakeState = c.record.rca ? 'preventing' : 'awaiting_rca';
       c.set.state = next;
@@ -311,6 +316,8 @@ export class MistakeService {
       // Back to making it right: the remedy so far was not enough.
       await this.putBack(c, ['make_right', 'confirm_satisfied']);
       c.set.state = 'escalated';
+      c.set.checkInDueAt = null;
+      c.set.checkInAskedAt = null;
       c.event({ kind: 'not_satisfied', comment: note });
       const count = await c.tx.escalation.count({ where: { mistakeId: c.record.id, key: { startsWith: 'not_satisfied:' } } });
       // One click, one thread reply: the "not satisfied" reply already says it is escalated.
@@ -365,6 +372,8 @@ export class MistakeService {
       c.set.satisfiedAt = null;
       c.set.outcome = null;
       c.set.closedAt = null;
+      c.set.checkInDueAt = null;
+      c.set.checkInAskedAt = null;
       // The owner hears it from the bot, with the step to do, unless they reopened it themselves.
       const owner = c.record.ownerId;
       c.event({ kind: 'reopened', reason: why }, { dm: owner && owner !== c.actor.userId ? [owner] : [] });
@@ -496,6 +505,51 @@ export class MistakeService {
       throw error;
     }
     return created;
+  }
+
+  /**
+   * The after-close check-in falls due: its owner gets a DM asking whether the customer came
+   * back. Only if it is still due as `dueAt` (another replica's pass, or an earlier run, may have
+   * asked already): false then, and nothing is sent.
+   */
+  async askCheckIn(teamId: string, mistakeId: number, dueAt: Date): Promise<boolean> {
+    let asked = false;
+    try {
+      await this.change({ teamId, mistakeId }, null, async (c) => {
+        const due = c.record.checkInDueAt;
+        if (!due || due.getTime() !== dueAt.getTime() || due > c.now || !c.record.ownerId) throw new CheckInNotDue();
+        const number = c.record.checkInsSent + 1;
+        c.set.checkInDueAt = null;
+        c.set.checkInAskedAt = c.now;
+        c.set.checkInsSent = number;
+        // The question is the owner's DM; the thread hears the answer.
+        c.event({ kind: 'check_in_asked', number }, { reply: false, dm: [c.record.ownerId] });
+        asked = true;
+        return undefined;
+      });
+    } catch (error) {
+      if (error instanceof CheckInNotDue) return false;
+      throw error;
+    }
+    return asked;
+  }
+
+  /** The owner (or an admin) answers the check-in: the answer is the mistake's outcome. */
+  async answerCheckIn(ref: MistakeRef, userId: string, answer: CheckInAnswer): Promise<void> {
+    return this.change(ref, userId, async (c) => {
+      if (!c.record.checkInAskedAt) {
+        throw new PlaybookError('already_done', 'That check-in was already answered. Nothing was changed.');
+      }
+      const owner = c.record.ownerId;
+      if (!c.actor.isAdmin && c.actor.userId !== owner) {
+        throw new PlaybookError('not_allowed', `Only the owner (${owner ? `<@${owner}>` : 'nobody yet'}) or an admin can answer this check-in.`);
+      }
+      c.set.outcome = answer;
+      c.set.checkInAskedAt = null;
+      c.set.checkInDueAt = nextCheckInAfter(answer, c.record.checkInsSent, c.now, c.policy.checkInAfterMs);
+      c.event({ kind: 'check_in_answered', answer });
+      return undefined;
+    });
   }
 
   /**
@@ -728,6 +782,7 @@ export class MistakeService {
 }
 
 class AlreadyEscalated extends Error {}
+class CheckInNotDue extends Error {}
 
 /** A report with field problems: every message, by field, for the modal. */
 export class ReportValidationError extends PlaybookError {

@@ -204,6 +204,17 @@ export class MistakeQueries {
     return open.map((record) => ({ mistake: toSnapshot(record), escalated: escalated.get(record.id) ?? new Set<string>() }));
   }
 
+  /** The after-close check-ins due at `now` (the oldest first, at most `limit`), with their owners. */
+  async dueCheckIns(teamId: string, now: Date, limit = 200): Promise<Array<{ mistakeId: number; ownerId: string; dueAt: Date }>> {
+    const rows = await this.db.mistake.findMany({
+      where: { teamId, checkInDueAt: { lte: now }, ownerId: { not: null } },
+      orderBy: [{ checkInDueAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+      select: { id: true, ownerId: true, checkInDueAt: true },
+    });
+    return rows.map((r) => ({ mistakeId: r.id, ownerId: r.ownerId!, dueAt: r.checkInDueAt! }));
+  }
+
   /** What the digest shows for the period since `since`. */
   async digest(teamId: string, since: Date, now: Date): Promise<DigestData> {
     return loadDigest(this.db, this.logger, teamId, since, now);

@@ -57,6 +57,10 @@ export function mistakeView(record: MistakeRecord): MistakeView {
     satisfiedAt: record.satisfiedAt,
     closedAt: record.closedAt,
     createdAt: record.createdAt,
+    outcome: record.outcome,
+    checkInDueAt: record.checkInDueAt,
+    checkInAskedAt: record.checkInAskedAt,
+    checkInsSent: record.checkInsSent,
     // The stored steps also hold the root-cause analysis once it is chased.
     steps: record.steps
       .filter((s) => STEP_KINDS.includes(s.kind as StepKind))

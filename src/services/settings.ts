@@ -26,6 +26,8 @@ export interface WorkspaceDefaults {
   adminUserIds: string[];
   /** The currency a report's value at risk is in unless the reporter names another (ISO 4217). */
   defaultCurrency?: string;
+  /** CHECK_IN_AFTER: how long after "satisfied" the owner is asked whether the customer came back; null: never. */
+  checkInAfterMs?: number | null;
 }
 
 /** One workspace's rules, as the services and jobs read them. */
@@ -41,6 +43,8 @@ export interface WorkspacePolicy extends EscalationPolicy {
   adminUserIds: string[];
   /** ISO 4217: a report's value at risk is in it unless the reporter names another. */
   defaultCurrency: string;
+  /** How long after "satisfied" the owner is asked whether the customer came back; null: never. */
+  checkInAfterMs: number | null;
   /** When the bot first saw this workspace: digests are never caught up before it. */
   installedAt: Date;
 }
@@ -66,7 +70,12 @@ function rowFromDefaults(d: WorkspaceDefaults) {
   };
 }
 
-export function policyFromRow(row: WorkspaceSettings, reminderCap: number, defaultCurrency = 'USD'): WorkspacePolicy {
+export function policyFromRow(
+  row: WorkspaceSettings,
+  reminderCap: number,
+  defaultCurrency = 'USD',
+  checkInAfterMs: number | null = null,
+): WorkspacePolicy {
   return {
     teamId: row.teamId,
     escalationChannelId: row.escalationChannelId ?? '',
@@ -91,6 +100,7 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number, defau
     escalationContact: row.escalationContact,
     adminUserIds: row.adminUserIds.split(',').filter(Boolean),
     defaultCurrency,
+    checkInAfterMs,
     installedAt: row.createdAt,
   };
 }
@@ -131,7 +141,7 @@ export class SettingsService {
         row = await this.db.workspaceSettings.findUniqueOrThrow({ where: { teamId } });
       }
     }
-    const policy = policyFromRow(row, this.defaults.reminderCap, this.defaults.defaultCurrency);
+    const policy = policyFromRow(row, this.defaults.reminderCap, this.defaults.defaultCurrency, this.defaults.checkInAfterMs ?? null);
     this.cache.set(teamId, { policy, at: Date.now() });
     return policy;
   }
@@ -152,7 +162,7 @@ export class SettingsService {
       where: only ? { teamId: only } : {},
       orderBy: { teamId: 'asc' },
     });
-    return rows.map((row) => policyFromRow(row, this.defaults.reminderCap, this.defaults.defaultCurrency));
+    return rows.map((row) => policyFromRow(row, this.defaults.reminderCap, this.defaults.defaultCurrency, this.defaults.checkInAfterMs ?? null));
   }
 
   /** The deployment's DEFAULT_CURRENCY, known without asking the database (the report form shows it). */

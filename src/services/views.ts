@@ -98,6 +98,12 @@ export interface MistakeView {
   satisfiedAt: Date | null;
   closedAt: Date | null;
   createdAt: Date;
+  /** "recovered" once satisfied; the after-close check-in's answer: came_back, not_yet or lost. */
+  outcome: string | null;
+  /** The after-close check-in: when it is next due, when the open question was sent, how many were. */
+  checkInDueAt: Date | null;
+  checkInAskedAt: Date | null;
+  checkInsSent: number;
   /** The recovery steps, in playbook order. */
   steps: StepView[];
   rcaStep: RcaStepView | null;

@@ -15,6 +15,10 @@ export const Actions = {
   preventionDone: 'mistake_prevention_done',
   reassign: 'mistake_reassign',
   reopen: 'mistake_reopen',
+  /** The after-close check-in DM: did the customer come back? */
+  checkInCameBack: 'mistake_check_in_came_back',
+  checkInNotYet: 'mistake_check_in_not_yet',
+  checkInLost: 'mistake_check_in_lost',
   /** Reminder DM buttons. */
   snooze: 'mistake_snooze',
   /** Links (url buttons still send an action that must be acknowledged). */

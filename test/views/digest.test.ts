@@ -59,6 +59,9 @@ function emptyData(overrides: Partial<DigestData> = {}): DigestData {
     overduePrevention: [],
     overduePreventionTotal: 0,
     repeats: [],
+    winBack: [],
+    winBackTotal: 0,
+    cameBack: { cameBack: 0, lost: 0, notYet: 0, rate: null },
     figures: {
       apologized: 0,
       recovered: 0,

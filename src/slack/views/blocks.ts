@@ -25,6 +25,7 @@ import {
   STEP_TODO_LABELS,
   type StepKind,
 } from '../../domain/playbook';
+import type { CheckInAnswer } from '../../domain/checkIn';
 import { formatMoney, ordinal, REPEAT_WINDOW_DAYS } from '../../domain/customer';
 import type { MistakeSummary } from '../../services/queries';
 import type { EarlierMistakeView, MoneyView } from '../../services/views';
@@ -346,3 +347,10 @@ export function repeatText(customer: string, earlier: readonly EarlierMistakeVie
   const more = earlier.length > EARLIER_LINKS ? ` and ${earlier.length - EARLIER_LINKS} more` : '';
   return `:repeat: *${ordinal(earlier.length + 1)} mistake for ${userText(customer, 80)} in ${REPEAT_WINDOW_DAYS} days* · earlier: ${links.join(', ')}${more}`;
 }
+
+/** The after-close check-in's answers, in the words of its buttons. */
+export const CHECK_IN_LABELS: Record<CheckInAnswer, string> = {
+  came_back: LABELS.cameBack,
+  not_yet: LABELS.notYet,
+  lost: LABELS.lostThem,
+};

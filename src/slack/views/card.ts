@@ -15,12 +15,14 @@ import {
   STEP_KINDS,
   STEP_LABELS,
 } from '../../domain/playbook';
+import { isCheckInAnswer } from '../../domain/checkIn';
 import { type MistakeView, type PreventionView, snapshotOf, stepOf, type StepView } from '../../services/views';
 import { Actions } from '../ids';
 import {
   actions,
   assemble,
   button,
+  CHECK_IN_LABELS,
   context,
   customerRecordText,
   divider,
@@ -158,6 +160,8 @@ function cardBlocks(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string
     const when = m.closedAt ? ` ${slackDate(m.closedAt, ctx.timeZone)}` : '';
     tail.push(section(`:white_check_mark: *Recovered and closed*${when}. The customer is satisfied, and every prevention step is done.`));
   }
+  const checkIn = checkInText(m, ctx);
+  if (checkIn) tail.push(section(checkIn));
   const buttons = cardButtons(m);
   if (buttons.length > 0) tail.push(actions(buttons));
   tail.push(context(`Mistake #${m.id} · every step is recorded in this thread.`));
@@ -165,6 +169,19 @@ function cardBlocks(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string
   return assemble(head, groups, tail, { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson }, (hidden) =>
     context(`… and ${hidden} more prevention step${hidden === 1 ? '' : 's'}, listed in the thread.`),
   );
+}
+
+/** The after-close check-in: the answer (the mistake's outcome), or when the owner is asked. */
+function checkInText(m: MistakeView, ctx: RenderContext): string {
+  const answer = isCheckInAnswer(m.outcome) ? m.outcome : null;
+  const parts: string[] = [];
+  if (answer) {
+    const mark = answer === 'came_back' ? ':tada:' : answer === 'lost' ? ':broken_heart:' : ':hourglass:';
+    parts.push(`${mark} *Did they come back?* ${CHECK_IN_LABELS[answer]}`);
+  }
+  if (m.checkInAskedAt) parts.push(`Check-in: ${mention(m.ownerId)} was asked whether they came back ${slackDate(m.checkInAskedAt, ctx.timeZone)}`);
+  else if (m.checkInDueAt) parts.push(`Check-in with ${mention(m.ownerId)} ${slackDate(m.checkInDueAt, ctx.timeZone)}: did they come back?`);
+  return parts.join('\n');
 }
 
 function categoryText(category: string): string {

@@ -18,6 +18,7 @@ import {
   RCA_STEP,
   STEP_DONE_LABELS,
 } from '../../domain/playbook';
+import { type CheckInAnswer, isCheckInAnswer } from '../../domain/checkIn';
 import type { Offer } from '../../domain/deliveries';
 import type { TimelineEvent } from '../../domain/timeline';
 import { type EscalationView, type MistakeView, snapshotOf, stepOf } from '../../services/views';
@@ -25,6 +26,7 @@ import { Actions } from '../ids';
 import {
   actions,
   button,
+  CHECK_IN_LABELS,
   context,
   jsonLength,
   LABELS,
@@ -235,6 +237,12 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
         `:white_check_mark: Recovered and closed. ${customer} is satisfied, the root-cause analysis is written and every prevention step is done. Thank you.`,
       );
 
+    case 'check_in_asked':
+      return reply(`${mention(m.ownerId)} was asked whether ${customer} came back.`);
+
+    case 'check_in_answered':
+      return reply(`${actor} checked in on ${customer}: ${checkInSentence(event.answer, m, ctx)}`);
+
     case 'snoozed': {
       const p = event.preventionId !== undefined ? m.prevention.find((x) => x.id === event.preventionId) : undefined;
       const what =
@@ -323,6 +331,11 @@ export interface DirectMessageRender extends RenderedMessage {
  * open prevention steps; null when nothing waits on them.
  */
 export function offerOf(event: TimelineEvent, m: MistakeView, recipientId: string | null): Offer | null {
+  if (event.kind === 'check_in_asked') {
+    // Only the latest question, while it is unanswered, and only to the owner.
+    const open = m.checkInAskedAt !== null && m.checkInsSent === event.number;
+    return open && recipientId !== null && recipientId === m.ownerId ? 'check_in' : null;
+  }
   if (event.kind === 'rca_submitted') {
     const mine = m.prevention.some((p) => p.status !== 'done' && (!recipientId || p.ownerId === recipientId));
     return m.state === 'preventing' && mine ? 'prevention' : null;
@@ -357,6 +370,8 @@ export function renderOwnerDm(
   const now = offerOf(event, m, recipientId);
   const offered = ctx.offered === undefined ? now : ctx.offered;
   const live = offered !== null && now === offered;
+
+  if (event.kind === 'check_in_asked') return checkInDm(m, ctx, { offered, live, about, open, customer });
 
   if (event.kind === 'rca_submitted') {
     const mine = m.prevention.filter((p) => (live ? p.status !== 'done' : true) && (!recipientId || p.ownerId === recipientId));
@@ -425,6 +440,41 @@ export function renderOwnerDm(
   };
 }
 
+/** "came back.", "has not come back yet; …", "is lost: …" after the customer's name. */
+function checkInSentence(answer: CheckInAnswer, m: MistakeView, ctx: RenderContext): string {
+  if (answer === 'came_back') return 'they came back. :tada:';
+  if (answer === 'lost') return 'we lost them. They are on the win-back list in the digest.';
+  return m.checkInDueAt
+    ? `they have not come back yet. The owner is asked once more ${slackDate(m.checkInDueAt, ctx.timeZone)}.`
+    : 'they have not come back yet.';
+}
+
+/** The after-close check-in DM: did the customer come back? Its buttons, until it is answered. */
+function checkInDm(
+  m: MistakeView,
+  ctx: RenderContext,
+  d: { offered: Offer | null; live: boolean; about: string; open: ReturnType<typeof linkButton>; customer: string },
+): DirectMessageRender {
+  const since = m.satisfiedAt ? ` (satisfied ${slackDate(m.satisfiedAt, ctx.timeZone)})` : '';
+  const main = `:wave: Time to check in on ${d.customer}${since}. Did they come back to us?`;
+  const blocks: KnownBlock[] = [section(main), context(d.about)];
+  if (d.live) {
+    const ref = refValue({ id: m.id, version: m.version });
+    blocks.push(
+      actions([
+        button(LABELS.cameBack, Actions.checkInCameBack, ref, 'primary'),
+        button(LABELS.notYet, Actions.checkInNotYet, ref),
+        button(LABELS.lostThem, Actions.checkInLost, ref, 'danger'),
+        d.open,
+      ]),
+    );
+  } else {
+    const answer = isCheckInAnswer(m.outcome) ? `*${CHECK_IN_LABELS[m.outcome]}*` : null;
+    blocks.push(section(answer ? `Answered: ${answer}. Thank you.` : 'Nothing here waits on you any more.'), actions([d.open]));
+  }
+  return { text: fallback(main), blocks, offered: d.offered, live: d.live };
+}
+
 /** What became of what a DM offered, in place of its buttons. */
 function offerOutcome(m: MistakeView, offered: Offer, recipientId: string | null, ctx: RenderContext): string {
   const when = (at: Date | null | undefined) => (at ? ` · ${slackDate(at, ctx.timeZone)}` : '');
@@ -432,7 +482,7 @@ function offerOutcome(m: MistakeView, offered: Offer, recipientId: string | null
   if (offered === RCA_STEP && m.rca) {
     return `:white_check_mark: *${LABELS.rcaWritten}* · ${mention(m.rca.authorId)}${when(m.rca.createdAt)}.${next}`;
   }
-  if (offered !== RCA_STEP && offered !== 'prevention') {
+  if (offered !== RCA_STEP && offered !== 'prevention' && offered !== 'check_in') {
     const s = stepOf(m, offered);
     if (s?.status === 'done') return `:white_check_mark: *${STEP_DONE_LABELS[offered]}* · ${mention(s.doneById)}${when(s.doneAt)}.${next}`;
     if (s?.status === 'skipped') {
