@@ -15,7 +15,9 @@ export type Click =
   /** The after-close check-in's answer, one kind per button. */
   | { kind: 'check_in_came_back'; mistakeId: number; channelId?: string }
   | { kind: 'check_in_not_yet'; mistakeId: number; channelId?: string }
-  | { kind: 'check_in_lost'; mistakeId: number; channelId?: string };
+  | { kind: 'check_in_lost'; mistakeId: number; channelId?: string }
+  /** The "it won't happen again" note was sent to the customer. */
+  | { kind: 'customer_note_sent'; mistakeId: number; channelId?: string };
 
 export type ClickKind = Click['kind'];
 
@@ -30,6 +32,7 @@ const CLICK_KINDS: readonly ClickKind[] = [
   'check_in_came_back',
   'check_in_not_yet',
   'check_in_lost',
+  'customer_note_sent',
 ];
 
 export const isClickKind = (kind: string): kind is ClickKind => (CLICK_KINDS as readonly string[]).includes(kind);
@@ -50,6 +53,7 @@ export function clickOf(
     case 'check_in_came_back':
     case 'check_in_not_yet':
     case 'check_in_lost':
+    case 'customer_note_sent':
       return { kind, mistakeId, ...where };
     case 'prevention_done':
       return preventionId === undefined ? null : { kind, mistakeId, preventionId, ...where };
@@ -74,6 +78,7 @@ const READERS: Readers<InteractionPayload> = {
   check_in_came_back: stepClick,
   check_in_not_yet: stepClick,
   check_in_lost: stepClick,
+  customer_note_sent: stepClick,
   form: () => ({}),
 };
 

@@ -57,6 +57,7 @@ export const LABELS = {
   cameBack: 'Came back',
   notYet: 'Not yet',
   lostThem: 'Lost them',
+  markSent: 'Mark sent',
 } as const;
 
 /** The recovery steps, in playbook order (rules 1–5). */

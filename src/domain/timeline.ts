@@ -45,6 +45,9 @@ export type TimelineDetails =
   /** The after-close check-in: the owner is asked (the `number`th time) whether the customer came back. */
   | { kind: 'check_in_asked'; number: number }
   | { kind: 'check_in_answered'; answer: CheckInAnswer }
+  /** Every prevention step is done: the thread gets a draft "it won't happen again" note. */
+  | { kind: 'customer_note_drafted' }
+  | { kind: 'customer_note_sent' }
   /** Reminders put off for the current step, or for one prevention step. */
   | { kind: 'snoozed'; step?: ChasedStep; preventionId?: number; until: Date };
 
@@ -87,6 +90,8 @@ const READERS: Readers<TimelineDetails> = {
   closed: () => ({}),
   check_in_asked: (f) => ({ number: f.int('number') }),
   check_in_answered: (f) => ({ answer: f.oneOf('answer', CHECK_IN_ANSWERS) }),
+  customer_note_drafted: () => ({}),
+  customer_note_sent: () => ({}),
   snoozed: (f) => ({
     step: f.optionalOneOf('step', [...STEP_KINDS, RCA_STEP]),
     preventionId: f.optionalInt('preventionId'),

@@ -439,6 +439,8 @@ export class MistakeService {
         prevention: snapshot.prevention!.map((p) => (p.id === preventionId ? { ...p, status: 'done' as const } : p)),
       };
       if (isReadyToClose(after)) {
+        // Every prevention step is done: the customer can be told it won't happen again.
+        c.event({ kind: 'customer_note_drafted' });
         c.set.state = 'closed';
         c.set.closedAt = c.now;
         c.event({ kind: 'closed' });
@@ -532,6 +534,25 @@ export class MistakeService {
       throw error;
     }
     return asked;
+  }
+
+  /**
+   * The "it won't happen again" note drafted in the thread was sent to the customer (by a person:
+   * the bot never writes to the customer). Closing never waits for it.
+   */
+  async markCustomerNoteSent(ref: MistakeRef, userId: string): Promise<void> {
+    return this.change(ref, userId, async (c) => {
+      const ready = c.record.rca !== null && c.record.prevention.length > 0 && c.record.prevention.every((p) => p.status === 'done');
+      if (!ready) throw new PlaybookError('invalid_state', 'The note is drafted once every prevention step is done. Nothing was changed.');
+      if (c.record.customerNoteSentAt) throw new PlaybookError('already_done', 'The note was already marked sent. Nothing was changed.');
+      if (!c.actor.isAdmin && c.actor.userId !== c.record.ownerId && c.actor.userId !== c.record.reporterId) {
+        throw new PlaybookError('not_allowed', 'Only the owner, the reporter or an admin can mark the note sent.');
+      }
+      c.set.customerNoteSentAt = c.now;
+      c.set.customerNoteSentById = c.actor.userId;
+      c.event({ kind: 'customer_note_sent' });
+      return undefined;
+    });
   }
 
   /** The owner (or an admin) answers the check-in: the answer is the mistake's outcome. */

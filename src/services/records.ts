@@ -61,6 +61,8 @@ export function mistakeView(record: MistakeRecord): MistakeView {
     checkInDueAt: record.checkInDueAt,
     checkInAskedAt: record.checkInAskedAt,
     checkInsSent: record.checkInsSent,
+    customerNoteSentAt: record.customerNoteSentAt,
+    customerNoteSentById: record.customerNoteSentById,
     // The stored steps also hold the root-cause analysis once it is chased.
     steps: record.steps
       .filter((s) => STEP_KINDS.includes(s.kind as StepKind))

@@ -104,6 +104,9 @@ export interface MistakeView {
   checkInDueAt: Date | null;
   checkInAskedAt: Date | null;
   checkInsSent: number;
+  /** The "it won't happen again" note: when it was marked sent to the customer, and by whom. */
+  customerNoteSentAt: Date | null;
+  customerNoteSentById: string | null;
   /** The recovery steps, in playbook order. */
   steps: StepView[];
   rcaStep: RcaStepView | null;

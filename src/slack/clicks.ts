@@ -48,6 +48,9 @@ export class ClickApplier {
         case 'check_in_lost':
           await deps.mistakes.answerCheckIn(ref, click.userId, 'lost');
           break;
+        case 'customer_note_sent':
+          await deps.mistakes.markCustomerNoteSent(ref, click.userId);
+          break;
         case 'snooze': {
           // Counted from the click, however late it is applied.
           const policy = await deps.settings.forTeam(click.teamId);

@@ -19,6 +19,8 @@ export const Actions = {
   checkInCameBack: 'mistake_check_in_came_back',
   checkInNotYet: 'mistake_check_in_not_yet',
   checkInLost: 'mistake_check_in_lost',
+  /** Under the draft "it won't happen again" note in the thread. */
+  customerNoteSent: 'mistake_customer_note_sent',
   /** Reminder DM buttons. */
   snooze: 'mistake_snooze',
   /** Links (url buttons still send an action that must be acknowledged). */

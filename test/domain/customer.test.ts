@@ -8,6 +8,7 @@ import {
   parseCurrency,
   parseCustomerLink,
 } from '../../src/domain/customer';
+import { draftCustomerNote } from '../../src/domain/customerNote';
 import { validateReport } from '../../src/domain/report';
 
 describe('normalizeCustomer and customerKey: the same customer, whatever the typing', () => {
@@ -142,5 +143,15 @@ describe('validateReport: the optional customer record', () => {
     if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual(['account', 'link', 'valueAmount']);
     const currency = validateReport({ ...base, valueAmount: '5', valueCurrency: 'ABC' }, 'UALICE');
     expect(currency).toMatchObject({ ok: false, errors: { valueCurrency: expect.stringMatching(/ISO 4217/) } });
+  });
+});
+
+describe('draftCustomerNote', () => {
+  it('addresses the customer and says what changes, owning it without excuses', () => {
+    const note = draftCustomerNote({ customer: ' Harbor Bakery ', whatChanges: ' Dispatch confirms the address on every first order. ' });
+    expect(note.startsWith('Hello Harbor Bakery,\n')).toBe(true);
+    expect(note).toContain('\nDispatch confirms the address on every first order.\n');
+    expect(note).toContain('the mistake we made');
+    expect(note).not.toMatch(/\bbut\b|unfortunately|policy|out of our control/i);
   });
 });

@@ -151,6 +151,8 @@ export function mistake(stage: Stage, overrides: Partial<MistakeView> = {}): Mis
     checkInDueAt: null,
     checkInAskedAt: null,
     checkInsSent: 0,
+    customerNoteSentAt: null,
+    customerNoteSentById: null,
     rcaStep: null,
     rca,
     prevention: prev,

@@ -160,6 +160,15 @@ function cardBlocks(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string
     const when = m.closedAt ? ` ${slackDate(m.closedAt, ctx.timeZone)}` : '';
     tail.push(section(`:white_check_mark: *Recovered and closed*${when}. The customer is satisfied, and every prevention step is done.`));
   }
+  if (m.rca && m.prevention.length > 0 && m.prevention.every((p) => p.status === 'done')) {
+    tail.push(
+      context(
+        m.customerNoteSentAt
+          ? `:memo: *It won't happen again:* the note was sent to the customer by ${mention(m.customerNoteSentById)} · ${slackDate(m.customerNoteSentAt, ctx.timeZone)}`
+          : `:memo: *It won't happen again:* a draft note to the customer is in the thread; click *${LABELS.markSent}* there once it is sent.`,
+      ),
+    );
+  }
   const checkIn = checkInText(m, ctx);
   if (checkIn) tail.push(section(checkIn));
   const buttons = cardButtons(m);

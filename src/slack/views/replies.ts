@@ -19,6 +19,7 @@ import {
   STEP_DONE_LABELS,
 } from '../../domain/playbook';
 import { type CheckInAnswer, isCheckInAnswer } from '../../domain/checkIn';
+import { draftCustomerNote } from '../../domain/customerNote';
 import type { Offer } from '../../domain/deliveries';
 import type { TimelineEvent } from '../../domain/timeline';
 import { type EscalationView, type MistakeView, snapshotOf, stepOf } from '../../services/views';
@@ -236,6 +237,24 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
       return reply(
         `:white_check_mark: Recovered and closed. ${customer} is satisfied, the root-cause analysis is written and every prevention step is done. Thank you.`,
       );
+
+    case 'customer_note_drafted': {
+      const main = `:memo: Every prevention step is done, so ${customer} can be told it won't happen again. Here is a draft built from the root-cause analysis; edit it as you like and send it yourself, then click *${LABELS.markSent}*.`;
+      if (!m.rca) return reply(main);
+      const draft = draftCustomerNote({ customer: m.customer, whatChanges: m.rca.whatChanges });
+      return {
+        text: fallback(main),
+        blocks: [
+          section(main),
+          section(quote(userText(draft, REPLY_TEXT.rca * 2))),
+          context('The bot never writes to the customer. Closing the recovery does not wait for this note.'),
+          actions([button(LABELS.markSent, Actions.customerNoteSent, refValue({ id: m.id, version: m.version }), 'primary')]),
+        ],
+      };
+    }
+
+    case 'customer_note_sent':
+      return reply(`${actor} sent ${customer} the note that it won't happen again.`);
 
     case 'check_in_asked':
       return reply(`${mention(m.ownerId)} was asked whether ${customer} came back.`);
