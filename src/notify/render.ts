@@ -105,8 +105,8 @@ export class SlackRenderer implements DeliveryRenderer {
     // The card and the reporter's confirmation say when the customer was hurt before.
     const found = await this.queries.get(teamId, request.mistakeId);
     if (!found) return { skip: 'the mistake no longer exists' };
-    const withEarlier = request.kind === 'card' || (request.kind === 'dm' && request.userId === found.reporterId);
-    const mistake = withEarlier ? { ...found, earlier: await this.queries.earlier(teamId, found.id) } : found;
+    // The card says when the customer was hurt before (and the reporter's confirmation, below).
+    const mistake = request.kind === 'card' ? { ...found, earlier: await this.queries.earlier(teamId, found.id) } : found;
 
     if (request.kind === 'card') {
       const { text, blocks } = renderCard(mistake, { ...ctx, workspaceUrl: await this.url() });
@@ -161,6 +161,7 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     const { userId } = request;
+    if (event.kind === 'reported' && userId === mistake.reporterId) mistake.earlier = await this.queries.earlier(teamId, mistake.id);
     const { text, blocks, offered, live } = renderOwnerDm(event, mistake, {
       ...ctx,
       threadUrl: link,
