@@ -260,6 +260,8 @@ export class Jobs {
     const { runs, clock } = this.deps;
     const total = { asked: 0, waitingForOfficeHours: 0 };
     for (const policy of await this.deps.settings.allTeams()) {
+      // Most ticks have nothing due: one indexed read, and no claim written.
+      if ((await this.deps.queries.dueCheckIns(policy.teamId, clock.now(), 1)).length === 0) continue;
       const claim = await this.claimPass(policy.teamId, 'check_ins', slot ?? this.tick(this.deps.schedules.reminders, policy.timezone));
       if (!claim) continue;
       const result = { asked: 0, waitingForOfficeHours: 0 };
