@@ -106,7 +106,7 @@ export class SlackRenderer implements DeliveryRenderer {
     const found = await this.queries.get(teamId, request.mistakeId);
     if (!found) return { skip: 'the mistake no longer exists' };
     // The card says when the customer was hurt before (and the reporter's confirmation, below).
-    const mistake = request.kind === 'card' ? { ...found, earlier: await this.queries.earlier(teamId, found.id) } : found;
+    const mistake = request.kind === 'card' ? { ...found, earlier: await this.queries.earlier(teamId, found) } : found;
 
     if (request.kind === 'card') {
       const { text, blocks } = renderCard(mistake, { ...ctx, workspaceUrl: await this.url() });
@@ -161,7 +161,7 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     const { userId } = request;
-    if (event.kind === 'reported' && userId === mistake.reporterId) mistake.earlier = await this.queries.earlier(teamId, mistake.id);
+    if (event.kind === 'reported' && userId === mistake.reporterId) mistake.earlier = await this.queries.earlier(teamId, mistake);
     const { text, blocks, offered, live } = renderOwnerDm(event, mistake, {
       ...ctx,
       threadUrl: link,

@@ -149,9 +149,8 @@ export class MistakeQueries {
    * its card and its reporter's confirmation show): one query on the (team, customer key, time)
    * index.
    */
-  async earlier(teamId: string, mistakeId: number): Promise<EarlierMistakeView[]> {
-    const record = await this.db.mistake.findFirst({ where: { id: mistakeId, teamId }, select: { id: true, customerKey: true, createdAt: true } });
-    if (!record?.customerKey) return [];
+  async earlier(teamId: string, record: Pick<MistakeView, 'id' | 'customerKey' | 'createdAt'>): Promise<EarlierMistakeView[]> {
+    if (!record.customerKey) return [];
     return this.db.mistake.findMany({
       where: {
         teamId,

@@ -40,6 +40,7 @@ export function mistakeView(record: MistakeRecord): MistakeView {
     customer: record.customer,
     account: record.account,
     customerLink: record.customerLink,
+    customerKey: record.customerKey,
     value: moneyOf(record.valueMinor, record.valueCurrency),
     whatHappened: record.whatHappened,
     impact: record.impact,

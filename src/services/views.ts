@@ -80,6 +80,8 @@ export interface MistakeView {
    * first; read only where it is shown (the card, the reporter's confirmation).
    */
   earlier?: EarlierMistakeView[];
+  /** What its earlier mistakes share with it (`customerKey` in src/domain/customer.ts); null: none. */
+  customerKey: string | null;
   whatHappened: string;
   impact: string;
   severity: Severity;

@@ -128,6 +128,7 @@ export function mistake(stage: Stage, overrides: Partial<MistakeView> = {}): Mis
     customer: 'Acme Ltd',
     account: null,
     customerLink: null,
+    customerKey: null,
     value: null,
     whatHappened: 'We shipped the order to their old address.',
     impact: 'They waited four extra days for stock they needed for a launch.',
