@@ -75,6 +75,8 @@ export function workspaceDefaults(config: Config): WorkspaceDefaults {
     officeHours: config.officeHours,
     escalationContact: config.escalationContact,
     adminUserIds: config.adminUserIds,
+    defaultCurrency: config.defaultCurrency,
+    checkInAfterMs: config.checkInAfterMs,
   };
 }
 

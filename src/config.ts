@@ -8,6 +8,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { providerOf } from './db/url';
 import { CHANNEL_ID, USER_GROUP_ID, USER_ID } from './domain/slackIds';
+import { parseCurrency } from './domain/customer';
 import { parseDuration } from './domain/durations';
 import { parseOfficeDays, parseOfficeHoursRange, type OfficeHours } from './domain/officeHours';
 import type { Severity, SlaPolicy } from './domain/playbook';
@@ -94,6 +95,10 @@ export interface Config {
   officeHours: OfficeHours;
   escalationContact?: string;
   adminUserIds: string[];
+  /** ISO 4217 code a report's value at risk is in unless the reporter names another. */
+  defaultCurrency: string;
+  /** How long after the customer was satisfied the owner is asked whether they came back; null: never. */
+  checkInAfterMs: number | null;
   logLevel: LogLevel;
   /** Where lifecycle events are POSTed, signed with `secret` (Standard Webhooks); absent: none are. */
   webhook?: { url: string; secret: string };
@@ -167,6 +172,8 @@ const DEFAULTS = {
   REMINDER_CAP: '3',
   LEASE: '1m',
   HOME_REFRESH_DELAY: '2s',
+  DEFAULT_CURRENCY: 'USD',
+  CHECK_IN_AFTER: '30d',
   SLACK_LATENESS: '2m',
   OFFICE_HOURS: '09:00-18:00',
   OFFICE_DAYS: 'mon-fri',
@@ -434,6 +441,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
       'U0123ABCDEF',
     );
   }
+  const currencyText = withDefault('DEFAULT_CURRENCY');
+  const defaultCurrency = parseCurrency(currencyText) ?? 'USD';
+  if (!parseCurrency(currencyText)) fail('DEFAULT_CURRENCY', `"${currencyText}" is not an ISO 4217 currency code`, 'EUR');
+
+  const checkInText = withDefault('CHECK_IN_AFTER');
+  let checkInAfterMs: number | null = null;
+  if (checkInText.toLowerCase() !== 'off') {
+    checkInAfterMs = parseDuration(checkInText);
+    if (checkInAfterMs === null || checkInAfterMs < 60_000) {
+      fail('CHECK_IN_AFTER', `"${checkInText}" is not a duration of 1m or more (like 30d or 2w), or off`, '30d');
+      checkInAfterMs = null;
+    }
+  }
+
   const adminText = read('ADMIN_USER_IDS') ?? '';
   const adminUserIds = [
     ...new Set(
@@ -510,6 +531,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
       days: Object.freeze(days as number[]) as number[],
     }),
     adminUserIds: Object.freeze(adminUserIds) as string[],
+    defaultCurrency,
+    checkInAfterMs,
     logLevel: levelText as LogLevel,
   };
   if (escalationContact !== undefined) config.escalationContact = escalationContact;

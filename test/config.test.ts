@@ -47,6 +47,8 @@ const ALL_VARIABLES = [
   'OFFICE_DAYS',
   'ESCALATION_CONTACT',
   'ADMIN_USER_IDS',
+  'DEFAULT_CURRENCY',
+  'CHECK_IN_AFTER',
   'LOG_LEVEL',
 ];
 
@@ -72,6 +74,8 @@ describe('loadConfig: defaults', () => {
       slack: { botToken: 'xoxb-test-bot-token', signingSecret: 'test-signing-secret' },
       port: 3000,
       databaseUrl: 'file:./data/mistakes.db',
+      defaultCurrency: 'USD',
+      checkInAfterMs: 30 * 24 * 3_600_000,
       escalationChannelId: 'C0123ABCD',
       digestChannelId: 'C0123ABCD',
       timezone: 'UTC',
@@ -265,6 +269,9 @@ describe('loadConfig: invalid values, each named with its variable', () => {
     ['ADMIN_USER_IDS', 'U0123ABCD,@bob', /"@bob"/],
     ['ADMIN_USER_IDS', 'S0123TEAM', /"S0123TEAM"/],
     ['LOG_LEVEL', 'verbose', /debug, info, warn, error/],
+    ['DEFAULT_CURRENCY', 'EURO', /ISO 4217/],
+    ['DEFAULT_CURRENCY', 'XYZ', /ISO 4217/],
+    ['CHECK_IN_AFTER', 'soon', /duration|off/],
   ])('%s=%p is refused', (variable, value, reason) => {
     const error = errorFor({ ...VALID, [variable]: value });
     expect(problemVariables(error)).toEqual([variable]);

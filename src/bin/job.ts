@@ -1,15 +1,15 @@
-// `npm run job -- <digest|reminders|escalations|deliveries> [--again] [--json]`: one pass now,
+// `npm run job -- <digest|reminders|escalations|check-ins|deliveries> [--again] [--json]`: one pass now,
 // with the same code, claims and delivery as the schedule, against the configured database and
 // Slack API, beside a running bot or without one. It says in words what it did.
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotenv } from '../config';
 import { createBot } from '../bot';
 import type { DigestOutcome } from '../jobs';
-import { describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
+import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
 import { createLogger } from '../logger';
 import { failureMessage, openDatabase } from './operator';
 
-const PASSES = ['digest', 'reminders', 'escalations', 'deliveries'] as const;
+const PASSES = ['digest', 'reminders', 'escalations', 'check-ins', 'deliveries'] as const;
 type Pass = (typeof PASSES)[number];
 
 const USAGE = `Usage: npm run job -- <${PASSES.join('|')}> [--again] [--json]
@@ -17,6 +17,7 @@ const USAGE = `Usage: npm run job -- <${PASSES.join('|')}> [--again] [--json]
   digest        post today's digest now, unless it already went out today (then say where)
   reminders     run one reminder pass
   escalations   run one escalation pass
+  check-ins     run one after-close check-in pass (did the customer come back?)
   deliveries    try every pending delivery now, ignoring its backoff
   --again       with digest: post an extra copy even if today's already went out
   --json        print the pass's result as JSON instead of sentences
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     if (pass === 'digest') result = outcomes = await bot.jobs.digest({ onDemand: true, again });
     else if (pass === 'reminders') result = await bot.jobs.reminders(`reminders:manual:${now.toISOString()}`);
     else if (pass === 'escalations') result = await bot.jobs.escalations(`escalations:manual:${now.toISOString()}`);
+    else if (pass === 'check-ins') result = await bot.jobs.checkIns(`check-ins:manual:${now.toISOString()}`);
     // Whatever a pass queued goes out now; `deliveries` alone tries every pending one at once.
     const delivered = await bot.jobs.deliveries({ ignoreBackoff: pass === 'deliveries' });
     if (json) {
@@ -99,6 +101,8 @@ async function main(): Promise<void> {
       lines.push(describeReminders(result as Parameters<typeof describeReminders>[0]));
     } else if (pass === 'escalations') {
       lines.push(describeEscalations(result as Parameters<typeof describeEscalations>[0]));
+    } else if (pass === 'check-ins') {
+      lines.push(describeCheckIns(result as Parameters<typeof describeCheckIns>[0]));
     }
     if (pass === 'deliveries' || delivered.sent + delivered.failed + delivered.retried > 0) {
       lines.push(describeDeliveries(delivered, await bot.worker.health()));

@@ -19,7 +19,7 @@ import { loadConfig } from '../config';
 import { createDb } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { displayDateTimeFormat } from '../domain/time';
-import { describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
+import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
 import { createLogger, type Logger } from '../logger';
 import type { Clock } from '../services/clock';
 import { COMMAND } from '../slack/ids';
@@ -312,6 +312,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       lines = [describeReminders(await jobs.reminders(`reminders:demo:${now.toISOString()}`))];
     } else if (name === 'escalations') {
       lines = [describeEscalations(await jobs.escalations(`escalations:demo:${now.toISOString()}`))];
+    } else if (name === 'check-ins') {
+      lines = [describeCheckIns(await jobs.checkIns(`check-ins:demo:${now.toISOString()}`))];
     } else if (name === 'deliveries') {
       lines = [describeDeliveries(await jobs.deliveries({ ignoreBackoff: true }), await bot!.worker.health())];
     } else {

@@ -11,14 +11,29 @@ export type Click =
   | { kind: 'apologize'; mistakeId: number; channelId?: string }
   | { kind: 'prevention_done'; mistakeId: number; preventionId: number; channelId?: string }
   /** `snoozeMinutes` 0 is "until office hours open tomorrow"; a prevention step's own reminders with `preventionId`. */
-  | { kind: 'snooze'; mistakeId: number; snoozeMinutes: number; preventionId?: number; contactId?: number; channelId?: string };
+  | { kind: 'snooze'; mistakeId: number; snoozeMinutes: number; preventionId?: number; contactId?: number; channelId?: string }
+  /** The after-close check-in's answer, one kind per button. */
+  | { kind: 'check_in_came_back'; mistakeId: number; channelId?: string }
+  | { kind: 'check_in_not_yet'; mistakeId: number; channelId?: string }
+  | { kind: 'check_in_lost'; mistakeId: number; channelId?: string }
+  /** The "it won't happen again" note was sent to the customer. */
+  | { kind: 'customer_note_sent'; mistakeId: number; channelId?: string };
 
 export type ClickKind = Click['kind'];
 
 /** A row of the inbox: a click, or a form recorded as saved (it carries nothing more). */
 export type InteractionPayload = Click | { kind: 'form' };
 
-const CLICK_KINDS: readonly ClickKind[] = ['own', 'apologize', 'prevention_done', 'snooze'];
+const CLICK_KINDS: readonly ClickKind[] = [
+  'own',
+  'apologize',
+  'prevention_done',
+  'snooze',
+  'check_in_came_back',
+  'check_in_not_yet',
+  'check_in_lost',
+  'customer_note_sent',
+];
 
 export const isClickKind = (kind: string): kind is ClickKind => (CLICK_KINDS as readonly string[]).includes(kind);
 
@@ -35,6 +50,10 @@ export function clickOf(
   switch (kind) {
     case 'own':
     case 'apologize':
+    case 'check_in_came_back':
+    case 'check_in_not_yet':
+    case 'check_in_lost':
+    case 'customer_note_sent':
       return { kind, mistakeId, ...where };
     case 'prevention_done':
       return preventionId === undefined ? null : { kind, mistakeId, preventionId, ...where };
@@ -64,6 +83,10 @@ const READERS: Readers<InteractionPayload> = {
     contactId: f.optionalInt('contactId'),
     channelId: f.optionalString('channelId'),
   }),
+  check_in_came_back: stepClick,
+  check_in_not_yet: stepClick,
+  check_in_lost: stepClick,
+  customer_note_sent: stepClick,
   form: () => ({}),
 };
 

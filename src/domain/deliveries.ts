@@ -112,7 +112,7 @@ export function decodeDeliveryPayload(kind: string, payload: string): DeliveryRe
  * What a DM's buttons were for: a recovery step or the root-cause analysis (the owner's DMs), or
  * the recipient's prevention steps (after the analysis gave them some).
  */
-export type Offer = ChasedStep | 'prevention';
+export type Offer = ChasedStep | 'prevention' | 'check_in';
 
 /** What a DM with buttons was rendered from, kept so it can be rendered again once what its buttons were for is done. */
 export type DirectMessagePayload =
@@ -121,7 +121,7 @@ export type DirectMessagePayload =
   /** A reminder DM: the steps and prevention steps it showed. */
   | { kind: 'reminder'; userId: string; steps: number[]; prevention: number[]; contacts?: number[] };
 
-const OFFERS: readonly Offer[] = [...STEP_KINDS, RCA_STEP, 'prevention'];
+const OFFERS: readonly Offer[] = [...STEP_KINDS, RCA_STEP, 'prevention', 'check_in'];
 
 const DIRECT_MESSAGE_READERS: Readers<DirectMessagePayload> = {
   dm: (f) => ({

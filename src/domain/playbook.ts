@@ -57,6 +57,10 @@ export const LABELS = {
   awaitingRca: 'Awaiting root-cause analysis',
   preventing: 'Prevention steps in progress',
   closed: 'Closed',
+  cameBack: 'Came back',
+  notYet: 'Not yet',
+  lostThem: 'Lost them',
+  markSent: 'Mark sent',
 } as const;
 
 /** The recovery steps, in playbook order (rules 1–5). */

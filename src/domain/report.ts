@@ -2,6 +2,7 @@
 // field, so the modal can show each message under its own input.
 
 import { CATEGORIES, type Category, cleanText, PlaybookError, SEVERITIES, type Severity, TEXT_LIMITS } from './playbook';
+import { CUSTOMER_LIMITS, parseAmount, parseCurrency, parseCustomerLink } from './customer';
 import { isUserId } from './slackIds';
 
 export interface ReportFields {
@@ -12,6 +13,12 @@ export interface ReportFields {
   /** Optional: null when the reporter left it empty (it is not "other"). */
   category: Category | null;
   ownerId: string;
+  /** Optional: the customer's account id or account name. */
+  account: string | null;
+  /** Optional: an https link to their CRM record or ticket. */
+  link: string | null;
+  /** Optional: the value at risk, in minor units of `currency`. */
+  value: { minor: number; currency: string } | null;
 }
 
 export interface RawReport {
@@ -21,14 +28,18 @@ export interface RawReport {
   severity?: unknown;
   category?: unknown;
   ownerId?: unknown;
+  account?: unknown;
+  link?: unknown;
+  valueAmount?: unknown;
+  valueCurrency?: unknown;
 }
 
-export type ReportField = keyof ReportFields;
+export type ReportField = keyof RawReport;
 
 export type ReportValidation = { ok: true; value: ReportFields } | { ok: false; errors: Partial<Record<ReportField, string>> };
 
 /** The owner defaults to the reporter: whoever reports a mistake owns it unless they name someone. */
-export function validateReport(raw: RawReport, reporterId: string): ReportValidation {
+export function validateReport(raw: RawReport, reporterId: string, options: { defaultCurrency?: string } = {}): ReportValidation {
   const errors: Partial<Record<ReportField, string>> = {};
   const text = (field: ReportField, label: string, max: number): string => {
     try {
@@ -53,6 +64,28 @@ export function validateReport(raw: RawReport, reporterId: string): ReportValida
   if (!isUserId(owner)) {
     errors.ownerId = 'Choose the person who owns the recovery.';
   }
+  const optional = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+  const accountText = optional(raw.account);
+  let account: string | null = null;
+  if (accountText) account = text('account', 'The account', CUSTOMER_LIMITS.account) || null;
+  let link: string | null = null;
+  const linkText = optional(raw.link);
+  if (linkText) {
+    const parsed = parseCustomerLink(linkText);
+    if (parsed.ok) link = parsed.url;
+    else errors.link = parsed.error;
+  }
+  let value: ReportFields['value'] = null;
+  const currencyText = optional(raw.valueCurrency) || (options.defaultCurrency ?? 'USD');
+  const currency = parseCurrency(currencyText);
+  const amountText = optional(raw.valueAmount);
+  if (!currency) {
+    errors.valueCurrency = `“${currencyText.slice(0, 20)}” is not an ISO 4217 currency code (like USD, EUR, GBP, JPY).`;
+  } else if (amountText) {
+    const amount = parseAmount(amountText, currency);
+    if (amount.ok) value = { minor: amount.minor, currency };
+    else errors.valueAmount = amount.error;
+  }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -63,6 +96,9 @@ export function validateReport(raw: RawReport, reporterId: string): ReportValida
       severity: severity as Severity,
       category: category as Category | null,
       ownerId: owner as string,
+      account,
+      link,
+      value,
     },
   };
 }

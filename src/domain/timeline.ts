@@ -3,6 +3,7 @@
 // `details`, written by `encodeTimelineDetails` and read back only by `decodeTimelineDetails`.
 
 import { CONTACT_CHANNELS, type ContactChannel } from './contacts';
+import { CHECK_IN_ANSWERS, type CheckInAnswer } from './checkIn';
 import { decodeUnion, encodeWithoutKind, type Readers } from './json';
 import {
   type ChasedStep,
@@ -50,6 +51,12 @@ export type TimelineDetails =
   | { kind: 'closed' }
   /** A contact with the customer the owner logged, and when they plan the next one. */
   | { kind: 'contact_logged'; contactId: number; channel: ContactChannel; summary: string; nextContactAt?: Date }
+  /** The after-close check-in: the owner is asked (the `number`th time) whether the customer came back. */
+  | { kind: 'check_in_asked'; number: number }
+  | { kind: 'check_in_answered'; answer: CheckInAnswer }
+  /** Every prevention step is done: the thread gets a draft "it won't happen again" note. */
+  | { kind: 'customer_note_drafted' }
+  | { kind: 'customer_note_sent' }
   /** Reminders put off for the current step, or for one prevention step. */
   | { kind: 'snoozed'; step?: ChasedStep; preventionId?: number; contactId?: number; until: Date };
 
@@ -101,6 +108,10 @@ const READERS: Readers<TimelineDetails> = {
     summary: f.string('summary'),
     nextContactAt: f.has('nextContactAt') ? f.date('nextContactAt') : undefined,
   }),
+  check_in_asked: (f) => ({ number: f.int('number') }),
+  check_in_answered: (f) => ({ answer: f.oneOf('answer', CHECK_IN_ANSWERS) }),
+  customer_note_drafted: () => ({}),
+  customer_note_sent: () => ({}),
   snoozed: (f) => ({
     step: f.optionalOneOf('step', [...STEP_KINDS, RCA_STEP]),
     preventionId: f.optionalInt('preventionId'),

@@ -22,6 +22,11 @@ export const WEBHOOK_TYPES: Record<TimelineKind, string | null> = {
   prevention_done: 'mistake.prevention_done',
   closed: 'mistake.closed',
   contact_logged: 'mistake.contact_logged',
+  check_in_answered: 'mistake.check_in_answered',
+  customer_note_sent: 'mistake.customer_note_sent',
+  // The bot's own bookkeeping: the question it asked, the draft it put in the thread.
+  check_in_asked: null,
+  customer_note_drafted: null,
   // A reminder put off changes nothing a receiver needs to know.
   snoozed: null,
 };

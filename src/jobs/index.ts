@@ -1,5 +1,6 @@
 import type { Schedules } from '../config';
 import { MINUTE_MS } from '../domain/durations';
+import { isWithinOfficeHours } from '../domain/officeHours';
 import { escalationsDue } from '../domain/playbook';
 import { DAY_MS } from '../domain/durations';
 import type { Job } from '../domain/runs';
@@ -260,6 +261,42 @@ export class Jobs {
     }
     this.deps.worker.kick();
     return { escalated };
+  }
+
+  /**
+   * One after-close check-in pass (CHECK_IN_AFTER): each owner whose customer's check-in is due
+   * gets a DM asking whether the customer came back, within their office hours. The pass is
+   * claimed like the others, and each question is a change that moves its due time on, so it is
+   * asked once across restarts, replicas and passes run by hand.
+   */
+  async checkIns(slot?: string): Promise<{ asked: number; waitingForOfficeHours: number }> {
+    const { runs, clock } = this.deps;
+    const total = { asked: 0, waitingForOfficeHours: 0 };
+    for (const policy of await this.deps.settings.allTeams()) {
+      // Most ticks have nothing due: one indexed read, and no claim written.
+      if ((await this.deps.queries.dueCheckIns(policy.teamId, clock.now(), 1)).length === 0) continue;
+      const claim = await this.claimPass(policy.teamId, 'check_ins', slot ?? this.tick(this.deps.schedules.reminders, policy.timezone));
+      if (!claim) continue;
+      const result = { asked: 0, waitingForOfficeHours: 0 };
+      for (const due of await this.deps.queries.dueCheckIns(policy.teamId, clock.now())) {
+        const zone = (await this.deps.timeZoneOf(policy.teamId, due.ownerId).catch(() => undefined)) ?? policy.timezone;
+        if (!isWithinOfficeHours(clock.now(), zone, policy.officeHours)) {
+          result.waitingForOfficeHours++;
+          continue;
+        }
+        try {
+          if (await this.deps.mistakes.askCheckIn(policy.teamId, due.mistakeId, due.dueAt)) result.asked++;
+        } catch (error) {
+          // A mistake changed under us (a click landed mid-pass): the next pass looks again.
+          this.deps.logger.warn('check-in skipped this pass', { mistakeId: due.mistakeId, error: String(error) });
+        }
+      }
+      total.asked += result.asked;
+      total.waitingForOfficeHours += result.waitingForOfficeHours;
+      await runs.complete(claim, clock.now(), { job: 'check_ins', ...result });
+    }
+    this.deps.worker.kick();
+    return total;
   }
 
   /**

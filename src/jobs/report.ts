@@ -109,3 +109,11 @@ export function describeEscalations(result: { escalated: number }): string {
     ? 'Escalations: nothing needed escalating.'
     : `Escalations: ${result.escalated} escalation${result.escalated === 1 ? '' : 's'} posted.`;
 }
+
+export function describeCheckIns(result: { asked: number; waitingForOfficeHours: number }): string {
+  if (result.asked === 0 && result.waitingForOfficeHours === 0) return 'Check-ins: no customer is due for a check-in.';
+  const asked =
+    result.asked === 0 ? 'no owner asked' : `${result.asked} owner${result.asked === 1 ? '' : 's'} asked whether their customer came back`;
+  const waiting = result.waitingForOfficeHours ? `; ${result.waitingForOfficeHours} waiting for office hours` : '';
+  return `Check-ins: ${asked}${waiting}.`;
+}

@@ -28,7 +28,7 @@ export function startScheduler(jobs: Jobs, schedules: Schedules, timezone: strin
     // The reminder schedule also catches up a digest missed while the bot was down.
     cron.schedule(
       schedules.reminders,
-      run('reminders', async () => [await jobs.reminders(), await jobs.digest()]),
+      run('reminders', async () => [await jobs.reminders(), await jobs.checkIns(), await jobs.digest()]),
       { ...options, name: 'reminders' },
     ),
     cron.schedule(

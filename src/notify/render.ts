@@ -119,11 +119,14 @@ export class SlackRenderer implements DeliveryRenderer {
         };
     }
 
-    const mistake = await this.queries.get(teamId, request.mistakeId);
-    if (!mistake) return { skip: 'the mistake no longer exists' };
+    // The card and the reporter's confirmation say when the customer was hurt before.
+    const found = await this.queries.get(teamId, request.mistakeId);
+    if (!found) return { skip: 'the mistake no longer exists' };
+    // The card says when the customer was hurt before (and the reporter's confirmation, below).
+    const mistake = request.kind === 'card' ? { ...found, earlier: await this.queries.earlier(teamId, found) } : found;
 
     if (request.kind === 'card') {
-      const { text, blocks } = renderCard(mistake, ctx);
+      const { text, blocks } = renderCard(mistake, { ...ctx, workspaceUrl: await this.url(teamId) });
       if (mistake.threadTs) {
         return { call: { method: 'chat.update', args: { channel: mistake.channelId, ts: mistake.threadTs, text, blocks } } };
       }
@@ -177,7 +180,13 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     const { userId } = request;
-    const { text, blocks, offered, live } = renderOwnerDm(event, mistake, { ...ctx, threadUrl: link, recipientId: userId });
+    if (event.kind === 'reported' && userId === mistake.reporterId) mistake.earlier = await this.queries.earlier(teamId, mistake);
+    const { text, blocks, offered, live } = renderOwnerDm(event, mistake, {
+      ...ctx,
+      threadUrl: link,
+      workspaceUrl: await this.url(teamId),
+      recipientId: userId,
+    });
     const sent: DirectMessagePayload = { kind: 'dm', mistakeId: mistake.id, eventId: event.id, userId, offered };
     // Posting to a user id lands in the app's DM with them (the Messages tab).
     return {

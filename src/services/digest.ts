@@ -2,12 +2,19 @@ import type { Db } from '../db/client';
 import { DAY_MS } from '../domain/durations';
 import { ANSWER_KINDS, OPEN_STATES, RECOVERING_STATES, recoveryRate, type Severity, type StepKind } from '../domain/playbook';
 import { decodeTimelineDetails } from '../domain/timeline';
+import { CAME_BACK_WINDOW_DAYS, cameBackRate } from '../domain/checkIn';
+import { REPEAT_WINDOW_DAYS } from '../domain/customer';
 import type { Logger } from '../logger';
+import { moneyOf } from './records';
+import type { EarlierMistakeView, MoneyView } from './views';
 
 /** One line of the digest about a mistake, with what the thread link needs. */
 export interface DigestMistake {
   id: number;
   customer: string;
+  account: string | null;
+  customerLink: string | null;
+  value: MoneyView | null;
   severity: Severity;
   state: string;
   ownerId: string | null;
@@ -63,12 +70,23 @@ export interface DigestData {
   awaitingRca: DigestMistake[];
   overduePrevention: DigestOverduePrevention[];
   overduePreventionTotal: number;
+  /** Customers reported again in the period (at most `limit`). */
+  repeats: DigestRepeat[];
+  /** Customers the owner said we lost at the check-in (at most `limit`; the total says how many). */
+  winBack: DigestMistake[];
+  winBackTotal: number;
+  /** The check-in answers of the last CAME_BACK_WINDOW_DAYS, each customer's latest counted once. */
+  cameBack: { cameBack: number; lost: number; notYet: number; rate: number | null };
   figures: RecoveryFigures;
 }
 
 const MISTAKE_SELECT = {
   id: true,
   customer: true,
+  account: true,
+  customerLink: true,
+  valueMinor: true,
+  valueCurrency: true,
   severity: true,
   state: true,
   ownerId: true,
@@ -80,6 +98,10 @@ const MISTAKE_SELECT = {
 type MistakeRow = {
   id: number;
   customer: string;
+  account: string | null;
+  customerLink: string | null;
+  valueMinor: number | null;
+  valueCurrency: string | null;
   severity: string;
   state: string;
   ownerId: string | null;
@@ -88,7 +110,52 @@ type MistakeRow = {
   createdAt: Date;
 };
 
-const toDigestMistake = (m: MistakeRow): DigestMistake => ({ ...m, severity: m.severity as Severity });
+const toDigestMistake = ({ valueMinor, valueCurrency, ...m }: MistakeRow): DigestMistake => ({
+  ...m,
+  value: moneyOf(valueMinor, valueCurrency),
+  severity: m.severity as Severity,
+});
+
+/** A customer reported again in the period, with their earlier mistakes in REPEAT_WINDOW_DAYS. */
+export interface DigestRepeat {
+  mistake: DigestMistake;
+  earlier: EarlierMistakeView[];
+}
+
+/**
+ * The customers reported in (since, now] who had mistakes in the REPEAT_WINDOW_DAYS before:
+ * one line per customer (their latest mistake), in two queries on the (team, customer key,
+ * time) index.
+ */
+async function loadRepeats(db: Db, teamId: string, since: Date, now: Date, limit: number): Promise<DigestRepeat[]> {
+  const recent = await db.mistake.findMany({
+    where: { teamId, createdAt: { gt: since, lte: now }, customerKey: { not: null } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit * 5,
+    select: { ...MISTAKE_SELECT, customerKey: true },
+  });
+  if (recent.length === 0) return [];
+  const keys = [...new Set(recent.map((m) => m.customerKey!))];
+  const oldest = Math.min(...recent.map((m) => m.createdAt.getTime()));
+  const history = await db.mistake.findMany({
+    where: { teamId, customerKey: { in: keys }, createdAt: { gte: new Date(oldest - REPEAT_WINDOW_DAYS * DAY_MS), lte: now } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    select: { id: true, customerKey: true, channelId: true, threadTs: true, createdAt: true },
+  });
+  const repeats: DigestRepeat[] = [];
+  const seen = new Set<string>();
+  for (const { customerKey, ...m } of recent) {
+    if (seen.has(customerKey!)) continue;
+    seen.add(customerKey!);
+    const from = m.createdAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS;
+    const earlier = history
+      .filter((h) => h.customerKey === customerKey && h.id < m.id && h.createdAt.getTime() >= from && h.createdAt <= m.createdAt)
+      .map(({ customerKey: _, ...h }) => h);
+    if (earlier.length > 0) repeats.push({ mistake: toDigestMistake(m), earlier });
+    if (repeats.length >= limit) break;
+  }
+  return repeats;
+}
 
 export function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -130,6 +197,10 @@ export async function loadDigest(db: Db, logger: Logger, teamId: string, since: 
     preventionTotal,
     prevention,
     events,
+    repeats,
+    winBackTotal,
+    winBack,
+    checkIns,
   ] = await Promise.all([
     db.mistake.count({ where: { teamId, state: { in: [...OPEN_STATES] } } }),
     db.mistake.count({ where: { teamId, state: 'escalated' } }),
@@ -171,7 +242,34 @@ export async function loadDigest(db: Db, logger: Logger, teamId: string, since: 
       orderBy: [{ at: 'asc' }, { id: 'asc' }],
       take: EVENT_CAP,
     }),
+    loadRepeats(db, teamId, since, now, limit),
+    db.mistake.count({ where: { teamId, outcome: 'lost' } }),
+    db.mistake.findMany({
+      where: { teamId, outcome: 'lost' },
+      orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+      select: MISTAKE_SELECT,
+    }),
+    db.timelineEvent.findMany({
+      where: { teamId, kind: 'check_in_answered', at: { gt: new Date(now.getTime() - CAME_BACK_WINDOW_DAYS * DAY_MS), lte: now } },
+      select: { id: true, kind: true, details: true, mistakeId: true },
+      orderBy: [{ at: 'asc' }, { id: 'asc' }],
+      take: EVENT_CAP,
+    }),
   ]);
+  const latestCheckIn = new Map<number, string>();
+  for (const e of checkIns) {
+    const event = decodeTimelineDetails(e.kind, e.details);
+    if (event?.kind === 'check_in_answered') latestCheckIn.set(e.mistakeId, event.answer);
+  }
+  const answers = [...latestCheckIn.values()];
+  const count = (answer: string) => answers.filter((a) => a === answer).length;
+  const cameBack = {
+    cameBack: count('came_back'),
+    lost: count('lost'),
+    notYet: count('not_yet'),
+    rate: cameBackRate(count('came_back'), count('lost')),
+  };
 
   // Keep one row per mistake: its current (earliest pending) step.
   const seen = new Set<number>();
@@ -232,6 +330,10 @@ export async function loadDigest(db: Db, logger: Logger, teamId: string, since: 
     awaitingRca: awaitingRca.map(toDigestMistake),
     overduePrevention: prevention.map((p) => ({ ...p, mistake: toDigestMistake(p.mistake) })),
     overduePreventionTotal: preventionTotal,
+    repeats,
+    winBack: winBack.map(toDigestMistake),
+    winBackTotal,
+    cameBack,
     figures: {
       apologized: apologizedAfter.size,
       recovered,

@@ -44,6 +44,8 @@ import {
   resolvesEscalation,
 } from '../domain/playbook';
 import { type ContactInput, type RawContact, validateContact } from '../domain/contacts';
+import { type CheckInAnswer, nextCheckInAfter } from '../domain/checkIn';
+import { customerKey } from '../domain/customer';
 import { validateReport, type RawReport } from '../domain/report';
 import { encodeTimelineDetails, movedOn, type TimelineDetails } from '../domain/timeline';
 import { type WebhookMistake, webhookMessage } from '../domain/webhooks';
@@ -139,7 +141,8 @@ export class MistakeService {
   }
 
   async report(teamId: string, reporterId: string, raw: RawReport, options: { submissionKey?: string } = {}): Promise<ReportResult> {
-    const validation = validateReport(raw, reporterId);
+    const policy = await this.settings.forTeam(teamId);
+    const validation = validateReport(raw, reporterId, { defaultCurrency: policy.defaultCurrency });
     if (!validation.ok) {
       const [field, message] = Object.entries(validation.errors)[0]!;
       throw new ReportValidationError(validation.errors, message!, field);
@@ -150,7 +153,6 @@ export class MistakeService {
       const existing = await this.findBySubmission(teamId, submissionKey);
       if (existing) return { mistake: existing, duplicate: true };
     }
-    const policy = await this.settings.forTeam(teamId);
     if (!routeFor(policy, input.category).channelId) {
       // A workspace installed with "Add to Slack" whose admins have not chosen its channel yet.
       const message =
@@ -169,6 +171,11 @@ export class MistakeService {
           data: {
             teamId,
             customer: input.customer,
+            account: input.account,
+            customerLink: input.link,
+            valueMinor: input.value?.minor ?? null,
+            valueCurrency: input.value?.currency ?? null,
+            customerKey: customerKey(input.customer, input.account),
             whatHappened: input.whatHappened,
             impact: input.impact,
             severity: input.severity,
@@ -400,6 +407,10 @@ export class MistakeService {
       });
       c.set.satisfiedAt = c.now;
       c.set.outcome = 'recovered';
+      // The after-close check-in counts from now (CHECK_IN_AFTER; off: never).
+      c.set.checkInDueAt = c.policy.checkInAfterMs === null ? null : new Date(c.now.getTime() + c.policy.checkInAfterMs);
+      c.set.checkInAskedAt = null;
+      c.set.checkInsSent = 0;
       // A reopened mistake that already has its RCA goes back to its prevention steps.
       const next: MistakeState = c.record.rca ? 'preventing' : 'awaiting_rca';
       c.set.state = next;
@@ -422,6 +433,8 @@ export class MistakeService {
       // Back to making it right: the remedy so far was not enough.
       await this.putBack(c, ['make_right', 'confirm_satisfied']);
       c.set.state = 'escalated';
+      c.set.checkInDueAt = null;
+      c.set.checkInAskedAt = null;
       c.event({ kind: 'not_satisfied', comment: note });
       const count = await c.tx.escalation.count({ where: { mistakeId: c.record.id, key: { startsWith: 'not_satisfied:' } } });
       // One click, one thread reply: the "not satisfied" reply already says it is escalated.
@@ -476,6 +489,8 @@ export class MistakeService {
       c.set.satisfiedAt = null;
       c.set.outcome = null;
       c.set.closedAt = null;
+      c.set.checkInDueAt = null;
+      c.set.checkInAskedAt = null;
       // The owner hears it from the bot, with the step to do, unless they reopened it themselves.
       const owner = c.record.ownerId;
       c.event({ kind: 'reopened', reason: why }, { dm: owner && owner !== c.actor.userId ? [owner] : [] });
@@ -541,6 +556,8 @@ export class MistakeService {
         prevention: snapshot.prevention!.map((p) => (p.id === preventionId ? { ...p, status: 'done' as const } : p)),
       };
       if (isReadyToClose(after)) {
+        // Every prevention step is done: the customer can be told it won't happen again.
+        c.event({ kind: 'customer_note_drafted' });
         c.set.state = 'closed';
         c.set.closedAt = c.now;
         c.event({ kind: 'closed' });
@@ -607,6 +624,70 @@ export class MistakeService {
       throw error;
     }
     return created;
+  }
+
+  /**
+   * The after-close check-in falls due: its owner gets a DM asking whether the customer came
+   * back. Only if it is still due as `dueAt` (another replica's pass, or an earlier run, may have
+   * asked already): false then, and nothing is sent.
+   */
+  async askCheckIn(teamId: string, mistakeId: number, dueAt: Date): Promise<boolean> {
+    let asked = false;
+    try {
+      await this.change({ teamId, mistakeId }, null, async (c) => {
+        const due = c.record.checkInDueAt;
+        if (!due || due.getTime() !== dueAt.getTime() || due > c.now || !c.record.ownerId) throw new CheckInNotDue();
+        const number = c.record.checkInsSent + 1;
+        c.set.checkInDueAt = null;
+        c.set.checkInAskedAt = c.now;
+        c.set.checkInsSent = number;
+        // The question is the owner's DM; the thread hears the answer.
+        c.event({ kind: 'check_in_asked', number }, { reply: false, dm: [c.record.ownerId] });
+        asked = true;
+        return undefined;
+      });
+    } catch (error) {
+      if (error instanceof CheckInNotDue) return false;
+      throw error;
+    }
+    return asked;
+  }
+
+  /**
+   * The "it won't happen again" note drafted in the thread was sent to the customer (by a person:
+   * the bot never writes to the customer). Closing never waits for it.
+   */
+  async markCustomerNoteSent(ref: MistakeRef, userId: string): Promise<void> {
+    return this.change(ref, userId, async (c) => {
+      const ready = c.record.rca !== null && c.record.prevention.length > 0 && c.record.prevention.every((p) => p.status === 'done');
+      if (!ready) throw new PlaybookError('invalid_state', 'The note is drafted once every prevention step is done. Nothing was changed.');
+      if (c.record.customerNoteSentAt) throw new PlaybookError('already_done', 'The note was already marked sent. Nothing was changed.');
+      if (!c.actor.isAdmin && c.actor.userId !== c.record.ownerId && c.actor.userId !== c.record.reporterId) {
+        throw new PlaybookError('not_allowed', 'Only the owner, the reporter or an admin can mark the note sent.');
+      }
+      c.set.customerNoteSentAt = c.now;
+      c.set.customerNoteSentById = c.actor.userId;
+      c.event({ kind: 'customer_note_sent' });
+      return undefined;
+    });
+  }
+
+  /** The owner (or an admin) answers the check-in: the answer is the mistake's outcome. */
+  async answerCheckIn(ref: MistakeRef, userId: string, answer: CheckInAnswer): Promise<void> {
+    return this.change(ref, userId, async (c) => {
+      if (!c.record.checkInAskedAt) {
+        throw new PlaybookError('already_done', 'That check-in was already answered. Nothing was changed.');
+      }
+      const owner = c.record.ownerId;
+      if (!c.actor.isAdmin && c.actor.userId !== owner) {
+        throw new PlaybookError('not_allowed', `Only the owner (${owner ? `<@${owner}>` : 'nobody yet'}) or an admin can answer this check-in.`);
+      }
+      c.set.outcome = answer;
+      c.set.checkInAskedAt = null;
+      c.set.checkInDueAt = nextCheckInAfter(answer, c.record.checkInsSent, c.now, c.policy.checkInAfterMs);
+      c.event({ kind: 'check_in_answered', answer });
+      return undefined;
+    });
   }
 
   /**
@@ -864,6 +945,7 @@ export class MistakeService {
 }
 
 class AlreadyEscalated extends Error {}
+class CheckInNotDue extends Error {}
 
 /** The mistake as a webhook describes it: the stored row with this change's columns applied. */
 function webhookMistakeOf(

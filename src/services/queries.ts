@@ -12,18 +12,22 @@ import {
   type Severity,
   type StepKind,
 } from '../domain/playbook';
+import { REPEAT_WINDOW_DAYS } from '../domain/customer';
 import { DAY_MS } from '../domain/durations';
 import { decodeTimelineDetails, type TimelineEvent } from '../domain/timeline';
 import { Prisma, type TimelineEvent as TimelineRow } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import { type DigestData, loadDigest } from './digest';
 import { escalationView, loadMistake, loadMistakesWhere, MISTAKE_INCLUDE, mistakeView, toSnapshot } from './records';
-import { type EscalationView, type MistakeView, snapshotOf } from './views';
+import { type EarlierMistakeView, type EscalationView, type MistakeView, type MoneyView, snapshotOf } from './views';
 
 /** One open mistake as lists, App Home and the digest show it. */
 export interface MistakeSummary {
   id: number;
   customer: string;
+  account: string | null;
+  customerLink: string | null;
+  value: MoneyView | null;
   severity: Severity;
   state: MistakeState;
   ownerId: string | null;
@@ -81,9 +85,24 @@ export function summarize(m: MistakeView): MistakeSummary {
   const next = nextStep(snapshot);
   // Once the customer is satisfied, what is due next is the root-cause analysis.
   const chased = currentChasedStep(snapshot);
-  const { id, customer, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version } = m;
+  const {
+    id,
+    customer,
+    account,
+    customerLink,
+    value,
+    severity,
+    state,
+    ownerId,
+    reporterId,
+    channelId,
+    threadTs,
+    escalationLevel,
+    createdAt,
+    version,
+  } = m;
   return {
-    ...{ id, customer, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version },
+    ...{ id, customer, account, customerLink, value, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version },
     nextStep: next?.kind ?? null,
     nextDueAt: chased?.dueAt ?? null,
     apologized: m.apologizedAt !== null,
@@ -125,6 +144,26 @@ export class MistakeQueries {
     return record ? mistakeView(record) : null;
   }
 
+  /**
+   * The same customer's mistakes in the REPEAT_WINDOW_DAYS before this one, newest first (what
+   * its card and its reporter's confirmation show): one query on the (team, customer key, time)
+   * index.
+   */
+  async earlier(teamId: string, record: Pick<MistakeView, 'id' | 'customerKey' | 'createdAt'>): Promise<EarlierMistakeView[]> {
+    if (!record.customerKey) return [];
+    return this.db.mistake.findMany({
+      where: {
+        teamId,
+        customerKey: record.customerKey,
+        createdAt: { gte: new Date(record.createdAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS), lte: record.createdAt },
+        id: { lt: record.id },
+      },
+      select: { id: true, channelId: true, threadTs: true, createdAt: true },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: 100,
+    });
+  }
+
   /** One timeline event; null when it no longer exists, or cannot be read (logged). */
   async event(eventId: number): Promise<TimelineEvent | null> {
     const row = await this.db.timelineEvent.findUnique({ where: { id: eventId } });
@@ -162,6 +201,17 @@ export class MistakeQueries {
     const escalated = new Map<number, Set<string>>();
     for (const e of known) escalated.set(e.mistakeId, (escalated.get(e.mistakeId) ?? new Set()).add(e.key));
     return open.map((record) => ({ mistake: toSnapshot(record), escalated: escalated.get(record.id) ?? new Set<string>() }));
+  }
+
+  /** The after-close check-ins due at `now` (the oldest first, at most `limit`), with their owners. */
+  async dueCheckIns(teamId: string, now: Date, limit = 200): Promise<Array<{ mistakeId: number; ownerId: string; dueAt: Date }>> {
+    const rows = await this.db.mistake.findMany({
+      where: { teamId, checkInDueAt: { lte: now }, ownerId: { not: null } },
+      orderBy: [{ checkInDueAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+      select: { id: true, ownerId: true, checkInDueAt: true },
+    });
+    return rows.map((r) => ({ mistakeId: r.id, ownerId: r.ownerId!, dueAt: r.checkInDueAt! }));
   }
 
   /** What the digest shows for the period since `since`. */

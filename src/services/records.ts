@@ -10,7 +10,7 @@ import {
   type StepKind,
   type StepStatus,
 } from '../domain/playbook';
-import { type EscalationView, type MistakeView, snapshotOf } from './views';
+import { type EscalationView, type MistakeView, type MoneyView, snapshotOf } from './views';
 
 /** Everything the rules and the card need about one mistake, read in one query. */
 export const MISTAKE_INCLUDE = {
@@ -153,6 +153,10 @@ export function mistakeView(record: MistakeRecord): MistakeView {
     teamId: record.teamId,
     version: record.version,
     customer: record.customer,
+    account: record.account,
+    customerLink: record.customerLink,
+    customerKey: record.customerKey,
+    value: moneyOf(record.valueMinor, record.valueCurrency),
     whatHappened: record.whatHappened,
     impact: record.impact,
     severity: record.severity as Severity,
@@ -173,6 +177,12 @@ export function mistakeView(record: MistakeRecord): MistakeView {
       const planned = record.contacts[0];
       return planned?.nextContactAt ? { contactId: planned.id, at: planned.nextContactAt, snoozedUntil: planned.snoozedUntil } : null;
     })(),
+    outcome: record.outcome,
+    checkInDueAt: record.checkInDueAt,
+    checkInAskedAt: record.checkInAskedAt,
+    checkInsSent: record.checkInsSent,
+    customerNoteSentAt: record.customerNoteSentAt,
+    customerNoteSentById: record.customerNoteSentById,
     // The stored steps also hold the root-cause analysis once it is chased.
     steps: record.steps
       .filter((s) => STEP_KINDS.includes(s.kind as StepKind))
@@ -214,6 +224,11 @@ export function mistakeView(record: MistakeRecord): MistakeView {
       reminderCount: p.reminderCount,
     })),
   };
+}
+
+/** Both halves of a stored amount, or none: a half-written one is not shown. */
+export function moneyOf(minor: number | null, currency: string | null): MoneyView | null {
+  return minor !== null && currency ? { minor, currency } : null;
 }
 
 export function toSnapshot(record: MistakeRecord): MistakeSnapshot {

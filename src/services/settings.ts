@@ -26,6 +26,10 @@ export interface WorkspaceDefaults {
   officeHours: OfficeHoursPolicy;
   escalationContact?: string;
   adminUserIds: string[];
+  /** The currency a report's value at risk is in unless the reporter names another (ISO 4217). */
+  defaultCurrency?: string;
+  /** CHECK_IN_AFTER: how long after "satisfied" the owner is asked whether the customer came back; null: never. */
+  checkInAfterMs?: number | null;
 }
 
 /** One workspace's rules, as the services and jobs read them. */
@@ -43,6 +47,10 @@ export interface WorkspacePolicy extends EscalationPolicy {
   digestTime: string | null;
   /** Categories with their own escalation channel and contact. */
   routes: Routes;
+  /** ISO 4217: a report's value at risk is in it unless the reporter names another. */
+  defaultCurrency: string;
+  /** How long after "satisfied" the owner is asked whether the customer came back; null: never. */
+  checkInAfterMs: number | null;
   /** When the bot first saw this workspace: digests are never caught up before it. */
   installedAt: Date;
 }
@@ -97,7 +105,12 @@ function rowFromDefaults(d: WorkspaceDefaults) {
   };
 }
 
-export function policyFromRow(row: WorkspaceSettings, reminderCap: number): WorkspacePolicy {
+export function policyFromRow(
+  row: WorkspaceSettings,
+  reminderCap: number,
+  defaultCurrency = 'USD',
+  checkInAfterMs: number | null = null,
+): WorkspacePolicy {
   return {
     teamId: row.teamId,
     escalationChannelId: row.escalationChannelId ?? '',
@@ -123,6 +136,8 @@ export function policyFromRow(row: WorkspaceSettings, reminderCap: number): Work
     adminUserIds: row.adminUserIds.split(',').filter(Boolean),
     digestTime: row.digestTime,
     routes: decodeRoutes(row.routes),
+    defaultCurrency,
+    checkInAfterMs,
     installedAt: row.createdAt,
   };
 }
@@ -164,7 +179,7 @@ export class SettingsService {
         row = await this.db.workspaceSettings.findUniqueOrThrow({ where: { teamId } });
       }
     }
-    const policy = policyFromRow(row, this.defaults.reminderCap);
+    const policy = policyFromRow(row, this.defaults.reminderCap, this.defaults.defaultCurrency, this.defaults.checkInAfterMs ?? null);
     // The person who installed the app (OAuth mode) is always one of its admins there.
     const installer = this.installer ? await this.installer(teamId) : null;
     if (installer && !policy.adminUserIds.includes(installer)) policy.adminUserIds.push(installer);
@@ -237,7 +252,12 @@ export class SettingsService {
       where: only ? { teamId: only } : {},
       orderBy: { teamId: 'asc' },
     });
-    return rows.map((row) => policyFromRow(row, this.defaults.reminderCap));
+    return rows.map((row) => policyFromRow(row, this.defaults.reminderCap, this.defaults.defaultCurrency, this.defaults.checkInAfterMs ?? null));
+  }
+
+  /** The deployment's DEFAULT_CURRENCY, known without asking the database (the report form shows it). */
+  get defaultCurrency(): string {
+    return this.defaults.defaultCurrency ?? 'USD';
   }
 
   /**

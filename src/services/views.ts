@@ -3,6 +3,20 @@
 
 import type { MistakeSnapshot, MistakeState, PreventionStatus, Severity, StepKind, StepStatus } from '../domain/playbook';
 
+/** An earlier mistake for the same customer (same account, or same name when no account). */
+export interface EarlierMistakeView {
+  id: number;
+  channelId: string;
+  threadTs: string | null;
+  createdAt: Date;
+}
+
+/** An amount in minor units (cents) of an ISO 4217 currency. */
+export interface MoneyView {
+  minor: number;
+  currency: string;
+}
+
 /** A recovery step as the card, the replies and the forms show it. */
 export interface StepView {
   kind: StepKind;
@@ -56,6 +70,18 @@ export interface MistakeView {
   /** What a button or a form carries, so a change made meanwhile is caught. */
   version: number;
   customer: string;
+  /** The customer's account id or name, an https link to their CRM record or ticket (optional). */
+  account: string | null;
+  customerLink: string | null;
+  /** The value at risk, in minor units of its currency (optional). */
+  value: MoneyView | null;
+  /**
+   * The same customer's mistakes reported in the REPEAT_WINDOW_DAYS before this one, newest
+   * first; read only where it is shown (the card, the reporter's confirmation).
+   */
+  earlier?: EarlierMistakeView[];
+  /** What its earlier mistakes share with it (`customerKey` in src/domain/customer.ts); null: none. */
+  customerKey: string | null;
   whatHappened: string;
   impact: string;
   severity: Severity;
@@ -76,6 +102,15 @@ export interface MistakeView {
   createdAt: Date;
   /** The next contact with the customer the owner planned, while it waits. */
   nextContact: { contactId: number; at: Date; snoozedUntil: Date | null } | null;
+  /** "recovered" once satisfied; the after-close check-in's answer: came_back, not_yet or lost. */
+  outcome: string | null;
+  /** The after-close check-in: when it is next due, when the open question was sent, how many were. */
+  checkInDueAt: Date | null;
+  checkInAskedAt: Date | null;
+  checkInsSent: number;
+  /** The "it won't happen again" note: when it was marked sent to the customer, and by whom. */
+  customerNoteSentAt: Date | null;
+  customerNoteSentById: string | null;
   /** The recovery steps, in playbook order. */
   steps: StepView[];
   rcaStep: RcaStepView | null;

@@ -52,6 +52,18 @@ export class ClickApplier {
         case 'prevention_done':
           await deps.mistakes.completePrevention(ref, click.userId, click.preventionId);
           break;
+        case 'check_in_came_back':
+          await deps.mistakes.answerCheckIn(ref, click.userId, 'came_back');
+          break;
+        case 'check_in_not_yet':
+          await deps.mistakes.answerCheckIn(ref, click.userId, 'not_yet');
+          break;
+        case 'check_in_lost':
+          await deps.mistakes.answerCheckIn(ref, click.userId, 'lost');
+          break;
+        case 'customer_note_sent':
+          await deps.mistakes.markCustomerNoteSent(ref, click.userId);
+          break;
         case 'snooze': {
           // Counted from the click, however late it is applied.
           const policy = await deps.settings.forTeam(click.teamId);

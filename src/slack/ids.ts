@@ -23,6 +23,12 @@ export const Actions = {
   preventionDone: 'mistake_prevention_done',
   reassign: 'mistake_reassign',
   reopen: 'mistake_reopen',
+  /** The after-close check-in DM: did the customer come back? */
+  checkInCameBack: 'mistake_check_in_came_back',
+  checkInNotYet: 'mistake_check_in_not_yet',
+  checkInLost: 'mistake_check_in_lost',
+  /** Under the draft "it won't happen again" note in the thread. */
+  customerNoteSent: 'mistake_customer_note_sent',
   /** Reminder DM buttons. */
   snooze: 'mistake_snooze',
   /** Links (url buttons still send an action that must be acknowledged). */
@@ -51,6 +57,10 @@ export type ViewId = (typeof Views)[keyof typeof Views];
 /** block_id / action_id pairs of modal inputs; the submission handler reads values by them. */
 export const Inputs = {
   customer: 'customer',
+  account: 'account',
+  customerLink: 'customer_link',
+  valueAmount: 'value_amount',
+  valueCurrency: 'value_currency',
   whatHappened: 'what_happened',
   impact: 'impact',
   severity: 'severity',

@@ -109,6 +109,8 @@ it('runs passes and moves the clock, and says what happened in words', async () 
   expect(demo.clock.now().getTime() - before).toBeGreaterThanOrEqual(86_400_000);
   const escalations = await act('pass', { user: 'UDEMOBOBBY', name: 'escalations' });
   expect(escalations.json.said).toMatch(/^Escalations: /);
+  const checkIns = await act('pass', { user: 'UDEMOBOBBY', name: 'check-ins' });
+  expect(checkIns.json.said).toMatch(/^Check-ins: /);
   const digest = await act('pass', { user: 'UDEMOBOBBY', name: 'digest' });
   expect(digest.json.said).toMatch(/digest/);
   const shown = await state('UDEMOBOBBY', 'CTEAMDIGEST');

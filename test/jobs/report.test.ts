@@ -1,6 +1,6 @@
 // What `npm run job` prints, sentence by sentence.
 import type { DigestOutcome } from '../../src/jobs';
-import { describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../../src/jobs/report';
+import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../../src/jobs/report';
 
 const now = new Date('2026-11-24T07:48:00Z');
 const base: DigestOutcome = {
@@ -81,6 +81,15 @@ describe('the other passes, in words', () => {
     expect(describeEscalations({ escalated: 0 })).toBe('Escalations: nothing needed escalating.');
     expect(describeEscalations({ escalated: 1 })).toBe('Escalations: 1 escalation posted.');
     expect(describeEscalations({ escalated: 3 })).toBe('Escalations: 3 escalations posted.');
+  });
+
+  it('check-ins', () => {
+    expect(describeCheckIns({ asked: 0, waitingForOfficeHours: 0 })).toBe('Check-ins: no customer is due for a check-in.');
+    expect(describeCheckIns({ asked: 1, waitingForOfficeHours: 0 })).toBe('Check-ins: 1 owner asked whether their customer came back.');
+    expect(describeCheckIns({ asked: 2, waitingForOfficeHours: 1 })).toBe(
+      'Check-ins: 2 owners asked whether their customer came back; 1 waiting for office hours.',
+    );
+    expect(describeCheckIns({ asked: 0, waitingForOfficeHours: 3 })).toBe('Check-ins: no owner asked; 3 waiting for office hours.');
   });
 
   it('deliveries', () => {

@@ -184,6 +184,8 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
         'rca_submitted',
         'prevention_done',
         'prevention_done',
+        // Every prevention step done: the draft "it won't happen again" note, then closed.
+        'customer_note_drafted',
         'closed',
       ]);
       // One card delivery (coalesced), one reply per event.

@@ -18,6 +18,9 @@ function mistake(customer: string, overrides: Partial<DigestMistake> = {}): Dige
   return {
     id,
     customer,
+    account: null,
+    customerLink: null,
+    value: null,
     severity: 'medium',
     state: 'recovering',
     ownerId: 'U0ALICE',
@@ -55,6 +58,10 @@ function emptyData(overrides: Partial<DigestData> = {}): DigestData {
     awaitingRca: [],
     overduePrevention: [],
     overduePreventionTotal: 0,
+    repeats: [],
+    winBack: [],
+    winBackTotal: 0,
+    cameBack: { cameBack: 0, lost: 0, notYet: 0, rate: null },
     figures: {
       apologized: 0,
       recovered: 0,

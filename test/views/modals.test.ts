@@ -42,8 +42,8 @@ const values = (entries: Record<string, object>): StateValues =>
 const STEP_MODALS = [askModal, makeRightModal, skipMakeRightModal, satisfiedModal, notSatisfiedModal, reassignModal, reopenModal, rcaModal];
 
 describe('the report modal', () => {
-  it('asks for customer, what happened, impact, severity, category and owner', () => {
-    const view = reportModal({ reporterId: REPORTER });
+  it('asks for customer, what happened, impact, severity, category and owner, then the optional customer record', () => {
+    const view = reportModal({ reporterId: REPORTER, defaultCurrency: 'EUR' });
     expect(view.callback_id).toBe(Views.report);
     expect(view.title.text).toBe('Report a mistake');
     expect(view.submit?.text).toBe('Report');
@@ -55,7 +55,13 @@ describe('the report modal', () => {
       Inputs.severity,
       Inputs.category,
       Inputs.owner,
+      Inputs.account,
+      Inputs.customerLink,
+      Inputs.valueAmount,
+      Inputs.valueCurrency,
     ]);
+    for (const id of [Inputs.account, Inputs.customerLink, Inputs.valueAmount, Inputs.valueCurrency]) expect(input(view, id).optional).toBe(true);
+    expect(input(view, Inputs.valueCurrency).element.initial_value).toBe('EUR');
     expect(input(view, Inputs.owner).element).toMatchObject({ type: 'users_select', initial_user: REPORTER, action_id: Inputs.owner });
     expect(input(view, Inputs.customer).element).toMatchObject({ max_length: 200 });
     expect(input(view, Inputs.category).optional).toBe(true);
@@ -94,6 +100,10 @@ describe('the report modal', () => {
       severity: 'high',
       category: undefined,
       ownerId: OTHER,
+      account: '',
+      link: '',
+      valueAmount: '',
+      valueCurrency: '',
     });
     // An optional category left empty stays empty: it is not "other".
     expect(validateReport(raw, REPORTER)).toMatchObject({ ok: true, value: { category: null, ownerId: OTHER } });
@@ -107,6 +117,10 @@ describe('the report modal', () => {
       severity: undefined,
       category: undefined,
       ownerId: undefined,
+      account: '',
+      link: '',
+      valueAmount: '',
+      valueCurrency: '',
     });
     const junk = { [Inputs.customer]: { [Inputs.customer]: { type: 'x', value: 42 } }, [Inputs.severity]: undefined } as unknown as StateValues;
     expect(parseReportSubmission(junk).customer).toBe('');

@@ -19,6 +19,8 @@ const policy: WorkspacePolicy = {
   digestTime: null,
   routes: {},
   installedAt: new Date(0),
+  defaultCurrency: 'USD',
+  checkInAfterMs: 30 * 86_400_000,
 };
 
 it('the settings form stays within Slack’s limits', () => {

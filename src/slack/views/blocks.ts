@@ -25,7 +25,10 @@ import {
   STEP_TODO_LABELS,
   type StepKind,
 } from '../../domain/playbook';
+import type { CheckInAnswer } from '../../domain/checkIn';
+import { formatMoney, ordinal, REPEAT_WINDOW_DAYS } from '../../domain/customer';
 import type { MistakeSummary } from '../../services/queries';
+import type { EarlierMistakeView, MoneyView } from '../../services/views';
 import { Actions, encodeValue } from '../ids';
 import { codePointLength, formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
 
@@ -288,6 +291,8 @@ export function summaryText(s: MistakeSummary, ctx: LinkContext, options: { show
   const second = [nextLine(s, ctx)].filter((x) => x !== '');
   if (options.showOwner) second.push(`Owner ${mention(s.ownerId)}`);
   if (!s.apologized && RECOVERING_STATES.includes(s.state)) second.push('_no apology yet_');
+  const record = customerRecordText(s, 40);
+  if (record) second.push(record);
   return second.length > 0 ? `${first.join(' · ')}\n${second.join(' · ')}` : first.join(' · ');
 }
 
@@ -301,3 +306,45 @@ export function summaryButtons(s: MistakeSummary): Button[] {
     nothingMore: !s.customerAskedForMore,
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// The customer as a record.
+
+export interface CustomerRecord {
+  account: string | null;
+  customerLink: string | null;
+  value: MoneyView | null;
+}
+
+/** "Account *ACME-42* · <https://…|CRM record> · Value at risk *$1,250.00*", or '' when none was given. */
+export function customerRecordText(r: CustomerRecord, max = 80): string {
+  const parts: string[] = [];
+  if (r.account) parts.push(`Account *${userText(r.account, max)}*`);
+  // Stored links are https (checked at report time); shown as a link, never as raw text.
+  if (r.customerLink?.startsWith('https://')) parts.push(link(r.customerLink, 'CRM record'));
+  if (r.value) parts.push(`Value at risk *${formatMoney(r.value.minor, r.value.currency)}*`);
+  return parts.join(' · ');
+}
+
+/** How many earlier threads a repeat line links to; the count still says how many there were. */
+const EARLIER_LINKS = 10;
+
+/**
+ * "3rd mistake for *Harbor Bakery* in 90 days · earlier: #12, #15" (each a link to its thread),
+ * or '' when this is the customer's first in the window.
+ */
+export function repeatText(customer: string, earlier: readonly EarlierMistakeView[] | undefined, workspaceUrl?: string): string {
+  if (!earlier || earlier.length === 0) return '';
+  const links = earlier
+    .slice(0, EARLIER_LINKS)
+    .map((e) => (e.threadTs ? link(threadUrl(workspaceUrl, e.channelId, e.threadTs), `#${e.id}`) : `#${e.id}`));
+  const more = earlier.length > EARLIER_LINKS ? ` and ${earlier.length - EARLIER_LINKS} more` : '';
+  return `:repeat: *${ordinal(earlier.length + 1)} mistake for ${userText(customer, 80)} in ${REPEAT_WINDOW_DAYS} days* · earlier: ${links.join(', ')}${more}`;
+}
+
+/** The after-close check-in's answers, in the words of its buttons. */
+export const CHECK_IN_LABELS: Record<CheckInAnswer, string> = {
+  came_back: LABELS.cameBack,
+  not_yet: LABELS.notYet,
+  lost: LABELS.lostThem,
+};

@@ -15,13 +15,16 @@ import {
   STEP_KINDS,
   STEP_LABELS,
 } from '../../domain/playbook';
+import { isCheckInAnswer } from '../../domain/checkIn';
 import { type MistakeView, type PreventionView, snapshotOf, stepOf, type StepView } from '../../services/views';
 import { Actions } from '../ids';
 import {
   actions,
   assemble,
   button,
+  CHECK_IN_LABELS,
   context,
+  customerRecordText,
   divider,
   fields,
   header,
@@ -30,6 +33,7 @@ import {
   nextStepButtons,
   refValue,
   type RenderContext,
+  repeatText,
   section,
   severityText,
   stateLabel,
@@ -70,7 +74,7 @@ const RECOVERY_LINE = {
   later: ':white_small_square:',
 };
 
-export function renderCard(m: MistakeView, ctx: RenderContext): { text: string; blocks: KnownBlock[] } {
+export function renderCard(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string }): { text: string; blocks: KnownBlock[] } {
   const text = cardFallback(m);
   // Long texts in every field at once (or text made of emoji, which JSON counts twice) can push a
   // card past Slack's size limit: render again with shorter excerpts until it fits.
@@ -90,7 +94,7 @@ function cardFallback(m: MistakeView): string {
   return truncate(`Mistake #${m.id} · ${userText(m.customer, 100)}: ${stateLabel(m.state)}${what}`, FALLBACK_TEXT_MAX);
 }
 
-function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlock[] {
+function cardBlocks(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string }, scale: number): KnownBlock[] {
   const limit = (n: number) => Math.max(40, Math.floor(n * scale));
   const state = m.state;
   const critical = m.severity === 'critical';
@@ -106,6 +110,10 @@ function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlo
       `*Category*\n${categoryText(m.category)}`,
     ),
   ];
+  const record = customerRecordText(m);
+  if (record) head.push(context(record));
+  const repeat = repeatText(m.customer, m.earlier, ctx.workspaceUrl);
+  if (repeat) head.push(section(repeat));
 
   if (m.escalationLevel > 0) {
     const why = m.escalationReason ? `: ${composedText(m.escalationReason, limit(CARD_TEXT.escalation), [m.ownerId, m.reporterId])}` : '';
@@ -179,6 +187,17 @@ function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlo
     const when = m.closedAt ? ` ${slackDate(m.closedAt, ctx.timeZone)}` : '';
     tail.push(section(`:white_check_mark: *Recovered and closed*${when}. The customer is satisfied, and every prevention step is done.`));
   }
+  if (m.rca && m.prevention.length > 0 && m.prevention.every((p) => p.status === 'done')) {
+    tail.push(
+      context(
+        m.customerNoteSentAt
+          ? `:memo: *It won't happen again:* the note was sent to the customer by ${mention(m.customerNoteSentById)} · ${slackDate(m.customerNoteSentAt, ctx.timeZone)}`
+          : `:memo: *It won't happen again:* a draft note to the customer is in the thread; click *${LABELS.markSent}* there once it is sent.`,
+      ),
+    );
+  }
+  const checkIn = checkInText(m, ctx);
+  if (checkIn) tail.push(section(checkIn));
   const buttons = cardButtons(m);
   if (buttons.length > 0) tail.push(actions(buttons));
   tail.push(context(`Mistake #${m.id} · every step is recorded in this thread.`));
@@ -186,6 +205,19 @@ function cardBlocks(m: MistakeView, ctx: RenderContext, scale: number): KnownBlo
   return assemble(head, groups, tail, { blocks: SLACK_LIMITS.messageBlocks, json: SLACK_LIMITS.messageBlocksJson }, (hidden) =>
     context(`… and ${hidden} more prevention step${hidden === 1 ? '' : 's'}, listed in the thread.`),
   );
+}
+
+/** The after-close check-in: the answer (the mistake's outcome), or when the owner is asked. */
+function checkInText(m: MistakeView, ctx: RenderContext): string {
+  const answer = isCheckInAnswer(m.outcome) ? m.outcome : null;
+  const parts: string[] = [];
+  if (answer) {
+    const mark = answer === 'came_back' ? ':tada:' : answer === 'lost' ? ':broken_heart:' : ':hourglass:';
+    parts.push(`${mark} *Did they come back?* ${CHECK_IN_LABELS[answer]}`);
+  }
+  if (m.checkInAskedAt) parts.push(`Check-in: ${mention(m.ownerId)} was asked whether they came back ${slackDate(m.checkInAskedAt, ctx.timeZone)}`);
+  else if (m.checkInDueAt) parts.push(`Check-in with ${mention(m.ownerId)} ${slackDate(m.checkInDueAt, ctx.timeZone)}: did they come back?`);
+  return parts.join('\n');
 }
 
 function categoryText(category: string): string {

@@ -4,8 +4,9 @@
 
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { DAY_MS, formatDuration } from '../../domain/durations';
+import { CAME_BACK_WINDOW_DAYS } from '../../domain/checkIn';
 import type { DigestData, DigestMistake, DigestOverdueStep, RecoveryFigures } from '../../services/digest';
-import { divider, fields, header, jsonLength, LABELS, section, severityShort, STEP_TODO_LABELS } from './blocks';
+import { customerRecordText, divider, fields, header, jsonLength, LABELS, repeatText, section, severityShort, STEP_TODO_LABELS } from './blocks';
 import { FALLBACK_TEXT_MAX, formatDateTime, formatDay, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
 
 export interface DigestContext {
@@ -41,6 +42,8 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
   if (isQuiet(data)) {
     const lines = [`:white_check_mark: *All clear:* no customer is waiting on us today (${day}).`];
     if (figures) lines.push(figures);
+    const cameBack = cameBackText(data);
+    if (cameBack) lines.push(cameBack);
     lines.push(...notes);
     const prefix = ctx.extra ? 'Extra copy: ' : '';
     return { text: `${prefix}All clear: no customer is waiting on us today.`, blocks: [section(lines.join('\n'))] };
@@ -59,8 +62,17 @@ export function renderDigest(data: DigestData, ctx: DigestContext): { text: stri
     ),
   );
   if (figures) head.push(section(figures));
+  const cameBack = cameBackText(data);
+  if (cameBack) head.push(section(cameBack));
 
-  const parts = [overduePart(data, ctx), waitingPart(data, ctx), rcaPart(data, ctx), preventionPart(data, ctx)].filter((p) => p.total > 0);
+  const parts = [
+    overduePart(data, ctx),
+    waitingPart(data, ctx),
+    repeatPart(data, ctx),
+    winBackPart(data, ctx),
+    rcaPart(data, ctx),
+    preventionPart(data, ctx),
+  ].filter((p) => p.total > 0);
   head.push(parts.length > 0 ? divider() : section('Nothing is overdue, and every customer has had their apology.'));
   // Slack refuses the whole message past 50 blocks or ~13,000 characters of blocks, so the
   // lists share what is left after the head and each is cut visibly rather than the digest lost.
@@ -85,7 +97,9 @@ function isQuiet(data: DigestData): boolean {
     data.waitingForApology.length === 0 &&
     data.awaitingRca.length === 0 &&
     data.overduePreventionTotal === 0 &&
-    data.overduePrevention.length === 0
+    data.overduePrevention.length === 0 &&
+    data.winBackTotal === 0 &&
+    data.repeats.length === 0
   );
 }
 
@@ -127,7 +141,37 @@ interface ListPart {
 
 function customerText(m: DigestMistake, ctx: DigestContext): string {
   const name = userText(m.customer, CUSTOMER_MAX) || '(no name)';
-  return m.threadTs ? `*${link(threadUrl(ctx.workspaceUrl, m.channelId, m.threadTs), name)}*` : `*${name}*`;
+  const shown = m.threadTs ? `*${link(threadUrl(ctx.workspaceUrl, m.channelId, m.threadTs), name)}*` : `*${name}*`;
+  const record = customerRecordText(m, 30);
+  return record ? `${shown} (${record})` : shown;
+}
+
+/** The headline outcome: of the customers checked in on in the last 90 days, how many came back. */
+function cameBackText(data: DigestData): string | null {
+  const c = data.cameBack;
+  if (c.cameBack + c.lost + c.notYet === 0) return null;
+  const rate = c.rate === null ? '' : ` · came-back rate *${Math.round(c.rate * 100)}%*`;
+  const notYet = c.notYet > 0 ? `, ${c.notYet} not yet` : '';
+  return `*Did they come back?* Last ${CAME_BACK_WINDOW_DAYS} days: ${c.cameBack} came back, ${c.lost} lost${notYet}${rate}`;
+}
+
+function winBackPart(data: DigestData, ctx: DigestContext): ListPart {
+  return {
+    heading: ['*:broken_heart: Win back*: customers we lost after a mistake. A call from us may still bring them back.'],
+    total: data.winBackTotal,
+    available: data.winBack.length,
+    lines: (shown) => data.winBack.slice(0, shown).map((m) => `• ${customerText(m, ctx)} · ${ownerText(m.ownerId)}`),
+  };
+}
+
+function repeatPart(data: DigestData, ctx: DigestContext): ListPart {
+  return {
+    heading: ['*:repeat: Customers hurt again*: reported again within 90 days of an earlier mistake'],
+    total: data.repeats.length,
+    available: data.repeats.length,
+    lines: (shown) =>
+      data.repeats.slice(0, shown).map((r) => `• ${customerText(r.mistake, ctx)} · ${repeatText(r.mistake.customer, r.earlier, ctx.workspaceUrl)}`),
+  };
 }
 
 /** Critical is "on the fly" (rule 8), so it is the one severity a digest line spends room on. */

@@ -18,6 +18,7 @@ import {
   TEXT_LIMITS,
 } from '../../domain/playbook';
 import { CONTACT_CHANNEL_LABELS, CONTACT_CHANNELS, CONTACT_LIMITS, draftApology, type ExcuseFound, type RawContact } from '../../domain/contacts';
+import { CUSTOMER_LIMITS } from '../../domain/customer';
 import type { RawReport } from '../../domain/report';
 import { endOfLocalDay, isValidTimeZone, parseLocalDate } from '../../domain/time';
 import { type MistakeView, stepOf } from '../../services/views';
@@ -157,7 +158,7 @@ const REMEDY_OPTIONS = REMEDY_KINDS.map((r) => option(r, REMEDY_LABELS[r]));
  * The `/mistake` form. The owner defaults to the reporter: whoever reports a mistake owns its
  * recovery unless they hand it to someone, who then takes it with *Own it*.
  */
-export function reportModal(options: { prefill?: string; reporterId: string }): ModalView {
+export function reportModal(options: { prefill?: string; reporterId: string; defaultCurrency?: string }): ModalView {
   const prefill = options.prefill?.trim();
   return modal(Views.report, 'Report a mistake', 'Report', [
     context(
@@ -186,6 +187,28 @@ export function reportModal(options: { prefill?: string; reporterId: string }): 
     userInput(Inputs.owner, 'Who owns the recovery', {
       initialUser: options.reporterId,
       hint: 'You, unless you hand it to someone. They take it with Own it.',
+    }),
+    context('*The customer as a record* (optional): an earlier mistake for the same account or name is pointed out on the card.'),
+    textInput(Inputs.account, 'Account', {
+      max: CUSTOMER_LIMITS.account,
+      optional: true,
+      placeholder: 'Their account id or account name',
+    }),
+    textInput(Inputs.customerLink, 'CRM record or ticket', {
+      max: CUSTOMER_LIMITS.link,
+      optional: true,
+      placeholder: 'https://…',
+    }),
+    textInput(Inputs.valueAmount, 'Value at risk', {
+      max: 30,
+      optional: true,
+      placeholder: 'What the customer is worth to us, like 1,250.00',
+    }),
+    textInput(Inputs.valueCurrency, 'Currency', {
+      max: 3,
+      optional: true,
+      initial: options.defaultCurrency ?? 'USD',
+      hint: 'ISO 4217 code, like USD, EUR, GBP or JPY.',
     }),
   ]);
 }
@@ -500,6 +523,10 @@ export function parseReportSubmission(values: StateValues): RawReport {
     severity: selectedOf(values, Inputs.severity),
     category: selectedOf(values, Inputs.category),
     ownerId: userOf(values, Inputs.owner),
+    account: textOf(values, Inputs.account),
+    link: textOf(values, Inputs.customerLink),
+    valueAmount: textOf(values, Inputs.valueAmount),
+    valueCurrency: textOf(values, Inputs.valueCurrency),
   };
 }
 
@@ -511,6 +538,10 @@ export const REPORT_FIELD_BLOCKS: Record<keyof RawReport, string> = {
   severity: Inputs.severity,
   category: Inputs.category,
   ownerId: Inputs.owner,
+  account: Inputs.account,
+  link: Inputs.customerLink,
+  valueAmount: Inputs.valueAmount,
+  valueCurrency: Inputs.valueCurrency,
 };
 
 export function parseAskSubmission(values: StateValues): { customerAnswer: string } {

@@ -19,6 +19,8 @@ import {
   STEP_DONE_LABELS,
 } from '../../domain/playbook';
 import { CONTACT_CHANNEL_LABELS } from '../../domain/contacts';
+import { type CheckInAnswer, isCheckInAnswer } from '../../domain/checkIn';
+import { draftCustomerNote } from '../../domain/customerNote';
 import type { Offer } from '../../domain/deliveries';
 import type { TimelineEvent } from '../../domain/timeline';
 import { type EscalationView, type MistakeView, snapshotOf, stepOf } from '../../services/views';
@@ -26,6 +28,7 @@ import { Actions } from '../ids';
 import {
   actions,
   button,
+  CHECK_IN_LABELS,
   context,
   jsonLength,
   LABELS,
@@ -33,6 +36,7 @@ import {
   longSections,
   nextStepButtons,
   refValue,
+  repeatText,
   type RenderContext,
   section,
   severityShort,
@@ -257,6 +261,30 @@ export function renderTimelineReply(event: TimelineEvent, m: MistakeView, ctx: R
         `:white_check_mark: Recovered and closed. ${customer} is satisfied, the root-cause analysis is written and every prevention step is done. Thank you.`,
       );
 
+    case 'customer_note_drafted': {
+      const main = `:memo: Every prevention step is done, so ${customer} can be told it won't happen again. Here is a draft built from the root-cause analysis; edit it as you like and send it yourself, then click *${LABELS.markSent}*.`;
+      if (!m.rca) return reply(main);
+      const draft = draftCustomerNote({ customer: m.customer, whatChanges: m.rca.whatChanges });
+      return {
+        text: fallback(main),
+        blocks: [
+          section(main),
+          section(quote(userText(draft, REPLY_TEXT.rca * 2))),
+          context('The bot never writes to the customer. Closing the recovery does not wait for this note.'),
+          actions([button(LABELS.markSent, Actions.customerNoteSent, refValue({ id: m.id, version: m.version }), 'primary')]),
+        ],
+      };
+    }
+
+    case 'customer_note_sent':
+      return reply(`${actor} sent ${customer} the note that it won't happen again.`);
+
+    case 'check_in_asked':
+      return reply(`${mention(m.ownerId)} was asked whether ${customer} came back.`);
+
+    case 'check_in_answered':
+      return reply(`${actor} checked in on ${customer}: ${checkInSentence(event.answer, m, ctx)}`);
+
     case 'snoozed': {
       const p = event.preventionId !== undefined ? m.prevention.find((x) => x.id === event.preventionId) : undefined;
       const what =
@@ -347,6 +375,11 @@ export interface DirectMessageRender extends RenderedMessage {
  * open prevention steps; null when nothing waits on them.
  */
 export function offerOf(event: TimelineEvent, m: MistakeView, recipientId: string | null): Offer | null {
+  if (event.kind === 'check_in_asked') {
+    // Only the latest question, while it is unanswered, and only to the owner.
+    const open = m.checkInAskedAt !== null && m.checkInsSent === event.number;
+    return open && recipientId !== null && recipientId === m.ownerId ? 'check_in' : null;
+  }
   if (event.kind === 'rca_submitted') {
     const mine = m.prevention.some((p) => p.status !== 'done' && (!recipientId || p.ownerId === recipientId));
     return m.state === 'preventing' && mine ? 'prevention' : null;
@@ -365,7 +398,7 @@ export function offerOf(event: TimelineEvent, m: MistakeView, recipientId: strin
 export function renderOwnerDm(
   event: TimelineEvent,
   m: MistakeView,
-  ctx: RenderContext & { threadUrl: string; recipientId?: string; offered?: Offer | null },
+  ctx: RenderContext & { threadUrl: string; workspaceUrl?: string; recipientId?: string; offered?: Offer | null },
 ): DirectMessageRender {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
   const about = `Mistake #${m.id} · ${severityShort(m.severity)} · ${stateLabel(m.state)}`;
@@ -381,6 +414,8 @@ export function renderOwnerDm(
   const now = offerOf(event, m, recipientId);
   const offered = ctx.offered === undefined ? now : ctx.offered;
   const live = offered !== null && now === offered;
+
+  if (event.kind === 'check_in_asked') return checkInDm(m, ctx, { offered, live, about, open, customer });
 
   if (event.kind === 'rca_submitted') {
     const mine = m.prevention.filter((p) => (live ? p.status !== 'done' : true) && (!recipientId || p.ownerId === recipientId));
@@ -449,6 +484,41 @@ export function renderOwnerDm(
   };
 }
 
+/** "came back.", "has not come back yet; …", "is lost: …" after the customer's name. */
+function checkInSentence(answer: CheckInAnswer, m: MistakeView, ctx: RenderContext): string {
+  if (answer === 'came_back') return 'they came back. :tada:';
+  if (answer === 'lost') return 'we lost them. They are on the win-back list in the digest.';
+  return m.checkInDueAt
+    ? `they have not come back yet. The owner is asked once more ${slackDate(m.checkInDueAt, ctx.timeZone)}.`
+    : 'they have not come back yet.';
+}
+
+/** The after-close check-in DM: did the customer come back? Its buttons, until it is answered. */
+function checkInDm(
+  m: MistakeView,
+  ctx: RenderContext,
+  d: { offered: Offer | null; live: boolean; about: string; open: ReturnType<typeof linkButton>; customer: string },
+): DirectMessageRender {
+  const since = m.satisfiedAt ? ` (satisfied ${slackDate(m.satisfiedAt, ctx.timeZone)})` : '';
+  const main = `:wave: Time to check in on ${d.customer}${since}. Did they come back to us?`;
+  const blocks: KnownBlock[] = [section(main), context(d.about)];
+  if (d.live) {
+    const ref = refValue({ id: m.id, version: m.version });
+    blocks.push(
+      actions([
+        button(LABELS.cameBack, Actions.checkInCameBack, ref, 'primary'),
+        button(LABELS.notYet, Actions.checkInNotYet, ref),
+        button(LABELS.lostThem, Actions.checkInLost, ref, 'danger'),
+        d.open,
+      ]),
+    );
+  } else {
+    const answer = isCheckInAnswer(m.outcome) ? `*${CHECK_IN_LABELS[m.outcome]}*` : null;
+    blocks.push(section(answer ? `Answered: ${answer}. Thank you.` : 'Nothing here waits on you any more.'), actions([d.open]));
+  }
+  return { text: fallback(main), blocks, offered: d.offered, live: d.live };
+}
+
 /** What became of what a DM offered, in place of its buttons. */
 function offerOutcome(m: MistakeView, offered: Offer, recipientId: string | null, ctx: RenderContext): string {
   const when = (at: Date | null | undefined) => (at ? ` · ${slackDate(at, ctx.timeZone)}` : '');
@@ -456,7 +526,7 @@ function offerOutcome(m: MistakeView, offered: Offer, recipientId: string | null
   if (offered === RCA_STEP && m.rca) {
     return `:white_check_mark: *${LABELS.rcaWritten}* · ${mention(m.rca.authorId)}${when(m.rca.createdAt)}.${next}`;
   }
-  if (offered !== RCA_STEP && offered !== 'prevention') {
+  if (offered !== RCA_STEP && offered !== 'prevention' && offered !== 'check_in') {
     const s = stepOf(m, offered);
     if (s?.status === 'done') return `:white_check_mark: *${STEP_DONE_LABELS[offered]}* · ${mention(s.doneById)}${when(s.doneAt)}.${next}`;
     if (s?.status === 'skipped') {
@@ -473,7 +543,7 @@ function offerOutcome(m: MistakeView, offered: Offer, recipientId: string | null
  * can link to the thread (a DM, not an ephemeral: a modal's submission does not say which channel
  * /mistake was typed in, and an ephemeral needs a channel the bot can post in).
  */
-export function renderReportConfirmation(m: MistakeView, ctx: RenderContext & { threadUrl: string }): RenderedMessage {
+export function renderReportConfirmation(m: MistakeView, ctx: RenderContext & { threadUrl: string; workspaceUrl?: string }): RenderedMessage {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
   const next = nextStep(snapshotOf(m));
   const yours = m.ownerId === m.reporterId;
@@ -483,9 +553,10 @@ export function renderReportConfirmation(m: MistakeView, ctx: RenderContext & { 
       : 'You own the recovery; the card shows every step.'
     : `${mention(m.ownerId)} is asked to own the recovery; the card shows every step.`;
   const main = `:white_check_mark: Reported as ${link(ctx.threadUrl, `Mistake #${m.id}`)}: ${customer}. Thank you for owning it.\n${then}`;
+  const repeat = repeatText(m.customer, m.earlier, ctx.workspaceUrl);
   return {
     text: fallback(`Reported as Mistake #${m.id} (${userText(m.customer, 60)}). Its thread: ${link(ctx.threadUrl, 'open it')}`),
-    blocks: [section(main), actions([linkButton(LABELS.openThread, ctx.threadUrl)])],
+    blocks: [section(main), ...(repeat ? [section(repeat)] : []), actions([linkButton(LABELS.openThread, ctx.threadUrl)])],
   };
 }
 

@@ -195,6 +195,11 @@ export function actionHandlers(deps: BotDeps): Record<ActionId, ActionHandler> {
     [Actions.apologize]: changeOnClick(deps, 'apologize', buttonValue),
     [Actions.logContact]: openModal(deps, (m, a) => assertCanLogContact(m, a), logContactModal),
     [Actions.preventionDone]: changeOnClick(deps, 'prevention_done', buttonValue, (v) => v.p !== undefined),
+    // The after-close check-in: did the customer come back?
+    [Actions.checkInCameBack]: changeOnClick(deps, 'check_in_came_back', buttonValue),
+    [Actions.checkInNotYet]: changeOnClick(deps, 'check_in_not_yet', buttonValue),
+    [Actions.checkInLost]: changeOnClick(deps, 'check_in_lost', buttonValue),
+    [Actions.customerNoteSent]: changeOnClick(deps, 'customer_note_sent', buttonValue),
     [Actions.ask]: openModal(deps, stepGuard('ask'), askModal),
     [Actions.makeRight]: openModal(deps, stepGuard('make_right'), makeRightModal),
     // The reason is asked in the modal; here only whether skipping is possible at all.

@@ -55,7 +55,10 @@ export function mistakeCommand(deps: BotDeps) {
     // The trigger expires 3 seconds after the command: acknowledge and open the modal at once.
     const [, opened] = await Promise.allSettled([
       ack(),
-      client.views.open({ trigger_id: command.trigger_id, view: reportModal({ prefill: text, reporterId: userId }) }),
+      client.views.open({
+        trigger_id: command.trigger_id,
+        view: reportModal({ prefill: text, reporterId: userId, defaultCurrency: deps.settings.defaultCurrency }),
+      }),
     ]);
     if (opened.status === 'rejected') {
       deps.logger.error('could not open the report modal', { error: String(opened.reason) });
