@@ -200,13 +200,7 @@ type Dimension = 'category' | 'severity' | 'ownerId';
  * breakdowns. `rows` and `answers` cover both windows (from `now - 2 × window`), answers in time
  * order; mistakes are in a window by when they were reported, answers by when they were given.
  */
-export function computeStats(
-  window: StatsWindow,
-  now: Date,
-  rows: StatsRow[],
-  answers: AnswerRow[],
-  options: { byOwner: boolean },
-): InsightsStats {
+export function computeStats(window: StatsWindow, now: Date, rows: StatsRow[], answers: AnswerRow[], options: { byOwner: boolean }): InsightsStats {
   const length = STATS_WINDOWS[window] * DAY_MS;
   const to = now.getTime();
   const from = to - length;

@@ -97,7 +97,14 @@ export class InsightsService {
     });
     return {
       rows,
-      answers: answers.map((a) => ({ mistakeId: a.mistakeId, kind: a.kind, at: ms(a.at)!, category: a.category, severity: a.severity, ownerId: a.ownerId })),
+      answers: answers.map((a) => ({
+        mistakeId: a.mistakeId,
+        kind: a.kind,
+        at: ms(a.at)!,
+        category: a.category,
+        severity: a.severity,
+        ownerId: a.ownerId,
+      })),
     };
   }
 

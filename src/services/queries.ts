@@ -13,10 +13,12 @@ import {
   type StepKind,
 } from '../domain/playbook';
 import { DAY_MS } from '../domain/durations';
+import { DEFAULT_STATS_WINDOW, type InsightsStats, type StatsWindow, type WeekPoint } from '../domain/insights';
 import { decodeTimelineDetails, type TimelineEvent } from '../domain/timeline';
 import { Prisma, type TimelineEvent as TimelineRow } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import { type DigestData, loadDigest } from './digest';
+import { InsightsService } from './insights';
 import { escalationView, loadMistake, MISTAKE_INCLUDE, mistakeView, toSnapshot } from './records';
 import { type EscalationView, type MistakeView, snapshotOf } from './views';
 
@@ -72,6 +74,8 @@ export interface HomeData {
   counts: TeamCounts;
   /** The team's most urgent open mistakes; `counts.open` says how many there are in all. */
   team: MistakeSummary[];
+  /** The team-level insights of the default window (App Home's Insights section). */
+  insights?: InsightsStats;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -115,10 +119,24 @@ export interface EscalationPost {
 
 /** Read-only questions about a workspace's mistakes (lists, App Home, counts, the timeline, the digest). */
 export class MistakeQueries {
+  private readonly insights: InsightsService;
+
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.insights = new InsightsService(db);
+  }
+
+  /** `/mistake stats`: the window's figures against the previous window (by owner: admins only). */
+  stats(teamId: string, window: StatsWindow, now: Date, options: { byOwner: boolean }): Promise<InsightsStats> {
+    return this.insights.stats(teamId, window, now, options);
+  }
+
+  /** The weekly chart's points: twelve weeks ending at `now`. */
+  weekly(teamId: string, now: Date, weeks = 12): Promise<WeekPoint[]> {
+    return this.insights.weekly(teamId, now, weeks);
+  }
 
   async get(teamId: string, mistakeId: number): Promise<MistakeView | null> {
     const record = await loadMistake(this.db, teamId, mistakeId);
@@ -266,13 +284,14 @@ export class MistakeQueries {
    * more is read, so the view knows there are more).
    */
   async home(teamId: string, userId: string, now: Date, caps: { mine: number; team: number }): Promise<HomeData> {
-    const [mine, mineTotal, myPrevention, counts, team] = await Promise.all([
+    const [mine, mineTotal, myPrevention, counts, team, insights] = await Promise.all([
       this.open(teamId, { ownerId: userId, limit: caps.mine + 1 }),
       this.countOpen(teamId, userId),
       this.openPrevention(teamId, userId),
       this.counts(teamId, now),
       this.open(teamId, { limit: caps.team + 1 }),
+      this.insights.stats(teamId, DEFAULT_STATS_WINDOW, now, { byOwner: false }),
     ]);
-    return { userId, mine, mineTotal, myPrevention, counts, team };
+    return { userId, mine, mineTotal, myPrevention, counts, team, insights };
   }
 }

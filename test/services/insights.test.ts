@@ -112,7 +112,8 @@ describe.each(DATABASES)('insights on %s', (_name, fresh) => {
     clock.advance(MINUTE_MS);
     const steps = await t.db.recoveryStep.findMany({ where: { mistakeId: id, status: 'pending' } });
     for (const step of steps) {
-      if (step.kind === 'make_right') await service.completeStep({ teamId: TEAM, mistakeId: id }, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'All of it' });
+      if (step.kind === 'make_right')
+        await service.completeStep({ teamId: TEAM, mistakeId: id }, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'All of it' });
       else if (step.kind === 'ask') await service.completeStep({ teamId: TEAM, mistakeId: id }, ALICE, 'ask', { customerAnswer: 'Money back' });
     }
     await service.markSatisfied({ teamId: TEAM, mistakeId: id }, ALICE);

@@ -4,6 +4,8 @@ import type { BotDeps } from '../../deps';
 import { reportModal } from '../../views/modals';
 import { helpMessage, LIST_LIMIT, listMessage, mineMessage } from '../../views/lists';
 import { SORRY } from '../../privately';
+import { badWindowMessage, statsMessage } from '../../views/insights';
+import { parseStatsWindow } from '../../../domain/insights';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -40,6 +42,24 @@ export function mistakeCommand(deps: BotDeps) {
         }
       } catch (error) {
         deps.logger.error('/mistake list failed', { error: String(error) });
+        await ack({ response_type: 'ephemeral', text: SORRY });
+      }
+      return;
+    }
+
+    if (word === 'stats' && words.length <= 2) {
+      const window = parseStatsWindow(words[1]);
+      if (!window) {
+        await ack({ response_type: 'ephemeral', ...badWindowMessage(words[1]!) });
+        return;
+      }
+      try {
+        const policy = await deps.settings.forTeam(teamId);
+        const byOwner = policy.adminUserIds.includes(userId);
+        const stats = await deps.queries.stats(teamId, window, deps.clock.now(), { byOwner });
+        await ack({ response_type: 'ephemeral', ...statsMessage(stats, { timeZone: policy.timezone }) });
+      } catch (error) {
+        deps.logger.error('/mistake stats failed', { error: String(error) });
         await ack({ response_type: 'ephemeral', text: SORRY });
       }
       return;
