@@ -83,7 +83,6 @@ function windowLine(stats: InsightsStats, timeZone: string): string {
 
 /** The answer to `/mistake stats`: figures, then the breakdowns (by owner only for admins). */
 export function statsMessage(stats: InsightsStats, ctx: { timeZone: string }): EphemeralMessage {
-  const c = stats.current;
   const blocks: KnownBlock[] = [
     header(`Insights: the last ${STATS_WINDOWS[stats.window]} days`),
     context(windowLine(stats, ctx.timeZone)),
