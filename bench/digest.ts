@@ -23,6 +23,8 @@ export interface DigestResult {
   /** Peak RSS of the measuring process. */
   hwmMb: number;
   slowestQueries: DigestWorkerResult['slowestQueries'];
+  /** `/mistake stats 365d` over the same workspace (both windows: every mistake). */
+  stats: { queries: number; coldMs: number; medianMs: number; maxMs: number; mistakesRead: number };
 }
 
 function hwmMbOf(pid: number): number {
@@ -85,6 +87,9 @@ export async function measureDigest(file: string, n: number, log: (line: string)
   const sorted = [...result.runsMs].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   log(`   digest median ${median.toFixed(1)} ms, first ${result.coldMs.toFixed(1)} ms, ${result.queries} queries`);
+  const statsSorted = [...result.stats.runsMs].sort((a, b) => a - b);
+  const statsMedian = statsSorted[Math.floor(statsSorted.length / 2)]!;
+  log(`   stats 365d median ${statsMedian.toFixed(1)} ms, first ${result.stats.coldMs.toFixed(1)} ms, ${result.stats.queries} queries`);
   return {
     n,
     workspace,
@@ -98,5 +103,12 @@ export async function measureDigest(file: string, n: number, log: (line: string)
     blocks: result.blocks,
     hwmMb: measured.hwmMb,
     slowestQueries: result.slowestQueries,
+    stats: {
+      queries: result.stats.queries,
+      coldMs: result.stats.coldMs,
+      medianMs: statsMedian,
+      maxMs: statsSorted[statsSorted.length - 1]!,
+      mistakesRead: result.stats.reported + result.stats.previous,
+    },
   };
 }

@@ -9,6 +9,7 @@ import type { Db } from '../src/db/client';
 import { PrismaClient } from '../src/generated/prisma/client';
 import { createLogger } from '../src/logger';
 import { loadDigest } from '../src/services/digest';
+import { InsightsService } from '../src/services/insights';
 import { renderDigest } from '../src/slack/views/digest';
 import { DIGEST_RUNS } from './digest';
 import { seedDigestWorkspace, type DigestWorkspace } from './seed';
@@ -29,6 +30,8 @@ export interface DigestWorkerResult {
   slowestQueries: Array<{ ms: number; sql: string }>;
   data: { overdueTotal: number; waitingForApologyTotal: number; overduePreventionTotal: number; open: number; eventsRead: number };
   blocks: number;
+  /** `/mistake stats 365d` (by owner too) over the workspace: its statements and timings. */
+  stats: { queries: number; coldMs: number; runsMs: number[]; reported: number; previous: number };
 }
 
 function seed(file: string, n: number): SeedResult {
@@ -82,6 +85,27 @@ async function measure(file: string, n: number, workspace: DigestWorkspace): Pro
       eventsRead: last.data.figures.apologized + last.data.figures.recovered + last.data.figures.notSatisfied,
     },
     blocks: last.message.blocks.length,
+    stats: { queries: 0, coldMs: 0, runsMs: [], reported: 0, previous: 0 },
+  };
+  // `/mistake stats 365d` for an admin: the window and the one before it span the whole
+  // two-year history, so every mistake is read.
+  const insights = new InsightsService(db);
+  const statsOnce = async () => {
+    statements = [];
+    const started = performance.now();
+    const stats = await insights.stats(workspace.teamId, '365d', workspace.now, { byOwner: true });
+    return { ms: performance.now() - started, stats, count: statements.length };
+  };
+  const statsCold = await statsOnce();
+  const statsRuns: Array<Awaited<ReturnType<typeof statsOnce>>> = [];
+  for (let i = 0; i < DIGEST_RUNS; i++) statsRuns.push(await statsOnce());
+  const lastStats = statsRuns[statsRuns.length - 1]!;
+  result.stats = {
+    queries: lastStats.count,
+    coldMs: statsCold.ms,
+    runsMs: statsRuns.map((r) => r.ms),
+    reported: lastStats.stats.current.reported,
+    previous: lastStats.stats.previous.reported,
   };
   await client.$disconnect();
   return result;

@@ -154,6 +154,7 @@ export class MistakeService {
             state: ownedAtReport ? 'recovering' : 'reported',
             channelId: policy.escalationChannelId,
             submissionKey,
+            ownedAt: ownedAtReport ? now : null,
             createdAt: now,
             steps: {
               create: STEP_KINDS.map((kind, position) => ({
@@ -246,6 +247,9 @@ export class MistakeService {
       const next = stateAfterStep(snapshot, kind);
       if (next !== c.record.state) c.set.state = next;
       if (kind === 'apologize') c.set.apologizedAt = c.now;
+      // The first time only: "time to own" and "time to make it right" (insights).
+      if (kind === 'own' && !c.record.ownedAt) c.set.ownedAt = c.now;
+      if (kind === 'make_right' && !c.record.madeRightAt) c.set.madeRightAt = c.now;
       c.event(kind === 'own' ? { kind: 'owned', step: 'own', note: said.note } : { kind: 'step_done', step: kind, ...said });
       return undefined;
     });
@@ -337,6 +341,7 @@ export class MistakeService {
           lastRemindedAt: null,
           snoozedUntil: null,
         });
+        if (selfAssigned && !c.record.ownedAt) c.set.ownedAt = c.now;
         if (c.record.state === 'recovering' && !selfAssigned) c.set.state = 'reported';
         if (c.record.state === 'reported' && selfAssigned) c.set.state = 'recovering';
       }
@@ -356,6 +361,7 @@ export class MistakeService {
       // The analysis waits for the customer to be satisfied again (rule 6): nothing to chase until then.
       await c.tx.recoveryStep.deleteMany({ where: { mistakeId: c.record.id, kind: RCA_STEP, status: 'pending' } });
       c.set.state = 'recovering';
+      c.set.reopenCount = { increment: 1 };
       c.set.satisfiedAt = null;
       c.set.outcome = null;
       c.set.closedAt = null;
