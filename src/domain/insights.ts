@@ -129,6 +129,9 @@ const ratio = (part: number, whole: number): number | null => (whole === 0 ? nul
 
 /** Accumulates one window's figures in one pass. */
 class Tally {
+  /** Light: only what a breakdown line shows (reported, recovery rate, median time to apologize). */
+  constructor(private readonly light = false) {}
+
   reported = 0;
   escalated = 0;
   reopened = 0;
@@ -146,9 +149,13 @@ class Tally {
     this.reported++;
     if (row.escalated) this.escalated++;
     if (row.reopened) this.reopened++;
-    for (const m of TIME_MEASURES) {
-      const t = row[m];
-      if (t !== null && t >= 0) this.times[m].push(t);
+    if (this.light) {
+      if (row.apologize !== null && row.apologize >= 0) this.times.apologize.push(row.apologize);
+    } else {
+      for (const m of TIME_MEASURES) {
+        const t = row[m];
+        if (t !== null && t >= 0) this.times[m].push(t);
+      }
     }
     if (row.cameBack !== undefined) {
       this.sawCameBack = true;
@@ -207,13 +214,13 @@ export function computeStats(window: StatsWindow, now: Date, rows: StatsRow[], a
   const before = from - length;
   const dims: Dimension[] = options.byOwner ? ['category', 'severity', 'ownerId'] : ['category', 'severity'];
   const total = [new Tally(), new Tally()];
-  const split = new Map<string, Tally[]>();
+  const split = new Map<Dimension, Map<string, Tally[]>>(dims.map((d) => [d, new Map()]));
   const tallyOf = (dim: Dimension, key: string): Tally[] => {
-    const id = `${dim}\u0000${key}`;
-    let t = split.get(id);
+    const byKey = split.get(dim)!;
+    let t = byKey.get(key);
     if (!t) {
-      t = [new Tally(), new Tally()];
-      split.set(id, t);
+      t = [new Tally(true), new Tally(true)];
+      byKey.set(key, t);
     }
     return t;
   };
@@ -234,11 +241,7 @@ export function computeStats(window: StatsWindow, now: Date, rows: StatsRow[], a
 
   const breakdown = (dim: Dimension): BreakdownRow[] => {
     const out: BreakdownRow[] = [];
-    for (const [id, [cur, prev]] of split) {
-      const [d, key] = id.split('\u0000') as [Dimension, string];
-      if (d !== dim) continue;
-      out.push({ key, current: cur!.figures(), previous: prev!.figures() });
-    }
+    for (const [key, [cur, prev]] of split.get(dim)!) out.push({ key, current: cur!.figures(), previous: prev!.figures() });
     return out.sort((a, b) => b.current.reported - a.current.reported || b.previous.reported - a.previous.reported || a.key.localeCompare(b.key));
   };
 

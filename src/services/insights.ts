@@ -15,37 +15,39 @@ import { Prisma } from '../generated/prisma/client';
 
 type Dialect = 'sqlite' | 'postgresql';
 
-/** SQL for one dialect: a timestamp as epoch milliseconds, and text aggregation. */
-const SQL: Record<Dialect, { epochMs: (column: string) => string; agg: (expr: string) => string }> = {
+/**
+ * SQL for one dialect: a timestamp as epoch milliseconds, text aggregation, and the separators
+ * packed rows use (ASCII unit and record separators: no category, severity or Slack id has them).
+ */
+const SQL: Record<Dialect, { epochMs: (column: string) => string; agg: (expr: string) => string; unit: string }> = {
   sqlite: {
     epochMs: (c) => `CAST(ROUND((julianday(${c}) - 2440587.5) * 86400000) AS INTEGER)`,
-    agg: (e) => `group_concat(${e}, ';')`,
+    agg: (e) => `group_concat(${e}, char(30))`,
+    unit: 'char(31)',
   },
   postgresql: {
     epochMs: (c) => `CAST(ROUND(EXTRACT(EPOCH FROM ${c}) * 1000) AS BIGINT)`,
-    agg: (e) => `string_agg(${e}, ';')`,
+    agg: (e) => `string_agg(${e}, chr(30))`,
+    unit: 'chr(31)',
   },
 };
-
-interface Group {
-  category: string;
-  severity: string;
-  ownerId: string | null;
-  items: string | null;
-}
+const UNIT = '\u001f';
+const RECORD = '\u001e';
 
 const num = (text: string | undefined): number | null => (text === undefined || text === '' ? null : Number(text));
 
 /**
  * The figures behind `/mistake stats`, App Home's Insights and the weekly chart, in two queries
- * whatever the number of mistakes. Both read from indexes alone and come back as one row per
- * (category, severity, owner) with that group's mistakes (or answers) packed into one text, so
- * 100k mistakes cost the database one index range scan and the process one pass over a string:
- *   1. per mistake reported in the period (the Mistake_insights_idx covering index): when it was
- *      reported and, in milliseconds after that, when it was first owned, first apologized for,
- *      first made right and (last) satisfied; escalated or not; reopened or not;
- *   2. per customer answer ("satisfied", "not satisfied", a reopen) in the period: which mistake,
- *      which answer, when (the TimelineEvent (teamId, kind, at) index).
+ * whatever the number of mistakes. Both read from indexes and come back as one row holding every
+ * row packed into one text, so 100k mistakes cost the database one index range scan and this
+ * process one pass over a string (not 100k result rows):
+ *   1. per mistake reported in the period (from the Mistake_insights_idx covering index alone):
+ *      category, severity, owner, when it was reported and, in milliseconds after that, when it
+ *      was first owned, first apologized for, first made right and (last) satisfied; escalated or
+ *      not; reopened or not;
+ *   2. per customer answer ("satisfied", "not satisfied", a reopen) in the period (the
+ *      TimelineEvent (teamId, kind, at) index): which mistake, which answer, when, and the
+ *      mistake's category, severity and owner.
  *
  * Came-back rate and value at risk (the after-close check-in's outcome and the customer record's
  * value columns, once they exist): add them to the first query's packed row here and set
@@ -67,68 +69,67 @@ export class InsightsService {
   }
 
   private async read(teamId: string, from: Date, to: Date): Promise<{ rows: StatsRow[]; answers: AnswerRow[] }> {
-    const { epochMs, agg } = SQL[await this.dialectOf()];
-    const created = epochMs('m."createdAt"');
-    const after = (column: string) => `COALESCE(CAST(${epochMs(`m."${column}"`)} - ${created} AS TEXT), '')`;
-    const packed = [
-      `CAST(${created} AS TEXT)`,
-      after('ownedAt'),
-      after('apologizedAt'),
-      after('madeRightAt'),
-      after('satisfiedAt'),
-      `CASE WHEN m."escalationLevel" > 0 THEN '1' ELSE '0' END`,
-      `CASE WHEN m."reopenCount" > 0 THEN '1' ELSE '0' END`,
-    ].join(` || ',' || `);
+    const { epochMs, agg, unit } = SQL[await this.dialectOf()];
+    const join = (parts: string[]) => parts.join(` || ${unit} || `);
+    const text = (expr: string) => `COALESCE(CAST(${expr} AS TEXT), '')`;
+    const who = ['m."category"', 'm."severity"', `COALESCE(m."ownerId", '')`];
+    // Each timestamp converted once per row (in the inner select), then offsets from the report.
+    const inner = `SELECT m."category", m."severity", m."ownerId", ${epochMs('m."createdAt"')} AS c, ${epochMs('m."ownedAt"')} AS o,
+        ${epochMs('m."apologizedAt"')} AS a, ${epochMs('m."madeRightAt"')} AS r, ${epochMs('m."satisfiedAt"')} AS s,
+        m."escalationLevel" AS x, m."reopenCount" AS n
+      FROM "Mistake" m WHERE m."teamId" = `;
+    const packed = join([
+      ...who,
+      text('m.c'),
+      text('m.o - m.c'),
+      text('m.a - m.c'),
+      text('m.r - m.c'),
+      text('m.s - m.c'),
+      `CASE WHEN m.x > 0 THEN '1' ELSE '0' END`,
+      `CASE WHEN m.n > 0 THEN '1' ELSE '0' END`,
+    ]);
     const kinds = ANSWER_KINDS.map((k) => `'${k}'`).join(', ');
-    const answer = `CAST(e."mistakeId" AS TEXT) || ',' || e."kind" || ',' || CAST(${epochMs('e."at"')} AS TEXT) || ',' || CAST(e."id" AS TEXT)`;
-    const [mistakes, answers] = await Promise.all([
-      this.db.$queryRaw<Group[]>(
-        Prisma.sql([
-          `SELECT m."category" AS "category", m."severity" AS "severity", m."ownerId" AS "ownerId", ${agg(packed)} AS "items"
-           FROM "Mistake" m WHERE m."teamId" = `,
-          ` AND m."createdAt" > `,
-          ` AND m."createdAt" <= `,
-          ` GROUP BY m."category", m."severity", m."ownerId"`,
-        ] as unknown as TemplateStringsArray, teamId, from, to),
+    const answer = join([...who, text('e."mistakeId"'), 'e."kind"', text(epochMs('e."at"')), text('e."id"')]);
+    const sql = (parts: string[], ...values: unknown[]) => Prisma.sql(parts, ...values);
+    const [[mistakes], [answers]] = await Promise.all([
+      this.db.$queryRaw<Array<{ items: string | null }>>(
+        sql([`SELECT ${agg(packed)} AS "items" FROM (${inner}`, ` AND m."createdAt" > `, ` AND m."createdAt" <= `, `) m`], teamId, from, to),
       ),
-      this.db.$queryRaw<Group[]>(
-        Prisma.sql([
-          `SELECT m."category" AS "category", m."severity" AS "severity", m."ownerId" AS "ownerId", ${agg(answer)} AS "items"
-           FROM "TimelineEvent" e JOIN "Mistake" m ON m."id" = e."mistakeId"
-           WHERE e."teamId" = `,
-          ` AND e."kind" IN (${kinds}) AND e."at" > `,
-          ` AND e."at" <= `,
-          ` GROUP BY m."category", m."severity", m."ownerId"`,
-        ] as unknown as TemplateStringsArray, teamId, from, to),
+      this.db.$queryRaw<Array<{ items: string | null }>>(
+        sql(
+          [
+            `SELECT ${agg(answer)} AS "items" FROM "TimelineEvent" e JOIN "Mistake" m ON m."id" = e."mistakeId" WHERE e."teamId" = `,
+            ` AND e."kind" IN (${kinds}) AND e."at" > `,
+            ` AND e."at" <= `,
+            '',
+          ],
+          teamId,
+          from,
+          to,
+        ),
       ),
     ]);
 
     const rows: StatsRow[] = [];
-    for (const g of mistakes) {
-      if (!g.items) continue;
-      for (const item of g.items.split(';')) {
-        const f = item.split(',');
-        rows.push({
-          createdAt: Number(f[0]),
-          category: g.category,
-          severity: g.severity,
-          ownerId: g.ownerId,
-          own: num(f[1]),
-          apologize: num(f[2]),
-          makeRight: num(f[3]),
-          satisfied: num(f[4]),
-          escalated: f[5] === '1',
-          reopened: f[6] === '1',
-        });
-      }
+    for (const item of mistakes?.items ? mistakes.items.split(RECORD) : []) {
+      const f = item.split(UNIT);
+      rows.push({
+        category: f[0]!,
+        severity: f[1]!,
+        ownerId: f[2] || null,
+        createdAt: Number(f[3]),
+        own: num(f[4]),
+        apologize: num(f[5]),
+        makeRight: num(f[6]),
+        satisfied: num(f[7]),
+        escalated: f[8] === '1',
+        reopened: f[9] === '1',
+      });
     }
     const out: Array<AnswerRow & { id: number }> = [];
-    for (const g of answers) {
-      if (!g.items) continue;
-      for (const item of g.items.split(';')) {
-        const f = item.split(',');
-        out.push({ mistakeId: Number(f[0]), kind: f[1]!, at: Number(f[2]), id: Number(f[3]), category: g.category, severity: g.severity, ownerId: g.ownerId });
-      }
+    for (const item of answers?.items ? answers.items.split(RECORD) : []) {
+      const f = item.split(UNIT);
+      out.push({ category: f[0]!, severity: f[1]!, ownerId: f[2] || null, mistakeId: Number(f[3]), kind: f[4]!, at: Number(f[5]), id: Number(f[6]) });
     }
     // In the order they were given: the latest answer of each customer counts.
     out.sort((a, b) => a.at - b.at || a.id - b.id);
