@@ -45,6 +45,11 @@ export type DeliveryRequest =
       /** An extra copy asked for by an operator: when the day's digest first went out (null: not known). */
       extraOf?: Date | null;
     }
+  /**
+   * The weekly insights post for one slot: a chart of the twelve weeks up to `slotAt` uploaded
+   * and shared in `channel` with the headline figures, built from the data when it is sent.
+   */
+  | { kind: 'insights'; slot: string; slotAt: Date; channel: string }
   /** A message rendered when it was queued. */
   | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] };
 
@@ -68,6 +73,7 @@ const DELIVERY_READERS: Readers<DeliveryRequest> = {
     ...(f.has('first') ? { first: f.boolean('first') } : {}),
     ...(f.has('extraOf') ? { extraOf: f.nullableDate('extraOf') } : {}),
   }),
+  insights: (f) => ({ slot: f.string('slot'), slotAt: f.date('slotAt'), channel: f.string('channel') }),
   message: (f) => ({
     key: f.string('key'),
     channel: f.string('channel'),

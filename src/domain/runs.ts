@@ -10,7 +10,9 @@ export type RunDetails =
   /** A reminder pass's result, once done. */
   | { job: 'reminders'; owners?: number; items?: number; waitingForOfficeHours?: number }
   /** An escalation pass's result, once done. */
-  | { job: 'escalations'; escalated?: number };
+  | { job: 'escalations'; escalated?: number }
+  /** The weekly insights post. */
+  | { job: 'insights' };
 
 export type Job = RunDetails['job'];
 
@@ -22,6 +24,7 @@ const READERS: { [J in Job]: (f: Fields) => Omit<Extract<RunDetails, { job: J }>
     waitingForOfficeHours: f.optionalInt('waitingForOfficeHours'),
   }),
   escalations: (f) => ({ escalated: f.optionalInt('escalated') }),
+  insights: () => ({}),
 };
 
 /** The text stored in a run's `details` (its job goes in its own column). */

@@ -12,6 +12,13 @@ import { HOME_CAPS, homeView } from '../slack/views/home';
 import { renderReminder } from '../slack/views/reminders';
 import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/views/replies';
 import { threadUrl, userText } from '../slack/views/text';
+import { insightsPost } from '../slack/views/insights';
+import { chartPng } from '../slack/views/insightsChart';
+import { DEFAULT_STATS_WINDOW } from '../domain/insights';
+import { uploadFile } from './upload';
+
+/** `insights:2026-11-23` (or an extra copy's key) → `2026-11-23`. */
+const slotDay = (slot: string): string => /\d{4}-\d{2}-\d{2}/.exec(slot)?.[0] ?? 'now';
 import type { DeliveryRenderer, ReadableDelivery, Rendered, SlackResult } from './deliveries';
 
 /** Posts never unfurl: a customer's link in a report must not expand into the channel. */
@@ -90,6 +97,23 @@ export class SlackRenderer implements DeliveryRenderer {
           ...(request.extraOf !== undefined ? { extra: { firstPostedAt: request.extraOf } } : {}),
           ...(request.first === true ? { first: true } : {}),
         });
+        return { call: { method: 'chat.postMessage', args: { channel: request.channel, text, blocks, ...NO_UNFURL } } };
+      }
+
+      case 'insights': {
+        const [weeks, stats] = await Promise.all([
+          this.queries.weekly(teamId, request.slotAt),
+          this.queries.stats(teamId, DEFAULT_STATS_WINDOW, request.slotAt, { byOwner: false }),
+        ]);
+        const png = await chartPng(weeks, ctx.timeZone);
+        const day = slotDay(request.slot);
+        const title = `Insights: the 12 weeks to ${day}`;
+        // Uploaded, then finished unshared: the post below shows it in an image block. Only that
+        // post goes through the outbox's exactly-once posting (a retry uploads the chart again,
+        // which shows nowhere).
+        const fileId = await uploadFile(this.client, png, `insights-${day}.png`);
+        await this.client.files.completeUploadExternal({ files: [{ id: fileId, title }] });
+        const { text, blocks } = insightsPost(weeks, stats, { timeZone: ctx.timeZone, fileId, title });
         return { call: { method: 'chat.postMessage', args: { channel: request.channel, text, blocks, ...NO_UNFURL } } };
       }
 

@@ -27,6 +27,8 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
       return `reminder:${request.userId}:${request.pass}`;
     case 'digest':
       return `digest:${request.slot}`;
+    case 'insights':
+      return `insights:${request.slot}`;
     case 'message':
       return `message:${request.key}`;
   }

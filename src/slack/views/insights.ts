@@ -4,11 +4,11 @@
 
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/durations';
-import { type BreakdownRow, type Figures, type InsightsStats, STATS_WINDOWS, TIME_LABELS, TIME_MEASURES } from '../../domain/insights';
+import { type BreakdownRow, type Figures, type InsightsStats, STATS_WINDOWS, TIME_LABELS, TIME_MEASURES, type WeekPoint } from '../../domain/insights';
 import { CATEGORY_LABELS, type Category } from '../../domain/playbook';
 import { context, fields, header, section, severityText } from './blocks';
 import type { EphemeralMessage } from './lists';
-import { formatDay, mention, userText } from './text';
+import { formatDay, mention, truncate, userText } from './text';
 
 /** Rows each breakdown shows at most (the rest are summed up in one line). */
 export const BREAKDOWN_ROWS = 10;
@@ -117,4 +117,42 @@ export function homeInsightsBlocks(stats: InsightsStats): KnownBlock[] {
 export function badWindowMessage(word: string): EphemeralMessage {
   const text = `“${userText(word, 20)}” isn't a window \`/mistake stats\` knows. Use \`30d\`, \`90d\` (the default) or \`365d\`, like \`/mistake stats 30d\`.`;
   return { text: `${word} isn't a window /mistake stats knows. Use 30d, 90d or 365d.`, blocks: [section(text)] };
+}
+
+/** The weekly insights post's text: the chart's figures in words (notifications, screen readers). */
+export function insightsPostText(weeks: WeekPoint[], stats: InsightsStats, timeZone: string): string {
+  const reported = weeks.reduce((n, w) => n + w.reported, 0);
+  const recovered = weeks.reduce((n, w) => n + w.recovered, 0);
+  const first = weeks[0];
+  const last = weeks[weeks.length - 1];
+  const trend =
+    last?.medianToApologizeMs != null
+      ? `This week's median time to apologize: ${duration(last.medianToApologizeMs)}` +
+        (first?.medianToApologizeMs != null ? ` (${duration(first.medianToApologizeMs)} twelve weeks ago).` : '.')
+      : 'No apology this week.';
+  const since = first ? formatDay(first.start, timeZone) : '';
+  return (
+    `Weekly insights. Since ${since}: ${reported} mistakes reported, ${recovered} customers recovered. ${trend} ` + headline(stats)
+  );
+}
+
+/** The chart's description for people who cannot see it. */
+export function chartAltText(weeks: WeekPoint[]): string {
+  const points = weeks.map((w) => `${w.reported} reported, ${w.recovered} recovered`).join('; ');
+  return truncate(`Bar chart per week, oldest first: ${points}. Line: median time to apologize per week.`, 1000);
+}
+
+/** The weekly insights post: the headline figures in words, then the chart in an image block. */
+export function insightsPost(weeks: WeekPoint[], stats: InsightsStats, ctx: { timeZone: string; fileId: string; title: string }): EphemeralMessage {
+  const text = insightsPostText(weeks, stats, ctx.timeZone);
+  const image = { type: 'image', slack_file: { id: ctx.fileId }, alt_text: chartAltText(weeks), title: { type: 'plain_text', text: ctx.title } };
+  return {
+    text,
+    blocks: [
+      header('Weekly insights'),
+      section(text.replace(/^Weekly insights\. /, '')),
+      image as KnownBlock,
+      context('Bars: mistakes reported and customers recovered each week. Line: median time to apologize. `/mistake stats` has the details.'),
+    ],
+  };
 }
