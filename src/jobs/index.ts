@@ -262,7 +262,14 @@ export class Jobs {
         continue;
       }
       const channel = policy.digestChannelId;
-      const claim = await runs.claim({ teamId: policy.teamId, slot: key, owner: this.deps.owner, now, leaseMs: this.deps.leaseMs, details: { job: 'insights' } });
+      const claim = await runs.claim({
+        teamId: policy.teamId,
+        slot: key,
+        owner: this.deps.owner,
+        now,
+        leaseMs: this.deps.leaseMs,
+        details: { job: 'insights' },
+      });
       if (claim) {
         await outbox.queue(policy.teamId, [{ kind: 'insights', slot: key, slotAt: options.onDemand ? now : slotAt, channel }], now);
         await runs.complete(claim, now, { job: 'insights' });

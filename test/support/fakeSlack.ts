@@ -66,7 +66,10 @@ export class FakeSlack {
    * Files, as Slack's upload flow makes them: an upload URL handed out by
    * files.getUploadURLExternal, the bytes sent to it, then files.completeUploadExternal.
    */
-  readonly files = new Map<string, { filename: string; length: number; bytes: Buffer | null; completed: boolean; title?: string; channel?: string }>();
+  readonly files = new Map<
+    string,
+    { filename: string; length: number; bytes: Buffer | null; completed: boolean; title?: string; channel?: string }
+  >();
   private fileCounter = 0;
 
   get url(): string {

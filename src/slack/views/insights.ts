@@ -4,7 +4,15 @@
 
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/durations';
-import { type BreakdownRow, type Figures, type InsightsStats, STATS_WINDOWS, TIME_LABELS, TIME_MEASURES, type WeekPoint } from '../../domain/insights';
+import {
+  type BreakdownRow,
+  type Figures,
+  type InsightsStats,
+  STATS_WINDOWS,
+  TIME_LABELS,
+  TIME_MEASURES,
+  type WeekPoint,
+} from '../../domain/insights';
 import { CATEGORY_LABELS, type Category } from '../../domain/playbook';
 import { context, fields, header, section, severityText } from './blocks';
 import type { EphemeralMessage } from './lists';
@@ -131,9 +139,7 @@ export function insightsPostText(weeks: WeekPoint[], stats: InsightsStats, timeZ
         (first?.medianToApologizeMs != null ? ` (${duration(first.medianToApologizeMs)} twelve weeks ago).` : '.')
       : 'No apology this week.';
   const since = first ? formatDay(first.start, timeZone) : '';
-  return (
-    `Weekly insights. Since ${since}: ${reported} mistakes reported, ${recovered} customers recovered. ${trend} ` + headline(stats)
-  );
+  return `Weekly insights. Since ${since}: ${reported} mistakes reported, ${recovered} customers recovered. ${trend} ` + headline(stats);
 }
 
 /** The chart's description for people who cannot see it. */
