@@ -50,6 +50,11 @@ export type DeliveryRequest =
    * and shared in `channel` with the headline figures, built from the data when it is sent.
    */
   | { kind: 'insights'; slot: string; slotAt: Date; channel: string }
+  /**
+   * `/mistake export`: a CSV of the mistakes in `window` up to `requestedAt` sent to `userId` in
+   * a DM (the team's for an admin, else the ones they reported or own).
+   */
+  | { kind: 'export'; key: string; userId: string; window: string; requestedAt: Date; admin: boolean }
   /** A message rendered when it was queued. */
   | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] };
 
@@ -74,6 +79,13 @@ const DELIVERY_READERS: Readers<DeliveryRequest> = {
     ...(f.has('extraOf') ? { extraOf: f.nullableDate('extraOf') } : {}),
   }),
   insights: (f) => ({ slot: f.string('slot'), slotAt: f.date('slotAt'), channel: f.string('channel') }),
+  export: (f) => ({
+    key: f.string('key'),
+    userId: f.string('userId'),
+    window: f.string('window'),
+    requestedAt: f.date('requestedAt'),
+    admin: f.boolean('admin'),
+  }),
   message: (f) => ({
     key: f.string('key'),
     channel: f.string('channel'),

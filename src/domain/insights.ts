@@ -17,6 +17,15 @@ export function parseStatsWindow(word: string | undefined): StatsWindow | null {
   return w in STATS_WINDOWS ? (w as StatsWindow) : null;
 }
 
+/** `/mistake export`'s windows: the stats windows, or everything. */
+export type ExportWindow = StatsWindow | 'all';
+
+export function parseExportWindow(word: string | undefined): ExportWindow | null {
+  if (word === undefined || word === '') return DEFAULT_STATS_WINDOW;
+  const w = word.toLowerCase();
+  return w === 'all' || w in STATS_WINDOWS ? (w as ExportWindow) : null;
+}
+
 /** The times measured from the report, each to the step's completion. */
 export const TIME_MEASURES = ['own', 'apologize', 'makeRight', 'satisfied'] as const;
 export type TimeMeasure = (typeof TIME_MEASURES)[number];

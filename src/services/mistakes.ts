@@ -525,6 +525,17 @@ export class MistakeService {
     await inTransaction(this.db, (tx) => enqueue(tx, teamId, [{ kind: 'card', mistakeId }], this.clock.now()));
   }
 
+  /**
+   * `/mistake export`: queues the CSV for `userId`'s DM (the team's for an admin, else the
+   * mistakes they reported or own). `key` names the request, so a repeated command is one export.
+   */
+  async requestExport(teamId: string, userId: string, window: string, key: string): Promise<void> {
+    const policy = await this.settings.forTeam(teamId);
+    const admin = policy.adminUserIds.includes(userId);
+    const now = this.clock.now();
+    await inTransaction(this.db, (tx) => enqueue(tx, teamId, [{ kind: 'export', key, userId, window, requestedAt: now, admin }], now));
+  }
+
   async refreshHome(teamId: string, userId: string): Promise<void> {
     await inTransaction(this.db, (tx) => enqueue(tx, teamId, [{ kind: 'home', userId }], this.clock.now()));
   }

@@ -29,6 +29,8 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
       return `digest:${request.slot}`;
     case 'insights':
       return `insights:${request.slot}`;
+    case 'export':
+      return `export:${request.key}`;
     case 'message':
       return `message:${request.key}`;
   }

@@ -128,6 +128,11 @@ export class MistakeQueries {
     this.insights = new InsightsService(db);
   }
 
+  /** For streamed exports (src/services/exports.ts), which read in batches of their own. */
+  get database(): Db {
+    return this.db;
+  }
+
   /** `/mistake stats`: the window's figures against the previous window (by owner: admins only). */
   stats(teamId: string, window: StatsWindow, now: Date, options: { byOwner: boolean }): Promise<InsightsStats> {
     return this.insights.stats(teamId, window, now, options);
