@@ -3,7 +3,9 @@
 //   BENCH_DIGEST_PHASE=measure  times the digest on it in a fresh process (no seeding garbage in
 //                               its heap), counting the SQL statements Prisma sends (its `query`
 //                               log events).
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { writeExportCsv } from '../src/services/exports';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { Db } from '../src/db/client';
 import { PrismaClient } from '../src/generated/prisma/client';
@@ -111,13 +113,32 @@ async function measure(file: string, n: number, workspace: DigestWorkspace): Pro
   return result;
 }
 
+export interface ExportWorkerResult {
+  type: 'exported';
+  rows: number;
+  bytes: number;
+  ms: number;
+}
+
+/** `/mistake export all` for an admin, streamed to a file, in a fresh process (its peak RSS is the figure). */
+async function exportAll(file: string, workspace: DigestWorkspace): Promise<ExportWorkerResult> {
+  const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 }) });
+  const out = `${file}.export.csv`;
+  const started = performance.now();
+  const rows = await writeExportCsv(client as unknown as Db, workspace.teamId, { window: 'all', now: new Date(workspace.now) }, fs.createWriteStream(out));
+  const ms = performance.now() - started;
+  const bytes = fs.statSync(out).size;
+  fs.rmSync(out, { force: true });
+  await client.$disconnect();
+  return { type: 'exported', rows, bytes, ms };
+}
+
 async function main(): Promise<void> {
   const file = process.env.BENCH_DIGEST_FILE!;
   const n = Number(process.env.BENCH_DIGEST_N);
-  const result =
-    process.env.BENCH_DIGEST_PHASE === 'seed'
-      ? seed(file, n)
-      : await measure(file, n, JSON.parse(process.env.BENCH_DIGEST_WORKSPACE!) as DigestWorkspace);
+  const phase = process.env.BENCH_DIGEST_PHASE;
+  const workspace = () => JSON.parse(process.env.BENCH_DIGEST_WORKSPACE!) as DigestWorkspace;
+  const result = phase === 'seed' ? seed(file, n) : phase === 'export' ? await exportAll(file, workspace()) : await measure(file, n, workspace());
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') process.exit(0);
   });

@@ -824,6 +824,15 @@ async function main(): Promise<void> {
     out.push('');
     out.push(statsTable(digests));
     out.push('');
+    out.push('f. `/mistake export all` for an admin: every mistake read in batches of 500 and streamed as CSV to a file, in a fresh process');
+    out.push('');
+    out.push(
+      table(
+        ['mistakes', 'rows', 'CSV', 'time', 'peak RSS of the process'],
+        digests.map((d) => [d.n.toLocaleString('en-US'), String(d.export.rows), `${(d.export.bytes / 2 ** 20).toFixed(1)} MB`, ms(d.export.ms), `${d.export.hwmMb.toFixed(0)} MB`]),
+      ),
+    );
+    out.push('');
     out.push('d. Peak RSS (VmHWM of the process, from /proc/<pid>/status, over its whole life)');
     out.push('');
     const rssRows = [
