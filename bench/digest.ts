@@ -91,7 +91,9 @@ export async function measureDigest(file: string, n: number, log: (line: string)
     'exported',
     timeoutMs,
   );
-  log(`   export all: ${exported.message.rows} rows, ${(exported.message.bytes / 2 ** 20).toFixed(1)} MB in ${(exported.message.ms / 1000).toFixed(1)} s, peak RSS ${exported.hwmMb.toFixed(0)} MB`);
+  log(
+    `   export all: ${exported.message.rows} rows, ${(exported.message.bytes / 2 ** 20).toFixed(1)} MB in ${(exported.message.ms / 1000).toFixed(1)} s, peak RSS ${exported.hwmMb.toFixed(0)} MB`,
+  );
   const sorted = [...result.runsMs].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   log(`   digest median ${median.toFixed(1)} ms, first ${result.coldMs.toFixed(1)} ms, ${result.queries} queries`);

@@ -125,7 +125,12 @@ async function exportAll(file: string, workspace: DigestWorkspace): Promise<Expo
   const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 }) });
   const out = `${file}.export.csv`;
   const started = performance.now();
-  const rows = await writeExportCsv(client as unknown as Db, workspace.teamId, { window: 'all', now: new Date(workspace.now) }, fs.createWriteStream(out));
+  const rows = await writeExportCsv(
+    client as unknown as Db,
+    workspace.teamId,
+    { window: 'all', now: new Date(workspace.now) },
+    fs.createWriteStream(out),
+  );
   const ms = performance.now() - started;
   const bytes = fs.statSync(out).size;
   fs.rmSync(out, { force: true });

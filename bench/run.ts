@@ -829,7 +829,13 @@ async function main(): Promise<void> {
     out.push(
       table(
         ['mistakes', 'rows', 'CSV', 'time', 'peak RSS of the process'],
-        digests.map((d) => [d.n.toLocaleString('en-US'), String(d.export.rows), `${(d.export.bytes / 2 ** 20).toFixed(1)} MB`, ms(d.export.ms), `${d.export.hwmMb.toFixed(0)} MB`]),
+        digests.map((d) => [
+          d.n.toLocaleString('en-US'),
+          String(d.export.rows),
+          `${(d.export.bytes / 2 ** 20).toFixed(1)} MB`,
+          ms(d.export.ms),
+          `${d.export.hwmMb.toFixed(0)} MB`,
+        ]),
       ),
     );
     out.push('');
