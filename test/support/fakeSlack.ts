@@ -299,7 +299,7 @@ export class FakeSlack {
         for (const f of list) {
           const file = this.files.get(f.id);
           // Slack refuses a file whose bytes never arrived, or arrived with another length.
-          if (!file || !file.bytes || file.bytes.length !== file.length) return { ok: false, error: 'file_not_found' };
+          if (!file?.bytes || file.bytes.length !== file.length) return { ok: false, error: 'file_not_found' };
         }
         for (const f of list) {
           const file = this.files.get(f.id)!;

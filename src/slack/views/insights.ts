@@ -139,7 +139,7 @@ export function insightsPostText(weeks: WeekPoint[], stats: InsightsStats, timeZ
         (first?.medianToApologizeMs != null ? ` (${duration(first.medianToApologizeMs)} twelve weeks ago).` : '.')
       : 'No apology this week.';
   const since = first ? formatDay(first.start, timeZone) : '';
-  return `Weekly insights. Since ${since}: ${reported} mistakes reported, ${recovered} customers recovered. ${trend} ` + headline(stats);
+  return `Weekly insights. Since ${since}: ${reported} mistakes reported, ${recovered} customers recovered. ${trend} ${headline(stats)}`;
 }
 
 /** The chart's description for people who cannot see it. */
