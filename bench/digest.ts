@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DigestWorkspace } from './seed';
-import type { DigestWorkerResult, SeedResult } from './digestWorker';
+import type { DigestWorkerResult, ExportWorkerResult, SeedResult } from './digestWorker';
 
 /** Timed runs per workspace, after one untimed first run. */
 export const DIGEST_RUNS = 10;
@@ -23,6 +23,10 @@ export interface DigestResult {
   /** Peak RSS of the measuring process. */
   hwmMb: number;
   slowestQueries: DigestWorkerResult['slowestQueries'];
+  /** `/mistake stats 365d` over the same workspace (both windows: every mistake). */
+  stats: { queries: number; coldMs: number; medianMs: number; maxMs: number; mistakesRead: number };
+  /** `/mistake export all` (admin) streamed to a file in a fresh process, and that process's peak RSS. */
+  export: { rows: number; bytes: number; ms: number; hwmMb: number };
 }
 
 function hwmMbOf(pid: number): number {
@@ -82,9 +86,20 @@ export async function measureDigest(file: string, n: number, log: (line: string)
     timeoutMs,
   );
   const result = measured.message;
+  const exported = await phase<ExportWorkerResult>(
+    { ...base, BENCH_DIGEST_PHASE: 'export', BENCH_DIGEST_WORKSPACE: JSON.stringify(workspace) },
+    'exported',
+    timeoutMs,
+  );
+  log(
+    `   export all: ${exported.message.rows} rows, ${(exported.message.bytes / 2 ** 20).toFixed(1)} MB in ${(exported.message.ms / 1000).toFixed(1)} s, peak RSS ${exported.hwmMb.toFixed(0)} MB`,
+  );
   const sorted = [...result.runsMs].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)]!;
   log(`   digest median ${median.toFixed(1)} ms, first ${result.coldMs.toFixed(1)} ms, ${result.queries} queries`);
+  const statsSorted = [...result.stats.runsMs].sort((a, b) => a - b);
+  const statsMedian = statsSorted[Math.floor(statsSorted.length / 2)]!;
+  log(`   stats 365d median ${statsMedian.toFixed(1)} ms, first ${result.stats.coldMs.toFixed(1)} ms, ${result.stats.queries} queries`);
   return {
     n,
     workspace,
@@ -98,5 +113,13 @@ export async function measureDigest(file: string, n: number, log: (line: string)
     blocks: result.blocks,
     hwmMb: measured.hwmMb,
     slowestQueries: result.slowestQueries,
+    export: { ...exported.message, hwmMb: exported.hwmMb },
+    stats: {
+      queries: result.stats.queries,
+      coldMs: result.stats.coldMs,
+      medianMs: statsMedian,
+      maxMs: statsSorted[statsSorted.length - 1]!,
+      mistakesRead: result.stats.reported + result.stats.previous,
+    },
   };
 }

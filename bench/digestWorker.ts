@@ -3,12 +3,15 @@
 //   BENCH_DIGEST_PHASE=measure  times the digest on it in a fresh process (no seeding garbage in
 //                               its heap), counting the SQL statements Prisma sends (its `query`
 //                               log events).
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { writeExportCsv } from '../src/services/exports';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import type { Db } from '../src/db/client';
 import { PrismaClient } from '../src/generated/prisma/client';
 import { createLogger } from '../src/logger';
 import { loadDigest } from '../src/services/digest';
+import { InsightsService } from '../src/services/insights';
 import { renderDigest } from '../src/slack/views/digest';
 import { DIGEST_RUNS } from './digest';
 import { seedDigestWorkspace, type DigestWorkspace } from './seed';
@@ -29,6 +32,8 @@ export interface DigestWorkerResult {
   slowestQueries: Array<{ ms: number; sql: string }>;
   data: { overdueTotal: number; waitingForApologyTotal: number; overduePreventionTotal: number; open: number; eventsRead: number };
   blocks: number;
+  /** `/mistake stats 365d` (by owner too) over the workspace: its statements and timings. */
+  stats: { queries: number; coldMs: number; runsMs: number[]; reported: number; previous: number };
 }
 
 function seed(file: string, n: number): SeedResult {
@@ -82,18 +87,63 @@ async function measure(file: string, n: number, workspace: DigestWorkspace): Pro
       eventsRead: last.data.figures.apologized + last.data.figures.recovered + last.data.figures.notSatisfied,
     },
     blocks: last.message.blocks.length,
+    stats: { queries: 0, coldMs: 0, runsMs: [], reported: 0, previous: 0 },
+  };
+  // `/mistake stats 365d` for an admin: the window and the one before it span the whole
+  // two-year history, so every mistake is read.
+  const insights = new InsightsService(db);
+  const statsOnce = async () => {
+    statements = [];
+    const started = performance.now();
+    const stats = await insights.stats(workspace.teamId, '365d', workspace.now, { byOwner: true });
+    return { ms: performance.now() - started, stats, count: statements.length };
+  };
+  const statsCold = await statsOnce();
+  const statsRuns: Array<Awaited<ReturnType<typeof statsOnce>>> = [];
+  for (let i = 0; i < DIGEST_RUNS; i++) statsRuns.push(await statsOnce());
+  const lastStats = statsRuns[statsRuns.length - 1]!;
+  result.stats = {
+    queries: lastStats.count,
+    coldMs: statsCold.ms,
+    runsMs: statsRuns.map((r) => r.ms),
+    reported: lastStats.stats.current.reported,
+    previous: lastStats.stats.previous.reported,
   };
   await client.$disconnect();
   return result;
 }
 
+export interface ExportWorkerResult {
+  type: 'exported';
+  rows: number;
+  bytes: number;
+  ms: number;
+}
+
+/** `/mistake export all` for an admin, streamed to a file, in a fresh process (its peak RSS is the figure). */
+async function exportAll(file: string, workspace: DigestWorkspace): Promise<ExportWorkerResult> {
+  const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}`, timeout: 5000 }) });
+  const out = `${file}.export.csv`;
+  const started = performance.now();
+  const rows = await writeExportCsv(
+    client as unknown as Db,
+    workspace.teamId,
+    { window: 'all', now: new Date(workspace.now) },
+    fs.createWriteStream(out),
+  );
+  const ms = performance.now() - started;
+  const bytes = fs.statSync(out).size;
+  fs.rmSync(out, { force: true });
+  await client.$disconnect();
+  return { type: 'exported', rows, bytes, ms };
+}
+
 async function main(): Promise<void> {
   const file = process.env.BENCH_DIGEST_FILE!;
   const n = Number(process.env.BENCH_DIGEST_N);
-  const result =
-    process.env.BENCH_DIGEST_PHASE === 'seed'
-      ? seed(file, n)
-      : await measure(file, n, JSON.parse(process.env.BENCH_DIGEST_WORKSPACE!) as DigestWorkspace);
+  const phase = process.env.BENCH_DIGEST_PHASE;
+  const workspace = () => JSON.parse(process.env.BENCH_DIGEST_WORKSPACE!) as DigestWorkspace;
+  const result = phase === 'seed' ? seed(file, n) : phase === 'export' ? await exportAll(file, workspace()) : await measure(file, n, workspace());
   process.on('message', (m: { type: string }) => {
     if (m.type === 'stop') process.exit(0);
   });

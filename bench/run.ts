@@ -4,6 +4,7 @@
 //      when TEST_POSTGRES_URL is set
 //   c. digest build time and query count for workspaces of 1k, 10k and 100k mistakes
 //   d. peak RSS of the bot process (VmHWM of the child process it runs in)
+//   e. `/mistake stats 365d` over the same workspaces (every mistake read), and its query count
 // Prints Markdown tables. Every loop is bounded in count and time; the whole run takes a few minutes.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,6 +46,7 @@ const TARGETS = {
   drainMs: 10_000,
   statementsPerClick: 12,
   digestMs: 250,
+  statsMs: 250,
   rssMb: 150,
 };
 /**
@@ -717,6 +719,18 @@ function digestTable(results: DigestResult[]): string {
   );
 }
 
+export function statsTable(results: DigestResult[]): string {
+  const rows = results.map((r) => [
+    r.n.toLocaleString('en-US'),
+    r.stats.mistakesRead.toLocaleString('en-US'),
+    String(r.stats.queries),
+    ms(r.stats.coldMs),
+    `${ms(r.stats.medianMs)}${r.n === 100_000 ? ` ${mark(r.stats.medianMs <= TARGETS.statsMs)}` : ''}`,
+    ms(r.stats.maxMs),
+  ]);
+  return table(['mistakes', 'mistakes in the two windows', 'queries', 'first run', `median (≤ ${TARGETS.statsMs} ms at 100k)`, 'max'], rows);
+}
+
 function workTable(rows: WorkPerRequest[]): string {
   const fmt = (o: Record<string, number>) => {
     const total = Object.values(o).reduce((a, b) => a + b, 0);
@@ -877,6 +891,9 @@ async function main(): Promise<void> {
       digests.push(await measureDigest(file, n, log));
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
     }
+    const statsCounts = new Set(digests.map((d) => d.stats.queries));
+    if (statsCounts.size !== 1)
+      problems.add(`the stats query count changes with the number of mistakes: ${digests.map((d) => `${d.n}: ${d.stats.queries}`).join(', ')}`);
     const counts = new Set(digests.map((d) => d.queries));
     if (counts.size > 1)
       problems.add(`the digest's query count changes with the number of mistakes: ${digests.map((d) => `${d.n}: ${d.queries}`).join(', ')}`);
@@ -912,6 +929,27 @@ async function main(): Promise<void> {
     );
     out.push('');
     out.push(digestTable(digests));
+    out.push('');
+    out.push(
+      `e. \`/mistake stats 365d\` for an admin (InsightsService.stats: both windows, breakdowns by category, severity and owner) on the same workspaces, median of ${DIGEST_RUNS} runs after the first`,
+    );
+    out.push('');
+    out.push(statsTable(digests));
+    out.push('');
+    out.push('f. `/mistake export all` for an admin: every mistake read in batches of 500 and streamed as CSV to a file, in a fresh process');
+    out.push('');
+    out.push(
+      table(
+        ['mistakes', 'rows', 'CSV', 'time', 'peak RSS of the process'],
+        digests.map((d) => [
+          d.n.toLocaleString('en-US'),
+          String(d.export.rows),
+          `${(d.export.bytes / 2 ** 20).toFixed(1)} MB`,
+          ms(d.export.ms),
+          `${d.export.hwmMb.toFixed(0)} MB`,
+        ]),
+      ),
+    );
     out.push('');
     out.push('d. Peak RSS (VmHWM of the process, from /proc/<pid>/status, over its whole life)');
     out.push('');

@@ -413,6 +413,11 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
     for (let id = from; id <= to; id++) writeOne(id);
   });
   for (let from = 1; from <= n; from += 10_000) chunk(from, Math.min(n, from + 9_999));
+  // What the service keeps on each mistake for insights, as the insights migration fills it in.
+  sqlite.exec(`UPDATE "Mistake" SET
+    "ownedAt" = (SELECT s."doneAt" FROM "RecoveryStep" s WHERE s."mistakeId" = "Mistake"."id" AND s."kind" = 'own' AND s."status" = 'done'),
+    "madeRightAt" = (SELECT s."doneAt" FROM "RecoveryStep" s WHERE s."mistakeId" = "Mistake"."id" AND s."kind" = 'make_right' AND s."status" = 'done'),
+    "reopenCount" = (SELECT COUNT(*) FROM "TimelineEvent" e WHERE e."mistakeId" = "Mistake"."id" AND e."kind" = 'reopened')`);
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   sqlite.close();
   return { teamId, now: new Date(nowMs), since: new Date(since), rows, shape };

@@ -67,6 +67,8 @@ export interface Schedules {
   reminders: string;
   escalations: string;
   deliveries: string;
+  /** The weekly insights post; null when `INSIGHTS_CRON=off`. */
+  insights: string | null;
 }
 
 export interface Config {
@@ -163,6 +165,7 @@ const DEFAULTS = {
   REMINDER_CRON: '*/15 * * * *',
   ESCALATION_CRON: '*/15 * * * *',
   DELIVERY_CRON: '*/10 * * * * *',
+  INSIGHTS_CRON: '0 9 * * 1',
   SLA_CRITICAL: '30m',
   SLA_HIGH: '4h',
   SLA_MEDIUM: '1d',
@@ -380,7 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
   }
 
   // Schedules.
-  const cron = (name: 'DIGEST_CRON' | 'REMINDER_CRON' | 'ESCALATION_CRON' | 'DELIVERY_CRON', example: string): string => {
+  const cron = (name: 'DIGEST_CRON' | 'REMINDER_CRON' | 'ESCALATION_CRON' | 'DELIVERY_CRON' | 'INSIGHTS_CRON', example: string): string => {
     const expression = withDefault(name);
     // One reading of the expression fires the jobs and computes their slots; it is checked here once.
     const problem = cronProblem(expression);
@@ -392,6 +395,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options?: { req
     reminders: cron('REMINDER_CRON', '"*/15 * * * *"'),
     escalations: cron('ESCALATION_CRON', '"*/15 * * * *"'),
     deliveries: cron('DELIVERY_CRON', '"*/10 * * * * *"'),
+    insights: withDefault('INSIGHTS_CRON').toLowerCase() === 'off' ? null : cron('INSIGHTS_CRON', '"0 9 * * 1" (or off)'),
   };
 
   // Urgency and reminders.

@@ -36,6 +36,7 @@ const ALL_VARIABLES = [
   'REMINDER_CRON',
   'ESCALATION_CRON',
   'DELIVERY_CRON',
+  'INSIGHTS_CRON',
   'SLA_CRITICAL',
   'SLA_HIGH',
   'SLA_MEDIUM',
@@ -82,6 +83,7 @@ describe('loadConfig: defaults', () => {
       schedules: {
         digest: '0 9 * * 1-5',
         reminders: '*/15 * * * *',
+        insights: '0 9 * * 1',
         escalations: '*/15 * * * *',
         deliveries: '*/10 * * * * *',
       },
@@ -192,6 +194,7 @@ describe('loadConfig: reading each variable', () => {
       reminders: '*/5 * * * *',
       escalations: '0 * * * *',
       deliveries: '*/30 * * * * *',
+      insights: '0 9 * * 1',
     });
     expect(config.sla.stepMs).toEqual({ critical: 0, high: 5_400_000, medium: 8 * 3_600_000, low: 7 * 86_400_000 });
     expect(config.reminderIntervalMs).toBe(90 * 60_000);

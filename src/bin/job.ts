@@ -1,25 +1,26 @@
-// `npm run job -- <digest|reminders|escalations|check-ins|deliveries> [--again] [--json]`: one pass now,
+// `npm run job -- <digest|insights|reminders|escalations|check-ins|deliveries> [--again] [--json]`: one pass now,
 // with the same code, claims and delivery as the schedule, against the configured database and
 // Slack API, beside a running bot or without one. It says in words what it did.
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotenv } from '../config';
 import { createBot } from '../bot';
-import type { DigestOutcome } from '../jobs';
-import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
+import type { DigestOutcome, InsightsOutcome } from '../jobs';
+import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeInsights, describeReminders } from '../jobs/report';
 import { createLogger } from '../logger';
 import { failureMessage, openDatabase } from './operator';
 
-const PASSES = ['digest', 'reminders', 'escalations', 'check-ins', 'deliveries'] as const;
+const PASSES = ['digest', 'insights', 'reminders', 'escalations', 'check-ins', 'deliveries'] as const;
 type Pass = (typeof PASSES)[number];
 
 const USAGE = `Usage: npm run job -- <${PASSES.join('|')}> [--again] [--json]
 
   digest        post today's digest now, unless it already went out today (then say where)
+  insights      post this week's insights chart now, unless it already went out this week
   reminders     run one reminder pass
   escalations   run one escalation pass
   check-ins     run one after-close check-in pass (did the customer come back?)
   deliveries    try every pending delivery now, ignoring its backoff
-  --again       with digest: post an extra copy even if today's already went out
+  --again       with digest or insights: post an extra copy even if it already went out
   --json        print the pass's result as JSON instead of sentences
 `;
 
@@ -51,7 +52,7 @@ function parse(): { pass: Pass; again: boolean; json: boolean } {
   if (!pass) usage('Which pass?');
   if (!PASSES.includes(pass as Pass)) usage(`Unknown pass "${pass}".`);
   if (rest.length > 0) usage(`Unexpected "${rest.join(' ')}".`);
-  if (parsed.values.again && pass !== 'digest') usage('--again only goes with digest.');
+  if (parsed.values.again && pass !== 'digest' && pass !== 'insights') usage('--again only goes with digest or insights.');
   return { pass: pass as Pass, again: parsed.values.again ?? false, json: parsed.values.json ?? false };
 }
 
@@ -69,7 +70,9 @@ async function main(): Promise<void> {
     const now = bot.deps.clock.now();
     let result: unknown;
     let outcomes: DigestOutcome[] = [];
+    let insights: InsightsOutcome[] = [];
     if (pass === 'digest') result = outcomes = await bot.jobs.digest({ onDemand: true, again });
+    else if (pass === 'insights') result = insights = await bot.jobs.insights({ onDemand: true, again });
     else if (pass === 'reminders') result = await bot.jobs.reminders(`reminders:manual:${now.toISOString()}`);
     else if (pass === 'escalations') result = await bot.jobs.escalations(`escalations:manual:${now.toISOString()}`);
     else if (pass === 'check-ins') result = await bot.jobs.checkIns(`check-ins:manual:${now.toISOString()}`);
@@ -96,6 +99,12 @@ async function main(): Promise<void> {
           );
         const posted = outcome.deliveryKey ? await bot.outbox.record(outcome.teamId, outcome.deliveryKey) : null;
         lines.push(...describeDigest(outcome, posted, { now, workspaceUrl, multipleTeams: outcomes.length > 1 }));
+      }
+    } else if (pass === 'insights') {
+      if (insights.length === 0) lines.push('No workspace has used the bot yet, so there is nothing to post.');
+      for (const outcome of insights) {
+        const posted = outcome.deliveryKey ? await bot.outbox.record(outcome.teamId, outcome.deliveryKey) : null;
+        lines.push(...describeInsights(outcome, posted, { now, multipleTeams: insights.length > 1 }));
       }
     } else if (pass === 'reminders') {
       lines.push(describeReminders(result as Parameters<typeof describeReminders>[0]));

@@ -206,7 +206,7 @@ export function blockToHtml(block: Json, ctx: RenderContext): string {
     case 'image':
       return (
         `<figure class="bk-image">${block.title ? `<figcaption>${textToHtml(block.title, ctx)}</figcaption>` : ''}` +
-        `<img src="${attr(block.image_url)}" alt="${attr(block.alt_text)}"></figure>`
+        `<img src="${attr(block.image_url ?? (block.slack_file?.id ? `/demo/file/${block.slack_file.id}` : block.slack_file?.url))}" alt="${attr(block.alt_text)}"></figure>`
       );
     case 'input': {
       const error = ctx.errors?.[id];

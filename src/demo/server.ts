@@ -19,7 +19,7 @@ import { loadConfig } from '../config';
 import { createDb } from '../db/client';
 import { migrateDatabase } from '../db/migrate';
 import { displayDateTimeFormat } from '../domain/time';
-import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../jobs/report';
+import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeInsights, describeReminders } from '../jobs/report';
 import { createLogger, type Logger } from '../logger';
 import type { Clock } from '../services/clock';
 import { COMMAND } from '../slack/ids';
@@ -308,6 +308,15 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         lines.push(...describeDigest(outcome, posted, { now, workspaceUrl: baseUrl }).filter((l) => !l.startsWith('To post an extra copy')));
       }
       if (outcomes.length === 0) lines.push('No workspace has used the bot yet: report a mistake first.');
+    } else if (name === 'insights') {
+      const outcomes = await jobs.insights({ onDemand: true, again: true });
+      await jobs.deliveries();
+      lines = [];
+      for (const outcome of outcomes) {
+        const posted = outcome.deliveryKey ? await bot!.outbox.record(outcome.teamId, outcome.deliveryKey) : null;
+        lines.push(...describeInsights(outcome, posted, { now, workspaceUrl: baseUrl }).filter((l) => !l.startsWith('To post an extra copy')));
+      }
+      if (outcomes.length === 0) lines.push('No workspace has used the bot yet: report a mistake first.');
     } else if (name === 'reminders') {
       lines = [describeReminders(await jobs.reminders(`reminders:demo:${now.toISOString()}`))];
     } else if (name === 'escalations') {
@@ -460,6 +469,21 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           const method = url.pathname.slice('/api/'.length);
           const args = apiArgs(await readBody(req), String(req.headers['content-type'] ?? ''));
           send(res, 200, workspace.call(method, args));
+          return;
+        }
+        if (req.method === 'POST' && url.pathname.startsWith('/demo/upload/')) {
+          const chunks: Buffer[] = [];
+          for await (const chunk of req) chunks.push(chunk as Buffer);
+          const ok = workspace.acceptUpload(url.pathname.slice('/demo/upload/'.length), Buffer.concat(chunks));
+          res.writeHead(ok ? 200 : 404, { 'content-type': 'text/plain' });
+          res.end(ok ? 'OK' : 'no such upload');
+          return;
+        }
+        if (req.method === 'GET' && url.pathname.startsWith('/demo/file/')) {
+          const file = workspace.files.get(url.pathname.slice('/demo/file/'.length));
+          if (!file?.completed || !file.bytes) return send(res, 404, { ok: false, error: 'file_not_found' });
+          res.writeHead(200, { 'content-type': file.filename.endsWith('.png') ? 'image/png' : 'text/csv; charset=utf-8' });
+          res.end(file.bytes);
           return;
         }
         if (req.method === 'POST' && url.pathname.startsWith('/demo/respond/')) {

@@ -224,8 +224,43 @@ export class DemoWorkspace {
     return `${where}${text ? `: ${text.slice(0, 120)}` : ''}`;
   }
 
+  /** Files made with Slack's upload flow: an upload URL, the bytes sent to it, then completed. */
+  readonly files = new Map<string, { filename: string; length: number; bytes: Buffer | null; completed: boolean; title?: string }>();
+
+  /** The bytes sent to a file's upload URL; false when there is no such upload waiting. */
+  acceptUpload(id: string, bytes: Buffer): boolean {
+    const file = this.files.get(id);
+    if (!file || file.bytes) return false;
+    file.bytes = bytes;
+    return true;
+  }
+
   private answer(method: string, args: Record<string, any>): Record<string, unknown> {
     switch (method) {
+      case 'files.getUploadURLExternal': {
+        const id = `F${String(this.files.size + 1).padStart(8, '0')}`;
+        this.files.set(id, { filename: String(args.filename), length: Number(args.length), bytes: null, completed: false });
+        return { ok: true, upload_url: `${this.baseUrl()}demo/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list: Array<{ id: string; title?: string }> = typeof args.files === 'string' ? JSON.parse(args.files) : (args.files ?? []);
+        for (const f of list) {
+          const file = this.files.get(f.id);
+          if (!file?.bytes || file.bytes.length !== file.length) return { ok: false, error: 'file_not_found' };
+          file.completed = true;
+          if (f.title) file.title = f.title;
+        }
+        // Shared into a conversation: it shows there as a message with the file's link.
+        if (args.channel_id) {
+          const links = list
+            .map((f) => `<${this.baseUrl()}demo/file/${f.id}|${this.files.get(f.id)!.title ?? this.files.get(f.id)!.filename}>`)
+            .join('\n');
+          const text = `${args.initial_comment ? `${String(args.initial_comment)}\n` : ''}${links}`;
+          const posted = this.answer('chat.postMessage', { channel: args.channel_id, text });
+          if (posted.ok !== true) return posted;
+        }
+        return { ok: true, files: list.map((f) => ({ id: f.id, title: f.title })) };
+      }
       case 'auth.test':
         return {
           ok: true,

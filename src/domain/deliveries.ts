@@ -45,6 +45,16 @@ export type DeliveryRequest =
       /** An extra copy asked for by an operator: when the day's digest first went out (null: not known). */
       extraOf?: Date | null;
     }
+  /**
+   * The weekly insights post for one slot: a chart of the twelve weeks up to `slotAt` uploaded
+   * and shared in `channel` with the headline figures, built from the data when it is sent.
+   */
+  | { kind: 'insights'; slot: string; slotAt: Date; channel: string }
+  /**
+   * `/mistake export`: a CSV of the mistakes in `window` up to `requestedAt` sent to `userId` in
+   * a DM (the team's for an admin, else the ones they reported or own).
+   */
+  | { kind: 'export'; key: string; userId: string; window: string; requestedAt: Date; admin: boolean }
   /** A message rendered when it was queued. */
   | { kind: 'message'; key: string; channel: string; text: string; blocks?: unknown[] }
   /**
@@ -86,6 +96,14 @@ const DELIVERY_READERS: Readers<DeliveryRequest> = {
     late: f.boolean('late'),
     ...(f.has('first') ? { first: f.boolean('first') } : {}),
     ...(f.has('extraOf') ? { extraOf: f.nullableDate('extraOf') } : {}),
+  }),
+  insights: (f) => ({ slot: f.string('slot'), slotAt: f.date('slotAt'), channel: f.string('channel') }),
+  export: (f) => ({
+    key: f.string('key'),
+    userId: f.string('userId'),
+    window: f.string('window'),
+    requestedAt: f.date('requestedAt'),
+    admin: f.boolean('admin'),
   }),
   message: (f) => ({
     key: f.string('key'),

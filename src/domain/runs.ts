@@ -12,7 +12,9 @@ export type RunDetails =
   /** An escalation pass's result, once done. */
   | { job: 'escalations'; escalated?: number }
   /** A check-in pass's result, once done. */
-  | { job: 'check_ins'; asked?: number; waitingForOfficeHours?: number };
+  | { job: 'check_ins'; asked?: number; waitingForOfficeHours?: number }
+  /** The weekly insights post. */
+  | { job: 'insights' };
 
 export type Job = RunDetails['job'];
 
@@ -25,6 +27,7 @@ const READERS: { [J in Job]: (f: Fields) => Omit<Extract<RunDetails, { job: J }>
   }),
   escalations: (f) => ({ escalated: f.optionalInt('escalated') }),
   check_ins: (f) => ({ asked: f.optionalInt('asked'), waitingForOfficeHours: f.optionalInt('waitingForOfficeHours') }),
+  insights: () => ({}),
 };
 
 /** The text stored in a run's `details` (its job goes in its own column). */

@@ -77,6 +77,23 @@ export interface DigestOutcome {
   deliveryKey?: string;
 }
 
+export interface InsightsOutcome {
+  teamId: string;
+  /** The run's key, `insights:2026-11-23` (the local day of the week's slot). */
+  slot: string;
+  status: 'queued' | 'already-sent' | 'not-due' | 'no-channel' | 'off';
+  /** An extra copy of a post that already went out this week (`--again`). */
+  extra?: boolean;
+  /** When the week's post was claimed, when it already went out (or is on its way). */
+  claimedAt?: Date;
+  /** The next scheduled post; null when INSIGHTS_CRON is off. */
+  next: Date | null;
+  timeZone: string;
+  channel?: string;
+  /** The outbox key of what this run queued, to look up how its post went. */
+  deliveryKey?: string;
+}
+
 /**
  * The scheduled passes. Each run is claimed in the database before it sends anything, and
  * everything it sends goes through the outbox, so a second replica, a restart or an operator
@@ -217,6 +234,74 @@ export class Jobs {
       after = slot;
     }
     return null;
+  }
+
+  /**
+   * The weekly insights post: at each INSIGHTS_CRON slot (the latest one caught up at start-up,
+   * never one from before the bot first saw the workspace), claimed like the digest so it goes
+   * out once across restarts and replicas. On demand (`npm run job -- insights`) it posts the
+   * week's now unless it already went out (then `again` posts an extra copy), and that counts as
+   * the week's: the schedule does not post it again.
+   */
+  async insights(options: DigestOptions = {}): Promise<InsightsOutcome[]> {
+    const { runs, outbox, clock, schedules } = this.deps;
+    const outcomes: InsightsOutcome[] = [];
+    for (const policy of await this.deps.settings.allTeams()) {
+      const now = clock.now();
+      const cron = schedules.insights;
+      let next: Date | null = null;
+      try {
+        next = cron ? nextSlotAfter(cron, policy.timezone, now) : null;
+      } catch {
+        next = null;
+      }
+      const base = { teamId: policy.teamId, next, timeZone: policy.timezone };
+      const latest = cron ? latestSlotAtOrBefore(cron, policy.timezone, now) : null;
+      if (!options.onDemand) {
+        if (!cron) {
+          outcomes.push({ ...base, slot: '', status: 'off' });
+          continue;
+        }
+        if (!latest || latest < policy.installedAt) {
+          outcomes.push({ ...base, slot: '', status: 'not-due' });
+          continue;
+        }
+      }
+      // The week's slot: the latest scheduled one (a weekly schedule's is within the week), or
+      // today when there is no schedule.
+      const slotAt = latest ?? now;
+      const key = slotKey('insights', slotAt, policy.timezone, 'day');
+      if (!policy.digestChannelId) {
+        outcomes.push({ ...base, slot: key, status: 'no-channel' });
+        continue;
+      }
+      const channel = policy.digestChannelId;
+      const claim = await runs.claim({
+        teamId: policy.teamId,
+        slot: key,
+        owner: this.deps.owner,
+        now,
+        leaseMs: this.deps.leaseMs,
+        details: { job: 'insights' },
+      });
+      if (claim) {
+        await outbox.queue(policy.teamId, [{ kind: 'insights', slot: key, slotAt: options.onDemand ? now : slotAt, channel }], now);
+        await runs.complete(claim, now, { job: 'insights' });
+        this.deps.logger.info('insights post queued', { teamId: policy.teamId, slot: key });
+        outcomes.push({ ...base, slot: key, status: 'queued', channel, deliveryKey: `insights:${key}` });
+        continue;
+      }
+      const claimedAt = (await runs.claimedAt(policy.teamId, 'insights', key)) ?? undefined;
+      if (!options.onDemand || !options.again) {
+        outcomes.push({ ...base, slot: key, status: 'already-sent', ...(claimedAt ? { claimedAt } : {}) });
+        continue;
+      }
+      const extraKey = `${key}:extra:${now.toISOString()}`;
+      await outbox.queue(policy.teamId, [{ kind: 'insights', slot: extraKey, slotAt: now, channel }], now);
+      outcomes.push({ ...base, slot: key, status: 'queued', extra: true, channel, deliveryKey: `insights:${extraKey}` });
+    }
+    this.deps.worker.kick();
+    return outcomes;
   }
 
   /** One reminder pass for every workspace (`slot` names a manual run; by default the cron tick). */

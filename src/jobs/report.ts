@@ -4,7 +4,7 @@ import { formatDuration } from '../domain/durations';
 import type { DeliveryStats } from '../notify/deliveries';
 import type { DigestRecord } from '../services/scheduledRuns';
 import { formatDateTime, formatDay, threadUrl } from '../slack/views/text';
-import type { DigestOutcome } from './index';
+import type { DigestOutcome, InsightsOutcome } from './index';
 
 export interface ReportContext {
   now: Date;
@@ -116,4 +116,40 @@ export function describeCheckIns(result: { asked: number; waitingForOfficeHours:
     result.asked === 0 ? 'no owner asked' : `${result.asked} owner${result.asked === 1 ? '' : 's'} asked whether their customer came back`;
   const waiting = result.waitingForOfficeHours ? `; ${result.waitingForOfficeHours} waiting for office hours` : '';
   return `Check-ins: ${asked}${waiting}.`;
+}
+
+/** One outcome of `npm run job -- insights`, as sentences. */
+export function describeInsights(outcome: InsightsOutcome, posted: DigestRecord['delivery'] | null, ctx: ReportContext): string[] {
+  const team = ctx.multipleTeams ? ` for workspace ${outcome.teamId}` : '';
+  const week = outcome.slot.replace(/^insights:/, '');
+  const lines: string[] = [];
+  switch (outcome.status) {
+    case 'off':
+      lines.push(`No insights post${team}: INSIGHTS_CRON is off.`);
+      break;
+    case 'no-channel':
+      lines.push(`No insights post${team}: there is no digest channel. Set DIGEST_CHANNEL_ID (or ESCALATION_CHANNEL_ID).`);
+      break;
+    case 'not-due':
+      lines.push(`No insights post is due${team} yet: nothing was posted.`);
+      break;
+    case 'already-sent': {
+      const at = outcome.claimedAt ? ` at ${formatDateTime(outcome.claimedAt, outcome.timeZone)}` : '';
+      lines.push(`This week's insights post${team} (week of ${week}) was already started${at}. Nothing was posted.`);
+      lines.push('To post an extra copy anyway: npm run job -- insights --again');
+      break;
+    }
+    case 'queued': {
+      const what = outcome.extra ? `An extra copy of this week's insights post${team}` : `This week's insights post${team} (week of ${week})`;
+      lines.push(`${what} ${posted ? deliveryState(posted, ctx, outcome.timeZone) : `is queued${where(outcome.channel, null, ctx)}`}.`);
+      if (!outcome.extra) lines.push("It counts as this week's: the schedule will not post it again.");
+      break;
+    }
+  }
+  if (outcome.next) {
+    lines.push(
+      `The next scheduled insights post goes out ${formatDateTime(outcome.next, outcome.timeZone)} (in ${formatDuration(outcome.next.getTime() - ctx.now.getTime())}).`,
+    );
+  }
+  return lines;
 }

@@ -24,6 +24,14 @@ export function startScheduler(jobs: Jobs, schedules: Schedules, timezone: strin
     timezone,
     run('digest', () => jobs.digest()),
   );
+  // The weekly insights post, placed like the digest (INSIGHTS_CRON=off: none).
+  const insights = schedules.insights
+    ? atEachSlot(
+        schedules.insights,
+        timezone,
+        run('insights', () => jobs.insights()),
+      )
+    : null;
   const tasks = [
     // The reminder schedule also catches up a digest missed while the bot was down.
     cron.schedule(
@@ -43,9 +51,10 @@ export function startScheduler(jobs: Jobs, schedules: Schedules, timezone: strin
     ),
   ];
   // Catch up at start-up rather than waiting for the first tick.
-  void run('startup', async () => [await jobs.digest(), await jobs.deliveries()])();
+  void run('startup', async () => [await jobs.digest(), await jobs.insights(), await jobs.deliveries()])();
   return async () => {
     digest.stop();
+    insights?.stop();
     for (const task of tasks) await task.destroy();
   };
 }

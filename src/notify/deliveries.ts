@@ -10,7 +10,9 @@ import { type SlackClients, TOKEN_REFUSED } from './clients';
 export type SlackCall =
   | { method: 'chat.postMessage'; args: Record<string, unknown> }
   | { method: 'chat.update'; args: Record<string, unknown> }
-  | { method: 'views.publish'; args: Record<string, unknown> };
+  | { method: 'views.publish'; args: Record<string, unknown> }
+  /** Shares an uploaded file (the export's CSV) with its message. */
+  | { method: 'files.completeUploadExternal'; args: Record<string, unknown> };
 
 /** What to do with a delivery right now. */
 export type Rendered =

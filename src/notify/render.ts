@@ -13,6 +13,17 @@ import { renderReminder } from '../slack/views/reminders';
 import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/views/replies';
 import { threadUrl, userText } from '../slack/views/text';
 import type { SlackClients } from './clients';
+import { insightsPost } from '../slack/views/insights';
+import { chartPng } from '../slack/views/insightsChart';
+import { DEFAULT_STATS_WINDOW } from '../domain/insights';
+import { uploadFile } from './upload';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseExportWindow, writeExportCsv } from '../services/exports';
+
+/** `insights:2026-11-23` (or an extra copy's key) → `2026-11-23`. */
+const slotDay = (slot: string): string => /\d{4}-\d{2}-\d{2}/.exec(slot)?.[0] ?? 'now';
 import type { DeliveryRenderer, ReadableDelivery, Rendered, SlackResult } from './deliveries';
 
 /** Posts never unfurl: a customer's link in a report must not expand into the channel. */
@@ -109,6 +120,58 @@ export class SlackRenderer implements DeliveryRenderer {
       case 'webhook':
         // Sent by the webhook worker, never to Slack.
         return { skip: 'a webhook is not a Slack post' };
+      case 'insights': {
+        const [weeks, stats] = await Promise.all([
+          this.queries.weekly(teamId, request.slotAt),
+          this.queries.stats(teamId, DEFAULT_STATS_WINDOW, request.slotAt, { byOwner: false }),
+        ]);
+        const client = await this.clients.forTeam(teamId);
+        if (!client) return { defer: 'the app is not installed in this workspace now' };
+        const png = await chartPng(weeks, ctx.timeZone);
+        const day = slotDay(request.slot);
+        const title = `Insights: the 12 weeks to ${day}`;
+        // Uploaded, then finished unshared: the post below shows it in an image block. Only that
+        // post goes through the outbox's exactly-once posting (a retry uploads the chart again,
+        // which shows nowhere).
+        const fileId = await uploadFile(client, png, `insights-${day}.png`);
+        await client.files.completeUploadExternal({ files: [{ id: fileId, title }] });
+        const { text, blocks } = insightsPost(weeks, stats, { timeZone: ctx.timeZone, fileId, title });
+        return { call: { method: 'chat.postMessage', args: { channel: request.channel, text, blocks, ...NO_UNFURL } } };
+      }
+
+      case 'export': {
+        // Written to a temporary file as it is read (batches, streamed CSV), then streamed up.
+        const client = await this.clients.forTeam(teamId);
+        if (!client) return { defer: 'the app is not installed in this workspace now' };
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mistake-export-'));
+        const file = path.join(dir, 'export.csv');
+        try {
+          const window = parseExportWindow(request.window) ?? '90d';
+          const rows = await writeExportCsv(
+            this.queries.database,
+            teamId,
+            { window, now: request.requestedAt, ...(request.admin ? {} : { who: request.userId }) },
+            fs.createWriteStream(file),
+          );
+          const day = request.requestedAt.toISOString().slice(0, 10);
+          const fileId = await uploadFile(client, { path: file }, `mistakes-${window}-${day}.csv`);
+          const dm = await client.conversations.open({ users: request.userId });
+          const scope = request.admin ? "the team's mistakes" : 'the mistakes you reported or own';
+          const span = window === 'all' ? 'all time' : `the last ${window.replace('d', ' days')}`;
+          return {
+            call: {
+              method: 'files.completeUploadExternal',
+              args: {
+                files: [{ id: fileId, title: `Mistakes, ${span} (${day})` }],
+                channel_id: dm.channel?.id ?? request.userId,
+                initial_comment: `Your export: ${rows} ${rows === 1 ? 'row' : 'rows'}, one per mistake (${scope}, ${span}). Text starting with = + - or @ is prefixed with ' so spreadsheets never run it as a formula.`,
+              },
+            },
+          };
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
 
       case 'message':
         return {

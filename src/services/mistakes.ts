@@ -187,6 +187,7 @@ export class MistakeService {
             // A routed category's card and thread live in its own channel.
             channelId: routeFor(policy, input.category).channelId,
             submissionKey,
+            ownedAt: ownedAtReport ? now : null,
             createdAt: now,
           },
         });
@@ -285,6 +286,9 @@ export class MistakeService {
       const next = stateAfterStep(snapshot, kind);
       if (next !== c.record.state) c.set.state = next;
       if (kind === 'apologize') c.set.apologizedAt = c.now;
+      // The first time only: "time to own" and "time to make it right" (insights).
+      if (kind === 'own' && !c.record.ownedAt) c.set.ownedAt = c.now;
+      if (kind === 'make_right' && !c.record.madeRightAt) c.set.madeRightAt = c.now;
       c.event(kind === 'own' ? { kind: 'owned', step: 'own', note: said.note } : { kind: 'step_done', step: kind, ...said });
       return undefined;
     });
@@ -467,6 +471,7 @@ export class MistakeService {
           lastRemindedAt: null,
           snoozedUntil: null,
         });
+        if (selfAssigned && !c.record.ownedAt) c.set.ownedAt = c.now;
         if (c.record.state === 'recovering' && !selfAssigned) c.set.state = 'reported';
         if (c.record.state === 'reported' && selfAssigned) c.set.state = 'recovering';
       }
@@ -486,6 +491,7 @@ export class MistakeService {
       // The analysis waits for the customer to be satisfied again (rule 6): nothing to chase until then.
       await c.tx.recoveryStep.deleteMany({ where: { mistakeId: c.record.id, kind: RCA_STEP, status: 'pending' } });
       c.set.state = 'recovering';
+      c.set.reopenCount = { increment: 1 };
       c.set.satisfiedAt = null;
       c.set.outcome = null;
       c.set.closedAt = null;
@@ -715,6 +721,17 @@ export class MistakeService {
     const exists = await this.db.mistake.findFirst({ where: { id: mistakeId, teamId }, select: { id: true } });
     if (!exists) return;
     await inTransaction(this.db, (tx) => enqueue(tx, teamId, [{ kind: 'card', mistakeId }], this.clock.now()));
+  }
+
+  /**
+   * `/mistake export`: queues the CSV for `userId`'s DM (the team's for an admin, else the
+   * mistakes they reported or own). `key` names the request, so a repeated command is one export.
+   */
+  async requestExport(teamId: string, userId: string, window: string, key: string): Promise<void> {
+    const policy = await this.settings.forTeam(teamId);
+    const admin = policy.adminUserIds.includes(userId);
+    const now = this.clock.now();
+    await inTransaction(this.db, (tx) => enqueue(tx, teamId, [{ kind: 'export', key, userId, window, requestedAt: now, admin }], now));
   }
 
   async refreshHome(teamId: string, userId: string): Promise<void> {

@@ -27,6 +27,10 @@ export function dedupeKeyOf(request: DeliveryRequest): string {
       return `reminder:${request.userId}:${request.pass}`;
     case 'digest':
       return `digest:${request.slot}`;
+    case 'insights':
+      return `insights:${request.slot}`;
+    case 'export':
+      return `export:${request.key}`;
     case 'message':
       return `message:${request.key}`;
     case 'webhook':

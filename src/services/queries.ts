@@ -14,10 +14,12 @@ import {
 } from '../domain/playbook';
 import { REPEAT_WINDOW_DAYS } from '../domain/customer';
 import { DAY_MS } from '../domain/durations';
+import { DEFAULT_STATS_WINDOW, type InsightsStats, type StatsWindow, type WeekPoint } from '../domain/insights';
 import { decodeTimelineDetails, type TimelineEvent } from '../domain/timeline';
 import { Prisma, type TimelineEvent as TimelineRow } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import { type DigestData, loadDigest } from './digest';
+import { InsightsService } from './insights';
 import { escalationView, loadMistake, loadMistakesWhere, MISTAKE_INCLUDE, mistakeView, toSnapshot } from './records';
 import { type EarlierMistakeView, type EscalationView, type MistakeView, type MoneyView, snapshotOf } from './views';
 
@@ -76,6 +78,8 @@ export interface HomeData {
   counts: TeamCounts;
   /** The team's most urgent open mistakes; `counts.open` says how many there are in all. */
   team: MistakeSummary[];
+  /** The team-level insights of the default window (App Home's Insights section). */
+  insights?: InsightsStats;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -133,11 +137,47 @@ export interface EscalationPost {
 }
 
 /** Read-only questions about a workspace's mistakes (lists, App Home, counts, the timeline, the digest). */
+// App Home's Insights: computed again only when the workspace's timeline moved on (or the window
+// did, a few minutes later), so the Home refreshes of one burst of clicks share one computation.
+const HOME_INSIGHTS_TTL_MS = 5 * 60_000;
+
 export class MistakeQueries {
+  private readonly insights: InsightsService;
+  private readonly homeInsights = new Map<string, { at: number; stamp: number; stats: Promise<InsightsStats> }>();
+
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.insights = new InsightsService(db);
+  }
+
+  /** For streamed exports (src/services/exports.ts), which read in batches of their own. */
+  get database(): Db {
+    return this.db;
+  }
+
+  /** `/mistake stats`: the window's figures against the previous window (by owner: admins only). */
+  stats(teamId: string, window: StatsWindow, now: Date, options: { byOwner: boolean }): Promise<InsightsStats> {
+    return this.insights.stats(teamId, window, now, options);
+  }
+
+  /** The team-level figures App Home shows, reused while nothing has happened since. */
+  private async homeInsightsOf(teamId: string, now: Date): Promise<InsightsStats> {
+    const latest = await this.db.timelineEvent.findFirst({ where: { teamId }, orderBy: { id: 'desc' }, select: { id: true } });
+    const stamp = latest?.id ?? 0;
+    const cached = this.homeInsights.get(teamId);
+    if (cached && cached.stamp === stamp && Math.abs(now.getTime() - cached.at) < HOME_INSIGHTS_TTL_MS) return cached.stats;
+    const stats = this.insights.stats(teamId, DEFAULT_STATS_WINDOW, now, { byOwner: false });
+    this.homeInsights.set(teamId, { at: now.getTime(), stamp, stats });
+    stats.catch(() => this.homeInsights.delete(teamId));
+    return stats;
+  }
+
+  /** The weekly chart's points: twelve weeks ending at `now`. */
+  weekly(teamId: string, now: Date, weeks = 12): Promise<WeekPoint[]> {
+    return this.insights.weekly(teamId, now, weeks);
+  }
 
   async get(teamId: string, mistakeId: number): Promise<MistakeView | null> {
     const record = await loadMistake(this.db, teamId, mistakeId);
@@ -337,12 +377,13 @@ export class MistakeQueries {
    * more is read, so the view knows there are more).
    */
   async home(teamId: string, userId: string, now: Date, caps: { mine: number; team: number }): Promise<HomeData> {
-    const [mine, myPrevention, { counts, mine: mineTotal }, team] = await Promise.all([
+    const [mine, myPrevention, { counts, mine: mineTotal }, team, insights] = await Promise.all([
       this.open(teamId, { ownerId: userId, limit: caps.mine + 1 }),
       this.openPrevention(teamId, userId),
       this.countsWith(teamId, now, userId),
       this.open(teamId, { limit: caps.team + 1 }),
+      this.homeInsightsOf(teamId, now),
     ]);
-    return { userId, mine, mineTotal, myPrevention, counts, team };
+    return { userId, mine, mineTotal, myPrevention, counts, team, insights };
   }
 }

@@ -94,6 +94,12 @@ export class ScheduledRuns {
     return claimed !== null;
   }
 
+  /** When a run of this slot was claimed (null: never). */
+  async claimedAt(teamId: string, job: Job, slot: string): Promise<Date | null> {
+    const run = await this.db.scheduledRun.findUnique({ where: { teamId_job_slot: { teamId, job, slot } }, select: { claimedAt: true } });
+    return run?.claimedAt ?? null;
+  }
+
   /** The claim and outbox rows behind one day's digest (`digest:2026-11-23`), if there is one. */
   async digestRecord(teamId: string, key: string): Promise<DigestRecord | null> {
     const run = await this.db.scheduledRun.findUnique({

@@ -116,6 +116,21 @@ it('runs passes and moves the clock, and says what happened in words', async () 
   const shown = await state('UDEMOBOBBY', 'CTEAMDIGEST');
   expect(shown.main).toMatch(/digest|All clear/i);
   expect(shown.activity.map((a: any) => a.text).join('\n')).toMatch(/moved forward 1 day/);
+
+  // The insights pass uploads its chart to the stand-in, which serves it for the image block.
+  const insights = await act('pass', { user: 'UDEMOBOBBY', name: 'insights' });
+  expect(insights.json.said).toMatch(/insights post/);
+  const post = demo.workspace.messages.find((m) => m.channel === 'CTEAMDIGEST' && (m.blocks as any[] | undefined)?.some((b) => b.type === 'image'));
+  expect(post).toBeTruthy();
+  const image = (post!.blocks as any[]).find((b) => b.type === 'image');
+  const png = await fetch(`${demo.url}demo/file/${image.slack_file.id}`);
+  expect(png.headers.get('content-type')).toBe('image/png');
+  expect(
+    Buffer.from(await png.arrayBuffer())
+      .subarray(1, 4)
+      .toString(),
+  ).toBe('PNG');
+  expect((await state('UDEMOBOBBY', 'CTEAMDIGEST')).main).toContain(`/demo/file/${image.slack_file.id}`);
 });
 
 it('answers bad input from the page with a clear message and changes nothing', async () => {

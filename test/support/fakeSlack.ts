@@ -25,7 +25,7 @@ export type Fault =
 const JSON_FIELDS = ['blocks', 'view', 'attachments', 'metadata'];
 
 /** Outbox kinds that become a chat.postMessage (a card is posted once, then edited in place). */
-const POSTING_KINDS: ReadonlySet<string> = new Set(['card', 'reply', 'dm', 'escalation', 'reminder', 'digest', 'message']);
+const POSTING_KINDS: ReadonlySet<string> = new Set(['card', 'reply', 'dm', 'escalation', 'reminder', 'digest', 'insights', 'message']);
 
 /** The columns of a Delivery row the ledger needs. */
 export interface DeliveryRow {
@@ -102,6 +102,15 @@ export class FakeSlack {
   callsWith(token: string): RecordedCall[] {
     return this.calls.filter((c) => c.token === token);
   }
+  /**
+   * Files, as Slack's upload flow makes them: an upload URL handed out by
+   * files.getUploadURLExternal, the bytes sent to it, then files.completeUploadExternal.
+   */
+  readonly files = new Map<
+    string,
+    { filename: string; length: number; bytes: Buffer | null; completed: boolean; title?: string; channel?: string }
+  >();
+  private fileCounter = 0;
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/api/`;
@@ -219,6 +228,19 @@ export class FakeSlack {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const upload = /^\/upload\/([A-Z0-9]+)$/.exec(req.url ?? '');
+    if (upload) {
+      // The upload URL takes the file's bytes (a POST of the raw body, as Slack accepts it).
+      const file = this.files.get(upload[1]!);
+      if (!file || file.bytes) {
+        res.writeHead(404).end();
+        return;
+      }
+      file.bytes = Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`OK - ${file.bytes.length}`);
+      return;
+    }
     const raw = Buffer.concat(chunks).toString('utf8');
     const method = (req.url ?? '').replace(/^\/api\//, '').replace(/\?.*$/, '');
     const args = parseArgs(raw, String(req.headers['content-type'] ?? ''));
@@ -335,6 +357,11 @@ export class FakeSlack {
         return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', team_id: 'T_ACME', user_id: 'UBOT', bot_id: 'B_BOT' };
       }
       case 'chat.postMessage': {
+        // An image block may show an uploaded file once its upload was completed.
+        for (const block of Array.isArray(args.blocks) ? args.blocks : []) {
+          const id = block?.type === 'image' ? block.slack_file?.id : undefined;
+          if (id !== undefined && !this.files.get(id)?.completed) return { ok: false, error: 'invalid_blocks' };
+        }
         const ts = this.nextTs();
         const channel = dmChannel(String(args.channel));
         const list = this.messages.get(channel) ?? [];
@@ -363,6 +390,27 @@ export class FakeSlack {
         return { ok: true, channel: args.channel, ts: args.ts };
       case 'conversations.info':
         return { ok: true, channel: { id: args.channel, is_member: !this.notMemberOf.has(String(args.channel)) } };
+      case 'files.getUploadURLExternal': {
+        this.fileCounter += 1;
+        const id = `F${String(this.fileCounter).padStart(8, '0')}`;
+        this.files.set(id, { filename: String(args.filename), length: Number(args.length), bytes: null, completed: false });
+        return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const list: Array<{ id: string; title?: string }> = typeof args.files === 'string' ? JSON.parse(args.files) : (args.files ?? []);
+        for (const f of list) {
+          const file = this.files.get(f.id);
+          // Slack refuses a file whose bytes never arrived, or arrived with another length.
+          if (!file?.bytes || file.bytes.length !== file.length) return { ok: false, error: 'file_not_found' };
+        }
+        for (const f of list) {
+          const file = this.files.get(f.id)!;
+          file.completed = true;
+          if (f.title) file.title = f.title;
+          if (args.channel_id) file.channel = String(args.channel_id);
+        }
+        return { ok: true, files: list.map((f) => ({ id: f.id, title: f.title })) };
+      }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'views.open':

@@ -151,6 +151,16 @@ function checkBlock(block: Json, path: string, surface: Surface, fail: Fail): vo
       return;
     case 'divider':
       return;
+    case 'image': {
+      // Slack: alt_text up to 2000 characters, a title up to 2000, and exactly one source.
+      if (typeof block.alt_text !== 'string' || block.alt_text.length === 0) fail(`${path}.alt_text`, 'missing');
+      else if (codePointLength(block.alt_text) > 2000) fail(`${path}.alt_text`, `${codePointLength(block.alt_text)} > 2000`);
+      checkText(block.title, `${path}.title`, 2000, fail, { plainOnly: true });
+      const file = block.slack_file as Json | undefined;
+      const sources = (typeof block.image_url === 'string' ? 1 : 0) + (file && (typeof file.id === 'string' || typeof file.url === 'string') ? 1 : 0);
+      if (sources !== 1) fail(path, 'needs exactly one of image_url and slack_file');
+      return;
+    }
     default:
       fail(`${path}.type`, `unexpected block type "${String(block.type)}"`);
   }

@@ -20,6 +20,7 @@ import {
   summaryText,
   summaryUrl,
 } from './blocks';
+import { homeInsightsBlocks } from './insights';
 import { formatDue, link, SLACK_LIMITS, userText } from './text';
 
 /**
@@ -55,6 +56,7 @@ export function homeView(data: HomeData, ctx: LinkContext, options: { settings?:
   }
 
   blocks.push(divider(), header('The team'), countsBlock(data.counts));
+  if (data.insights) blocks.push(...homeInsightsBlocks(data.insights));
 
   blocks.push(header("The team's open recoveries"));
   if (data.team.length === 0) {

@@ -46,6 +46,8 @@ export function helpMessage(options: { unknownWord?: string } = {}): EphemeralMe
           '• `/mistake <what happened>` — report one with the story already filled in\n' +
           '• `/mistake mine` — your open recoveries and prevention steps\n' +
           "• `/mistake list` — the team's open recoveries, most urgent first\n" +
+          '• `/mistake stats [30d|90d|365d]` — how the team recovers: times, rates, breakdowns (default 90d)\n' +
+          '• `/mistake export [30d|90d|365d|all]` — the mistakes as a CSV file, sent to you in a DM\n' +
           '• `/mistake help` — this message',
       ),
       section(`*The playbook:* ${PLAYBOOK_LINE}`),

@@ -4,6 +4,8 @@ import type { BotDeps } from '../../deps';
 import { reportModal } from '../../views/modals';
 import { helpMessage, LIST_LIMIT, listMessage, mineMessage } from '../../views/lists';
 import { SORRY } from '../../privately';
+import { badWindowMessage, statsMessage } from '../../views/insights';
+import { parseExportWindow, parseStatsWindow } from '../../../domain/insights';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -40,6 +42,44 @@ export function mistakeCommand(deps: BotDeps) {
         }
       } catch (error) {
         deps.logger.error('/mistake list failed', { error: String(error) });
+        await ack({ response_type: 'ephemeral', text: SORRY });
+      }
+      return;
+    }
+
+    if (word === 'stats' && words.length <= 2) {
+      const window = parseStatsWindow(words[1]);
+      if (!window) {
+        await ack({ response_type: 'ephemeral', ...badWindowMessage(words[1]!) });
+        return;
+      }
+      try {
+        const policy = await deps.settings.forTeam(teamId);
+        const byOwner = policy.adminUserIds.includes(userId);
+        const stats = await deps.queries.stats(teamId, window, deps.clock.now(), { byOwner });
+        await ack({ response_type: 'ephemeral', ...statsMessage(stats, { timeZone: policy.timezone }) });
+      } catch (error) {
+        deps.logger.error('/mistake stats failed', { error: String(error) });
+        await ack({ response_type: 'ephemeral', text: SORRY });
+      }
+      return;
+    }
+
+    if (word === 'export' && words.length <= 2) {
+      const window = parseExportWindow(words[1]);
+      if (!window) {
+        await ack({
+          response_type: 'ephemeral',
+          text: `“${words[1]}” isn't a window /mistake export knows. Use 30d, 90d (the default), 365d or all, like /mistake export all.`,
+        });
+        return;
+      }
+      try {
+        await deps.mistakes.requestExport(teamId, userId, window, `${userId}:${command.trigger_id}`);
+        deps.deliveries.kick();
+        await ack({ response_type: 'ephemeral', text: 'Your export is on its way: a CSV file, in a DM from me, in a moment.' });
+      } catch (error) {
+        deps.logger.error('/mistake export failed', { error: String(error) });
         await ack({ response_type: 'ephemeral', text: SORRY });
       }
       return;

@@ -1,0 +1,74 @@
+// `/mistake export`: a CSV in a DM, uploaded through Slack's upload flow; one row per mistake with
+// every field; spreadsheet formulas never run; admins get the team's, others their own.
+import { parse } from 'csv-parse/sync';
+import { Inputs } from '../../src/slack/ids';
+import { Flow, REPORT } from '../support/flow';
+import { startHarness, type Harness } from '../support/harness';
+import { slashCommand } from '../support/slackRequests';
+
+let h: Harness;
+let flow: Flow;
+
+beforeEach(async () => {
+  h = await startHarness();
+  flow = new Flow(h);
+});
+
+afterEach(async () => {
+  await h.close();
+});
+
+async function exportFor(userId: string, window = ''): Promise<Array<Record<string, string>>> {
+  const before = h.fake.called('files.completeUploadExternal').length;
+  const answer = await flow.post(slashCommand(`export ${window}`.trim(), { userId }));
+  expect(answer.status).toBe(200);
+  expect(answer.json).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/on its way/) });
+  await h.deliver();
+  const shared = h.fake.called('files.completeUploadExternal')[before]!;
+  expect(shared.args.channel_id).toBe(`D${userId}`);
+  const files = typeof shared.args.files === 'string' ? JSON.parse(shared.args.files) : shared.args.files;
+  const file = h.fake.files.get(files[0].id)!;
+  expect(file.completed).toBe(true);
+  expect(file.filename).toMatch(/^mistakes-.*\.csv$/);
+  return parse(file.bytes!.toString('utf8'), { columns: true });
+}
+
+describe('/mistake export', () => {
+  it('sends a CSV in a DM with every field, and text that looks like a formula stays text', async () => {
+    const hostile = ['=HYPERLINK("http://evil.example","x")', '+1+2', '-2+3', '@SUM(A1)'];
+    for (const customer of hostile) await flow.report({ ...REPORT, [Inputs.customer]: customer });
+    const id = await flow.report();
+    await flow.recover(id);
+
+    const rows = await exportFor('UALICE', 'all');
+    expect(rows).toHaveLength(5);
+    expect(rows.map((r) => r.customer)).toEqual([...hostile.map((c) => `'${c}`), 'Harbor Bakery']);
+    for (const r of rows) for (const value of Object.values(r)) expect(value).not.toMatch(/^[=+\-@\t\r]/);
+    const recovered = rows[4]!;
+    expect(recovered).toMatchObject({
+      severity: 'high',
+      category: 'delivery',
+      state: 'awaiting_rca',
+      own_status: 'done',
+      customer_answer: expect.any(String),
+    });
+    expect(recovered.apologize_done_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(recovered.confirm_satisfied_done_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(Object.keys(recovered)).toEqual(expect.arrayContaining(['rca_what_happened', 'rca_causes', 'outcome', 'what_happened', 'impact']));
+  });
+
+  it('gives admins the team’s mistakes and others the ones they reported or own', async () => {
+    await flow.report();
+    await flow.report(REPORT, 'UBOB');
+    expect(await exportFor('UADMIN0001', '30d')).toHaveLength(2);
+    expect((await exportFor('UBOB')).map((r) => r.reporter_id)).toEqual(['UBOB']);
+    expect(await exportFor('UCAROL', '365d')).toHaveLength(0);
+  });
+
+  it('says which windows it knows when given another', async () => {
+    const answer = await flow.post(slashCommand('export 2y'));
+    expect(answer.json.text).toMatch(/isn't a window \/mistake export knows/);
+    await h.deliver();
+    expect(h.fake.called('files.getUploadURLExternal')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,162 @@
+import { DEFAULT_SLA } from '../../src/domain/playbook';
+import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
+import { ManualClock } from '../../src/services/clock';
+import { InsightsService } from '../../src/services/insights';
+import { MistakeService } from '../../src/services/mistakes';
+import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
+import { DATABASES, type TestDb } from '../support/db';
+
+const TEAM = 'T_ACME';
+const ALICE = 'UALICE';
+const BOB = 'UBOB';
+
+const defaults: WorkspaceDefaults = {
+  escalationChannelId: 'CESCALATIONS',
+  digestChannelId: 'CDIGEST0001',
+  timezone: 'Europe/Berlin',
+  sla: DEFAULT_SLA,
+  reminderIntervalMs: 4 * HOUR_MS,
+  escalateAfterMs: 24 * HOUR_MS,
+  reminderCap: 3,
+  officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
+  adminUserIds: [],
+};
+
+const report = (customer: string, category: string, severity = 'high') => ({
+  customer,
+  whatHappened: 'We shipped their order to the wrong address.',
+  impact: 'Their weekend market stall had no flour.',
+  severity,
+  category,
+});
+
+describe.each(DATABASES)('insights on %s', (_name, fresh) => {
+  let t: TestDb;
+  let clock: ManualClock;
+  let service: MistakeService;
+  let insights: InsightsService;
+
+  beforeEach(async () => {
+    t = await fresh();
+    clock = new ManualClock('2026-11-23T09:00:00Z');
+    service = new MistakeService(t.db, new SettingsService(t.db, defaults, 0), clock);
+    insights = new InsightsService(t.db);
+  });
+
+  afterEach(async () => {
+    await t.close();
+  });
+
+  /** Reports a mistake owned by its reporter and walks it to "satisfied", `minutes` apart per step. */
+  async function recovered(customer: string, category: string, minutes: number): Promise<number> {
+    const { mistake } = await service.report(TEAM, ALICE, report(customer, category));
+    const ref = { teamId: TEAM, mistakeId: mistake.id };
+    clock.advance(minutes * MINUTE_MS);
+    await service.completeStep(ref, ALICE, 'apologize');
+    clock.advance(minutes * MINUTE_MS);
+    await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'A new delivery' });
+    clock.advance(minutes * MINUTE_MS);
+    await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'replacement', remedyValue: 'Sent again' });
+    clock.advance(minutes * MINUTE_MS);
+    await service.markSatisfied(ref, ALICE);
+    return mistake.id;
+  }
+
+  it('counts the after-close check-in: came-back rate, and value at risk kept and lost per currency', async () => {
+    const ids = [
+      await recovered('A', 'delivery', 5),
+      await recovered('B', 'delivery', 5),
+      await recovered('C', 'billing', 5),
+      await recovered('D', 'billing', 5),
+    ];
+    const set = (id: number, data: { outcome: string; valueMinor?: number; valueCurrency?: string }) => t.db.mistake.update({ where: { id }, data });
+    await set(ids[0]!, { outcome: 'came_back', valueMinor: 125_050, valueCurrency: 'USD' });
+    await set(ids[1]!, { outcome: 'lost', valueMinor: 30_000, valueCurrency: 'USD' });
+    await set(ids[2]!, { outcome: 'came_back', valueMinor: 5_000, valueCurrency: 'EUR' });
+    // "Not yet" is neither: not in the rate, its value neither kept nor lost.
+    await set(ids[3]!, { outcome: 'not_yet', valueMinor: 99_999, valueCurrency: 'USD' });
+    const { current } = await insights.stats(TEAM, '30d', clock.now(), { byOwner: false });
+    expect(current.cameBackRate).toBeCloseTo(2 / 3);
+    expect(current.valueAtRisk).toEqual([
+      { currency: 'USD', kept: 125_050, lost: 30_000 },
+      { currency: 'EUR', kept: 5_000, lost: 0 },
+    ]);
+  });
+
+  it('gives medians, p90, rates and breakdowns from the step times, beside the previous window', async () => {
+    // Previous window (more than 30 days ago): one mistake, apologized after 60 minutes.
+    await recovered('Old Customer', 'billing', 60);
+    clock.advance(40 * 24 * HOUR_MS);
+    // This window: apologies after 10, 20 and 30 minutes; the last one is not satisfied.
+    await recovered('A', 'delivery', 10);
+    await recovered('B', 'delivery', 20);
+    const { mistake } = await service.report(TEAM, ALICE, report('C', 'billing', 'low'));
+    const ref = { teamId: TEAM, mistakeId: mistake.id };
+    clock.advance(30 * MINUTE_MS);
+    await service.completeStep(ref, ALICE, 'apologize');
+    await service.completeStep(ref, ALICE, 'ask', { customerAnswer: 'A refund' });
+    await service.completeStep(ref, ALICE, 'make_right', { remedyKind: 'credit', remedyValue: '10 EUR' });
+    await service.markNotSatisfied(ref, ALICE, 'They want a refund');
+    clock.advance(MINUTE_MS);
+
+    const stats = await insights.stats(TEAM, '30d', clock.now(), { byOwner: false });
+    expect(stats.current.reported).toBe(3);
+    expect(stats.previous.reported).toBe(1);
+    expect(stats.current.times.apologize).toEqual({ median: 20 * MINUTE_MS, p90: 30 * MINUTE_MS, n: 3 });
+    expect(stats.current.times.own).toEqual({ median: 0, p90: 0, n: 3 });
+    expect(stats.current.times.satisfied).toEqual({ median: 60 * MINUTE_MS, p90: 80 * MINUTE_MS, n: 2 });
+    expect(stats.previous.times.apologize.median).toBe(60 * MINUTE_MS);
+    // The README's one definition: 2 recovered ÷ (2 recovered + 1 still not satisfied).
+    expect(stats.current.recoveryRate).toBeCloseTo(2 / 3);
+    expect(stats.current.recovered).toBe(2);
+    expect(stats.current.notSatisfied).toBe(1);
+    expect(stats.current.escalationRate).toBeCloseTo(1 / 3);
+    expect(stats.current.reopenRate).toBe(0);
+    expect(stats.byCategory.map((r) => [r.key, r.current.reported, r.previous.reported])).toEqual([
+      ['delivery', 2, 0],
+      ['billing', 1, 1],
+    ]);
+    expect(stats.bySeverity.map((r) => r.key)).toEqual(['high', 'low']);
+    expect(stats.byOwner).toBeUndefined();
+    // Nobody was asked after close yet: no came-back rate, no value kept or lost.
+    expect(stats.current.cameBackRate).toBeNull();
+    expect(stats.current.valueAtRisk).toEqual([]);
+
+    const admin = await insights.stats(TEAM, '30d', clock.now(), { byOwner: true });
+    expect(admin.byOwner?.map((r) => [r.key, r.current.reported])).toEqual([[ALICE, 3]]);
+  });
+
+  it('counts a reopened customer once, and the reopen in the reopen rate', async () => {
+    const id = await recovered('A', 'delivery', 10);
+    await service.close({ teamId: TEAM, mistakeId: id }, ALICE).catch(() => undefined);
+    await service.reopen({ teamId: TEAM, mistakeId: id }, ALICE, 'They called again');
+    clock.advance(MINUTE_MS);
+    const steps = await t.db.recoveryStep.findMany({ where: { mistakeId: id, status: 'pending' } });
+    for (const step of steps) {
+      if (step.kind === 'make_right')
+        await service.completeStep({ teamId: TEAM, mistakeId: id }, ALICE, 'make_right', { remedyKind: 'refund', remedyValue: 'All of it' });
+      else if (step.kind === 'ask') await service.completeStep({ teamId: TEAM, mistakeId: id }, ALICE, 'ask', { customerAnswer: 'Money back' });
+    }
+    await service.markSatisfied({ teamId: TEAM, mistakeId: id }, ALICE);
+    clock.advance(MINUTE_MS);
+    const stats = await insights.stats(TEAM, '90d', clock.now(), { byOwner: false });
+    expect(stats.current.reopenRate).toBe(1);
+    expect(stats.current.recovered).toBe(1);
+    expect(stats.current.recoveryRate).toBe(1);
+  });
+
+  it('gives twelve weeks of reported, recovered and median time to apologize', async () => {
+    await recovered('A', 'delivery', 10);
+    clock.advance(7 * 24 * HOUR_MS);
+    await recovered('B', 'delivery', 30);
+    await service.report(TEAM, BOB, report('C', 'billing'));
+    clock.advance(HOUR_MS);
+    const weeks = await insights.weekly(TEAM, clock.now());
+    expect(weeks).toHaveLength(12);
+    expect(weeks.slice(-2).map((w) => [w.reported, w.recovered, w.medianToApologizeMs])).toEqual([
+      [1, 1, 10 * MINUTE_MS],
+      [2, 1, 30 * MINUTE_MS],
+    ]);
+    expect(weeks.slice(0, 10).every((w) => w.reported === 0)).toBe(true);
+  });
+});
