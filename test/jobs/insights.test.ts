@@ -128,6 +128,10 @@ describe('the weekly insights post', () => {
     await a.deliver();
     expect(posts(a)).toHaveLength(2);
     expect(fake.ledger(await t.db.delivery.findMany()).duplicated).toEqual([]);
+    // Both bots first (they share the database and the fake Slack), then what they shared.
+    while (harnesses.length) await harnesses.pop()!.close();
+    await t.close();
+    await fake.stop();
   });
 
   it('on demand before the week has had its post: posts now, and the schedule then skips the week', async () => {
