@@ -4,6 +4,8 @@
 //  - seedDigestWorkspace: a workspace's whole history (1k–100k mistakes) written with raw SQL in
 //    big transactions, shaped as the service writes it: five recovery steps per mistake in
 //    playbook order, timeline events, escalations, root-cause analyses, prevention steps.
+import fs from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db } from '../src/db/client';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../src/domain/durations';
@@ -418,6 +420,11 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
     "ownedAt" = (SELECT s."doneAt" FROM "RecoveryStep" s WHERE s."mistakeId" = "Mistake"."id" AND s."kind" = 'own' AND s."status" = 'done'),
     "madeRightAt" = (SELECT s."doneAt" FROM "RecoveryStep" s WHERE s."mistakeId" = "Mistake"."id" AND s."kind" = 'make_right' AND s."status" = 'done'),
     "reopenCount" = (SELECT COUNT(*) FROM "TimelineEvent" e WHERE e."mistakeId" = "Mistake"."id" AND e."kind" = 'reopened')`);
+  // App Home's stored ranking, as the ranking migration fills it in.
+  const migrations = path.join(process.cwd(), 'prisma', 'migrations');
+  const ranking = fs.readdirSync(migrations).find((name) => name.endsWith('_ranking_columns'))!;
+  const migration = fs.readFileSync(path.join(migrations, ranking, 'migration.sql'), 'utf8');
+  sqlite.exec(migration.slice(migration.indexOf('-- Backfill')));
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   sqlite.close();
   return { teamId, now: new Date(nowMs), since: new Date(since), rows, shape };

@@ -148,6 +148,34 @@ export const OPEN_STATES: readonly MistakeState[] = ['reported', 'recovering', '
 /** Mistakes whose customer is still waiting for the recovery. */
 export const RECOVERING_STATES: readonly MistakeState[] = ['reported', 'recovering', 'escalated'];
 
+/** Severities most urgent first: App Home ranks by this after escalation. */
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/**
+ * When what the owner is chased for now falls due, as App Home ranks an open mistake by it: the
+ * first pending recovery step while the customer waits, the pending root-cause analysis while it
+ * is awaited, else nothing. Stored with every change (Mistake.nextDueAt).
+ */
+export function rankingDueAt(state: string, steps: ReadonlyArray<{ kind: string; status: string; position: number; dueAt: Date }>): Date | null {
+  const pending = (kinds: readonly string[]) =>
+    steps.filter((s) => s.status === 'pending' && kinds.includes(s.kind)).sort((a, b) => a.position - b.position)[0]?.dueAt ?? null;
+  if (RECOVERING_STATES.includes(state as MistakeState)) return pending(STEP_KINDS);
+  if (state === 'awaiting_rca') return pending([RCA_STEP]);
+  return null;
+}
+
+/**
+ * An open mistake's place in App Home's ranking before its due time (Mistake.urgency), null once
+ * closed: escalated ones first (0-9, then 10-19), then by severity (2 apart), then the ones with
+ * something due before the ones with nothing due (+1). Read in index order with the due time and
+ * the id, it is exactly `byUrgency` (src/services/queries.ts).
+ */
+export function urgencyOf(state: string, severity: string, nextDueAt: Date | null): number | null {
+  if (!OPEN_STATES.includes(state as MistakeState)) return null;
+  const rank = SEVERITY_RANK[severity as Severity] ?? Object.keys(SEVERITY_RANK).length;
+  return (state === 'escalated' ? 0 : 10) + 2 * rank + (nextDueAt === null ? 1 : 0);
+}
+
 export type PlaybookErrorCode =
   | 'not_allowed'
   | 'wrong_order'

@@ -38,6 +38,8 @@ import {
   currentChasedStep,
   RCA_STEP,
   RCA_STEP_POSITION,
+  rankingDueAt,
+  urgencyOf,
   type ChasedStep,
   type EscalationReason,
   type MovedOn,
@@ -76,6 +78,8 @@ interface PendingEvent {
   dm: string[];
 }
 
+type RankedStep = { kind: string; status: string; position: number; dueAt: Date };
+
 interface ChangeContext {
   tx: Tx;
   record: MistakeRecord;
@@ -84,6 +88,11 @@ interface ChangeContext {
   now: Date;
   /** Mistake columns to write along with the version bump. */
   set: Prisma.MistakeUpdateManyMutationInput;
+  /**
+   * The steps as this change leaves them (what App Home's ranking needs of them): whatever writes
+   * a step's status or due time updates it here too, and the ranking is stored from it.
+   */
+  steps: RankedStep[];
   event(details: TimelineDetails, options?: { dm?: string[]; reply?: boolean }): void;
   deliver(...requests: DeliveryRequest[]): void;
   /** People whose App Home shows this mistake and must be refreshed. */
@@ -167,6 +176,17 @@ export class MistakeService {
         const ownedAtReport = input.ownerId === reporterId;
         const pendingKinds = ownedAtReport ? STEP_KINDS.slice(1) : STEP_KINDS;
         const due = scheduleSteps(input.severity, policy.sla, now, pendingKinds);
+        const state = ownedAtReport ? 'recovering' : 'reported';
+        const stepRows = STEP_KINDS.map((kind, position) => ({
+          teamId,
+          kind,
+          position,
+          status: ownedAtReport && kind === 'own' ? 'done' : 'pending',
+          dueAt: due.get(kind) ?? now,
+          doneById: ownedAtReport && kind === 'own' ? reporterId : null,
+          doneAt: ownedAtReport && kind === 'own' ? now : null,
+        }));
+        const nextDueAt = rankingDueAt(state, stepRows);
         const created = await tx.mistake.create({
           data: {
             teamId,
@@ -183,7 +203,9 @@ export class MistakeService {
             category: input.category ?? '',
             reporterId,
             ownerId: input.ownerId,
-            state: ownedAtReport ? 'recovering' : 'reported',
+            state,
+            nextDueAt,
+            urgency: urgencyOf(state, input.severity, nextDueAt),
             // A routed category's card and thread live in its own channel.
             channelId: routeFor(policy, input.category).channelId,
             submissionKey,
@@ -193,16 +215,7 @@ export class MistakeService {
         });
         // The steps written as they are returned: nothing is read back afterwards.
         const steps = await tx.recoveryStep.createManyAndReturn({
-          data: STEP_KINDS.map((kind, position) => ({
-            teamId,
-            mistakeId: created.id,
-            kind,
-            position,
-            status: ownedAtReport && kind === 'own' ? 'done' : 'pending',
-            dueAt: due.get(kind) ?? now,
-            doneById: ownedAtReport && kind === 'own' ? reporterId : null,
-            doneAt: ownedAtReport && kind === 'own' ? now : null,
-          })),
+          data: stepRows.map((step) => ({ ...step, mistakeId: created.id })),
         });
         const reportedDetails: TimelineDetails = { kind: 'reported', ownerId: input.ownerId, severity: input.severity, ownedAtReport };
         const reported = await tx.timelineEvent.create({
@@ -820,6 +833,9 @@ export class MistakeService {
 
   private async updateStep(c: ChangeContext, kind: ChasedStep, data: Prisma.RecoveryStepUpdateManyMutationInput) {
     await c.tx.recoveryStep.updateMany({ where: { mistakeId: c.record.id, kind }, data });
+    const step = c.steps.find((s) => s.kind === kind);
+    if (step && typeof data.status === 'string') step.status = data.status;
+    if (step && data.dueAt instanceof Date) step.dueAt = data.dueAt;
   }
 
   /**
@@ -834,6 +850,7 @@ export class MistakeService {
       create: { teamId: c.record.teamId, mistakeId: c.record.id, kind: RCA_STEP, position: RCA_STEP_POSITION, ...fresh },
       update: fresh,
     });
+    c.steps = [...c.steps.filter((s) => s.kind !== RCA_STEP), { kind: RCA_STEP, status: 'pending', position: RCA_STEP_POSITION, dueAt }];
   }
 
   /**
@@ -858,6 +875,11 @@ export class MistakeService {
     await c.tx.$executeRaw`
       UPDATE "RecoveryStep" SET ${Prisma.join(sets)}
       WHERE "mistakeId" = ${c.record.id} AND "kind" IN (${Prisma.join([kind, ...due.map(([k]) => k)])})`;
+    for (const step of c.steps) {
+      if (step.kind === kind && typeof fields.status === 'string') step.status = fields.status;
+      const at = due.find(([k]) => k === step.kind)?.[1];
+      if (at) step.dueAt = at;
+    }
   }
 
   /**
@@ -897,6 +919,7 @@ export class MistakeService {
         policy,
         now,
         set: {},
+        steps: record.steps.map(({ kind, status, position, dueAt }) => ({ kind, status, position, dueAt })),
         event: (details, options = {}) => events.push({ details, actorId, reply: options.reply ?? true, dm: options.dm ?? [] }),
         deliver: (...requests) => deliveries.push(...requests),
         homes,
@@ -906,9 +929,12 @@ export class MistakeService {
       if (c.set.state === 'closed') {
         await tx.customerContact.updateMany({ where: { mistakeId: record.id, followUp: 'open' }, data: { followUp: 'closed' } });
       }
+      // App Home's ranking, stored with the change that moves it (the same statement).
+      const state = typeof c.set.state === 'string' ? c.set.state : record.state;
+      const nextDueAt = rankingDueAt(state, c.steps);
       const updated = await tx.mistake.updateMany({
         where: { id: record.id, version: record.version },
-        data: { ...c.set, version: record.version + 1 },
+        data: { ...c.set, nextDueAt, urgency: urgencyOf(state, record.severity, nextDueAt), version: record.version + 1 },
       });
       if (updated.count !== 1) throw new PlaybookError('conflict', CONFLICT_MESSAGE);
       if (ref.formId) {

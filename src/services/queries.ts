@@ -6,9 +6,8 @@ import {
   type MistakeState,
   nextStep,
   OPEN_STATES,
-  RCA_STEP,
   RECOVERING_STATES,
-  STEP_KINDS,
+  SEVERITY_RANK,
   type Severity,
   type StepKind,
 } from '../domain/playbook';
@@ -81,8 +80,6 @@ export interface HomeData {
   /** The team-level insights of the default window (App Home's Insights section). */
   insights?: InsightsStats;
 }
-
-const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 export function summarize(m: MistakeView): MistakeSummary {
   const snapshot = snapshotOf(m);
@@ -275,40 +272,19 @@ export class MistakeQueries {
    * The ids of the `limit` most urgent open mistakes, whatever their age, ranked by the database
    * exactly as `byUrgency` ranks them: escalated first, then severity, then the due time of the
    * next recovery step or, once the customer is satisfied, of the root-cause analysis (the one
-   * step pending then; none once it is written: last), then the oldest. Only the
-   * ones that will be shown are then read in full, so a workspace with thousands of open
-   * mistakes costs one query in the database here, not thousands of rows through the client.
-   * Returned as SQL, for the statement that reads them.
+   * step pending then; none once it is written: last), then the oldest. Each change stores that
+   * ranking on the mistake (urgency, nextDueAt: see `urgencyOf` in src/domain/playbook.ts), so
+   * this reads the first `limit` entries of the (team[, owner], urgency, due, id) index and
+   * nothing else, however many mistakes are open. Returned as SQL, for the statement that reads
+   * them.
    */
   private rankOpen(teamId: string, ownerId: string | null, limit: number): Prisma.Sql {
-    const open = Prisma.join([...OPEN_STATES]);
-    const recovering = Prisma.join([...RECOVERING_STATES]);
-    const recoveryKinds = Prisma.join([...STEP_KINDS]);
-    const severity = Prisma.raw(
-      `CASE m."severity" ${Object.entries(SEVERITY_RANK)
-        .map(([name, rank]) => `WHEN '${name}' THEN ${rank}`)
-        .join(' ')} ELSE ${Object.keys(SEVERITY_RANK).length} END`,
-    );
     const owner = ownerId === null ? Prisma.empty : Prisma.sql`AND m."ownerId" = ${ownerId}`;
     return Prisma.sql`
       SELECT m."id" AS "id"
       FROM "Mistake" m
-      WHERE m."teamId" = ${teamId} AND m."state" IN (${open}) ${owner}
-      ORDER BY
-        CASE WHEN m."state" = 'escalated' THEN 0 ELSE 1 END,
-        ${severity},
-        CASE
-          WHEN m."state" IN (${recovering}) THEN (
-            SELECT s."dueAt" FROM "RecoveryStep" s
-            WHERE s."mistakeId" = m."id" AND s."status" = 'pending' AND s."kind" IN (${recoveryKinds})
-            ORDER BY s."position" LIMIT 1
-          )
-          WHEN m."state" = 'awaiting_rca' THEN (
-            SELECT s."dueAt" FROM "RecoveryStep" s
-            WHERE s."mistakeId" = m."id" AND s."status" = 'pending' AND s."kind" = ${RCA_STEP}
-          )
-        END NULLS LAST,
-        m."id"
+      WHERE m."teamId" = ${teamId} ${owner} AND m."urgency" >= 0
+      ORDER BY m."urgency", m."nextDueAt", m."id"
       LIMIT ${limit}`;
   }
 

@@ -3,8 +3,11 @@ import { type Escalation, Prisma, type RecoveryStep, type RootCauseAnalysis } fr
 import {
   type MistakeSnapshot,
   type MistakeState,
+  OPEN_STATES,
   type PreventionStatus,
   RCA_STEP,
+  RECOVERING_STATES,
+  SEVERITY_RANK,
   type Severity,
   STEP_KINDS,
   type StepKind,
@@ -238,4 +241,37 @@ export function toSnapshot(record: MistakeRecord): MistakeSnapshot {
 /** An escalation row as its post shows it. */
 export function escalationView(row: Pick<Escalation, 'level' | 'reason' | 'text' | 'at' | 'resolvedAt'>): EscalationView {
   return { level: row.level, reason: row.reason, text: row.text, at: row.at, resolvedAt: row.resolvedAt };
+}
+
+/**
+ * Works App Home's ranking (Mistake.nextDueAt and urgency) out again from the steps, in the
+ * database, for every mistake of `teamId` (of every workspace without it): what the migration
+ * that added the columns ran for the mistakes that existed then, for rows written other than
+ * through the service (seeded data). Every change stores them itself.
+ */
+export async function storeRanking(tx: Tx, teamId?: string): Promise<void> {
+  const team = teamId === undefined ? Prisma.empty : Prisma.sql`WHERE "teamId" = ${teamId}`;
+  const severity = Prisma.raw(
+    `CASE "severity" ${Object.entries(SEVERITY_RANK)
+      .map(([name, rank]) => `WHEN '${name}' THEN ${rank}`)
+      .join(' ')} ELSE ${Object.keys(SEVERITY_RANK).length} END`,
+  );
+  await tx.$executeRaw`
+    UPDATE "Mistake" SET "nextDueAt" = CASE
+      WHEN "state" IN (${Prisma.join([...RECOVERING_STATES])}) THEN (
+        SELECT s."dueAt" FROM "RecoveryStep" s
+        WHERE s."mistakeId" = "Mistake"."id" AND s."status" = 'pending' AND s."kind" IN (${Prisma.join([...STEP_KINDS])})
+        ORDER BY s."position" LIMIT 1
+      )
+      WHEN "state" = 'awaiting_rca' THEN (
+        SELECT s."dueAt" FROM "RecoveryStep" s
+        WHERE s."mistakeId" = "Mistake"."id" AND s."status" = 'pending' AND s."kind" = ${RCA_STEP}
+        LIMIT 1
+      )
+    END ${team}`;
+  await tx.$executeRaw`
+    UPDATE "Mistake" SET "urgency" = CASE
+      WHEN "state" IN (${Prisma.join([...OPEN_STATES])}) THEN
+        CASE WHEN "state" = 'escalated' THEN 0 ELSE 10 END + 2 * ${severity} + CASE WHEN "nextDueAt" IS NULL THEN 1 ELSE 0 END
+    END ${team}`;
 }
