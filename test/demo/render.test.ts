@@ -50,6 +50,8 @@ describe('mrkdwn', () => {
     expect(slackDate(unix, '{date_short_pretty} {time}', ctx)).toBe('today 16:30');
     expect(slackDate(unix + 86_400, '{date_short_pretty} at {time}', ctx)).toBe('tomorrow at 16:30');
     expect(slackDate(unix + 5 * 86_400, '{date_short_pretty}', ctx)).toBe('29 Nov');
+    // Another year is named: a prevention step due in 2030 must not read as due this January.
+    expect(slackDate(Date.parse('2030-01-31T12:00:00Z') / 1000, '{date_short_pretty}', ctx)).toBe('31 Jan 2030');
     expect(mrkdwnToHtml(`due <!date^${unix}^{date_short_pretty} {time}|Tue 24 Nov 2026, 16:30 CET>`, ctx)).toBe(
       'due <time datetime="2026-11-24T15:30:00.000Z" title="Tue 24 Nov 2026, 16:30 CET">today 16:30</time>',
     );
