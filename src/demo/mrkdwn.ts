@@ -46,7 +46,6 @@ const EMOJI: Record<string, string> = {
   wrench: '🔧',
   tada: '🎉',
   wave: '👋',
-  bulb: '💡',
   broken_heart: '💔',
   handshake: '🤝',
   speech_balloon: '💬',
