@@ -40,6 +40,7 @@ export interface OAuthConfig {
 export const BOT_SCOPES = [
   'commands',
   'chat:write',
+  'files:write',
   'users:read',
   'channels:history',
   'groups:history',

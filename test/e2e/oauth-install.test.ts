@@ -31,7 +31,7 @@ describe('GET /slack/install', () => {
     const link = new URL(start.html.match(/href="([^"]*authorize[^"]*)"/)![1]!.replace(/&amp;/g, '&'));
     expect(link.searchParams.get('client_id')).toBe(fake.app.clientId);
     expect(link.searchParams.get('scope')).toBe(
-      'commands,chat:write,users:read,channels:history,groups:history,im:history,im:write,channels:read,groups:read',
+      'commands,chat:write,files:write,users:read,channels:history,groups:history,im:history,im:write,channels:read,groups:read',
     );
     expect(start.state).not.toBe('');
     expect(start.cookie).toContain(start.state);

@@ -328,7 +328,7 @@ export class FakeSlack {
       ok: true,
       app_id: 'A0APP',
       authed_user: { id: workspace.installerId },
-      scope: 'commands,chat:write,users:read,channels:history,groups:history,im:history,im:write,channels:read,groups:read',
+      scope: 'commands,chat:write,files:write,users:read,channels:history,groups:history,im:history,im:write,channels:read,groups:read',
       token_type: 'bot',
       access_token: token,
       bot_user_id: 'UBOT',
