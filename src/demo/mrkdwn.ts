@@ -45,6 +45,8 @@ const EMOJI: Record<string, string> = {
   mag: '🔍',
   wrench: '🔧',
   tada: '🎉',
+  wave: '👋',
+  broken_heart: '💔',
   handshake: '🤝',
   speech_balloon: '💬',
   calendar: '📅',
@@ -117,7 +119,8 @@ export function slackDate(unix: number, template: string, ctx: MrkdwnContext): s
     for (const [offset, word] of words) {
       if (formatLocalDate(addDays(today, offset)) === day) return word;
     }
-    return format(DAY_MONTH);
+    // Another year is named, as Slack's clients do: "31 Jan" alone would read as this January.
+    return day.slice(0, 4) === String(today.year) ? format(DAY_MONTH) : format(DATE_SHORT);
   };
   return template.replace(/\{(\w+)\}/g, (whole, token: string) => {
     switch (token) {

@@ -364,7 +364,7 @@ export class Jobs {
       if (!claim) continue;
       const result = { asked: 0, waitingForOfficeHours: 0 };
       for (const due of await this.deps.queries.dueCheckIns(policy.teamId, clock.now())) {
-        const zone = (await this.deps.timeZoneOf(policy.teamId, due.ownerId).catch(() => undefined)) ?? policy.timezone;
+        const zone = (await this.deps.timeZoneOf(due.ownerId, policy.teamId).catch(() => undefined)) ?? policy.timezone;
         if (!isWithinOfficeHours(clock.now(), zone, policy.officeHours)) {
           result.waitingForOfficeHours++;
           continue;

@@ -135,7 +135,7 @@ export function describeInsights(outcome: InsightsOutcome, posted: DigestRecord[
       break;
     case 'already-sent': {
       const at = outcome.claimedAt ? ` at ${formatDateTime(outcome.claimedAt, outcome.timeZone)}` : '';
-      lines.push(`This week's insights post${team} (week of ${week}) was already started${at}. Nothing was posted.`);
+      lines.push(`This week's insights post${team} (week of ${week}) already went out, or is on its way (started${at}). Nothing was posted.`);
       lines.push('To post an extra copy anyway: npm run job -- insights --again');
       break;
     }

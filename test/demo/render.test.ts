@@ -1,4 +1,6 @@
 // The demo page's drawing of Slack: mrkdwn and Block Kit as HTML, as pure functions.
+import fs from 'node:fs';
+import path from 'node:path';
 import { blocksToHtml, type RenderContext } from '../../src/demo/blockKit';
 import { mrkdwnToHtml, slackDate } from '../../src/demo/mrkdwn';
 import { stateValues } from '../../src/demo/server';
@@ -50,6 +52,8 @@ describe('mrkdwn', () => {
     expect(slackDate(unix, '{date_short_pretty} {time}', ctx)).toBe('today 16:30');
     expect(slackDate(unix + 86_400, '{date_short_pretty} at {time}', ctx)).toBe('tomorrow at 16:30');
     expect(slackDate(unix + 5 * 86_400, '{date_short_pretty}', ctx)).toBe('29 Nov');
+    // Another year is named: a prevention step due in 2030 must not read as due this January.
+    expect(slackDate(Date.parse('2030-01-31T12:00:00Z') / 1000, '{date_short_pretty}', ctx)).toBe('31 Jan 2030');
     expect(mrkdwnToHtml(`due <!date^${unix}^{date_short_pretty} {time}|Tue 24 Nov 2026, 16:30 CET>`, ctx)).toBe(
       'due <time datetime="2026-11-24T15:30:00.000Z" title="Tue 24 Nov 2026, 16:30 CET">today 16:30</time>',
     );
@@ -70,6 +74,26 @@ describe('mrkdwn', () => {
 
   it('turns the emoji the bot uses into emoji, and leaves others as typed', () => {
     expect(mrkdwnToHtml(':white_check_mark: done :unknown_thing:', ctx)).toBe('✅ done :unknown_thing:');
+  });
+
+  it('draws every emoji code the bot writes (none is left as its :code: on the page)', () => {
+    const root = path.resolve(__dirname, '..', '..', 'src');
+    const codes = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'demo') walk(file);
+        } else if (file.endsWith('.ts')) {
+          for (const m of fs.readFileSync(file, 'utf8').matchAll(/(?<=^|[\s'`"(]):([a-z][a-z_]+):(?=[\s'`".,)]|$)/gm)) codes.add(m[1]!);
+        }
+      }
+    };
+    // The layers that write what people read (the database layer names no emoji).
+    for (const dir of ['domain', 'services', 'slack', 'notify', 'jobs']) walk(path.join(root, dir));
+    expect(codes.size).toBeGreaterThan(5);
+    const left = [...codes].filter((code) => mrkdwnToHtml(`:${code}:`, ctx) === `:${code}:`);
+    expect(left).toEqual([]);
   });
 });
 

@@ -110,6 +110,10 @@ it('waits for the owner’s office hours', async () => {
   expect(await h.bot.jobs.checkIns()).toEqual({ asked: 1, waitingForOfficeHours: 0 });
   await h.deliver();
   expect(checkInDms(h)).toHaveLength(1);
+  // The office hours are the owner's own: their time zone is looked up for them, not for the workspace.
+  const looked = h.fake.called('users.info').map((c) => c.args.user);
+  expect(looked.length).toBeGreaterThan(0);
+  expect(new Set(looked)).toEqual(new Set(['UBOB']));
 });
 
 it('asks once more after "Not yet", after the same time, and not a third time', async () => {

@@ -1,6 +1,13 @@
 // What `npm run job` prints, sentence by sentence.
-import type { DigestOutcome } from '../../src/jobs';
-import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeReminders } from '../../src/jobs/report';
+import type { DigestOutcome, InsightsOutcome } from '../../src/jobs';
+import {
+  describeCheckIns,
+  describeDeliveries,
+  describeDigest,
+  describeEscalations,
+  describeInsights,
+  describeReminders,
+} from '../../src/jobs/report';
 
 const now = new Date('2026-11-24T07:48:00Z');
 const base: DigestOutcome = {
@@ -98,6 +105,22 @@ describe('the other passes, in words', () => {
     );
     expect(describeDeliveries({ sent: 1, retried: 2, failed: 1, deferred: 0 }, { pending: 2, failed: 1 })).toBe(
       'Deliveries: 1 sent, 2 to retry (Slack did not take them yet), 1 refused by Slack. 2 still waiting; 1 need a person (see /healthz and the error log).',
+    );
+  });
+});
+
+describe('the insights post, in words', () => {
+  it("when this week's post already went out, says so and that nothing was posted", () => {
+    const already: InsightsOutcome = {
+      teamId: 'T_ACME',
+      slot: 'insights:2026-11-23',
+      status: 'already-sent',
+      claimedAt: new Date('2026-11-23T08:00:00Z'),
+      next: new Date('2026-11-30T08:00:00Z'),
+      timeZone: 'Europe/Berlin',
+    };
+    expect(describeInsights(already, null, ctx)[0]).toBe(
+      "This week's insights post (week of 2026-11-23) already went out, or is on its way (started at Mon 23 Nov 2026, 09:00 CET). Nothing was posted.",
     );
   });
 });

@@ -17,7 +17,7 @@ import {
 import { CATEGORY_LABELS, type Category } from '../../domain/playbook';
 import { context, fields, header, section, severityText } from './blocks';
 import type { EphemeralMessage } from './lists';
-import { formatDay, mention, truncate, userText } from './text';
+import { formatDay, mention, plural, truncate, userText } from './text';
 
 /** Rows each breakdown shows at most (the rest are summed up in one line). */
 export const BREAKDOWN_ROWS = 10;
@@ -105,7 +105,7 @@ export function statsMessage(stats: InsightsStats, ctx: { timeZone: string }): E
 export function headline(stats: InsightsStats): string {
   const c = stats.current;
   return (
-    `Last ${STATS_WINDOWS[stats.window]} days: ${c.reported} mistakes reported, recovery rate ${percent(c.recoveryRate)}, ` +
+    `Last ${STATS_WINDOWS[stats.window]} days: ${plural(c.reported, 'mistake', 'mistakes')} reported, recovery rate ${percent(c.recoveryRate)}, ` +
     `median time to apologize ${duration(c.times.apologize.median)}, escalation rate ${percent(c.escalationRate)}, reopen rate ${percent(c.reopenRate)}.`
   );
 }
@@ -137,7 +137,7 @@ export function insightsPostText(weeks: WeekPoint[], stats: InsightsStats, timeZ
         (first?.medianToApologizeMs != null ? ` (${duration(first.medianToApologizeMs)} twelve weeks ago).` : '.')
       : 'No apology this week.';
   const since = first ? formatDay(first.start, timeZone) : '';
-  return `Weekly insights. Since ${since}: ${reported} mistakes reported, ${recovered} customers recovered. ${trend} ${headline(stats)}`;
+  return `Weekly insights. Since ${since}: ${plural(reported, 'mistake', 'mistakes')} reported, ${plural(recovered, 'customer', 'customers')} recovered. ${trend} ${headline(stats)}`;
 }
 
 /** The chart's description for people who cannot see it. */

@@ -5,7 +5,7 @@ import type { KnownBlock } from '@slack/types';
 import type { MistakeSummary, PreventionSummary, TeamCounts } from '../../services/queries';
 import { actions, assemble, context, divider, LABELS, type LinkContext, section, summaryButtons, summaryText } from './blocks';
 import { preventionRow } from './home';
-import { FALLBACK_TEXT_MAX, SLACK_LIMITS, truncate, userText } from './text';
+import { FALLBACK_TEXT_MAX, SLACK_LIMITS, plural, truncate, userText } from './text';
 
 export interface EphemeralMessage {
   text: string;
@@ -120,8 +120,4 @@ export function listMessage(items: MistakeSummary[], counts: TeamCounts, ctx: Li
  */
 export function errorMessage(text: string): EphemeralMessage {
   return { text: truncate(text, FALLBACK_TEXT_MAX), blocks: [section(text)] };
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
 }

@@ -239,7 +239,7 @@ function contactInputs(values: ContactFormValues, o: { summaryLabel: string; sum
       initial: values.summary,
       placeholder: o.summaryPlaceholder,
     }),
-    dateInput(Inputs.nextContact, 'Next contact (optional)', {
+    dateInput(Inputs.nextContact, 'Next contact', {
       optional: true,
       initial: values.nextContactOn,
       hint: 'When you will be in touch again. You are reminded that day, like a step, until you log it.',

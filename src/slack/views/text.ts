@@ -116,6 +116,11 @@ export function notificationText(mrkdwn: string): string {
 }
 
 /** Length in code points, the unit truncation works in (an emoji counts once, never halved). */
+/** "1 mistake", "2 mistakes". */
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function codePointLength(text: string): number {
   let n = 0;
   for (const _ of text) n += 1;
