@@ -32,9 +32,13 @@ export function chartSpec(weeks: WeekPoint[], timeZone: string): vl.TopLevelSpec
   });
   const line = weeks.map((w) => ({
     week: weekLabel(w.start, timeZone),
-    hours: w.medianToApologizeMs === null ? null : Math.round((w.medianToApologizeMs / 3_600_000) * 10) / 10,
+    hours: w.medianToApologizeMs === null ? null : Math.round((w.medianToApologizeMs / 3_600_000) * 100) / 100,
   }));
   const order = weeks.map((w) => weekLabel(w.start, timeZone));
+  // Counts are whole: ticks at whole steps (at most six), whatever the counts.
+  const most = Math.max(1, ...weeks.flatMap((w) => [w.reported, w.recovered]));
+  const step = Math.ceil(most / 5);
+  const countTicks = Array.from({ length: Math.ceil(most / step) + 1 }, (_, i) => i * step);
   const x = { field: 'week', type: 'ordinal', sort: order, title: 'Week starting', axis: { labelAngle: 0 } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -52,7 +56,13 @@ export function chartSpec(weeks: WeekPoint[], timeZone: string): vl.TopLevelSpec
         encoding: {
           x,
           xOffset: { field: 'series', sort: [REPORTED, RECOVERED] },
-          y: { field: 'count', type: 'quantitative', title: 'Mistakes / customers', axis: { tickMinStep: 1 } },
+          y: {
+            field: 'count',
+            type: 'quantitative',
+            title: 'Mistakes / customers',
+            scale: { domain: [0, countTicks[countTicks.length - 1]!] },
+            axis: { values: countTicks, format: 'd' },
+          },
           color: { field: 'series', type: 'nominal', sort: [REPORTED, RECOVERED], scale: { range: ['#e45756', '#54a24b'] } },
         },
       },
@@ -61,7 +71,13 @@ export function chartSpec(weeks: WeekPoint[], timeZone: string): vl.TopLevelSpec
         mark: { type: 'line', point: true, color: '#4c78a8', strokeWidth: 2 },
         encoding: {
           x,
-          y: { field: 'hours', type: 'quantitative', title: 'Median time to apologize (hours)', axis: { titleColor: '#4c78a8', orient: 'right' } },
+          y: {
+            field: 'hours',
+            type: 'quantitative',
+            title: 'Median time to apologize (hours)',
+            scale: { zero: true },
+            axis: { titleColor: '#4c78a8', orient: 'right', format: '~r', tickCount: 5 },
+          },
         },
       },
     ],
