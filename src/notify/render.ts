@@ -14,7 +14,6 @@ import { renderEscalation, renderOwnerDm, renderTimelineReply } from '../slack/v
 import { threadUrl, userText } from '../slack/views/text';
 import type { SlackClients } from './clients';
 import { insightsPost } from '../slack/views/insights';
-import { chartPng } from '../slack/views/insightsChart';
 import { DEFAULT_STATS_WINDOW } from '../domain/insights';
 import { uploadFile } from './upload';
 import fs from 'node:fs';
@@ -127,6 +126,9 @@ export class SlackRenderer implements DeliveryRenderer {
         ]);
         const client = await this.clients.forTeam(teamId);
         if (!client) return { defer: 'the app is not installed in this workspace now' };
+        // Vega and resvg are loaded the first time a chart is drawn, not at start: most of the
+        // week the bot never needs them, and they would count against its memory all the time.
+        const { chartPng } = await import('../slack/views/insightsChart');
         const png = await chartPng(weeks, ctx.timeZone);
         const day = slotDay(request.slot);
         const title = `Insights: the 12 weeks to ${day}`;

@@ -40,16 +40,19 @@ const num = (text: string | undefined): number | null => (text === undefined || 
  * The after-close check-in's answer as the figures read it: came back (kept), lost them (lost);
  * "not yet", no answer or no check-in count as neither. The value at risk goes with it.
  */
-function outcomeOf(outcome: string | undefined, valueMinor: number | null, currency: string | undefined): Pick<StatsRow, 'cameBack' | 'valueAtRisk'> {
-  const cameBack = outcome === 'came_back' ? true : outcome === 'lost' ? false : null;
+function outcomeOf(
+  o: { outcome: string; valueMinor: number | null; valueCurrency: string | null } | undefined,
+): Pick<StatsRow, 'cameBack' | 'valueAtRisk'> {
+  const cameBack = o?.outcome === 'came_back' ? true : o?.outcome === 'lost' ? false : null;
+  const minor = o?.valueMinor === null || o?.valueMinor === undefined ? 0 : Number(o.valueMinor);
   return {
     cameBack,
-    valueAtRisk: valueMinor !== null && valueMinor > 0 && currency ? { amount: valueMinor, currency, kept: cameBack } : null,
+    valueAtRisk: o && minor > 0 && o.valueCurrency ? { amount: minor, currency: o.valueCurrency, kept: cameBack } : null,
   };
 }
 
 /**
- * The figures behind `/mistake stats`, App Home's Insights and the weekly chart, in two queries
+ * The figures behind `/mistake stats`, App Home's Insights and the weekly chart, in three queries
  * whatever the number of mistakes. Both read from indexes and come back as one row holding every
  * row packed into one text, so 100k mistakes cost the database one index range scan and this
  * process one pass over a string (not 100k result rows):
@@ -61,9 +64,9 @@ function outcomeOf(outcome: string | undefined, valueMinor: number | null, curre
  *      TimelineEvent (teamId, kind, at) index): which mistake, which answer, when, and the
  *      mistake's category, severity and owner.
  *
- * Each mistake's row also carries the after-close check-in's answer and the value at risk (the
- * came-back rate, and value kept and lost). Those three columns are read from the table: the
- * covering index predates them.
+ * A third, small query reads the mistakes whose after-close check-in was answered (came back or
+ * lost) with their value at risk, by the (team, outcome) index, for the came-back rate and the
+ * value kept and lost; each packed row carries its id (in the index too) to be matched with them.
  */
 export class InsightsService {
   private dialect: Promise<Dialect> | null = null;
@@ -87,7 +90,7 @@ export class InsightsService {
     // Each timestamp converted once per row (in the inner select), then offsets from the report.
     const inner = `SELECT m."category", m."severity", m."ownerId", ${epochMs('m."createdAt"')} AS c, ${epochMs('m."ownedAt"')} AS o,
         ${epochMs('m."apologizedAt"')} AS a, ${epochMs('m."madeRightAt"')} AS r, ${epochMs('m."satisfiedAt"')} AS s,
-        m."escalationLevel" AS x, m."reopenCount" AS n, m."outcome" AS oc, m."valueMinor" AS vm, m."valueCurrency" AS vc
+        m."escalationLevel" AS x, m."reopenCount" AS n, m."id" AS i
       FROM "Mistake" m WHERE m."teamId" = `;
     const packed = join([
       ...who,
@@ -98,14 +101,12 @@ export class InsightsService {
       text('m.s - m.c'),
       `CASE WHEN m.x > 0 THEN '1' ELSE '0' END`,
       `CASE WHEN m.n > 0 THEN '1' ELSE '0' END`,
-      text('m.oc'),
-      text('m.vm'),
-      text('m.vc'),
+      text('m.i'),
     ]);
     const kinds = ANSWER_KINDS.map((k) => `'${k}'`).join(', ');
     const answer = join([...who, text('e."mistakeId"'), 'e."kind"', text(epochMs('e."at"')), text('e."id"')]);
     const sql = (parts: string[], ...values: unknown[]) => Prisma.sql(parts, ...values);
-    const [[mistakes], [answers]] = await Promise.all([
+    const [[mistakes], [answers], outcomes] = await Promise.all([
       this.db.$queryRaw<Array<{ items: string | null }>>(
         sql([`SELECT ${agg(packed)} AS "items" FROM (${inner}`, ` AND m."createdAt" > `, ` AND m."createdAt" <= `, `) m`], teamId, from, to),
       ),
@@ -122,7 +123,12 @@ export class InsightsService {
           to,
         ),
       ),
+      // The after-close check-in's answers: few rows, found by the (team, outcome) index.
+      this.db.$queryRaw<Array<{ id: number; outcome: string; valueMinor: number | null; valueCurrency: string | null }>>`
+        SELECT "id", "outcome", "valueMinor", "valueCurrency" FROM "Mistake"
+        WHERE "teamId" = ${teamId} AND "outcome" IN ('came_back', 'lost') AND "createdAt" > ${from} AND "createdAt" <= ${to}`,
     ]);
+    const outcomeById = new Map(outcomes.map((o) => [Number(o.id), o]));
 
     const rows: StatsRow[] = [];
     for (const item of mistakes?.items ? mistakes.items.split(RECORD) : []) {
@@ -138,7 +144,7 @@ export class InsightsService {
         satisfied: num(f[7]),
         escalated: f[8] === '1',
         reopened: f[9] === '1',
-        ...outcomeOf(f[10], num(f[11]), f[12]),
+        ...outcomeOf(outcomeById.get(Number(f[10]))),
       });
     }
     const out: Array<AnswerRow & { id: number }> = [];
