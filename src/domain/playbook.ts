@@ -472,6 +472,30 @@ export function assertCanLogContact(m: MistakeSnapshot, actor: Actor, options: {
   }
 }
 
+/**
+ * Rule 13: the "it won't happen again" note is drafted once every prevention step is done, and is
+ * marked sent once, by the owner, the reporter or an admin. Closing never waits for it.
+ */
+export function assertCanMarkCustomerNoteSent(
+  note: { ownerId: string | null; reporterId: string; preventionDone: boolean; alreadySent: boolean },
+  actor: Actor,
+): void {
+  if (!note.preventionDone) throw new PlaybookError('invalid_state', 'The note is drafted once every prevention step is done. Nothing was changed.');
+  if (note.alreadySent) throw new PlaybookError('already_done', 'The note was already marked sent. Nothing was changed.');
+  if (!actor.isAdmin && actor.userId !== note.ownerId && actor.userId !== note.reporterId) {
+    throw new PlaybookError('not_allowed', 'Only the owner, the reporter or an admin can mark the note sent.');
+  }
+}
+
+/** Rule 14: the after-close check-in is answered once per question, by the owner or an admin. */
+export function assertCanAnswerCheckIn(checkIn: { ownerId: string | null; asked: boolean }, actor: Actor): void {
+  if (!checkIn.asked) throw new PlaybookError('already_done', 'That check-in was already answered. Nothing was changed.');
+  const owner = checkIn.ownerId;
+  if (!actor.isAdmin && actor.userId !== owner) {
+    throw new PlaybookError('not_allowed', `Only the owner (${owner ? `<@${owner}>` : 'nobody yet'}) or an admin can answer this check-in.`);
+  }
+}
+
 /** Only "make it right" may be skipped, and only with the customer's reason (rule 4). */
 export const SKIPPABLE_STEPS: readonly StepKind[] = ['make_right'];
 

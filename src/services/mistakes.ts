@@ -9,6 +9,8 @@ import {
   type Actor,
   assertCanClose,
   assertCanLogContact,
+  assertCanMarkCustomerNoteSent,
+  assertCanAnswerCheckIn,
   assertCanCompletePrevention,
   assertCanCompleteStep,
   assertCanMarkNotSatisfied,
@@ -678,12 +680,12 @@ export class MistakeService {
    */
   async markCustomerNoteSent(ref: MistakeRef, userId: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
-      const ready = c.record.rca !== null && c.record.prevention.length > 0 && c.record.prevention.every((p) => p.status === 'done');
-      if (!ready) throw new PlaybookError('invalid_state', 'The note is drafted once every prevention step is done. Nothing was changed.');
-      if (c.record.customerNoteSentAt) throw new PlaybookError('already_done', 'The note was already marked sent. Nothing was changed.');
-      if (!c.actor.isAdmin && c.actor.userId !== c.record.ownerId && c.actor.userId !== c.record.reporterId) {
-        throw new PlaybookError('not_allowed', 'Only the owner, the reporter or an admin can mark the note sent.');
-      }
+      const { record } = c;
+      const preventionDone = record.rca !== null && record.prevention.length > 0 && record.prevention.every((p) => p.status === 'done');
+      assertCanMarkCustomerNoteSent(
+        { ownerId: record.ownerId, reporterId: record.reporterId, preventionDone, alreadySent: record.customerNoteSentAt !== null },
+        c.actor,
+      );
       c.set.customerNoteSentAt = c.now;
       c.set.customerNoteSentById = c.actor.userId;
       c.event({ kind: 'customer_note_sent' });
@@ -694,13 +696,7 @@ export class MistakeService {
   /** The owner (or an admin) answers the check-in: the answer is the mistake's outcome. */
   async answerCheckIn(ref: MistakeRef, userId: string, answer: CheckInAnswer): Promise<void> {
     return this.change(ref, userId, async (c) => {
-      if (!c.record.checkInAskedAt) {
-        throw new PlaybookError('already_done', 'That check-in was already answered. Nothing was changed.');
-      }
-      const owner = c.record.ownerId;
-      if (!c.actor.isAdmin && c.actor.userId !== owner) {
-        throw new PlaybookError('not_allowed', `Only the owner (${owner ? `<@${owner}>` : 'nobody yet'}) or an admin can answer this check-in.`);
-      }
+      assertCanAnswerCheckIn({ ownerId: c.record.ownerId, asked: c.record.checkInAskedAt !== null }, c.actor);
       c.set.outcome = answer;
       c.set.checkInAskedAt = null;
       c.set.checkInDueAt = nextCheckInAfter(answer, c.record.checkInsSent, c.now, c.policy.checkInAfterMs);
