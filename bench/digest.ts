@@ -39,10 +39,11 @@ async function phase<T extends { type: string }>(
   env: Record<string, string>,
   expect: T['type'],
   timeoutMs: number,
+  nodeFlags: string[] = [],
 ): Promise<{ message: T; hwmMb: number }> {
   const proc = fork(path.join(__dirname, 'digestWorker.js'), [], {
     env: { ...process.env, ...env },
-    execArgv: [],
+    execArgv: nodeFlags,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
@@ -74,7 +75,17 @@ async function phase<T extends { type: string }>(
   }
 }
 
-export async function measureDigest(file: string, n: number, log: (line: string) => void, timeoutMs = 180_000): Promise<DigestResult> {
+/**
+ * `nodeFlags`: the flags `npm start` runs the bot with, for the export (its memory is measured
+ * against the bot's target); the digest and stats timings run on Node's defaults.
+ */
+export async function measureDigest(
+  file: string,
+  n: number,
+  log: (line: string) => void,
+  nodeFlags: string[],
+  timeoutMs = 180_000,
+): Promise<DigestResult> {
   log(`c. digest: seeding ${n.toLocaleString('en-US')} mistakes`);
   const base = { BENCH_DIGEST_FILE: file, BENCH_DIGEST_N: String(n) };
   const seeded = await phase<SeedResult>({ ...base, BENCH_DIGEST_PHASE: 'seed' }, 'seeded', timeoutMs);
@@ -90,6 +101,7 @@ export async function measureDigest(file: string, n: number, log: (line: string)
     { ...base, BENCH_DIGEST_PHASE: 'export', BENCH_DIGEST_WORKSPACE: JSON.stringify(workspace) },
     'exported',
     timeoutMs,
+    nodeFlags,
   );
   log(
     `   export all: ${exported.message.rows} rows, ${(exported.message.bytes / 2 ** 20).toFixed(1)} MB in ${(exported.message.ms / 1000).toFixed(1)} s, peak RSS ${exported.hwmMb.toFixed(0)} MB`,

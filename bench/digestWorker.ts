@@ -54,6 +54,7 @@ async function measure(file: string, n: number, workspace: DigestWorkspace): Pro
   await client.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
   await client.$queryRawUnsafe('PRAGMA foreign_keys = ON');
   await client.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
+  await client.$queryRawUnsafe('PRAGMA cache_size = -4000');
   const db = client as unknown as Db;
   const logger = createLogger('warn');
 

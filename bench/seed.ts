@@ -145,7 +145,8 @@ type OpenState = 'reported' | 'recovering' | 'escalated' | 'awaiting_rca' | 'pre
  * and still owe the customer an apology. "Since the last digest" is the last 24 hours.
  */
 export function seedDigestWorkspace(file: string, n: number, nowMs: number): DigestWorkspace {
-  const teamId = 'T_DIGEST';
+  // The workspace the fake Slack's token is installed in, so the bot itself can serve it (f.).
+  const teamId = 'T_ACME';
   const rand = prng(n);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const users = people(60);

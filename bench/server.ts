@@ -70,6 +70,7 @@ async function startBot(): Promise<() => Promise<void>> {
     // Where the bot notes its database: a scratch folder, not the home folder of whoever runs this.
     STATE_DIR: path.join(os.tmpdir(), 'mistakes-bench-state'),
     ...(process.env.BENCH_HOME_REFRESH_DELAY ? { HOME_REFRESH_DELAY: process.env.BENCH_HOME_REFRESH_DELAY } : {}),
+    ...(process.env.BENCH_ADMIN_USER_IDS ? { ADMIN_USER_IDS: process.env.BENCH_ADMIN_USER_IDS } : {}),
   });
   // BENCH_COUNT_QUERIES=1 (a separate diagnostic run, not the timed ones): the same SQLite client
   // createDb opens, with Prisma's query events on, to count the statements each request costs.
@@ -85,7 +86,7 @@ async function countingSqlite(url: string) {
   const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
   const { PrismaClient } = await import('../src/generated/prisma/client');
   const client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url, timeout: 5000 }), log: [{ emit: 'event', level: 'query' }] });
-  for (const pragma of ['journal_mode = WAL', 'busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL']) {
+  for (const pragma of ['journal_mode = WAL', 'busy_timeout = 5000', 'foreign_keys = ON', 'synchronous = NORMAL', 'cache_size = -4000']) {
     await client.$queryRawUnsafe(`PRAGMA ${pragma}`);
   }
   client.$on('query', (e) => {

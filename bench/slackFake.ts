@@ -4,9 +4,14 @@
 import { FakeSlack } from '../test/support/fakeSlack';
 
 const totals: Record<string, number> = {};
+/** The comment of the last file shared (an export's says how many rows it has). */
+let lastFileComment = '';
 
 function fold(fake: FakeSlack): void {
-  for (const call of fake.delivered) totals[call.method] = (totals[call.method] ?? 0) + 1;
+  for (const call of fake.delivered) {
+    totals[call.method] = (totals[call.method] ?? 0) + 1;
+    if (call.method === 'files.completeUploadExternal') lastFileComment = String(call.args.initial_comment ?? '');
+  }
   // The fake keeps every call for the tests' assertions; here only the counts are needed.
   fake.reset();
 }
@@ -17,7 +22,7 @@ async function main(): Promise<void> {
   process.on('message', (message: { type: string }) => {
     if (message.type === 'counts') {
       fold(fake);
-      process.send?.({ type: 'counts', counts: { ...totals } });
+      process.send?.({ type: 'counts', counts: { ...totals }, lastFileComment });
     }
     if (message.type === 'stop') {
       clearInterval(trim);

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     adapter: gatedSqlite(new PrismaBetterSqlite3({ url, timeout: 0 })),
     log: [{ emit: 'event', level: 'query' }],
   });
-  for (const pragma of ['journal_mode = WAL', 'foreign_keys = ON', 'synchronous = NORMAL']) await client.$queryRawUnsafe(`PRAGMA ${pragma}`);
+  for (const pragma of ['journal_mode = WAL', 'foreign_keys = ON', 'synchronous = NORMAL', 'cache_size = -4000'])
+    await client.$queryRawUnsafe(`PRAGMA ${pragma}`);
   client.$on('query', (e) => {
     if (tracing) lines.push(`[${phase}] ${e.query.replace(/\s+/g, ' ').slice(0, 220)}`);
   });

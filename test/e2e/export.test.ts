@@ -1,6 +1,7 @@
 // `/mistake export`: a CSV in a DM, uploaded through Slack's upload flow; one row per mistake with
 // every field; spreadsheet formulas never run; admins get the team's, others their own.
 import { parse } from 'csv-parse/sync';
+import { majorUnits } from '../../src/services/exports';
 import { Inputs } from '../../src/slack/ids';
 import { Flow, REPORT } from '../support/flow';
 import { startHarness, type Harness } from '../support/harness';
@@ -55,6 +56,32 @@ describe('/mistake export', () => {
     expect(recovered.apologize_done_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(recovered.confirm_satisfied_done_at).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(Object.keys(recovered)).toEqual(expect.arrayContaining(['rca_what_happened', 'rca_causes', 'outcome', 'what_happened', 'impact']));
+  });
+
+  it('has the customer record: account, link, and the value at risk in the currency’s major unit', async () => {
+    await flow.report({
+      ...REPORT,
+      [Inputs.account]: 'HB-0042',
+      [Inputs.customerLink]: 'https://crm.example.com/accounts/42',
+      [Inputs.valueAmount]: '1,250.50',
+    });
+    await flow.report();
+    const [withRecord, without] = await exportFor('UALICE', 'all');
+    expect(withRecord).toMatchObject({
+      account: 'HB-0042',
+      customer_link: 'https://crm.example.com/accounts/42',
+      value_at_risk: '1250.50',
+      currency: expect.stringMatching(/^[A-Z]{3}$/),
+    });
+    expect(without).toMatchObject({ account: '', customer_link: '', value_at_risk: '', currency: '' });
+  });
+
+  it('writes amounts as plain decimals, with as many decimals as the currency has', () => {
+    expect(majorUnits(125050, 'USD')).toBe('1250.50');
+    expect(majorUnits(5, 'EUR')).toBe('0.05');
+    expect(majorUnits(0, 'USD')).toBe('0.00');
+    expect(majorUnits(1000, 'JPY')).toBe('1000');
+    expect(majorUnits(1234, 'KWD')).toBe('1.234');
   });
 
   it('gives admins the team’s mistakes and others the ones they reported or own', async () => {
