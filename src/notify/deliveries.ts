@@ -27,6 +27,13 @@ export interface SlackResult {
   channel?: string;
 }
 
+/** A message of a conversation's history, as far as finding an earlier attempt needs it. */
+interface HistoryMessage {
+  ts?: string;
+  metadata?: { event_type?: string; event_payload?: unknown };
+  files?: Array<{ title?: string }>;
+}
+
 /** A delivery whose payload was read: what it asks to show. */
 export type ReadableDelivery = OutboxDelivery & { request: NonNullable<OutboxDelivery['request']> };
 
@@ -352,10 +359,13 @@ export class DeliveryWorker {
     }
     const call = rendered.call;
     const isPost = call.method === 'chat.postMessage';
+    // A file shared in a conversation is a message too: noted before the call and, after a call
+    // that got no answer, looked for before it is shared again.
+    const isShare = call.method === 'files.completeUploadExternal' && typeof call.args.channel_id === 'string';
     let calledAt: Date | null = null;
     try {
-      if (isPost && delivery.uncertain) {
-        const earlier = await this.findEarlierPost(client, delivery, call.args);
+      if ((isPost || isShare) && delivery.uncertain) {
+        const earlier = isPost ? await this.findEarlierPost(client, delivery, call.args) : await this.findEarlierShare(client, delivery, call.args);
         const now = this.clock.now();
         if (!earlier && delivery.lookUntil && delivery.lookUntil.getTime() > now.getTime()) {
           // An earlier attempt got no answer and Slack may still act on it: posting now could
@@ -380,7 +390,7 @@ export class DeliveryWorker {
       const args = isPost
         ? { ...call.args, metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: String(delivery.id) } } }
         : call.args;
-      if (isPost) {
+      if (isPost || isShare) {
         // Noted before the call (and the lease renewed with it): whoever takes this delivery over
         // knows the post may have reached Slack. If another worker already took it, stop here.
         calledAt = this.clock.now();
@@ -397,7 +407,7 @@ export class DeliveryWorker {
       return 'sent';
     } catch (error) {
       const outcome = classifyError(error, delivery.attempts);
-      if (outcome.uncertain && isPost && calledAt) {
+      if (outcome.uncertain && (isPost || isShare) && calledAt) {
         await this.outbox.noteUncertain(delivery.id, this.workerId, outcome.unanswered ? new Date(calledAt.getTime() + this.latenessMs) : null);
       }
       if (outcome.kind === 'forget') {
@@ -443,19 +453,39 @@ export class DeliveryWorker {
       const opened = await client.conversations.open({ users: channel });
       channel = opened.channel?.id ?? channel;
     }
-    const oldest = String((delivery.createdAt.getTime() - 60_000) / 1000);
-    const isOurs = (m: { metadata?: { event_type?: string; event_payload?: unknown } }) =>
+    const isOurs = (m: HistoryMessage) =>
       m.metadata?.event_type === DELIVERY_METADATA_TYPE &&
       (m.metadata.event_payload as Record<string, unknown> | undefined)?.delivery_id === String(delivery.id);
-    // Every message since the delivery was made, page by page: behind a long backlog (hundreds of
-    // cards posted since) the post is far down the channel's history.
+    return this.findInHistory(client, delivery, channel, args.thread_ts ? String(args.thread_ts) : undefined, isOurs);
+  }
+
+  /**
+   * The same for a file shared in a conversation (an export in a DM): a share carries no metadata,
+   * so it is known by its files' titles, which name the request down to the minute.
+   */
+  private async findEarlierShare(client: webApi.WebClient, delivery: OutboxDelivery, args: Record<string, unknown>): Promise<SlackResult | null> {
+    const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as Array<{ title?: string }> | undefined;
+    const titles = new Set((files ?? []).map((f) => f.title).filter((t): t is string => Boolean(t)));
+    if (titles.size === 0) return null;
+    const isOurs = (m: HistoryMessage) => (m.files ?? []).some((f) => f.title !== undefined && titles.has(f.title));
+    return this.findInHistory(client, delivery, String(args.channel_id), undefined, isOurs);
+  }
+
+  /** Every message since the delivery was made, page by page, until one is ours. */
+  private async findInHistory(
+    client: webApi.WebClient,
+    delivery: OutboxDelivery,
+    channel: string,
+    threadTs: string | undefined,
+    isOurs: (m: HistoryMessage) => boolean,
+  ): Promise<SlackResult | null> {
+    const oldest = String((delivery.createdAt.getTime() - 60_000) / 1000);
+    // Behind a long backlog (hundreds of cards posted since) the post is far down the history.
     let cursor: string | undefined;
     for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
       const common = { channel, oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
-      const answer = args.thread_ts
-        ? await client.conversations.replies({ ...common, ts: String(args.thread_ts) })
-        : await client.conversations.history(common);
-      const found = answer.messages?.find(isOurs);
+      const answer = threadTs ? await client.conversations.replies({ ...common, ts: threadTs }) : await client.conversations.history(common);
+      const found = (answer.messages as HistoryMessage[] | undefined)?.find(isOurs);
       if (found?.ts) return { ts: found.ts, channel };
       cursor = answer.response_metadata?.next_cursor || undefined;
       if (!answer.has_more || !cursor) return null;

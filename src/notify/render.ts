@@ -164,7 +164,9 @@ export class SlackRenderer implements DeliveryRenderer {
             call: {
               method: 'files.completeUploadExternal',
               args: {
-                files: [{ id: fileId, title: `Mistakes, ${span} (${day})` }],
+                // The title names the request down to the minute: after a share whose answer never
+                // came, the worker finds it in the DM by this title and does not share it again.
+                files: [{ id: fileId, title: `Mistakes, ${span} (${request.requestedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC)` }],
                 channel_id: dm.channel?.id ?? request.userId,
                 initial_comment: `Your export: ${rows} ${rows === 1 ? 'row' : 'rows'}, one per mistake (${scope}, ${span}). Text starting with = + - or @ is prefixed with ' so spreadsheets never run it as a formula.`,
               },

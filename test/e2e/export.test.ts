@@ -1,6 +1,8 @@
 // `/mistake export`: a CSV in a DM, uploaded through Slack's upload flow; one row per mistake with
 // every field; spreadsheet formulas never run; admins get the team's, others their own.
 import { parse } from 'csv-parse/sync';
+import { MINUTE_MS } from '../../src/domain/durations';
+import { ManualClock } from '../../src/services/clock';
 import { majorUnits } from '../../src/services/exports';
 import { Inputs } from '../../src/slack/ids';
 import { Flow, REPORT } from '../support/flow';
@@ -97,5 +99,32 @@ describe('/mistake export', () => {
     expect(answer.json.text).toMatch(/isn't a window \/mistake export knows/);
     await h.deliver();
     expect(h.fake.called('files.getUploadURLExternal')).toHaveLength(0);
+  });
+
+  it('shares the file once when Slack took the share but its answer never came', async () => {
+    await h.close();
+    const clock = new ManualClock('2026-11-23T10:00:00Z');
+    // Calls give up after 300 ms; Slack shares the file at once and answers after 1.5 s.
+    h = await startHarness({ clock, slackTimeoutMs: 300 });
+    flow = new Flow(h);
+    await flow.report();
+    h.fake.fail('files.completeUploadExternal', { kind: 'slow', delayMs: 1500 }, 1);
+    const answer = await flow.post(slashCommand('export all', { userId: 'UALICE' }));
+    expect(answer.status).toBe(200);
+    await h.deliver();
+    const delivery = await h.t.db.delivery.findFirstOrThrow({ where: { kind: 'export' } });
+    expect(delivery).toMatchObject({ status: 'pending', uncertain: true });
+
+    // Tried again after Slack's lateness: the file is found in the DM, not shared again.
+    for (let i = 0; i < 5 && (await h.t.db.delivery.count({ where: { kind: 'export', status: { not: 'sent' } } })) > 0; i++) {
+      clock.advance(3 * MINUTE_MS);
+      await h.deliver();
+    }
+    expect(await h.t.db.delivery.findFirstOrThrow({ where: { kind: 'export' } })).toMatchObject({ status: 'sent' });
+    const shared = [...h.fake.files.values()].filter((f) => f.completed && f.channel === 'DUALICE');
+    expect(shared).toHaveLength(1);
+    expect(shared[0]!.title).toBe('Mistakes, all time (2026-11-23 10:00 UTC)');
+    const history = await h.bot.app.client.conversations.history({ channel: 'DUALICE', token: 'xoxb-test' });
+    expect((history.messages ?? []).filter((m) => m.files?.length)).toHaveLength(1);
   });
 });

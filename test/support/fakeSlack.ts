@@ -27,6 +27,15 @@ const JSON_FIELDS = ['blocks', 'view', 'attachments', 'metadata'];
 /** Outbox kinds that become a chat.postMessage (a card is posted once, then edited in place). */
 const POSTING_KINDS: ReadonlySet<string> = new Set(['card', 'reply', 'dm', 'escalation', 'reminder', 'digest', 'insights', 'message']);
 
+/** A message as the fake keeps it: a post, or a file shared with a comment. */
+interface FakeMessage {
+  ts: string;
+  thread_ts?: string;
+  text?: string;
+  metadata?: unknown;
+  files?: Array<{ id: string; name: string; title?: string }>;
+}
+
 /** The columns of a Delivery row the ledger needs. */
 export interface DeliveryRow {
   id: number;
@@ -72,7 +81,7 @@ export class FakeSlack {
   /** Calls Slack has received but not acted on yet (`late` faults). */
   private readonly lateCalls: Array<{ call: RecordedCall; res: http.ServerResponse }> = [];
   /** What Slack would hold, per channel (DMs under D<user id>), for history look-ups. */
-  private readonly messages = new Map<string, Array<{ ts: string; thread_ts?: string; text?: string; metadata?: unknown }>>();
+  private readonly messages = new Map<string, FakeMessage[]>();
   port = 0;
   /** OAuth: codes Slack hands out when someone approves an install, each usable once. */
   private readonly codes = new Map<string, FakeWorkspace>();
@@ -409,6 +418,14 @@ export class FakeSlack {
           if (f.title) file.title = f.title;
           if (args.channel_id) file.channel = String(args.channel_id);
         }
+        if (args.channel_id) {
+          // Shared in a channel: a message with the files (and the comment) appears there.
+          const channel = String(args.channel_id);
+          const messages = this.messages.get(channel) ?? [];
+          const files = list.map((f) => ({ id: f.id, name: this.files.get(f.id)!.filename, ...(f.title ? { title: f.title } : {}) }));
+          messages.push({ ts: this.nextTs(), text: args.initial_comment === undefined ? '' : String(args.initial_comment), files });
+          this.messages.set(channel, messages);
+        }
         return { ok: true, files: list.map((f) => ({ id: f.id, title: f.title })) };
       }
       case 'chat.postEphemeral':
@@ -437,9 +454,16 @@ function dmChannel(channel: string): string {
   return /^[UW]/.test(channel) ? `D${channel}` : channel;
 }
 
-function withMetadata(m: { ts: string; thread_ts?: string; text?: string; metadata?: unknown }, args: Record<string, any>) {
+function withMetadata(m: FakeMessage, args: Record<string, any>) {
   const all = args.include_all_metadata === true || args.include_all_metadata === 'true';
-  return { type: 'message', ts: m.ts, thread_ts: m.thread_ts, text: m.text, ...(all && m.metadata ? { metadata: m.metadata } : {}) };
+  return {
+    type: 'message',
+    ts: m.ts,
+    thread_ts: m.thread_ts,
+    text: m.text,
+    ...(m.files ? { files: m.files } : {}),
+    ...(all && m.metadata ? { metadata: m.metadata } : {}),
+  };
 }
 
 function parseArgs(raw: string, contentType: string): Record<string, any> {
