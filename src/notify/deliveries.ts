@@ -83,6 +83,8 @@ const LOOK_AGAIN_MS = 5000;
 /** History pages read looking for an earlier post (200 messages each): a long backlog is covered. */
 const MAX_HISTORY_PAGES = 50;
 const SENT_RETENTION_MS = 7 * 24 * 3_600_000;
+/** How often an idle pass deletes what is past that: not after every click's drain. */
+const PRUNE_EVERY_MS = 10 * 60_000;
 // The follow-up pass comes this long after what it looks for falls due.
 const FOLLOW_UP_MARGIN_MS = 100;
 
@@ -151,6 +153,7 @@ export class DeliveryWorker {
   private timer: NodeJS.Timeout | null = null;
   private followUp: NodeJS.Timeout | null = null;
   private lastKickAt = 0;
+  private nextPruneAt = 0;
 
   constructor(
     private readonly outbox: Outbox,
@@ -515,6 +518,8 @@ export class DeliveryWorker {
   }
 
   private async prune(now: Date): Promise<void> {
+    if (now.getTime() < this.nextPruneAt) return;
+    this.nextPruneAt = now.getTime() + PRUNE_EVERY_MS;
     await this.outbox.prune(new Date(now.getTime() - SENT_RETENTION_MS));
   }
 
