@@ -288,24 +288,17 @@ export class MistakeQueries {
       LIMIT ${limit}`;
   }
 
+  /** One statement: a relation include would cost a second one, even when there is nothing. */
   async openPrevention(teamId: string, ownerId: string): Promise<PreventionSummary[]> {
-    const rows = await this.db.preventionAction.findMany({
-      where: { teamId, ownerId, status: 'open', mistake: { state: 'preventing' } },
-      include: { mistake: { select: { customer: true, channelId: true, threadTs: true, version: true } } },
-      orderBy: { dueAt: 'asc' },
-      take: 50,
-    });
-    return rows.map((p) => ({
-      id: p.id,
-      mistakeId: p.mistakeId,
-      description: p.description,
-      ownerId: p.ownerId,
-      dueAt: p.dueAt,
-      customer: p.mistake.customer,
-      channelId: p.mistake.channelId,
-      threadTs: p.mistake.threadTs,
-      mistakeVersion: p.mistake.version,
-    }));
+    const rows = await this.db.$queryRaw<
+      Array<Omit<PreventionSummary, 'id' | 'mistakeId' | 'mistakeVersion'> & { id: number | bigint; mistakeId: number | bigint; mistakeVersion: number | bigint }>
+    >`
+      SELECT p."id", p."mistakeId", p."description", p."ownerId", p."dueAt", m."customer", m."channelId", m."threadTs", m."version" AS "mistakeVersion"
+      FROM "PreventionAction" p JOIN "Mistake" m ON m."id" = p."mistakeId"
+      WHERE p."teamId" = ${teamId} AND p."ownerId" = ${ownerId} AND p."status" = 'open' AND m."state" = 'preventing'
+      ORDER BY p."dueAt", p."id"
+      LIMIT 50`;
+    return rows.map((p) => ({ ...p, id: Number(p.id), mistakeId: Number(p.mistakeId), mistakeVersion: Number(p.mistakeVersion) }));
   }
 
   async counts(teamId: string, now: Date): Promise<TeamCounts> {

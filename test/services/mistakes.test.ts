@@ -169,7 +169,24 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       expect(m.state).toBe('preventing');
       expect(m.rca).toMatchObject({ causes: 'Address field not validated', authorId: BOB });
       expect(m.prevention).toHaveLength(2);
+      // App Home's "your prevention steps": each owner's open ones, with their mistake.
+      const queries = new MistakeQueries(t.db, memoryLogger());
+      expect(await queries.openPrevention(TEAM, CAROL)).toEqual([
+        {
+          id: m.prevention[0]!.id,
+          mistakeId: ref.mistakeId,
+          description: 'Add address validation',
+          ownerId: CAROL,
+          dueAt: new Date('2026-12-01T12:00:00Z'),
+          customer: 'Harbor Bakery',
+          channelId: 'CESCALATIONS',
+          threadTs: null,
+          mistakeVersion: m.version,
+        },
+      ]);
+      expect(await queries.openPrevention(TEAM, ALICE)).toEqual([]);
       m = await changed(ref, service.completePrevention(ref, CAROL, m.prevention[0]!.id));
+      expect(await queries.openPrevention(TEAM, CAROL)).toEqual([]);
       expect(m.state).toBe('preventing');
       m = await changed(ref, service.completePrevention(ref, BOB, m.prevention[1]!.id));
       expect(m.state).toBe('closed');
