@@ -137,16 +137,23 @@ export interface EscalationPost {
 // App Home's Insights: computed again only when the workspace's timeline moved on (or the window
 // did, a few minutes later), so the Home refreshes of one burst of clicks share one computation.
 const HOME_INSIGHTS_TTL_MS = 5 * 60_000;
+// In a workspace large enough that the figures take a while (at 10,000 mistakes in the two
+// windows, about 150 ms of work on the loop that answers clicks), they are reused for up to a
+// minute even when the timeline moved on: a trend is not a live count. Judged by how many
+// mistakes the figures covered, not by a timing, so the rule is the same on a busy machine.
+const HOME_INSIGHTS_LARGE = 5_000;
+const HOME_INSIGHTS_LARGE_REUSE_MS = 60_000;
 
 export class MistakeQueries {
   private readonly insights: InsightsService;
-  private readonly homeInsights = new Map<string, { at: number; stamp: number; stats: Promise<InsightsStats> }>();
+  private readonly homeInsights = new Map<string, { at: number; stamp: number; large: boolean; stats: Promise<InsightsStats> }>();
 
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
+    private readonly options: { insights?: InsightsService; largeInsights?: number } = {},
   ) {
-    this.insights = new InsightsService(db);
+    this.insights = options.insights ?? new InsightsService(db);
   }
 
   /** For streamed exports (src/services/exports.ts), which read in batches of their own. */
@@ -164,10 +171,20 @@ export class MistakeQueries {
     const latest = await this.db.timelineEvent.findFirst({ where: { teamId }, orderBy: { id: 'desc' }, select: { id: true } });
     const stamp = latest?.id ?? 0;
     const cached = this.homeInsights.get(teamId);
-    if (cached && cached.stamp === stamp && Math.abs(now.getTime() - cached.at) < HOME_INSIGHTS_TTL_MS) return cached.stats;
+    if (cached) {
+      const age = Math.abs(now.getTime() - cached.at);
+      const stillFresh = cached.large && age < HOME_INSIGHTS_LARGE_REUSE_MS;
+      if ((cached.stamp === stamp || stillFresh) && age < HOME_INSIGHTS_TTL_MS) return cached.stats;
+    }
     const stats = this.insights.stats(teamId, DEFAULT_STATS_WINDOW, now, { byOwner: false });
-    this.homeInsights.set(teamId, { at: now.getTime(), stamp, stats });
-    stats.catch(() => this.homeInsights.delete(teamId));
+    const entry = { at: now.getTime(), stamp, large: false, stats };
+    this.homeInsights.set(teamId, entry);
+    stats.then(
+      (s) => {
+        entry.large = s.current.reported + s.previous.reported >= (this.options.largeInsights ?? HOME_INSIGHTS_LARGE);
+      },
+      () => this.homeInsights.delete(teamId),
+    );
     return stats;
   }
 
@@ -291,7 +308,13 @@ export class MistakeQueries {
   /** One statement: a relation include would cost a second one, even when there is nothing. */
   async openPrevention(teamId: string, ownerId: string): Promise<PreventionSummary[]> {
     const rows = await this.db.$queryRaw<
-      Array<Omit<PreventionSummary, 'id' | 'mistakeId' | 'mistakeVersion'> & { id: number | bigint; mistakeId: number | bigint; mistakeVersion: number | bigint }>
+      Array<
+        Omit<PreventionSummary, 'id' | 'mistakeId' | 'mistakeVersion'> & {
+          id: number | bigint;
+          mistakeId: number | bigint;
+          mistakeVersion: number | bigint;
+        }
+      >
     >`
       SELECT p."id", p."mistakeId", p."description", p."ownerId", p."dueAt", m."customer", m."channelId", m."threadTs", m."version" AS "mistakeVersion"
       FROM "PreventionAction" p JOIN "Mistake" m ON m."id" = p."mistakeId"
