@@ -4,6 +4,13 @@ import { isValidTimeZone } from '../domain/time';
 import { createLogger } from '../logger';
 import { failureMessage } from './operator';
 
+/** `NAME='value' …` for a POSIX shell: every value single-quoted. */
+function shellEnv(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([name, value]) => `${name}='${value.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -16,6 +23,12 @@ async function main(): Promise<void> {
       '',
       '  The real bot runs against a local stand-in for Slack, on a throwaway database.',
       `  Times are shown in ${timeZone}. Press Ctrl+C to stop (the demo's data is removed).`,
+      '',
+      '  Operator commands beside it, from another terminal in this folder (any pass: digest,',
+      '  insights, reminders, escalations, check-ins, deliveries):',
+      '',
+      `    ${shellEnv(demo.operatorEnv)} \\`,
+      '      npm run job -- digest',
       '',
     ].join('\n'),
   );

@@ -75,6 +75,12 @@ export interface Demo {
   workspace: DemoWorkspace;
   clock: DemoClock;
   bot: Bot;
+  /**
+   * What an operator command needs to run beside the demo (`npm run job -- digest` in another
+   * terminal): the demo's database and stand-in Slack, its token, secret and channels. Empty
+   * values keep a developer's .env from switching the command to Socket Mode or OAuth.
+   */
+  operatorEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -547,16 +553,23 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   const databaseUrl = `file:${path.join(dataDir, 'demo.db')}`;
   await migrateDatabase(databaseUrl);
   const receiverPort = await freePort();
-  const config = loadConfig({
+  const operatorEnv: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
     SLACK_BOT_TOKEN: 'xoxb-demo-token',
     SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
-    PORT: String(receiverPort),
-    DATABASE_URL: databaseUrl,
+    SLACK_APP_TOKEN: '',
+    SLACK_CLIENT_ID: '',
+    SLACK_CLIENT_SECRET: '',
+    SLACK_STATE_SECRET: '',
     ESCALATION_CHANNEL_ID: DEMO_CHANNELS.mistakes,
     DIGEST_CHANNEL_ID: DEMO_CHANNELS.digest,
     TIMEZONE: options.timeZone,
     ADMIN_USER_IDS: 'UDEMODANA1',
+  };
+  const config = loadConfig({
+    ...operatorEnv,
+    PORT: String(receiverPort),
     // Home refreshes go out at once, so every click shows on App Home straight away.
     HOME_REFRESH_DELAY: '0',
     LOG_LEVEL: 'warn',
@@ -575,6 +588,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     workspace,
     clock,
     bot,
+    operatorEnv,
     async close() {
       clearInterval(retry);
       server.closeAllConnections?.();

@@ -1,6 +1,7 @@
 // The demo server without a browser: the page's requests reach the real bot as signed Slack
 // requests, and what the bot does shows up in the state the page draws.
 import { startDemo, type Demo } from '../../src/demo/server';
+import { runNpm } from '../support/processes';
 import { Actions, Inputs } from '../../src/slack/ids';
 
 let demo: Demo;
@@ -158,3 +159,22 @@ it("answers the bot's Web API calls as Slack does, and names the ones it does no
   expect(await call('admin.users.remove', {})).toEqual({ ok: false, error: 'unknown_method' });
   expect(await call('users.info', { user: 'UDEMOBOBBY' })).toMatchObject({ ok: true, user: { tz: 'Europe/Berlin' } });
 });
+
+it('gives the environment an operator command needs to run beside it', async () => {
+  // As the demo prints it: `npm run job -- digest` in another terminal, against the demo's
+  // database and stand-in Slack. The post shows up in the demo's digest channel.
+  // The workspace is known once someone opened the app (when this test runs alone too).
+  expect((await act('home', { user: 'UDEMOALICE' })).status).toBe(200);
+  await until(
+    () => state('UDEMOALICE', 'home'),
+    (s) => s.main.includes('Your open recoveries'),
+    'App Home',
+  );
+  const posts = async () => ((await state('UDEMOALICE', 'CTEAMDIGEST')).main.match(/<article class="message"/g) ?? []).length;
+  const before = await posts();
+  const ran = await runNpm(['run', '--silent', 'job', '--', 'digest', '--again'], demo.operatorEnv);
+  expect(ran.stderr).toBe('');
+  expect(ran.code).toBe(0);
+  expect(ran.stdout).toMatch(/digest .*was posted/i);
+  await until(posts, (n) => n === before + 1, 'the digest in the digest channel');
+}, 180_000);
