@@ -111,8 +111,25 @@ export interface Companion {
   tryAllNow(): Promise<DeliveryStats>;
 }
 
-function addStats(a: DeliveryStats, b: DeliveryStats): DeliveryStats {
+export function addStats(a: DeliveryStats, b: DeliveryStats): DeliveryStats {
   return { sent: a.sent + b.sent, retried: a.retried + b.retried, failed: a.failed + b.failed, deferred: a.deferred + b.deferred };
+}
+
+/**
+ * The operator's pass for a worker (Slack posts or webhooks): pages through everything pending,
+ * each tried once now whatever its backoff, and adds up what became of them.
+ */
+export async function tryEachPendingOnce(
+  runOnce: (options: { ignoreBackoff: true; afterId: number }) => Promise<DeliveryStats & { lastId: number }>,
+): Promise<DeliveryStats> {
+  let total: DeliveryStats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
+  let afterId = 0;
+  for (;;) {
+    const { lastId, ...stats } = await runOnce({ ignoreBackoff: true, afterId });
+    if (lastId === afterId) return total;
+    afterId = lastId;
+    total = addStats(total, stats);
+  }
 }
 
 /** Every post carries its delivery id, so a retry can tell whether Slack already has it. */
@@ -533,19 +550,8 @@ export class DeliveryWorker {
     return webhooks ? addStats(slack, webhooks) : slack;
   }
 
-  private async tryAllSlackNow(): Promise<DeliveryStats> {
-    const total: DeliveryStats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
-    let afterId = 0;
-    for (;;) {
-      const stats = await this.runOnce({ ignoreBackoff: true, afterId });
-      if (stats.lastId === afterId) break;
-      afterId = stats.lastId;
-      total.sent += stats.sent;
-      total.retried += stats.retried;
-      total.failed += stats.failed;
-      total.deferred += stats.deferred;
-    }
-    return total;
+  private tryAllSlackNow(): Promise<DeliveryStats> {
+    return tryEachPendingOnce((options) => this.runOnce(options));
   }
 
   /** Counts for /healthz and the logs: nothing that keeps failing is silent. */

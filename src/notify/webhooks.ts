@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Logger } from '../logger';
 import type { Clock } from '../services/clock';
 import type { DeliveryKinds, Outbox, OutboxDelivery } from '../services/outbox';
-import type { DeliveryStats } from './deliveries';
+import { type DeliveryStats, tryEachPendingOnce } from './deliveries';
 
 /** The outbox kinds this worker sends; the Slack worker leaves them alone. */
 export const WEBHOOK_KINDS: DeliveryKinds = { only: ['webhook'] };
@@ -151,19 +151,8 @@ export class WebhookWorker {
   }
 
   /** Every pending webhook tried once, now, whatever its backoff. */
-  async tryAllNow(): Promise<DeliveryStats> {
-    const total: DeliveryStats = { sent: 0, retried: 0, failed: 0, deferred: 0 };
-    let afterId = 0;
-    for (;;) {
-      const stats = await this.runOnce({ ignoreBackoff: true, afterId });
-      if (stats.lastId === afterId) break;
-      afterId = stats.lastId;
-      total.sent += stats.sent;
-      total.retried += stats.retried;
-      total.failed += stats.failed;
-      total.deferred += stats.deferred;
-    }
-    return total;
+  tryAllNow(): Promise<DeliveryStats> {
+    return tryEachPendingOnce((options) => this.runOnce(options));
   }
 
   private async deliver(delivery: OutboxDelivery): Promise<keyof DeliveryStats> {
