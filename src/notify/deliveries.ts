@@ -111,7 +111,7 @@ export interface Companion {
   tryAllNow(): Promise<DeliveryStats>;
 }
 
-export function addStats(a: DeliveryStats, b: DeliveryStats): DeliveryStats {
+function addStats(a: DeliveryStats, b: DeliveryStats): DeliveryStats {
   return { sent: a.sent + b.sent, retried: a.retried + b.retried, failed: a.failed + b.failed, deferred: a.deferred + b.deferred };
 }
 

@@ -1,9 +1,4 @@
-// Webhooks through an outage: the real services and outbox on each database, the webhook worker
-// POSTing over HTTP to a loopback receiver that verifies every signature with the Standard
-// Webhooks reference library, fails for a while (error statuses, no answer, dropped connections)
-// and then recovers.
-import { HOUR_MS } from '../../src/domain/durations';
-import { DEFAULT_SLA, PlaybookError } from '../../src/domain/playbook';
+import { PlaybookError } from '../../src/domain/playbook';
 import { decodeTimelineDetails } from '../../src/domain/timeline';
 import { WEBHOOK_TYPES, webhookId } from '../../src/domain/webhooks';
 import { memoryLogger } from '../../src/logger';
@@ -11,26 +6,17 @@ import { WebhookWorker } from '../../src/notify/webhooks';
 import { ManualClock } from '../../src/services/clock';
 import { MistakeService } from '../../src/services/mistakes';
 import { Outbox } from '../../src/services/outbox';
-import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
+import { SettingsService } from '../../src/services/settings';
 import { DATABASES, type TestDb } from '../support/db';
 import { type Answer, WEBHOOK_TEST_SECRET, WebhookReceiver } from '../support/webhookReceiver';
+import { workspaceDefaults } from '../support/workspace';
 
 const TEAM = 'T0ACME';
 const ALICE = 'UALICE';
 const BOB = 'UBOB';
 const CAROL = 'UCAROL';
 
-const defaults: WorkspaceDefaults = {
-  escalationChannelId: 'CESCALATIONS',
-  digestChannelId: 'CDIGEST0001',
-  timezone: 'Europe/Berlin',
-  sla: DEFAULT_SLA,
-  reminderIntervalMs: 4 * HOUR_MS,
-  escalateAfterMs: 24 * HOUR_MS,
-  reminderCap: 3,
-  officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
-  adminUserIds: ['UADMIN'],
-};
+const defaults = workspaceDefaults({ adminUserIds: ['UADMIN'] });
 
 const report = {
   customer: 'Harbor Bakery',

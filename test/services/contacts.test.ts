@@ -3,28 +3,19 @@
 // reminded once per interval by racing passes, settled by the next contact, and a refusal
 // leaving everything as it was.
 import { HOUR_MS } from '../../src/domain/durations';
-import { DEFAULT_SLA, FieldErrors, PlaybookError } from '../../src/domain/playbook';
+import { FieldErrors, PlaybookError } from '../../src/domain/playbook';
 import { ManualClock } from '../../src/services/clock';
 import { MistakeService } from '../../src/services/mistakes';
 import { ReminderService } from '../../src/services/reminders';
-import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
+import { SettingsService } from '../../src/services/settings';
 import { DATABASES, type TestDb } from '../support/db';
+import { workspaceDefaults } from '../support/workspace';
 
 const TEAM = 'T_ACME';
 const ALICE = 'UALICE';
 const BOB = 'UBOB';
 
-const defaults: WorkspaceDefaults = {
-  escalationChannelId: 'CESCALATIONS',
-  digestChannelId: 'CDIGEST0001',
-  timezone: 'Europe/Berlin',
-  sla: DEFAULT_SLA,
-  reminderIntervalMs: 4 * HOUR_MS,
-  escalateAfterMs: 24 * HOUR_MS,
-  reminderCap: 3,
-  officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
-  adminUserIds: [],
-};
+const defaults = workspaceDefaults();
 
 const report = {
   customer: 'Harbor Bakery',

@@ -1,31 +1,18 @@
-// App Home's Insights are worked out again when the workspace's timeline moved on; in a large
-// workspace (judged by how many mistakes the figures covered) they are reused for up to a minute
-// even so, and never for more than five.
-import { DEFAULT_SLA } from '../../src/domain/playbook';
-import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
+import { MINUTE_MS } from '../../src/domain/durations';
 import type { InsightsStats, StatsWindow } from '../../src/domain/insights';
 import { memoryLogger } from '../../src/logger';
 import { ManualClock } from '../../src/services/clock';
 import { InsightsService } from '../../src/services/insights';
 import { MistakeService } from '../../src/services/mistakes';
 import { MistakeQueries } from '../../src/services/queries';
-import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
+import { SettingsService } from '../../src/services/settings';
 import { freshSqlite, type TestDb } from '../support/db';
+import { workspaceDefaults } from '../support/workspace';
 
 const TEAM = 'T_ACME';
 const SECOND_MS = 1000;
 
-const defaults: WorkspaceDefaults = {
-  escalationChannelId: 'CESCALATIONS',
-  digestChannelId: 'CDIGEST0001',
-  timezone: 'Europe/Berlin',
-  sla: DEFAULT_SLA,
-  reminderIntervalMs: 4 * HOUR_MS,
-  escalateAfterMs: 24 * HOUR_MS,
-  reminderCap: 3,
-  officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
-  adminUserIds: [],
-};
+const defaults = workspaceDefaults();
 
 /** The real figures, each computation counted. */
 class CountingInsights extends InsightsService {

@@ -1,26 +1,16 @@
-import { DEFAULT_SLA } from '../../src/domain/playbook';
 import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
 import { InsightsService } from '../../src/services/insights';
 import { MistakeService } from '../../src/services/mistakes';
-import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
+import { SettingsService } from '../../src/services/settings';
 import { DATABASES, type TestDb } from '../support/db';
+import { workspaceDefaults } from '../support/workspace';
 
 const TEAM = 'T_ACME';
 const ALICE = 'UALICE';
 const BOB = 'UBOB';
 
-const defaults: WorkspaceDefaults = {
-  escalationChannelId: 'CESCALATIONS',
-  digestChannelId: 'CDIGEST0001',
-  timezone: 'Europe/Berlin',
-  sla: DEFAULT_SLA,
-  reminderIntervalMs: 4 * HOUR_MS,
-  escalateAfterMs: 24 * HOUR_MS,
-  reminderCap: 3,
-  officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
-  adminUserIds: [],
-};
+const defaults = workspaceDefaults();
 
 const report = (customer: string, category: string, severity = 'high') => ({
   customer,

@@ -1,12 +1,13 @@
-import { DEFAULT_SLA, PlaybookError } from '../../src/domain/playbook';
-import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
+import { PlaybookError } from '../../src/domain/playbook';
+import { MINUTE_MS } from '../../src/domain/durations';
 import { memoryLogger } from '../../src/logger';
 import { ManualClock } from '../../src/services/clock';
 import { MistakeService, ReportValidationError } from '../../src/services/mistakes';
 import { byUrgency, MistakeQueries, summarize } from '../../src/services/queries';
 import { storeRanking } from '../../src/services/records';
-import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
+import { SettingsService } from '../../src/services/settings';
 import { DATABASES, type TestDb } from '../support/db';
+import { workspaceDefaults } from '../support/workspace';
 
 const TEAM = 'T_ACME';
 const ALICE = 'UALICE';
@@ -14,17 +15,7 @@ const BOB = 'UBOB';
 const CAROL = 'UCAROL';
 const ADMIN = 'UADMIN';
 
-const defaults: WorkspaceDefaults = {
-  escalationChannelId: 'CESCALATIONS',
-  digestChannelId: 'CDIGEST0001',
-  timezone: 'Europe/Berlin',
-  sla: DEFAULT_SLA,
-  reminderIntervalMs: 4 * HOUR_MS,
-  escalateAfterMs: 24 * HOUR_MS,
-  reminderCap: 3,
-  officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
-  adminUserIds: [ADMIN],
-};
+const defaults = workspaceDefaults({ adminUserIds: [ADMIN] });
 
 const report = {
   customer: 'Harbor Bakery',

@@ -2,15 +2,16 @@
 // after any sequence of changes, refused ones included, the stored columns are what the steps say
 // (worked out in JavaScript as the card does, and again in SQL as the migration does), and the
 // ranked read returns exactly the `byUrgency` order of every open mistake.
-import { DEFAULT_SLA, PlaybookError, STEP_KINDS, urgencyOf } from '../../src/domain/playbook';
+import { PlaybookError, STEP_KINDS, urgencyOf } from '../../src/domain/playbook';
 import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import { memoryLogger } from '../../src/logger';
 import { ManualClock } from '../../src/services/clock';
 import { MistakeService } from '../../src/services/mistakes';
 import { byUrgency, MistakeQueries, summarize } from '../../src/services/queries';
 import { storeRanking } from '../../src/services/records';
-import { SettingsService, type WorkspaceDefaults } from '../../src/services/settings';
+import { SettingsService } from '../../src/services/settings';
 import { DATABASES, type TestDb } from '../support/db';
+import { workspaceDefaults } from '../support/workspace';
 
 const TEAM = 'T_ACME';
 const ALICE = 'UALICE';
@@ -19,17 +20,7 @@ const ADMIN = 'UADMIN';
 const PEOPLE = [ALICE, BOB, ADMIN];
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
-const defaults: WorkspaceDefaults = {
-  escalationChannelId: 'CESCALATIONS',
-  digestChannelId: 'CDIGEST0001',
-  timezone: 'Europe/Berlin',
-  sla: DEFAULT_SLA,
-  reminderIntervalMs: 4 * HOUR_MS,
-  escalateAfterMs: 24 * HOUR_MS,
-  reminderCap: 3,
-  officeHours: { startMinute: 540, endMinute: 1080, days: [1, 2, 3, 4, 5] },
-  adminUserIds: [ADMIN],
-};
+const defaults = workspaceDefaults({ adminUserIds: [ADMIN] });
 
 /** A small deterministic generator (mulberry32), so a failing sequence can be run again. */
 function prng(seed: number): () => number {
