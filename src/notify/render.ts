@@ -168,7 +168,10 @@ export class SlackRenderer implements DeliveryRenderer {
                 // came, the worker finds it in the DM by this title and does not share it again.
                 files: [{ id: fileId, title: `Mistakes, ${span} (${request.requestedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC)` }],
                 channel_id: dm.channel?.id ?? request.userId,
-                initial_comment: `Your export: ${rows} ${rows === 1 ? 'row' : 'rows'}, one per mistake (${scope}, ${span}). Text starting with = + - or @ is prefixed with ' so spreadsheets never run it as a formula.`,
+                initial_comment:
+                  rows === 0
+                    ? `${request.admin ? `No mistakes were reported ${window === 'all' ? 'yet' : `in ${span}`}` : `You reported or own no mistakes ${window === 'all' ? 'yet' : `from ${span}`}`}: the file has only the column names.`
+                    : `Your export: ${rows} ${rows === 1 ? 'row' : 'rows'}, one per mistake (${scope}, ${span}). Text starting with = + - or @ is prefixed with ' so spreadsheets never run it as a formula.`,
               },
             },
           };

@@ -92,6 +92,8 @@ describe('/mistake export', () => {
     expect(await exportFor('UADMIN0001', '30d')).toHaveLength(2);
     expect((await exportFor('UBOB')).map((r) => r.reporter_id)).toEqual(['UBOB']);
     expect(await exportFor('UCAROL', '365d')).toHaveLength(0);
+    const empty = h.fake.called('files.completeUploadExternal').at(-1)!;
+    expect(empty.args.initial_comment).toBe('You reported or own no mistakes from the last 365 days: the file has only the column names.');
   });
 
   it('says which windows it knows when given another', async () => {
