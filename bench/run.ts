@@ -5,6 +5,8 @@
 //   c. digest build time and query count for workspaces of 1k, 10k and 100k mistakes
 //   d. peak RSS of the bot process (VmHWM of the child process it runs in)
 //   e. `/mistake stats 365d` over the same workspaces (every mistake read), and its query count
+//   f. `/mistake export all` over the same workspaces in a fresh process, then asked of the running
+//      bot on the 100k one: its peak RSS against the bot's memory target
 // Prints Markdown tables. Every loop is bounded in count and time; the whole run takes a few minutes.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
