@@ -67,6 +67,14 @@ export function formatMoney(minor: number, currency: string, locale = 'en-US'): 
   return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** digits);
 }
 
+/** Minor units as a plain decimal in the currency's major unit ("1250.50", "1000" for JPY). */
+export function majorUnits(minor: number, currency: string): string {
+  const digits = currencyDigits(currency);
+  if (digits === 0) return String(minor);
+  const text = String(minor).padStart(digits + 1, '0');
+  return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
 /** A CRM record or ticket link: https only, with a host, and nothing Slack's link syntax would cut. */
 export function parseCustomerLink(raw: string): { ok: true; url: string } | { ok: false; error: string } {
   const text = raw.trim();

@@ -472,6 +472,11 @@ export function assertCanLogContact(m: MistakeSnapshot, actor: Actor, options: {
   }
 }
 
+/** Every prevention step of the analysis is done: the "it won't happen again" note can be drafted and sent. */
+export function preventionComplete(m: { rca: unknown; prevention: ReadonlyArray<{ status: string }> }): boolean {
+  return m.rca !== null && m.rca !== undefined && m.prevention.length > 0 && m.prevention.every((p) => p.status === 'done');
+}
+
 /**
  * Rule 13: the "it won't happen again" note is drafted once every prevention step is done, and is
  * marked sent once, by the owner, the reporter or an admin. Closing never waits for it.

@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify';
 import type { Db } from '../db/client';
 import { DAY_MS } from '../domain/durations';
 import { type ExportWindow, STATS_WINDOWS } from '../domain/insights';
-import { currencyDigits } from '../domain/customer';
+import { majorUnits } from '../domain/customer';
 import { STEP_KINDS } from '../domain/playbook';
 
 export { type ExportWindow, parseExportWindow } from '../domain/insights';
@@ -16,14 +16,6 @@ export { type ExportWindow, parseExportWindow } from '../domain/insights';
  * 2,000 about 30 MB higher, for a few seconds more in all.
  */
 export const EXPORT_BATCH = 100;
-
-/** Minor units as a plain decimal in the currency's major unit ("1250.50", "1000" for JPY). */
-export function majorUnits(minor: number, currency: string): string {
-  const digits = currencyDigits(currency);
-  if (digits === 0) return String(minor);
-  const text = String(minor).padStart(digits + 1, '0');
-  return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
 
 const iso = (d: Date | null | undefined): string => (d ? d.toISOString() : '');
 

@@ -40,6 +40,7 @@ import {
   currentChasedStep,
   RCA_STEP,
   RCA_STEP_POSITION,
+  preventionComplete,
   rankingDueAt,
   urgencyOf,
   type ChasedStep,
@@ -681,9 +682,13 @@ export class MistakeService {
   async markCustomerNoteSent(ref: MistakeRef, userId: string): Promise<void> {
     return this.change(ref, userId, async (c) => {
       const { record } = c;
-      const preventionDone = record.rca !== null && record.prevention.length > 0 && record.prevention.every((p) => p.status === 'done');
       assertCanMarkCustomerNoteSent(
-        { ownerId: record.ownerId, reporterId: record.reporterId, preventionDone, alreadySent: record.customerNoteSentAt !== null },
+        {
+          ownerId: record.ownerId,
+          reporterId: record.reporterId,
+          preventionDone: preventionComplete(record),
+          alreadySent: record.customerNoteSentAt !== null,
+        },
         c.actor,
       );
       c.set.customerNoteSentAt = c.now;

@@ -3,7 +3,7 @@
 import { parse } from 'csv-parse/sync';
 import { MINUTE_MS } from '../../src/domain/durations';
 import { ManualClock } from '../../src/services/clock';
-import { majorUnits } from '../../src/services/exports';
+import { majorUnits } from '../../src/domain/customer';
 import { Inputs } from '../../src/slack/ids';
 import { Flow, REPORT } from '../support/flow';
 import { startHarness, type Harness } from '../support/harness';

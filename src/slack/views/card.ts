@@ -8,6 +8,7 @@ import {
   customerAskedForMore,
   type Category,
   nextStep,
+  preventionComplete,
   RECOVERING_STATES,
   REMEDY_LABELS,
   type RemedyKind,
@@ -187,7 +188,7 @@ function cardBlocks(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string
     const when = m.closedAt ? ` ${slackDate(m.closedAt, ctx.timeZone)}` : '';
     tail.push(section(`:white_check_mark: *Recovered and closed*${when}. The customer is satisfied, and every prevention step is done.`));
   }
-  if (m.rca && m.prevention.length > 0 && m.prevention.every((p) => p.status === 'done')) {
+  if (preventionComplete(m)) {
     tail.push(
       context(
         m.customerNoteSentAt
