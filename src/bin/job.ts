@@ -7,6 +7,7 @@ import { createBot } from '../bot';
 import type { DigestOutcome, InsightsOutcome } from '../jobs';
 import { describeCheckIns, describeDeliveries, describeDigest, describeEscalations, describeInsights, describeReminders } from '../jobs/report';
 import { createLogger } from '../logger';
+import { offsetFileClock } from '../services/clock';
 import { failureMessage, openDatabase } from './operator';
 
 const PASSES = ['digest', 'insights', 'reminders', 'escalations', 'check-ins', 'deliveries'] as const;
@@ -63,7 +64,9 @@ async function main(): Promise<void> {
   // The pass's sentences are the output; log lines only when something goes wrong, unless asked.
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn');
   const db = await openDatabase(config.databaseUrl, logger, { stateDir: config.stateDir });
-  const bot = await createBot(config, { logger, db, tokenVerificationEnabled: false });
+  // Beside `npm run demo`: the page's clock, which its buttons may have moved forward.
+  const clock = process.env.DEMO_CLOCK_FILE ? offsetFileClock(process.env.DEMO_CLOCK_FILE) : undefined;
+  const bot = await createBot(config, { logger, db, tokenVerificationEnabled: false, clock });
   const lines: string[] = [];
   try {
     await bot.deps.settings.applyDefaults();

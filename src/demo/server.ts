@@ -38,14 +38,29 @@ import {
 } from './requests';
 import { BOT_USER_ID, DemoWorkspace, type DemoMessage, type DemoUser } from './workspace';
 
-/** The demo's clock: real time, moved forward by the page's "+1 hour" / "+1 day" buttons. */
+/**
+ * The demo's clock: real time, moved forward by the page's "+1 hour" / "+1 day" buttons. The
+ * offset is also written to a file (DEMO_CLOCK_FILE in the operator environment), so a pass run
+ * from another terminal sees the page's time: reminders due on the page are due for it too, and
+ * a delivery it holds is not mistaken by the demo for one whose lease ran out long ago.
+ */
 export class DemoClock implements Clock {
   offsetMs = 0;
+  constructor(private readonly file?: string) {
+    this.write();
+  }
   now(): Date {
     return new Date(Date.now() + this.offsetMs);
   }
   advance(ms: number): void {
     this.offsetMs += ms;
+    this.write();
+  }
+  private write(): void {
+    if (!this.file) return;
+    // Written whole, then renamed: a reader never sees half a number.
+    fs.writeFileSync(`${this.file}.tmp`, String(this.offsetMs));
+    fs.renameSync(`${this.file}.tmp`, this.file);
   }
 }
 
@@ -142,9 +157,10 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 export async function startDemo(options: DemoOptions): Promise<Demo> {
   const logger = options.logger ?? createLogger('warn');
-  const clock = new DemoClock();
   const signingSecret = crypto.randomBytes(16).toString('hex');
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mistake-recovery-demo-'));
+  const clockFile = path.join(dataDir, 'demo-clock');
+  const clock = new DemoClock(clockFile);
   const ownsDataDir = options.dataDir === undefined;
   let baseUrl = '';
   const workspace = new DemoWorkspace(
@@ -566,6 +582,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     DIGEST_CHANNEL_ID: DEMO_CHANNELS.digest,
     TIMEZONE: options.timeZone,
     ADMIN_USER_IDS: 'UDEMODANA1',
+    DEMO_CLOCK_FILE: clockFile,
   };
   const config = loadConfig({
     ...operatorEnv,

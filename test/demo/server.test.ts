@@ -3,6 +3,7 @@
 import { startDemo, type Demo } from '../../src/demo/server';
 import { runNpm } from '../support/processes';
 import { Actions, Inputs } from '../../src/slack/ids';
+import { formatDay } from '../../src/slack/views/text';
 
 let demo: Demo;
 
@@ -172,9 +173,15 @@ it('gives the environment an operator command needs to run beside it', async () 
   );
   const posts = async () => ((await state('UDEMOALICE', 'CTEAMDIGEST')).main.match(/<article class="message"/g) ?? []).length;
   const before = await posts();
+  // The page's clock moved on (a day in the test above, two more here); the command follows it,
+  // so its "today" is the page's, and a delivery it holds is not taken for one abandoned days ago.
+  expect((await act('clock', { user: 'UDEMOBOBBY', advanceMs: 2 * 86_400_000 })).status).toBe(200);
+  const pageDay = formatDay(demo.clock.now(), 'Europe/Berlin');
+  expect(pageDay).not.toBe(formatDay(new Date(), 'Europe/Berlin'));
   const ran = await runNpm(['run', '--silent', 'job', '--', 'digest', '--again'], demo.operatorEnv);
   expect(ran.stderr).toBe('');
   expect(ran.code).toBe(0);
   expect(ran.stdout).toMatch(/digest .*was posted/i);
+  expect(ran.stdout.toLowerCase()).toContain(`today's digest (${pageDay.toLowerCase()})`);
   await until(posts, (n) => n === before + 1, 'the digest in the digest channel');
 }, 180_000);
