@@ -421,11 +421,13 @@ export function seedDigestWorkspace(file: string, n: number, nowMs: number): Dig
     "ownedAt" = (SELECT s."doneAt" FROM "RecoveryStep" s WHERE s."mistakeId" = "Mistake"."id" AND s."kind" = 'own' AND s."status" = 'done'),
     "madeRightAt" = (SELECT s."doneAt" FROM "RecoveryStep" s WHERE s."mistakeId" = "Mistake"."id" AND s."kind" = 'make_right' AND s."status" = 'done'),
     "reopenCount" = (SELECT COUNT(*) FROM "TimelineEvent" e WHERE e."mistakeId" = "Mistake"."id" AND e."kind" = 'reopened')`);
-  // App Home's stored ranking, as the ranking migration fills it in.
+  // App Home's stored ranking and each customer's latest answer, as their migrations fill them in.
   const migrations = path.join(process.cwd(), 'prisma', 'migrations');
-  const ranking = fs.readdirSync(migrations).find((name) => name.endsWith('_ranking_columns'))!;
-  const migration = fs.readFileSync(path.join(migrations, ranking, 'migration.sql'), 'utf8');
-  sqlite.exec(migration.slice(migration.indexOf('-- Backfill')));
+  for (const suffix of ['_ranking_columns', '_stats_columns']) {
+    const name = fs.readdirSync(migrations).find((n) => n.endsWith(suffix))!;
+    const migration = fs.readFileSync(path.join(migrations, name, 'migration.sql'), 'utf8');
+    sqlite.exec(migration.slice(migration.indexOf('-- Backfill')));
+  }
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   sqlite.close();
   return { teamId, now: new Date(nowMs), since: new Date(since), rows, shape };

@@ -853,6 +853,11 @@ export function resolvesEscalation(escalation: { key: string; reason: string }, 
 
 /** What counts as the customer's answer about the recovery: satisfied, or that they need more. */
 export const ANSWER_KINDS = ['satisfied', 'not_satisfied', 'reopened'] as const;
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
+
+export function isAnswerKind(kind: string): kind is AnswerKind {
+  return (ANSWER_KINDS as readonly string[]).includes(kind);
+}
 
 /**
  * The recovery rate, defined once (README, "Recovery rate"): of the customers (mistakes) who gave

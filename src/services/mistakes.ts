@@ -47,6 +47,7 @@ import {
   type EscalationReason,
   type MovedOn,
   resolvesEscalation,
+  isAnswerKind,
 } from '../domain/playbook';
 import { type ContactInput, type RawContact, validateContact } from '../domain/contacts';
 import { type CheckInAnswer, nextCheckInAfter } from '../domain/checkIn';
@@ -114,6 +115,14 @@ export interface StepData {
   remedyValue?: string;
   note?: string;
 }
+
+/** Each step time and the milliseconds from the report kept beside it (insights read those). */
+const STEP_TIME_COLUMNS = [
+  ['ownedAt', 'msToOwn'],
+  ['apologizedAt', 'msToApologize'],
+  ['madeRightAt', 'msToMakeRight'],
+  ['satisfiedAt', 'msToSatisfied'],
+] as const;
 
 /** The longest a reminder may be snoozed: snoozing quiets it, it must not bury it. */
 const MAX_SNOOZE_MS = 30 * 24 * 3_600_000;
@@ -213,6 +222,7 @@ export class MistakeService {
             channelId: routeFor(policy, input.category).channelId,
             submissionKey,
             ownedAt: ownedAtReport ? now : null,
+            msToOwn: ownedAtReport ? 0 : null,
             createdAt: now,
           },
         });
@@ -926,6 +936,19 @@ export class MistakeService {
         homes,
       };
       await apply(c);
+      // What insights read is written with what it comes from: the customer's latest answer with
+      // its timeline event, the time from the report with each step time.
+      const answer = [...events].reverse().find((e) => isAnswerKind(e.details.kind));
+      if (answer) {
+        c.set.answerKind = answer.details.kind;
+        c.set.answeredAt = now;
+        if (!record.firstAnsweredAt) c.set.firstAnsweredAt = now;
+      }
+      for (const [at, ms] of STEP_TIME_COLUMNS) {
+        if (!(at in c.set)) continue;
+        const value = c.set[at];
+        c.set[ms] = value instanceof Date ? value.getTime() - record.createdAt.getTime() : null;
+      }
       // A closed mistake plans no more contacts: one still planned is dropped, not kept for a reopen.
       if (c.set.state === 'closed') {
         await tx.customerContact.updateMany({ where: { mistakeId: record.id, followUp: 'open' }, data: { followUp: 'closed' } });

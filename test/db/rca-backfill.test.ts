@@ -5,20 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb, type Db } from '../../src/db/client';
 import { migrateDatabase } from '../../src/db/migrate';
+import { BACKFILL_DATABASES, migrationsBefore } from '../support/backfill';
 
-const root = path.resolve(__dirname, '..', '..');
 const MIGRATION = 'recovery_loop';
-
-/** A copy of a migrations folder holding only the migrations before the backfill. */
-function migrationsBefore(dir: string, tmp: string): string {
-  const target = path.join(tmp, 'migrations');
-  fs.mkdirSync(target);
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory() && entry.name.endsWith(`_${MIGRATION}`)) continue;
-    fs.cpSync(path.join(dir, entry.name), path.join(target, entry.name), { recursive: true });
-  }
-  return target;
-}
 
 async function seed(db: Db): Promise<void> {
   await db.workspaceSettings.create({ data: { teamId: 'T1', slaHighMinutes: 120 } });
@@ -49,47 +38,12 @@ async function seed(db: Db): Promise<void> {
   await db.mistake.create({ data: { ...base, id: 3, state: 'recovering' } });
 }
 
-const providers: Array<[string, () => Promise<{ url: string; dir: string; drop: () => Promise<void> }>]> = [
-  [
-    'SQLite',
-    async () => {
-      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rca-backfill-'));
-      return {
-        url: `file:${path.join(tmp, 'db.sqlite')}`,
-        dir: path.join(root, 'prisma', 'migrations'),
-        drop: async () => fs.rmSync(tmp, { recursive: true, force: true }),
-      };
-    },
-  ],
-  ...(process.env.TEST_POSTGRES_URL
-    ? [
-        [
-          'PostgreSQL',
-          async () => {
-            const url = new URL(process.env.TEST_POSTGRES_URL!);
-            const schema = `backfill_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
-            url.searchParams.set('schema', schema);
-            return {
-              url: url.toString(),
-              dir: path.join(root, 'prisma', 'postgresql', 'migrations'),
-              drop: async () => {
-                const db = await createDb(url.toString());
-                await db.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-                await db.$disconnect();
-              },
-            };
-          },
-        ] as [string, () => Promise<{ url: string; dir: string; drop: () => Promise<void> }>],
-      ]
-    : []),
-];
-
-describe.each(providers)('the root-cause analysis backfill (%s)', (_name, make) => {
+describe.each(BACKFILL_DATABASES)('the root-cause analysis backfill (%s)', (_name, make) => {
   it('gives a mistake awaiting its analysis a pending step due one SLA period after satisfied, and no other', async () => {
     const target = await make();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rca-backfill-dir-'));
     try {
-      await migrateDatabase(target.url, { migrationsDir: migrationsBefore(target.dir, tmp) });
+      await migrateDatabase(target.url, { migrationsDir: migrationsBefore(target.dir, tmp, MIGRATION) });
       const before = await createDb(target.url);
       await seed(before);
       await before.$disconnect();
