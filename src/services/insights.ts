@@ -200,9 +200,9 @@ export class InsightsService {
 
   /**
    * The window's figures beside the previous window's; the by-owner breakdown only for admins.
-   * Four queries, each answering in groups (window, category, severity, owner) rather than a row
-   * per mistake, whatever the number of mistakes:
-   *   1. the mistakes reported in the two windows (Mistake_insights_idx): how many, escalated,
+   * Four queries whatever the number of mistakes; the first two answer in groups (category,
+   * severity, owner), each group with its figures for the window asked for and for both:
+   *   1. the mistakes reported in the two windows (Mistake_stats_idx): how many, escalated,
    *      reopened, and their times to own, apologize, make right and satisfy as lists;
    *   2. the customers whose latest answer falls in the two windows (Mistake_answers_idx): how
    *      many, and how many last said "satisfied";
