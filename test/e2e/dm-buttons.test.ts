@@ -39,7 +39,11 @@ it('edits the new-mistake DM once its owner owns it: what happened instead of [O
   expect(buttonLabels(edited!.blocks)).toEqual(['Open thread']);
   expect(blockText(edited!.blocks)).toContain(':white_check_mark: *Owned* · @U0BOB');
   expect(blockText(edited!.blocks)).toContain('What is next is on the card.');
-  // Settled: later steps edit the card, not this DM.
+  // Settled: later steps edit the card, not this DM, so it states no state that would go stale
+  // ("Recovering" after it closed); while it was live it did.
+  expect(blockText(dm!.blocks)).toContain(`Mistake #${id} · High · Reported`);
+  expect(blockText(edited!.blocks)).toContain(`Mistake #${id} · High`);
+  expect(blockText(edited!.blocks)).not.toMatch(/Reported|Recovering/);
   await flow.apologize(id, BOB);
   expect(flow.dms(BOB)[0]!.edits).toBe(1);
   expect(await h.t.db.directMessage.count({ where: { settledAt: null } })).toBe(0);

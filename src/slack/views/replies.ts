@@ -401,7 +401,6 @@ export function renderOwnerDm(
   ctx: RenderContext & { threadUrl: string; workspaceUrl?: string; recipientId?: string; offered?: Offer | null },
 ): DirectMessageRender {
   const customer = `*${userText(m.customer, REPLY_TEXT.customer)}*`;
-  const about = `Mistake #${m.id} · ${severityShort(m.severity)} · ${stateLabel(m.state)}`;
   const open = linkButton(LABELS.openThread, ctx.threadUrl);
   const ref = { id: m.id, version: m.version };
   const urgent = m.severity === 'critical' ? ' It is critical: minutes, not days.' : '';
@@ -414,6 +413,10 @@ export function renderOwnerDm(
   const now = offerOf(event, m, recipientId);
   const offered = ctx.offered === undefined ? now : ctx.offered;
   const live = offered !== null && now === offered;
+  // The state only while the DM is live (edited with every change): a settled DM is no longer
+  // edited, and a state in it would go stale ("Recovering" long after it closed); the thread link
+  // shows where it stands.
+  const about = `Mistake #${m.id} · ${severityShort(m.severity)}${live ? ` · ${stateLabel(m.state)}` : ''}`;
 
   if (event.kind === 'check_in_asked') return checkInDm(m, ctx, { offered, live, about, open, customer });
 
