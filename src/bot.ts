@@ -83,15 +83,6 @@ export function workspaceDefaults(config: Config): WorkspaceDefaults {
 // How often the SQLite file is looked at (health checks look too), and stored clicks whose lease ran out.
 const FILE_CHECK_MS = 5000;
 const CLICK_RECOVERY_MS = 5000;
-
-/**
- * How long an idle keep-alive connection (from Slack, or a load balancer in front) stays open.
- * Node's 5 s default races a client that reuses the connection just as the bot closes it: the
- * request fails with "other side closed" and waits for Slack's retry. Longer than the usual 60 s
- * idle timeout of load balancers, so the side in front closes first.
- */
-const KEEP_ALIVE_MS = 65_000;
-
 /** How long stopping waits for the delivery pass under way (Slack answers within its own timeout). */
 const STOP_DELIVERIES_MS = 5000;
 
@@ -336,13 +327,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       }
       await settings.applyDefaults();
       if (socketMode) await app.start();
-      else {
-        const server = await app.start(config.port);
-        if (server && 'keepAliveTimeout' in server) {
-          server.keepAliveTimeout = KEEP_ALIVE_MS;
-          server.headersTimeout = KEEP_ALIVE_MS + 1_000;
-        }
-      }
+      else await app.start(config.port);
       logger.info('bot started', { mode: socketMode ? 'socket' : 'http', port: config.port });
       if (options.scheduler !== false) {
         stopScheduler = startScheduler(jobs, config.schedules, config.timezone, logger);

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   HTTPModuleFunctions,
   HTTPReceiver,
@@ -11,6 +11,20 @@ import { malformedReason } from './requestShape';
 
 // Slack's replay window: a request is refused when its timestamp differs from now by more than this.
 const MAX_SKEW_S = 5 * 60;
+
+/**
+ * How long an idle keep-alive connection (from Slack, or a load balancer in front) stays open.
+ * Node's 5 s default races a client that reuses the connection just as the bot closes it: the
+ * request fails with "other side closed" and waits for Slack's retry. Longer than the usual 60 s
+ * idle timeout of load balancers, so the side in front closes first.
+ */
+const KEEP_ALIVE_MS = 65_000;
+/**
+ * On stop, idle connections close at once; one still open this long after (a request Slack has
+ * stopped waiting for, or a client that never finished sending) is cut instead of holding the stop
+ * for the keep-alive time.
+ */
+const STOP_CONNECTIONS_MS = 3_000;
 const EVENTS_PATH = '/slack/events';
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -81,6 +95,27 @@ export function createHttpReceiver(options: HTTPReceiverOptions & { signingSecre
       }
       handle(req, res);
     })();
+  };
+  let server: Server | undefined;
+  // Its overloads (HTTP, or HTTPS with options) all give a server with these timeouts.
+  const start = receiver.start.bind(receiver) as (...args: unknown[]) => Promise<Server>;
+  receiver.start = (async (...args: unknown[]) => {
+    server = await start(...args);
+    server.keepAliveTimeout = KEEP_ALIVE_MS;
+    server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+    return server;
+  }) as HTTPReceiver['start'];
+  const stop = receiver.stop.bind(receiver);
+  receiver.stop = async () => {
+    const stopping = stop();
+    const open = server;
+    open?.closeIdleConnections();
+    const cut = setTimeout(() => open?.closeAllConnections(), STOP_CONNECTIONS_MS);
+    try {
+      await stopping;
+    } finally {
+      clearTimeout(cut);
+    }
   };
   return receiver;
 }

@@ -2,6 +2,7 @@
 // front) can reuse it after a pause: the bot does not close it after Node's five idle seconds,
 // which raced a request sent on it just then ("other side closed").
 import http from 'node:http';
+import net from 'node:net';
 import { startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -36,5 +37,27 @@ it('keeps an idle keep-alive connection open past five seconds', async () => {
     expect(second).toEqual({ status: 200, reused: true });
   } finally {
     agent.destroy();
+  }
+}, 30_000);
+
+it('stops without waiting out the keep-alive time for connections left open', async () => {
+  const other = await startHarness();
+  const { port } = new URL(other.baseUrl);
+  // One connection idle after its request, one that never finishes sending its request.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  expect((await get(agent, `${other.baseUrl}/healthz`)).status).toBe(200);
+  const halfSent = net.connect(Number(port), '127.0.0.1');
+  await new Promise<void>((resolve) => halfSent.once('connect', () => resolve()));
+  halfSent.write('POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"half":');
+  const closed = new Promise<void>((resolve) => halfSent.once('close', () => resolve()));
+  halfSent.on('error', () => undefined);
+  try {
+    // Resolves: idle connections close at once, the unfinished one is cut after a moment (this
+    // test's own timeout is far below the 65 s a connection may otherwise stay).
+    await other.close();
+    await closed;
+  } finally {
+    agent.destroy();
+    halfSent.destroy();
   }
 }, 30_000);
