@@ -51,7 +51,8 @@ async function answerRefusals(args: ReceiverProcessEventErrorHandlerArgs): Promi
  * - the replay window enforced both ways: Bolt refuses a request timestamped more than five
  *   minutes ago, but not one more than five minutes ahead, which Slack's recipe refuses as well;
  * - a signed request whose body is malformed (see `requestShape`) gets 400 at once;
- * - a listener's RequestRefused becomes that HTTP status instead of a 500.
+ * - a listener's RequestRefused becomes that HTTP status instead of a 500;
+ * and its server keeps idle connections open longer (KEEP_ALIVE_MS), without holding a stop.
  */
 export function createHttpReceiver(options: HTTPReceiverOptions & { signingSecret: string }): HTTPReceiver {
   const bodyLimit = options.bodyLimit ?? HTTPModuleFunctions.defaultBodyLimit;
