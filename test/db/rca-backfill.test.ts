@@ -1,11 +1,7 @@
 // The migration that makes the root-cause analysis a chased step gives the mistakes already
 // waiting for theirs the step too, due one SLA period after their customer was satisfied.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createDb, type Db } from '../../src/db/client';
-import { migrateDatabase } from '../../src/db/migrate';
-import { BACKFILL_DATABASES, migrationsBefore } from '../support/backfill';
+import type { Db } from '../../src/db/client';
+import { afterMigration, BACKFILL_DATABASES } from '../support/backfill';
 
 const MIGRATION = 'recovery_loop';
 
@@ -40,26 +36,11 @@ async function seed(db: Db): Promise<void> {
 
 describe.each(BACKFILL_DATABASES)('the root-cause analysis backfill (%s)', (_name, make) => {
   it('gives a mistake awaiting its analysis a pending step due one SLA period after satisfied, and no other', async () => {
-    const target = await make();
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rca-backfill-dir-'));
-    try {
-      await migrateDatabase(target.url, { migrationsDir: migrationsBefore(target.dir, tmp, MIGRATION) });
-      const before = await createDb(target.url);
-      await seed(before);
-      await before.$disconnect();
-
-      const { applied } = await migrateDatabase(target.url, { migrationsDir: target.dir });
-      expect(applied.some((name) => name.endsWith(`_${MIGRATION}`))).toBe(true);
-
-      const db = await createDb(target.url);
+    await afterMigration(make, MIGRATION, seed, async (db) => {
       const steps = await db.recoveryStep.findMany({ where: { kind: 'root_cause_analysis' } });
       expect(steps).toHaveLength(1);
       expect(steps[0]).toMatchObject({ mistakeId: 1, status: 'pending', position: 5, teamId: 'T1', reminderCount: 0 });
       expect(steps[0]!.dueAt.toISOString()).toBe('2026-03-02T12:00:00.000Z');
-      await db.$disconnect();
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      await target.drop();
-    }
+    });
   });
 });

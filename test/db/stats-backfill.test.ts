@@ -1,14 +1,10 @@
 // The migration that keeps insights' inputs on each mistake fills them in for the mistakes already
 // stored, from their step times and their timeline, so `/mistake stats` gives the same figures
 // the day after the upgrade as the day before.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createDb, type Db } from '../../src/db/client';
-import { migrateDatabase } from '../../src/db/migrate';
+import type { Db } from '../../src/db/client';
 import { computeStats } from '../../src/domain/insights';
 import { InsightsService } from '../../src/services/insights';
-import { BACKFILL_DATABASES, migrationsBefore } from '../support/backfill';
+import { afterMigration, BACKFILL_DATABASES } from '../support/backfill';
 
 const MIGRATION = 'stats_columns';
 const NOW = new Date('2026-06-30T12:00:00Z');
@@ -58,18 +54,7 @@ async function seed(db: Db): Promise<void> {
 
 describe.each(BACKFILL_DATABASES)('the insights backfill (%s)', (_name, make) => {
   it("keeps each customer's latest and first answer and the times from the report on the mistake", async () => {
-    const target = await make();
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stats-backfill-dir-'));
-    try {
-      await migrateDatabase(target.url, { migrationsDir: migrationsBefore(target.dir, tmp, MIGRATION) });
-      const before = await createDb(target.url);
-      await seed(before);
-      await before.$disconnect();
-
-      const { applied } = await migrateDatabase(target.url, { migrationsDir: target.dir });
-      expect(applied.some((name) => name.endsWith(`_${MIGRATION}`))).toBe(true);
-
-      const db = await createDb(target.url);
+    await afterMigration(make, MIGRATION, seed, async (db) => {
       const rows = await db.mistake.findMany({
         orderBy: { id: 'asc' },
         select: {
@@ -122,10 +107,6 @@ describe.each(BACKFILL_DATABASES)('the insights backfill (%s)', (_name, make) =>
       const stats = await insights.stats('T1', '30d', NOW, { byOwner: true });
       expect(stats).toEqual(computeStats('30d', NOW, timeline, answers, { byOwner: true }));
       expect([stats.current.reported, stats.current.recovered, stats.current.notSatisfied]).toEqual([3, 1, 1]);
-      await db.$disconnect();
-    } finally {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      await target.drop();
-    }
+    });
   });
 });

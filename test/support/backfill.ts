@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb } from '../../src/db/client';
+import { createDb, type Db } from '../../src/db/client';
+import { migrateDatabase } from '../../src/db/migrate';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -60,3 +61,36 @@ export const BACKFILL_DATABASES: Array<[string, () => Promise<BackfillTarget>]> 
       ]
     : []),
 ];
+
+/**
+ * The database as it was before `migration`, written by `seed`, then migrated up to date (the
+ * migration among those applied) and handed to `check`; removed afterwards.
+ */
+export async function afterMigration(
+  make: () => Promise<BackfillTarget>,
+  migration: string,
+  seed: (db: Db) => Promise<void>,
+  check: (db: Db) => Promise<void>,
+): Promise<void> {
+  const target = await make();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'backfill-dir-'));
+  try {
+    await migrateDatabase(target.url, { migrationsDir: migrationsBefore(target.dir, tmp, migration) });
+    const before = await createDb(target.url);
+    await seed(before);
+    await before.$disconnect();
+
+    const { applied } = await migrateDatabase(target.url, { migrationsDir: target.dir });
+    expect(applied.some((name) => name.endsWith(`_${migration}`))).toBe(true);
+
+    const db = await createDb(target.url);
+    try {
+      await check(db);
+    } finally {
+      await db.$disconnect();
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await target.drop();
+  }
+}
