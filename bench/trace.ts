@@ -1,5 +1,7 @@
 // Diagnostic: prints every SQL statement one Apologize click costs on SQLite, by phase (the
 // click's ack and transaction, then its posts), with the App Home refresh sent at once.
+// With TRACE_CLICKS=N, instead: N clicks 8 in flight with the default HOME_REFRESH_DELAY, and the
+// statements per click, amortized, by shape (what `npm run bench` counts, in one process).
 // Build with the benchmark (`npm run bench` builds it too), run: node bench/.build/bench/trace.js
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,12 +16,13 @@ import { PrismaClient } from '../src/generated/prisma/client';
 import { encodeValue } from '../src/slack/ids';
 import { FakeSlack } from '../test/support/fakeSlack';
 import { buttonClick } from '../test/support/slackRequests';
-import { agentFor, post } from './load';
+import { agentFor, post, runClosedLoop } from './load';
 import { seedClickMistakes } from './seed';
 
 const SECRET = 'trace-signing-secret';
 
 async function main(): Promise<void> {
+  const amortized = Number(process.env.TRACE_CLICKS ?? 0);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mistake-trace-'));
   const url = `file:${path.join(tmp, 'trace.db')}`;
   await migrateDatabase(url);
@@ -49,10 +52,45 @@ async function main(): Promise<void> {
     TIMEZONE: 'Europe/Berlin',
     LOG_LEVEL: 'error',
     STATE_DIR: tmp,
-    HOME_REFRESH_DELAY: process.env.TRACE_HOME_DELAY ?? '0',
+    ...(amortized ? {} : { HOME_REFRESH_DELAY: process.env.TRACE_HOME_DELAY ?? '0' }),
   });
   const bot = await createBot(config, { tokenVerificationEnabled: false, db });
   await bot.start({ scheduler: false });
+  if (amortized) {
+    const pool = await seedClickMistakes(db, amortized, 120_000);
+    const target = { host: '127.0.0.1' as const, port, secret: SECRET };
+    tracing = true;
+    const sent = await runClosedLoop({
+      target,
+      concurrency: 8,
+      count: pool.length,
+      maxMs: 120_000,
+      make: (i) =>
+        buttonClick('mistake_apologize', encodeValue({ m: pool[i]!.id, v: pool[i]!.version }), {
+          userId: pool[i]!.ownerId,
+          channelId: 'CESCALATIONS',
+          messageTs: pool[i]!.threadTs,
+        }),
+    });
+    // Until every post is out, App Home's delayed refreshes included.
+    for (let quiet = 0; quiet < 7_000; ) {
+      const before = lines.length;
+      await new Promise((r) => setTimeout(r, 500));
+      quiet = lines.length === before ? quiet + 500 : 0;
+    }
+    tracing = false;
+    const shapes = new Map<string, number>();
+    for (const line of lines) {
+      const shape = line.replace(/^\[[^\]]*\] /, '').replace(/\?(, ?\?)*/g, '?').slice(0, 150);
+      shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+    }
+    const rows = [...shapes].sort((a, b) => b[1] - a[1]).map(([shape, n]) => `${(n / sent.sent).toFixed(2).padStart(6)}  ${shape}`);
+    process.stdout.write(`${rows.join('\n')}\n${(lines.length / sent.sent).toFixed(1)} statements per click (${sent.sent} clicks, ${sent.errors} errors)\n`);
+    await bot.stop();
+    await fake.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    return;
+  }
   const pool = await seedClickMistakes(db, 4, 30_000);
   const agent = agentFor(1);
   const target = { host: '127.0.0.1' as const, port, secret: SECRET };

@@ -343,9 +343,10 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       await app.stop().catch(() => undefined);
       // Clicks already answered are applied before the database goes (a crash leaves them to recovery).
       await clicks.settled();
-      // The delivery pass under way finishes (bounded) before the connection closes: a delivery
-      // it had claimed would otherwise stay claimed until its lease runs out, and wait that long.
-      await Promise.race([worker?.drain().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, STOP_DELIVERIES_MS).unref())]);
+      // What is due is sent (bounded) before the connection closes, and what the pass under way
+      // claimed but did not start is given back: it would otherwise stay claimed until its lease
+      // runs out, and wait that long.
+      await worker?.stop(STOP_DELIVERIES_MS);
       await db.$disconnect();
     },
   };

@@ -37,8 +37,18 @@ interface HistoryMessage {
 /** A delivery whose payload was read: what it asks to show. */
 export type ReadableDelivery = OutboxDelivery & { request: NonNullable<OutboxDelivery['request']> };
 
+/**
+ * What a pass's deliveries share while they are rendered (the mistakes they show, read together).
+ * `changed`: a delivery's `onSent` wrote to what it showed (a card's first post): read it again.
+ */
+export interface RenderPass {
+  changed(delivery: OutboxDelivery): void;
+}
+
 export interface DeliveryRenderer {
-  render(delivery: ReadableDelivery): Promise<Rendered>;
+  /** Called with a pass's claimed deliveries before the first is rendered. */
+  startPass?(deliveries: ReadableDelivery[]): RenderPass;
+  render(delivery: ReadableDelivery, pass?: RenderPass): Promise<Rendered>;
   /** A card update found its message gone: forget it so the next attempt posts a new one. */
   forgetCard?(delivery: OutboxDelivery): Promise<void>;
   /** A delivery failed for good (it needs a person): tell someone who can fix it. */
@@ -85,6 +95,8 @@ const MAX_HISTORY_PAGES = 50;
 const SENT_RETENTION_MS = 7 * 24 * 3_600_000;
 /** How often an idle pass deletes what is past that: not after every click's drain. */
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** After that, how long a stopping worker waits for the delivery in hand before it goes anyway. */
+const STOP_GIVE_BACK_MS = 2000;
 // The follow-up pass comes this long after what it looks for falls due.
 const FOLLOW_UP_MARGIN_MS = 100;
 
@@ -171,6 +183,12 @@ export class DeliveryWorker {
   private followUp: NodeJS.Timeout | null = null;
   private lastKickAt = 0;
   private nextPruneAt = 0;
+  private stopping = false;
+  /** What this worker holds now: delivery id → when its lease ends, as last written (ms). */
+  private readonly held = new Map<number, number>();
+  private renewing: NodeJS.Timeout | null = null;
+  /** Sent in this pass, to be noted as sent at its end. */
+  private readonly marks: Array<{ delivery: OutboxDelivery; ts: string | undefined; note: string | undefined }> = [];
 
   constructor(
     private readonly outbox: Outbox,
@@ -202,6 +220,7 @@ export class DeliveryWorker {
    */
   kick(): void {
     this.options.webhooks?.kick();
+    if (this.stopping) return;
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -266,89 +285,134 @@ export class DeliveryWorker {
   }
 
   /**
-   * One pass over the deliveries that are due. `ignoreBackoff` (the operator's
-   * `npm run job -- deliveries`) takes every pending one now, whatever its backoff.
+   * One pass over the deliveries that are due, all claimed at once (up to `batchSize`) and sent
+   * one after the other. `ignoreBackoff` (the operator's `npm run job -- deliveries`) takes every
+   * pending one now, whatever its backoff.
    */
   async runOnce(options: { ignoreBackoff?: boolean; afterId?: number } = {}): Promise<DeliveryStats & { lastId: number }> {
     const stats = { sent: 0, retried: 0, failed: 0, deferred: 0, lastId: options.afterId ?? 0 };
+    if (this.stopping) return stats;
     const now = this.clock.now();
-    const candidates = await this.outbox.due({
+    const claimed = await this.outbox.claimDue({
       now,
       afterId: options.afterId ?? 0,
       ignoreBackoff: options.ignoreBackoff ?? false,
       limit: this.options.batchSize ?? 50,
       kinds: SLACK_KINDS,
+      workerId: this.workerId,
+      leaseUntil: new Date(now.getTime() + this.leaseMs),
+      lookUntil: new Date(now.getTime() + this.latenessMs),
     });
-    for (const candidate of candidates) {
-      // Let waiting requests be acknowledged between deliveries: Slack gives each 3 seconds.
-      await new Promise((resolve) => setImmediate(resolve));
-      stats.lastId = candidate.id;
-      const claimed = await this.claim(candidate);
-      if (!claimed) continue;
-      const letGo = this.holdLease(claimed);
-      try {
-        const outcome = await this.deliver(claimed);
-        stats[outcome]++;
-      } finally {
-        letGo();
-      }
+    if (claimed.length === 0) {
+      await this.prune(now);
+      return stats;
     }
-    if (candidates.length === 0) await this.prune(now);
+    const leaseUntil = now.getTime() + this.leaseMs;
+    for (const delivery of claimed) this.held.set(delivery.id, leaseUntil);
+    this.renewWhileHeld();
+    const pass = this.renderer.startPass?.(claimed.filter((d): d is ReadableDelivery => d.request !== null));
+    try {
+      await this.sendClaimed(claimed, pass, stats);
+    } finally {
+      await this.flushMarks();
+    }
     return stats;
   }
 
-  /**
-   * Takes a delivery for this worker. The lease counts from now, not from the start of the pass:
-   * a pass held up by a slow Slack would otherwise hand out leases that have already run out,
-   * and another replica would take over (and post) deliveries this one is about to post.
-   */
-  private async claim(candidate: OutboxDelivery): Promise<OutboxDelivery | null> {
-    const now = this.clock.now();
-    const leaseUntil = new Date(now.getTime() + this.leaseMs);
-    const takenOver = candidate.status === 'sending';
-    // Its last worker died holding it. If its post had gone out, Slack may have it already, or
-    // may still act on it up to SLACK_LATENESS after the call; if not, nothing reached Slack.
-    const inFlight = takenOver && candidate.calledAt !== null;
-    const lookUntil = inFlight ? new Date(candidate.calledAt!.getTime() + this.latenessMs) : candidate.lookUntil;
-    const claimed = await this.outbox.take(candidate, { workerId: this.workerId, now, leaseUntil, lookUntil: inFlight ? lookUntil : null });
-    if (!claimed) return null;
-    if (takenOver) {
-      this.logger.warn('delivery taken over after its lease ran out', { id: candidate.id, from: candidate.lockedBy, inFlight });
+  private async sendClaimed(claimed: OutboxDelivery[], pass: RenderPass | undefined, stats: DeliveryStats & { lastId: number }): Promise<void> {
+    for (const [i, delivery] of claimed.entries()) {
+      // Let waiting requests be acknowledged between deliveries: Slack gives each 3 seconds.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.stopping) {
+        // Stopping: what was not started goes back to the outbox now, not when its lease runs out.
+        const rest = claimed.slice(i).map((d) => d.id);
+        for (const id of rest) this.held.delete(id);
+        await this.outbox.giveBack(rest, this.workerId, this.clock.now());
+        break;
+      }
+      stats.lastId = delivery.id;
+      if (delivery.takenOverFrom !== undefined) {
+        this.logger.warn('delivery taken over after its lease ran out', { id: delivery.id, from: delivery.takenOverFrom, inFlight: delivery.uncertain });
+      }
+      try {
+        stats[await this.deliver(delivery, pass)]++;
+      } catch (error) {
+        // A database fault mid-delivery: the others in the pass still go; this one is retried.
+        this.logger.error('delivery attempt failed', { id: delivery.id, kind: delivery.kind, error: String(error) });
+        await this.release(delivery, 'retry', 5000, `attempt: ${String(error).slice(0, 300)}`).catch(() => undefined);
+        stats.retried++;
+      } finally {
+        if (!this.marks.some((m) => m.delivery.id === delivery.id)) this.held.delete(delivery.id);
+      }
     }
-    return {
-      ...candidate,
-      status: 'sending',
-      lockedBy: this.workerId,
-      calledAt: null,
-      attempts: candidate.attempts + 1,
-      uncertain: candidate.uncertain || inFlight,
-      lookUntil,
-    };
+  }
+
+  /**
+   * Stops taking deliveries: the pass under way finishes the one it is sending and gives the
+   * rest of its claim back (waited for up to `withinMs`).
+   */
+  async stop(withinMs: number): Promise<void> {
+    const within = (ms: number, work: Promise<unknown> | undefined) =>
+      Promise.race([work?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+    // What is due now goes out first, if Slack lets it within the time given.
+    await within(withinMs, this.drain());
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.followUp) clearTimeout(this.followUp);
+    this.timer = this.followUp = null;
+    await within(STOP_GIVE_BACK_MS, this.running ?? undefined);
   }
 
   private get latenessMs(): number {
     return this.options.latenessMs ?? LATENESS_MS;
   }
 
-  /** Keeps the lease alive while a delivery is worked on (a slow render, a slow Slack). */
-  private holdLease(delivery: OutboxDelivery): () => void {
-    const timer = setInterval(
+  /**
+   * Keeps the leases of what this worker holds alive (a slow render, a slow Slack, the rest of a
+   * pass's claim), all in one statement every third of a lease, while it holds any.
+   */
+  private renewWhileHeld(): void {
+    if (this.renewing) return;
+    this.renewing = setInterval(
       () => {
-        const leaseUntil = new Date(this.clock.now().getTime() + this.leaseMs);
+        const ids = [...this.held.keys()];
+        if (ids.length === 0) {
+          clearInterval(this.renewing!);
+          this.renewing = null;
+          return;
+        }
+        const leaseUntil = this.clock.now().getTime() + this.leaseMs;
         void this.outbox
-          .renewLease(delivery.id, this.workerId, leaseUntil)
-          .then((renewed) => {
-            if (!renewed) this.logger.warn('delivery lease lost while working on it', { id: delivery.id });
+          .renewLeases(ids, this.workerId, new Date(leaseUntil))
+          .then((kept) => {
+            const still = new Set(kept);
+            for (const id of ids) {
+              if (!this.held.has(id)) continue;
+              if (still.has(id)) {
+                this.held.set(id, leaseUntil);
+              } else {
+                this.held.set(id, 0);
+                this.logger.warn('delivery lease lost while working on it', { id });
+              }
+            }
           })
-          .catch((error: unknown) => this.logger.warn('could not renew a delivery lease', { id: delivery.id, error: String(error) }));
+          .catch((error: unknown) => this.logger.warn('could not renew delivery leases', { ids: ids.length, error: String(error) }));
       },
       Math.max(250, Math.floor(this.leaseMs / 3)),
     );
-    timer.unref?.();
-    return () => clearInterval(timer);
+    this.renewing.unref?.();
   }
 
-  private async deliver(delivery: OutboxDelivery): Promise<keyof DeliveryStats> {
+  /**
+   * Whether this worker surely still holds `id` at `now`: its lease, as last written, has more
+   * than a third of its length left, so no other worker can have taken it over (clocks apart by
+   * less than that). When not, the database is asked before posting.
+   */
+  private surelyHeld(id: number, now: Date): boolean {
+    return (this.held.get(id) ?? 0) - now.getTime() > this.leaseMs / 3;
+  }
+
+  private async deliver(delivery: OutboxDelivery, pass?: RenderPass): Promise<keyof DeliveryStats> {
     const { request } = delivery;
     if (!request) {
       // Its payload could not be read (logged when it was): nothing this version can send.
@@ -363,7 +427,7 @@ export class DeliveryWorker {
     }
     let rendered: Rendered;
     try {
-      rendered = await this.renderer.render({ ...delivery, request });
+      rendered = await this.renderer.render({ ...delivery, request }, pass);
     } catch (error) {
       this.logger.error('could not render delivery', { id: delivery.id, kind: delivery.kind, error: String(error) });
       await this.release(delivery, 'retry', 30_000, `render: ${String(error).slice(0, 300)}`);
@@ -411,18 +475,26 @@ export class DeliveryWorker {
         ? { ...call.args, metadata: { event_type: DELIVERY_METADATA_TYPE, event_payload: { delivery_id: String(delivery.id) } } }
         : call.args;
       if (isPost || isShare) {
-        // Noted before the call (and the lease renewed with it): whoever takes this delivery over
-        // knows the post may have reached Slack. If another worker already took it, stop here.
+        // The claim noted the call already: whoever takes this delivery over knows the post may
+        // have reached Slack. If the lease might have run out meanwhile (a stalled process), the
+        // database says whether this worker still holds it (renewing it); if not, stop here.
         calledAt = this.clock.now();
-        const noted = await this.outbox.noteCalled(delivery.id, this.workerId, calledAt, new Date(calledAt.getTime() + this.leaseMs));
-        if (!noted) {
-          this.logger.warn('delivery was taken over before it was posted; leaving it to the new owner', { id: delivery.id });
-          return 'deferred';
+        if (!this.surelyHeld(delivery.id, calledAt)) {
+          const leaseUntil = calledAt.getTime() + this.leaseMs;
+          const noted = await this.outbox.noteCalled(delivery.id, this.workerId, calledAt, new Date(leaseUntil));
+          if (!noted) {
+            this.logger.warn('delivery was taken over before it was posted; leaving it to the new owner', { id: delivery.id });
+            return 'deferred';
+          }
+          if (this.held.has(delivery.id)) this.held.set(delivery.id, leaseUntil);
         }
       }
       const result = (await client.apiCall(call.method, args)) as SlackResult;
       await this.clients.tokenAnswered(delivery.teamId, null);
-      if (rendered.onSent) await rendered.onSent(result);
+      if (rendered.onSent) {
+        await rendered.onSent(result);
+        pass?.changed(delivery);
+      }
       await this.markSent(delivery, result.ts);
       return 'sent';
     } catch (error) {
@@ -514,9 +586,26 @@ export class DeliveryWorker {
     return null;
   }
 
+  /**
+   * Noted as sent with the rest of its pass, in one statement at the pass's end (only if nobody
+   * asked for it again meanwhile; if they did, it is sent once more). Until then it stays this
+   * worker's, its lease kept: a crash before the note leaves a post its next sender finds in
+   * Slack (the claim noted the call) and an edit that is simply made again.
+   */
   private async markSent(delivery: OutboxDelivery, ts: string | undefined, note?: string): Promise<void> {
-    // Only if nobody asked for it again meanwhile; if they did, send once more.
-    await this.outbox.markSent(delivery, this.workerId, ts, note, this.clock.now());
+    this.marks.push({ delivery, ts, note });
+  }
+
+  /** Writes the pass's sent notes; on a fault they are left to their leases (taken over, looked for in Slack). */
+  private async flushMarks(): Promise<void> {
+    const marks = this.marks.splice(0);
+    try {
+      await this.outbox.markAllSent(marks, this.workerId, this.clock.now());
+    } catch (error) {
+      this.logger.error('could not note sent deliveries; they are checked in Slack when their lease runs out', { count: marks.length, error: String(error) });
+    } finally {
+      for (const m of marks) this.held.delete(m.delivery.id);
+    }
   }
 
   private async release(

@@ -23,7 +23,99 @@ import { parseExportWindow, writeExportCsv } from '../services/exports';
 
 /** `insights:2026-11-23` (or an extra copy's key) → `2026-11-23`. */
 const slotDay = (slot: string): string => /\d{4}-\d{2}-\d{2}/.exec(slot)?.[0] ?? 'now';
-import type { DeliveryRenderer, ReadableDelivery, Rendered, SlackResult } from './deliveries';
+import type { DeliveryRenderer, ReadableDelivery, Rendered, RenderPass, SlackResult } from './deliveries';
+import type { TimelineEvent } from '../domain/timeline';
+import type { EarlierMistakeView, MistakeView } from '../services/views';
+
+/**
+ * A mistake read for a pass is shown by its later deliveries for this long; after that it is read
+ * again (a pass held up by a slow Slack shows no state older than this; a change committed after
+ * a card was rendered sends that card again anyway).
+ */
+const PASS_READ_FRESH_MS = 1000;
+
+/** What a delivery shows about one mistake: it has a mistake id, and a pass's deliveries read theirs together. */
+type MistakeDelivery = ReadableDelivery & { request: { mistakeId: number } };
+const MISTAKE_KINDS: ReadonlySet<string> = new Set(['card', 'reply', 'dm', 'escalation', 'escalation_update']);
+const showsMistake = (d: ReadableDelivery): d is MistakeDelivery => MISTAKE_KINDS.has(d.request.kind) && 'mistakeId' in d.request;
+
+/** A read shared by several deliveries; its failure is each one's to handle, never unhandled. */
+function shared<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
+}
+
+/**
+ * The reads a pass's deliveries share: the first that needs its mistake (its card's earlier
+ * mistakes, its event) reads those of every delivery of the pass not yet rendered, in one
+ * statement each. Under load a pass holds the card, the thread reply and the DMs of several
+ * changes, which each read their mistake on their own before.
+ */
+class PassReads implements RenderPass {
+  private readonly left = new Map<number, MistakeDelivery>();
+  private readonly mistakes = new Map<number, { at: number; view: Promise<MistakeView | null> }>();
+  private readonly earlierOf = new Map<number, Promise<EarlierMistakeView[]>>();
+  private readonly eventsById = new Map<number, Promise<TimelineEvent | null>>();
+
+  constructor(
+    private readonly queries: MistakeQueries,
+    deliveries: ReadableDelivery[],
+    private readonly now: () => number,
+  ) {
+    for (const d of deliveries) if (showsMistake(d)) this.left.set(d.id, d);
+  }
+
+  private others(teamId: string): MistakeDelivery[] {
+    return [...this.left.values()].filter((d) => d.teamId === teamId);
+  }
+
+  rendered(delivery: OutboxDelivery): void {
+    this.left.delete(delivery.id);
+  }
+
+  changed(delivery: OutboxDelivery): void {
+    if (delivery.mistakeId !== null) this.mistakes.delete(delivery.mistakeId);
+  }
+
+  mistake(teamId: string, mistakeId: number): Promise<MistakeView | null> {
+    const at = this.now();
+    const fresh = (id: number) => {
+      const hit = this.mistakes.get(id);
+      return hit !== undefined && at - hit.at < PASS_READ_FRESH_MS;
+    };
+    if (!fresh(mistakeId)) {
+      const ids = [...new Set([mistakeId, ...this.others(teamId).map((d) => d.request.mistakeId)])].filter((id) => id === mistakeId || !fresh(id));
+      const read = shared(this.queries.getMany(teamId, ids));
+      for (const id of ids) this.mistakes.set(id, { at, view: shared(read.then((found) => found.get(id) ?? null)) });
+    }
+    return this.mistakes.get(mistakeId)!.view;
+  }
+
+  async earlier(teamId: string, view: MistakeView): Promise<EarlierMistakeView[]> {
+    if (!this.earlierOf.has(view.id)) {
+      const cards = this.others(teamId).filter((d) => d.request.kind === 'card' && !this.earlierOf.has(d.request.mistakeId));
+      const views = (await Promise.all(cards.map((d) => this.mistake(teamId, d.request.mistakeId).catch(() => null)))).filter(
+        (v): v is MistakeView => v !== null && v.id !== view.id && !this.earlierOf.has(v.id),
+      );
+      if (!this.earlierOf.has(view.id)) {
+        const read = shared(this.queries.earlierMany(teamId, [view, ...views]));
+        for (const v of [view, ...views]) this.earlierOf.set(v.id, shared(read.then((found) => found.get(v.id) ?? [])));
+      }
+    }
+    return this.earlierOf.get(view.id)!;
+  }
+
+  event(eventId: number): Promise<TimelineEvent | null> {
+    if (!this.eventsById.has(eventId)) {
+      const ids = [
+        ...new Set([eventId, ...[...this.left.values()].flatMap((d) => ('eventId' in d.request ? [d.request.eventId] : [])).filter((id) => !this.eventsById.has(id))]),
+      ];
+      const read = shared(this.queries.events(ids));
+      for (const id of ids) this.eventsById.set(id, shared(read.then((found) => found.get(id) ?? null)));
+    }
+    return this.eventsById.get(eventId)!;
+  }
+}
 
 /** Posts never unfurl: a customer's link in a report must not expand into the channel. */
 const NO_UNFURL = { unfurl_links: false, unfurl_media: false };
@@ -65,7 +157,20 @@ export class SlackRenderer implements DeliveryRenderer {
     return url;
   }
 
-  async render(delivery: ReadableDelivery): Promise<Rendered> {
+  startPass(deliveries: ReadableDelivery[]): RenderPass {
+    return new PassReads(this.queries, deliveries, () => this.clock.now().getTime());
+  }
+
+  async render(delivery: ReadableDelivery, pass?: RenderPass): Promise<Rendered> {
+    const reads = pass instanceof PassReads ? pass : null;
+    try {
+      return await this.renderWith(delivery, reads);
+    } finally {
+      reads?.rendered(delivery);
+    }
+  }
+
+  private async renderWith(delivery: ReadableDelivery, reads: PassReads | null): Promise<Rendered> {
     const { request, teamId } = delivery;
     const policy = await this.settings.forTeam(teamId);
     const ctx = { now: this.clock.now(), timeZone: policy.timezone };
@@ -190,10 +295,12 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     // The card and the reporter's confirmation say when the customer was hurt before.
-    const found = await this.queries.get(teamId, request.mistakeId);
+    const found = reads ? await reads.mistake(teamId, request.mistakeId) : await this.queries.get(teamId, request.mistakeId);
     if (!found) return { skip: 'the mistake no longer exists' };
+    const earlier = (view: MistakeView) => (reads ? reads.earlier(teamId, view) : this.queries.earlier(teamId, view));
     // The card says when the customer was hurt before (and the reporter's confirmation, below).
-    const mistake = request.kind === 'card' ? { ...found, earlier: await this.queries.earlier(teamId, found) } : found;
+    // A copy: what a pass read is shared by its other deliveries.
+    const mistake = request.kind === 'card' ? { ...found, earlier: await earlier(found) } : { ...found };
 
     if (request.kind === 'card') {
       const { text, blocks } = renderCard(mistake, { ...ctx, workspaceUrl: await this.url(teamId) });
@@ -236,7 +343,7 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     // A reply or a DM about one timeline event: one that cannot be read was logged, and is skipped.
-    const event = await this.queries.event(request.eventId);
+    const event = reads ? await reads.event(request.eventId) : await this.queries.event(request.eventId);
     if (!event) return { skip: 'the timeline event no longer exists or could not be read' };
 
     if (request.kind === 'reply') {
@@ -250,7 +357,7 @@ export class SlackRenderer implements DeliveryRenderer {
     }
 
     const { userId } = request;
-    if (event.kind === 'reported' && userId === mistake.reporterId) mistake.earlier = await this.queries.earlier(teamId, mistake);
+    if (event.kind === 'reported' && userId === mistake.reporterId) mistake.earlier = await earlier(mistake);
     const { text, blocks, offered, live } = renderOwnerDm(event, mistake, {
       ...ctx,
       threadUrl: link,

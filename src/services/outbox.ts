@@ -115,6 +115,8 @@ export interface OutboxDelivery {
   calledAt: Date | null;
   lockedBy: string | null;
   createdAt: Date;
+  /** Set by `claimDue` when this claim took the delivery over from a worker whose lease ran out. */
+  takenOverFrom?: string;
 }
 
 /** How one queued post went: sent (with its ts), waiting, or refused. */
@@ -127,6 +129,31 @@ export interface DeliveryRecord {
 }
 
 const LET_GO = { lockedBy: null, leaseUntil: null };
+
+/** What a claim writes in `lastError` when it takes a delivery over, followed by the worker it was taken from. */
+export const TAKEN_OVER = 'taken over after the lease ran out of worker ';
+
+/**
+ * A row of "Delivery" as `RETURNING *` gives it: SQLite's booleans come back as 0 or 1, and a
+ * driver may give a time as text.
+ */
+function deliveryRow(row: Record<string, unknown>): Prisma.DeliveryGetPayload<object> {
+  const time = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+  return {
+    ...(row as Prisma.DeliveryGetPayload<object>),
+    id: Number(row.id),
+    mistakeId: row.mistakeId === null || row.mistakeId === undefined ? null : Number(row.mistakeId),
+    generation: Number(row.generation),
+    attempts: Number(row.attempts),
+    uncertain: row.uncertain === true || Number(row.uncertain) === 1,
+    lookUntil: time(row.lookUntil),
+    calledAt: time(row.calledAt),
+    leaseUntil: time(row.leaseUntil),
+    sentAt: time(row.sentAt),
+    nextAttemptAt: time(row.nextAttemptAt) ?? new Date(0),
+    createdAt: time(row.createdAt) ?? new Date(0),
+  };
+}
 
 /**
  * The outbox as the delivery worker and the operator see it: what is due, claims with leases
@@ -184,7 +211,72 @@ export class Outbox {
       calledAt: row.calledAt,
       lockedBy: row.lockedBy,
       createdAt: row.createdAt,
+      ...(row.status === 'sending' && row.lastError?.startsWith(TAKEN_OVER) ? { takenOverFrom: row.lastError.slice(TAKEN_OVER.length) } : {}),
     };
+  }
+
+  /**
+   * Takes the deliveries due now for `workerId`, oldest first, at most `limit`, in one statement
+   * (what `due` finds, each taken as `take` takes it). Each is noted as called at once
+   * (`calledAt`): whoever takes one over after this worker's lease runs out treats its post as
+   * possibly in Slack and looks before posting, which costs a wait only after a crash. One taken
+   * over from a worker whose lease ran out comes back `uncertain`, looked for until `lookUntil`,
+   * with `lastError` saying whose it was. The due conditions are asked again of each row as it is
+   * updated: two replicas claiming at once never both take one (PostgreSQL checks them again on a
+   * row another claim changed first; SQLite runs one write at a time).
+   */
+  async claimDue(options: {
+    now: Date;
+    afterId: number;
+    ignoreBackoff: boolean;
+    limit: number;
+    kinds?: DeliveryKinds;
+    workerId: string;
+    leaseUntil: Date;
+    lookUntil: Date;
+  }): Promise<OutboxDelivery[]> {
+    const { now, kinds } = options;
+    const list = (values: readonly string[]) => Prisma.join(values.map((v) => Prisma.sql`${v}`));
+    const kindIs = !kinds ? Prisma.empty : 'only' in kinds ? Prisma.sql`AND "kind" IN (${list(kinds.only)})` : Prisma.sql`AND "kind" NOT IN (${list(kinds.except)})`;
+    const backoff = options.ignoreBackoff ? Prisma.empty : Prisma.sql`AND "nextAttemptAt" <= ${now}`;
+    const due = Prisma.sql`"id" > ${options.afterId} ${kindIs}
+      AND (("status" IN ('pending', 'failed') ${backoff}) OR ("status" = 'sending' AND "leaseUntil" < ${now}))`;
+    const takenOver = Prisma.sql`"status" = 'sending' AND "calledAt" IS NOT NULL`;
+    const rows = await this.db.$queryRaw<Array<Record<string, unknown>>>`
+      UPDATE "Delivery" SET
+        "uncertain" = CASE WHEN ${takenOver} THEN TRUE ELSE "uncertain" END,
+        "lookUntil" = CASE WHEN ${takenOver} THEN ${options.lookUntil} ELSE "lookUntil" END,
+        "lastError" = CASE WHEN "status" = 'sending' THEN ${TAKEN_OVER} || COALESCE("lockedBy", '') ELSE "lastError" END,
+        "status" = 'sending',
+        "lockedBy" = ${options.workerId},
+        "leaseUntil" = ${options.leaseUntil},
+        "calledAt" = ${now},
+        "attempts" = "attempts" + 1
+      WHERE "id" IN (SELECT "id" FROM "Delivery" WHERE ${due} ORDER BY "id" LIMIT ${options.limit}) AND ${due}
+      RETURNING *`;
+    return rows.map((row) => this.toDelivery(deliveryRow(row))).sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Keeps the leases of `ids` alive for `workerId` in one statement; returns the ids still held
+   * (one missing was taken over, or finished meanwhile).
+   */
+  async renewLeases(ids: number[], workerId: string, leaseUntil: Date): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.$queryRaw<Array<{ id: unknown }>>`
+      UPDATE "Delivery" SET "leaseUntil" = ${leaseUntil}
+      WHERE "id" IN (${Prisma.join(ids)}) AND "lockedBy" = ${workerId} AND "status" = 'sending'
+      RETURNING "id"`;
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** Gives deliveries claimed but not started back, due now (a worker that is stopping). */
+  async giveBack(ids: number[], workerId: string, now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.delivery.updateMany({
+      where: { id: { in: ids }, lockedBy: workerId, status: 'sending' },
+      data: { ...LET_GO, status: 'pending', calledAt: null, nextAttemptAt: now, attempts: { decrement: 1 }, lastError: 'given back unsent by a worker that stopped' },
+    });
   }
 
   /**
@@ -229,12 +321,6 @@ export class Outbox {
     return earlier !== null;
   }
 
-  /** Keeps a lease alive; false when the delivery is no longer this worker's. */
-  async renewLease(id: number, workerId: string, leaseUntil: Date): Promise<boolean> {
-    const renewed = await this.db.delivery.updateMany({ where: { id, lockedBy: workerId, status: 'sending' }, data: { leaseUntil } });
-    return renewed.count === 1;
-  }
-
   /** Notes that the post is going out now; false when another worker took the delivery meanwhile. */
   async noteCalled(id: number, workerId: string, calledAt: Date, leaseUntil: Date): Promise<boolean> {
     const noted = await this.db.delivery.updateMany({
@@ -260,6 +346,39 @@ export class Outbox {
     });
     if (done.count === 0) {
       await this.letGo(delivery.id, workerId, { status: 'pending', attempts: 0, nextAttemptAt: now, uncertain: false, lookUntil: null });
+    }
+  }
+
+  /**
+   * `markSent` for several deliveries, in one statement: the ones asked for again while they were
+   * being sent (their generation moved) are pending again from now, as there.
+   */
+  async markAllSent(marks: Array<{ delivery: OutboxDelivery; ts: string | undefined; note: string | undefined }>, workerId: string, now: Date): Promise<void> {
+    if (marks.length <= 1) {
+      for (const m of marks) await this.markSent(m.delivery, workerId, m.ts, m.note, now);
+      return;
+    }
+    const byId = (value: (m: (typeof marks)[number]) => string | null) =>
+      Prisma.join(
+        marks.map((m) => Prisma.sql`WHEN ${m.delivery.id} THEN ${value(m)}`),
+        ' ',
+      );
+    const which = Prisma.join(
+      marks.map((m) => Prisma.sql`("id" = ${m.delivery.id} AND "generation" = ${m.delivery.generation})`),
+      ' OR ',
+    );
+    const done = await this.db.$queryRaw<Array<{ id: unknown }>>`
+      UPDATE "Delivery" SET
+        "status" = 'sent', "sentAt" = ${now}, "lockedBy" = NULL, "leaseUntil" = NULL, "uncertain" = FALSE, "lookUntil" = NULL,
+        "resultTs" = CASE "id" ${byId((m) => m.ts ?? null)} END,
+        "lastError" = CASE "id" ${byId((m) => m.note ?? null)} END
+      WHERE "lockedBy" = ${workerId} AND (${which})
+      RETURNING "id"`;
+    const sent = new Set(done.map((r) => Number(r.id)));
+    for (const m of marks) {
+      if (!sent.has(m.delivery.id)) {
+        await this.letGo(m.delivery.id, workerId, { status: 'pending', attempts: 0, nextAttemptAt: now, uncertain: false, lookUntil: null });
+      }
     }
   }
 

@@ -218,6 +218,62 @@ export class MistakeQueries {
     });
   }
 
+  /** Mistakes of one workspace by id, read together (one statement, two once one has prevention steps). */
+  async getMany(teamId: string, mistakeIds: number[]): Promise<Map<number, MistakeView>> {
+    const wanted = mistakeIds.filter((id) => Number.isSafeInteger(id) && id > 0);
+    if (wanted.length === 0) return new Map();
+    const found = await loadMistakesWhere(this.db, teamId, { ids: [...new Set(wanted)] });
+    return new Map([...found].map(([id, record]) => [id, mistakeView(record)]));
+  }
+
+  /**
+   * `earlier` for several mistakes of one workspace at once, keyed by mistake id: one statement
+   * for those whose customer is not shared with another of them (each customer's rows are
+   * numbered newest first and cut at the same 100); the others are asked one by one.
+   */
+  async earlierMany(teamId: string, records: Array<Pick<MistakeView, 'id' | 'customerKey' | 'createdAt'>>): Promise<Map<number, EarlierMistakeView[]>> {
+    const result = new Map<number, EarlierMistakeView[]>();
+    const byKey = new Map<string, Array<Pick<MistakeView, 'id' | 'customerKey' | 'createdAt'>>>();
+    for (const record of records) {
+      if (!record.customerKey) result.set(record.id, []);
+      else byKey.set(record.customerKey, [...(byKey.get(record.customerKey) ?? []), record]);
+    }
+    const alone = [...byKey.values()].filter((list) => list.length === 1).map((list) => list[0]!);
+    for (const list of byKey.values()) {
+      if (list.length > 1) for (const record of list) result.set(record.id, await this.earlier(teamId, record));
+    }
+    if (alone.length === 1) result.set(alone[0]!.id, await this.earlier(teamId, alone[0]!));
+    if (alone.length > 1) {
+      const each = alone.map(
+        (r) =>
+          Prisma.sql`(m."customerKey" = ${r.customerKey} AND m."createdAt" >= ${new Date(r.createdAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS)}
+            AND m."createdAt" <= ${r.createdAt} AND m."id" < ${r.id})`,
+      );
+      const rows = await this.db.$queryRaw<Array<{ id: unknown; channelId: string; threadTs: string | null; createdAt: Date | string; k: string }>>`
+        SELECT "id", "channelId", "threadTs", "createdAt", "k" FROM (
+          SELECT m."id", m."channelId", m."threadTs", m."createdAt", m."customerKey" AS "k",
+            ROW_NUMBER() OVER (PARTITION BY m."customerKey" ORDER BY m."createdAt" DESC, m."id" DESC) AS "n"
+          FROM "Mistake" m WHERE m."teamId" = ${teamId} AND (${Prisma.join(each, ' OR ')})
+        ) x WHERE "n" <= 100 ORDER BY "k", "n"`;
+      const forKey = new Map(alone.map((r) => [r.customerKey!, r.id]));
+      for (const r of alone) result.set(r.id, []);
+      for (const row of rows) {
+        const createdAt = row.createdAt instanceof Date ? row.createdAt : new Date(row.createdAt);
+        result.get(forKey.get(row.k)!)!.push({ id: Number(row.id), channelId: row.channelId, threadTs: row.threadTs, createdAt });
+      }
+    }
+    return result;
+  }
+
+  /** Timeline events by id, read together; an id missing or unreadable (logged) maps to null. */
+  async events(eventIds: number[]): Promise<Map<number, TimelineEvent | null>> {
+    const wanted = [...new Set(eventIds.filter((id) => Number.isSafeInteger(id) && id > 0))];
+    const rows = wanted.length === 0 ? [] : await this.db.timelineEvent.findMany({ where: { id: { in: wanted } } });
+    const byId = new Map<number, TimelineEvent | null>(wanted.map((id) => [id, null]));
+    for (const row of rows) byId.set(row.id, this.readEvent(row));
+    return byId;
+  }
+
   /** One timeline event; null when it no longer exists, or cannot be read (logged). */
   async event(eventId: number): Promise<TimelineEvent | null> {
     const row = await this.db.timelineEvent.findUnique({ where: { id: eventId } });
