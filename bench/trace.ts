@@ -81,11 +81,16 @@ async function main(): Promise<void> {
     tracing = false;
     const shapes = new Map<string, number>();
     for (const line of lines) {
-      const shape = line.replace(/^\[[^\]]*\] /, '').replace(/\?(, ?\?)*/g, '?').slice(0, 150);
+      const shape = line
+        .replace(/^\[[^\]]*\] /, '')
+        .replace(/\?(, ?\?)*/g, '?')
+        .slice(0, 150);
       shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
     }
     const rows = [...shapes].sort((a, b) => b[1] - a[1]).map(([shape, n]) => `${(n / sent.sent).toFixed(2).padStart(6)}  ${shape}`);
-    process.stdout.write(`${rows.join('\n')}\n${(lines.length / sent.sent).toFixed(1)} statements per click (${sent.sent} clicks, ${sent.errors} errors)\n`);
+    process.stdout.write(
+      `${rows.join('\n')}\n${(lines.length / sent.sent).toFixed(1)} statements per click (${sent.sent} clicks, ${sent.errors} errors)\n`,
+    );
     await bot.stop();
     await fake.stop();
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -332,7 +332,11 @@ export class DeliveryWorker {
       }
       stats.lastId = delivery.id;
       if (delivery.takenOverFrom !== undefined) {
-        this.logger.warn('delivery taken over after its lease ran out', { id: delivery.id, from: delivery.takenOverFrom, inFlight: delivery.uncertain });
+        this.logger.warn('delivery taken over after its lease ran out', {
+          id: delivery.id,
+          from: delivery.takenOverFrom,
+          inFlight: delivery.uncertain,
+        });
       }
       try {
         stats[await this.deliver(delivery, pass)]++;
@@ -602,7 +606,10 @@ export class DeliveryWorker {
     try {
       await this.outbox.markAllSent(marks, this.workerId, this.clock.now());
     } catch (error) {
-      this.logger.error('could not note sent deliveries; they are checked in Slack when their lease runs out', { count: marks.length, error: String(error) });
+      this.logger.error('could not note sent deliveries; they are checked in Slack when their lease runs out', {
+        count: marks.length,
+        error: String(error),
+      });
     } finally {
       for (const m of marks) this.held.delete(m.delivery.id);
     }

@@ -108,7 +108,10 @@ class PassReads implements RenderPass {
   event(eventId: number): Promise<TimelineEvent | null> {
     if (!this.eventsById.has(eventId)) {
       const ids = [
-        ...new Set([eventId, ...[...this.left.values()].flatMap((d) => ('eventId' in d.request ? [d.request.eventId] : [])).filter((id) => !this.eventsById.has(id))]),
+        ...new Set([
+          eventId,
+          ...[...this.left.values()].flatMap((d) => ('eventId' in d.request ? [d.request.eventId] : [])).filter((id) => !this.eventsById.has(id)),
+        ]),
       ];
       const read = shared(this.queries.events(ids));
       for (const id of ids) this.eventsById.set(id, shared(read.then((found) => found.get(id) ?? null)));

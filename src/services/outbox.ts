@@ -237,7 +237,11 @@ export class Outbox {
   }): Promise<OutboxDelivery[]> {
     const { now, kinds } = options;
     const list = (values: readonly string[]) => Prisma.join(values.map((v) => Prisma.sql`${v}`));
-    const kindIs = !kinds ? Prisma.empty : 'only' in kinds ? Prisma.sql`AND "kind" IN (${list(kinds.only)})` : Prisma.sql`AND "kind" NOT IN (${list(kinds.except)})`;
+    const kindIs = !kinds
+      ? Prisma.empty
+      : 'only' in kinds
+        ? Prisma.sql`AND "kind" IN (${list(kinds.only)})`
+        : Prisma.sql`AND "kind" NOT IN (${list(kinds.except)})`;
     const backoff = options.ignoreBackoff ? Prisma.empty : Prisma.sql`AND "nextAttemptAt" <= ${now}`;
     const due = Prisma.sql`"id" > ${options.afterId} ${kindIs}
       AND (("status" IN ('pending', 'failed') ${backoff}) OR ("status" = 'sending' AND "leaseUntil" < ${now}))`;
@@ -275,7 +279,14 @@ export class Outbox {
     if (ids.length === 0) return;
     await this.db.delivery.updateMany({
       where: { id: { in: ids }, lockedBy: workerId, status: 'sending' },
-      data: { ...LET_GO, status: 'pending', calledAt: null, nextAttemptAt: now, attempts: { decrement: 1 }, lastError: 'given back unsent by a worker that stopped' },
+      data: {
+        ...LET_GO,
+        status: 'pending',
+        calledAt: null,
+        nextAttemptAt: now,
+        attempts: { decrement: 1 },
+        lastError: 'given back unsent by a worker that stopped',
+      },
     });
   }
 
@@ -353,7 +364,11 @@ export class Outbox {
    * `markSent` for several deliveries, in one statement: the ones asked for again while they were
    * being sent (their generation moved) are pending again from now, as there.
    */
-  async markAllSent(marks: Array<{ delivery: OutboxDelivery; ts: string | undefined; note: string | undefined }>, workerId: string, now: Date): Promise<void> {
+  async markAllSent(
+    marks: Array<{ delivery: OutboxDelivery; ts: string | undefined; note: string | undefined }>,
+    workerId: string,
+    now: Date,
+  ): Promise<void> {
     if (marks.length <= 1) {
       for (const m of marks) await this.markSent(m.delivery, workerId, m.ts, m.note, now);
       return;

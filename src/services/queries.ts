@@ -231,7 +231,10 @@ export class MistakeQueries {
    * for those whose customer is not shared with another of them (each customer's rows are
    * numbered newest first and cut at the same 100); the others are asked one by one.
    */
-  async earlierMany(teamId: string, records: Array<Pick<MistakeView, 'id' | 'customerKey' | 'createdAt'>>): Promise<Map<number, EarlierMistakeView[]>> {
+  async earlierMany(
+    teamId: string,
+    records: Array<Pick<MistakeView, 'id' | 'customerKey' | 'createdAt'>>,
+  ): Promise<Map<number, EarlierMistakeView[]>> {
     const result = new Map<number, EarlierMistakeView[]>();
     const byKey = new Map<string, Array<Pick<MistakeView, 'id' | 'customerKey' | 'createdAt'>>>();
     for (const record of records) {
