@@ -970,7 +970,7 @@ async function main(): Promise<void> {
       `Machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}, ${os.platform()} ${os.arch()}; 1-minute load average ${loadBefore.toFixed(2)} before the run, ${os.loadavg()[0]!.toFixed(2)} after it`,
     );
     out.push(
-      `Load: Slack-signed HTTP POSTs to 127.0.0.1, keep-alive, ${CONCURRENCY} in flight; per request shape and app ${WARMUP} warm-up, then ${MEASURED} measured (in halves: bare, bot, bot, bare), then ${SINGLE} at concurrency 1. Both apps: Bolt HTTPReceiver, same signing secret, tokenVerificationEnabled false, Web API at the fake Slack (its own process), node ${START_FLAGS.join(' ')} (as \`npm start\`).`,
+      `Load: Slack-signed HTTP POSTs to 127.0.0.1, keep-alive, ${CONCURRENCY} in flight; per request shape and app ${WARMUP} warm-up, then ${MEASURED} measured (in halves: bare, bot, bot, bare), then ${SINGLE} at concurrency 1. Both apps: Bolt HTTPReceiver, same signing secret, the token verified once at start (Bolt's default, as npm start), Web API at the fake Slack (its own process), node ${START_FLAGS.join(' ')} (as \`npm start\`).`,
     );
     out.push('');
     out.push('a. Ack latency (time to the HTTP response)');

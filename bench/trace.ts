@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     STATE_DIR: tmp,
     ...(amortized ? {} : { HOME_REFRESH_DELAY: process.env.TRACE_HOME_DELAY ?? '0' }),
   });
-  const bot = await createBot(config, { tokenVerificationEnabled: false, db });
+  const bot = await createBot(config, { db });
   await bot.start({ scheduler: false });
   if (amortized) {
     const pool = await seedClickMistakes(db, amortized, 120_000);
@@ -91,6 +91,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${rows.join('\n')}\n${(lines.length / sent.sent).toFixed(1)} statements per click (${sent.sent} clicks, ${sent.errors} errors)\n`,
     );
+    const calls = new Map<string, number>();
+    for (const c of fake.calls) calls.set(c.method, (calls.get(c.method) ?? 0) + 1);
+    process.stdout.write(`Slack Web API calls per click: ${[...calls].map(([m, n]) => `${(n / sent.sent).toFixed(2)} ${m}`).join(', ')}\n`);
     await bot.stop();
     await fake.stop();
     fs.rmSync(tmp, { recursive: true, force: true });

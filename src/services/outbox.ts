@@ -111,7 +111,7 @@ export interface OutboxDelivery {
   uncertain: boolean;
   /** Until when Slack may still act on an unanswered attempt. */
   lookUntil: Date | null;
-  /** When the current attempt's post went out to Slack (null until it does). */
+  /** When the current attempt was claimed (`claimDue`), or its post noted as going out (`take`, `noteCalled`). */
   calledAt: Date | null;
   lockedBy: string | null;
   createdAt: Date;
@@ -332,7 +332,10 @@ export class Outbox {
     return earlier !== null;
   }
 
-  /** Notes that the post is going out now; false when another worker took the delivery meanwhile. */
+  /**
+   * Notes that the post is going out now, renewing the lease; false when another worker took the
+   * delivery meanwhile (asked when the worker cannot be sure of its lease any more).
+   */
   async noteCalled(id: number, workerId: string, calledAt: Date, leaseUntil: Date): Promise<boolean> {
     const noted = await this.db.delivery.updateMany({
       where: { id, lockedBy: workerId, status: 'sending' },
