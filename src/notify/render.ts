@@ -39,10 +39,19 @@ type MistakeDelivery = ReadableDelivery & { request: { mistakeId: number } };
 const MISTAKE_KINDS: ReadonlySet<string> = new Set(['card', 'reply', 'dm', 'escalation', 'escalation_update']);
 const showsMistake = (d: ReadableDelivery): d is MistakeDelivery => MISTAKE_KINDS.has(d.request.kind) && 'mistakeId' in d.request;
 
-/** A read shared by several deliveries; its failure is each one's to handle, never unhandled. */
-function shared<T>(read: Promise<T>): Promise<T> {
-  read.catch(() => undefined);
+/**
+ * A read shared by several deliveries; its failure is each one's to handle, never unhandled, and
+ * `forget` drops it so the next delivery reads again rather than failing the same way.
+ */
+function shared<T>(read: Promise<T>, forget?: () => void): Promise<T> {
+  read.catch(() => forget?.());
   return read;
+}
+
+/** Drops `key` from `map` if it still holds `value`. */
+function dropIf<K, V>(map: Map<K, V>, key: K, holds: (v: V) => boolean): void {
+  const v = map.get(key);
+  if (v !== undefined && holds(v)) map.delete(key);
 }
 
 /**
@@ -86,7 +95,13 @@ class PassReads implements RenderPass {
     if (!fresh(mistakeId)) {
       const ids = [...new Set([mistakeId, ...this.others(teamId).map((d) => d.request.mistakeId)])].filter((id) => id === mistakeId || !fresh(id));
       const read = shared(this.queries.getMany(teamId, ids));
-      for (const id of ids) this.mistakes.set(id, { at, view: shared(read.then((found) => found.get(id) ?? null)) });
+      for (const id of ids) {
+        const view: Promise<MistakeView | null> = shared(
+          read.then((found) => found.get(id) ?? null),
+          () => dropIf(this.mistakes, id, (v) => v.view === view),
+        );
+        this.mistakes.set(id, { at, view });
+      }
     }
     return this.mistakes.get(mistakeId)!.view;
   }
@@ -99,7 +114,13 @@ class PassReads implements RenderPass {
       );
       if (!this.earlierOf.has(view.id)) {
         const read = shared(this.queries.earlierMany(teamId, [view, ...views]));
-        for (const v of [view, ...views]) this.earlierOf.set(v.id, shared(read.then((found) => found.get(v.id) ?? [])));
+        for (const v of [view, ...views]) {
+          const list: Promise<EarlierMistakeView[]> = shared(
+            read.then((found) => found.get(v.id) ?? []),
+            () => dropIf(this.earlierOf, v.id, (p) => p === list),
+          );
+          this.earlierOf.set(v.id, list);
+        }
       }
     }
     return this.earlierOf.get(view.id)!;
@@ -114,7 +135,13 @@ class PassReads implements RenderPass {
         ]),
       ];
       const read = shared(this.queries.events(ids));
-      for (const id of ids) this.eventsById.set(id, shared(read.then((found) => found.get(id) ?? null)));
+      for (const id of ids) {
+        const event: Promise<TimelineEvent | null> = shared(
+          read.then((found) => found.get(id) ?? null),
+          () => dropIf(this.eventsById, id, (p) => p === event),
+        );
+        this.eventsById.set(id, event);
+      }
     }
     return this.eventsById.get(eventId)!;
   }

@@ -161,6 +161,17 @@ describe.each(DATABASES)('a pass of deliveries on %s', (_name, fresh) => {
     expect(await renderer.render(reply, together)).toMatchObject({ call: { args: { thread_ts: '1700000000.000300' } } });
   });
 
+  it('reads again after a shared read failed, rather than failing the rest of the pass the same way', async () => {
+    const deliveries = await pass();
+    const getMany = jest.spyOn(queries, 'getMany').mockRejectedValueOnce(new Error('database is locked'));
+    const together = renderer.startPass(deliveries);
+    const [first, second] = deliveries.filter((d) => d.mistakeId === deliveries[0]!.mistakeId);
+    await expect(renderer.render(first!, together)).rejects.toThrow('database is locked');
+    await new Promise((r) => setImmediate(r));
+    expect(shown(await renderer.render(second!, together))).toEqual(shown(await renderer.render(second!)));
+    expect(getMany).toHaveBeenCalledTimes(2);
+  });
+
   it('finds the same earlier mistakes for several at once as for each alone', async () => {
     // Customers hurt again and again, some beyond the 90-day window, one with no key.
     const made: number[] = [];
