@@ -955,7 +955,7 @@ async function main(): Promise<void> {
       for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${file}${suffix}`, { force: true });
     }
     const statsCounts = new Set(digests.map((d) => d.stats.queries));
-    if (statsCounts.size !== 1)
+    if (statsCounts.size > 1)
       problems.add(`the stats query count changes with the number of mistakes: ${digests.map((d) => `${d.n}: ${d.stats.queries}`).join(', ')}`);
     const counts = new Set(digests.map((d) => d.queries));
     if (counts.size > 1)
