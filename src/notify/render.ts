@@ -39,19 +39,26 @@ type MistakeDelivery = ReadableDelivery & { request: { mistakeId: number } };
 const MISTAKE_KINDS: ReadonlySet<string> = new Set(['card', 'reply', 'dm', 'escalation', 'escalation_update']);
 const showsMistake = (d: ReadableDelivery): d is MistakeDelivery => MISTAKE_KINDS.has(d.request.kind) && 'mistakeId' in d.request;
 
-/**
- * A read shared by several deliveries; its failure is each one's to handle, never unhandled, and
- * `forget` drops it so the next delivery reads again rather than failing the same way.
- */
-function shared<T>(read: Promise<T>, forget?: () => void): Promise<T> {
-  read.catch(() => forget?.());
-  return read;
+/** What a pass read for one key (a mistake, a card's earlier mistakes, an event), and when. */
+interface PassRead<V> {
+  at: number;
+  value: Promise<V>;
 }
 
-/** Drops `key` from `map` if it still holds `value`. */
-function dropIf<K, V>(map: Map<K, V>, key: K, holds: (v: V) => boolean): void {
-  const v = map.get(key);
-  if (v !== undefined && holds(v)) map.delete(key);
+/**
+ * One read shared by several deliveries, kept in `map` for each of `keys` (`missing` for a key it
+ * did not find). A failure is each delivery's to handle, never unhandled, and its keys are
+ * forgotten, so the next delivery reads again rather than failing the same way.
+ */
+function spread<K, V>(map: Map<K, PassRead<V>>, keys: K[], read: Promise<Map<K, V>>, missing: V, at: number): void {
+  read.catch(() => undefined);
+  for (const key of keys) {
+    const entry: PassRead<V> = { at, value: read.then((found) => found.get(key) ?? missing) };
+    entry.value.catch(() => {
+      if (map.get(key) === entry) map.delete(key);
+    });
+    map.set(key, entry);
+  }
 }
 
 /**
@@ -62,9 +69,9 @@ function dropIf<K, V>(map: Map<K, V>, key: K, holds: (v: V) => boolean): void {
  */
 class PassReads implements RenderPass {
   private readonly left = new Map<number, MistakeDelivery>();
-  private readonly mistakes = new Map<number, { at: number; view: Promise<MistakeView | null> }>();
-  private readonly earlierOf = new Map<number, Promise<EarlierMistakeView[]>>();
-  private readonly eventsById = new Map<number, Promise<TimelineEvent | null>>();
+  private readonly mistakes = new Map<number, PassRead<MistakeView | null>>();
+  private readonly earlierOf = new Map<number, PassRead<EarlierMistakeView[]>>();
+  private readonly eventsById = new Map<number, PassRead<TimelineEvent | null>>();
 
   constructor(
     private readonly queries: MistakeQueries,
@@ -94,16 +101,9 @@ class PassReads implements RenderPass {
     };
     if (!fresh(mistakeId)) {
       const ids = [...new Set([mistakeId, ...this.others(teamId).map((d) => d.request.mistakeId)])].filter((id) => id === mistakeId || !fresh(id));
-      const read = shared(this.queries.getMany(teamId, ids));
-      for (const id of ids) {
-        const view: Promise<MistakeView | null> = shared(
-          read.then((found) => found.get(id) ?? null),
-          () => dropIf(this.mistakes, id, (v) => v.view === view),
-        );
-        this.mistakes.set(id, { at, view });
-      }
+      spread(this.mistakes, ids, this.queries.getMany(teamId, ids), null, at);
     }
-    return this.mistakes.get(mistakeId)!.view;
+    return this.mistakes.get(mistakeId)!.value;
   }
 
   async earlier(teamId: string, view: MistakeView): Promise<EarlierMistakeView[]> {
@@ -113,17 +113,17 @@ class PassReads implements RenderPass {
         (v): v is MistakeView => v !== null && v.id !== view.id && !this.earlierOf.has(v.id),
       );
       if (!this.earlierOf.has(view.id)) {
-        const read = shared(this.queries.earlierMany(teamId, [view, ...views]));
-        for (const v of [view, ...views]) {
-          const list: Promise<EarlierMistakeView[]> = shared(
-            read.then((found) => found.get(v.id) ?? []),
-            () => dropIf(this.earlierOf, v.id, (p) => p === list),
-          );
-          this.earlierOf.set(v.id, list);
-        }
+        const all = [view, ...views];
+        spread(
+          this.earlierOf,
+          all.map((v) => v.id),
+          this.queries.earlierMany(teamId, all),
+          [],
+          this.now(),
+        );
       }
     }
-    return this.earlierOf.get(view.id)!;
+    return this.earlierOf.get(view.id)!.value;
   }
 
   event(eventId: number): Promise<TimelineEvent | null> {
@@ -134,16 +134,9 @@ class PassReads implements RenderPass {
           ...[...this.left.values()].flatMap((d) => ('eventId' in d.request ? [d.request.eventId] : [])).filter((id) => !this.eventsById.has(id)),
         ]),
       ];
-      const read = shared(this.queries.events(ids));
-      for (const id of ids) {
-        const event: Promise<TimelineEvent | null> = shared(
-          read.then((found) => found.get(id) ?? null),
-          () => dropIf(this.eventsById, id, (p) => p === event),
-        );
-        this.eventsById.set(id, event);
-      }
+      spread(this.eventsById, ids, this.queries.events(ids), null, this.now());
     }
-    return this.eventsById.get(eventId)!;
+    return this.eventsById.get(eventId)!.value;
   }
 }
 

@@ -140,7 +140,6 @@ export class WebhookWorker {
         workerId: this.workerId,
         now,
         leaseUntil: new Date(now.getTime() + this.leaseMs),
-        lookUntil: null,
       });
       if (!claimed) continue;
       const outcome = await this.deliver({ ...candidate, attempts: candidate.attempts + 1 });

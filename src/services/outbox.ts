@@ -292,10 +292,10 @@ export class Outbox {
 
   /**
    * Takes a due delivery for `workerId`, if nobody took it since it was read: one still in its
-   * previous worker's hands only if that lease ran out. `lookUntil` marks a taken-over post
-   * whose call may have reached Slack.
+   * previous worker's hands only if that lease ran out (the webhook worker's claim; the Slack
+   * worker claims a pass at once with `claimDue`).
    */
-  async take(candidate: OutboxDelivery, claim: { workerId: string; now: Date; leaseUntil: Date; lookUntil: Date | null }): Promise<boolean> {
+  async take(candidate: OutboxDelivery, claim: { workerId: string; now: Date; leaseUntil: Date }): Promise<boolean> {
     const claimed = await this.db.delivery.updateMany({
       where:
         candidate.status === 'sending'
@@ -307,7 +307,6 @@ export class Outbox {
         leaseUntil: claim.leaseUntil,
         calledAt: null,
         attempts: { increment: 1 },
-        ...(claim.lookUntil ? { uncertain: true, lookUntil: claim.lookUntil } : {}),
       },
     });
     return claimed.count === 1;
