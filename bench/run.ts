@@ -185,7 +185,8 @@ async function startApp(
       BENCH_DATABASE_URL: databaseUrl,
       ...env,
     },
-    nodeFlags,
+    // BENCH_BOT_PROFILE=<dir>: each bot process writes a V8 CPU profile there when it exits.
+    name === 'bot' && process.env.BENCH_BOT_PROFILE ? [...nodeFlags, '--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_BOT_PROFILE}`] : nodeFlags,
   );
   return { name, child, target: { host: '127.0.0.1', port, secret: SECRET } };
 }

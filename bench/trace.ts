@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   let phase = 'setup';
   let tracing = false;
   const lines: string[] = [];
+  const durations: number[] = [];
   const client = new PrismaClient({
     adapter: gatedSqlite(new PrismaBetterSqlite3({ url, timeout: 0 })),
     log: [{ emit: 'event', level: 'query' }],
@@ -36,7 +37,9 @@ async function main(): Promise<void> {
   for (const pragma of ['journal_mode = WAL', 'foreign_keys = ON', 'synchronous = NORMAL', 'cache_size = -4000'])
     await client.$queryRawUnsafe(`PRAGMA ${pragma}`);
   client.$on('query', (e) => {
-    if (tracing) lines.push(`[${phase}] ${e.query.replace(/\s+/g, ' ').slice(0, 220)}`);
+    if (!tracing) return;
+    lines.push(`[${phase}] ${e.query.replace(/\s+/g, ' ').slice(0, 220)}`);
+    durations.push(e.duration);
   });
   const db = client as unknown as Db;
   const fake = await new FakeSlack().start();
@@ -79,17 +82,25 @@ async function main(): Promise<void> {
       quiet = lines.length === before ? quiet + 500 : 0;
     }
     tracing = false;
-    const shapes = new Map<string, number>();
-    for (const line of lines) {
+    // Per shape: how many per click, and the milliseconds per click Prisma reports for them
+    // (its query events' duration: the driver's time, query compiler excluded).
+    const shapes = new Map<string, { n: number; ms: number }>();
+    for (const [i, line] of lines.entries()) {
       const shape = line
         .replace(/^\[[^\]]*\] /, '')
         .replace(/\?(, ?\?)*/g, '?')
         .slice(0, 150);
-      shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+      const seen = shapes.get(shape) ?? { n: 0, ms: 0 };
+      seen.n++;
+      seen.ms += durations[i]!;
+      shapes.set(shape, seen);
     }
-    const rows = [...shapes].sort((a, b) => b[1] - a[1]).map(([shape, n]) => `${(n / sent.sent).toFixed(2).padStart(6)}  ${shape}`);
+    const rows = [...shapes]
+      .sort((a, b) => b[1].n - a[1].n)
+      .map(([shape, { n, ms }]) => `${(n / sent.sent).toFixed(2).padStart(6)} ${(ms / sent.sent).toFixed(3).padStart(7)} ms  ${shape}`);
+    const totalMs = durations.reduce((a, b) => a + b, 0);
     process.stdout.write(
-      `${rows.join('\n')}\n${(lines.length / sent.sent).toFixed(1)} statements per click (${sent.sent} clicks, ${sent.errors} errors)\n`,
+      `${rows.join('\n')}\n${(lines.length / sent.sent).toFixed(1)} statements per click, ${(totalMs / sent.sent).toFixed(2)} ms of them (${sent.sent} clicks, ${sent.errors} errors)\n`,
     );
     const calls = new Map<string, number>();
     for (const c of fake.calls) calls.set(c.method, (calls.get(c.method) ?? 0) + 1);

@@ -1,6 +1,6 @@
 import { App, LogLevel, type CustomRoute } from '@slack/bolt';
 import type { Config } from './config';
-import { createDb, fileGuardOf, type Db } from './db/client';
+import { createDb, fileGuardOf, providerOf, type Db } from './db/client';
 import { DatabaseHealth, type DatabaseReport } from './db/health';
 import { createLogger, type Logger } from './logger';
 import { DeliveryWorker } from './notify/deliveries';
@@ -19,7 +19,7 @@ import { Jobs } from './jobs';
 import { startScheduler } from './jobs/scheduler';
 import { slackTimeZones } from './notify/people';
 import { ReminderService } from './services/reminders';
-import { ClickApplier } from './slack/clicks';
+import { APPLYING_AT_ONCE, ClickApplier } from './slack/clicks';
 import { registerListeners } from './slack/listeners';
 import { boltLogger } from './slack/boltLogger';
 import { registerWorkspaceGuard, type InstalledWorkspace } from './slack/listeners/workspace';
@@ -259,7 +259,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   });
   let stopScheduler: (() => Promise<void>) | null = null;
   const base = { clock, logger, settings, mistakes, queries, deliveries: worker, interactions };
-  const clicks = new ClickApplier(base, clients);
+  const clicks = new ClickApplier(base, clients, APPLYING_AT_ONCE[providerOf(config.databaseUrl)]);
   const deps: BotDeps = { ...base, clicks, installations };
   let installed: InstalledWorkspace | null = null;
   let identifying: Promise<InstalledWorkspace> | null = null;

@@ -41,29 +41,38 @@ function lockedFor(ms: number): DriverAdapterError {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A first-come, first-served lock over the one SQLite connection; a waiter gives up at its deadline. */
+/**
+ * A first-come, first-served lock over the one SQLite connection; a waiter gives up at its
+ * deadline. Urgent waiters (a click being stored before Slack gets its answer) are served before
+ * the others: a person is waiting on them, while the work queued behind (applying clicks, the
+ * delivery worker) waits for no one. So that a stream of urgent ones cannot starve the rest, at
+ * most URGENT_IN_A_ROW are served in a row while others wait.
+ */
 class Gate {
   private held = false;
+  private urgentInARow = 0;
   private readonly waiting: Array<() => void> = [];
+  private readonly urgent: Array<() => void> = [];
 
-  acquire(deadline = Number.POSITIVE_INFINITY, waitMs = 0): Promise<() => void> {
+  acquire(deadline = Number.POSITIVE_INFINITY, waitMs = 0, urgent = false): Promise<() => void> {
     if (!this.held) {
       this.held = true;
       return Promise.resolve(this.releaser());
     }
+    const queue = urgent ? this.urgent : this.waiting;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const grant = () => {
         if (timer) clearTimeout(timer);
         resolve(this.releaser());
       };
-      this.waiting.push(grant);
+      queue.push(grant);
       if (Number.isFinite(deadline)) {
         timer = setTimeout(
           () => {
-            const at = this.waiting.indexOf(grant);
+            const at = queue.indexOf(grant);
             if (at < 0) return;
-            this.waiting.splice(at, 1);
+            queue.splice(at, 1);
             reject(lockedFor(waitMs));
           },
           Math.max(0, deadline - Date.now()),
@@ -77,17 +86,38 @@ class Gate {
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
+      const urgentTurn = this.urgent.length > 0 && (this.waiting.length === 0 || this.urgentInARow < URGENT_IN_A_ROW);
+      this.urgentInARow = urgentTurn ? this.urgentInARow + 1 : 0;
+      const next = urgentTurn ? this.urgent.shift() : this.waiting.shift();
       if (next) next();
       else this.held = false;
     };
   }
 }
 
+/** How many urgent statements are served in a row while others wait (see Gate). */
+const URGENT_IN_A_ROW = 4;
+
+/**
+ * Lets the event loop take in what arrived (a click, a form) before a statement or transaction
+ * that nobody is waiting on. better-sqlite3 answers synchronously, so without it one change's
+ * statements, the work between them and the next change's run one after the other as promise
+ * continuations, and a request that arrived meanwhile is not even read until they are all done.
+ * A transaction runs through once begun: it holds the connection, so a pause inside it would
+ * only keep the urgent statements waiting longer.
+ */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const NO_ARGS = { args: [], argTypes: [] };
 
 /** Statements that only read: everything else is a write, refused once the file is gone. */
-const READ_ONLY = /^\s*(SELECT|PRAGMA|EXPLAIN)\b/i;
+const READ_ONLY = /^\s*(\/\*.*?\*\/\s*)?(SELECT|PRAGMA|EXPLAIN)\b/i;
+
+/**
+ * Marks a statement that stores what a person is waiting on (see `Gate`): it starts the SQL
+ * text, so it reaches every driver unchanged and means nothing to the database.
+ */
+export const URGENT = '/* urgent */';
 
 /**
  * Shared between the connection and whoever watches its file: set when the database file was
@@ -134,15 +164,15 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
   }
 
   queryRaw(query: SqlQuery) {
-    return this.run(() => this.inner.queryRaw(query), !READ_ONLY.test(query.sql));
+    return this.run(() => this.inner.queryRaw(query), query.sql);
   }
 
   executeRaw(query: SqlQuery) {
-    return this.run(() => this.inner.executeRaw(query), !READ_ONLY.test(query.sql));
+    return this.run(() => this.inner.executeRaw(query), query.sql);
   }
 
   executeScript(script: string) {
-    return this.run(() => this.inner.executeScript(script), true);
+    return this.run(() => this.inner.executeScript(script), null);
   }
 
   dispose() {
@@ -160,6 +190,7 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
       throw new DriverAdapterError({ kind: 'InvalidIsolationLevel', level: isolationLevel });
     }
     this.refuseIfLost();
+    await yieldToLoop();
     const release = await this.untilFree(async (held) => {
       await this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', ...NO_ARGS });
       return held;
@@ -186,15 +217,18 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
     };
   }
 
-  private run<T>(work: () => Promise<T>, write: boolean): Promise<T> {
-    if (write) this.refuseIfLost();
+  /** `sql` null: a script, taken as a write. */
+  private async run<T>(work: () => Promise<T>, sql: string | null): Promise<T> {
+    if (sql === null || !READ_ONLY.test(sql)) this.refuseIfLost();
+    const urgent = sql?.startsWith(URGENT) ?? false;
+    if (!urgent) await yieldToLoop();
     return this.untilFree(async (release) => {
       try {
         return await work();
       } finally {
         release();
       }
-    });
+    }, urgent);
   }
 
   /**
@@ -202,10 +236,10 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
    * tried again with the connection released in between, until BUSY_WAIT_MS have passed.
    * `attempt` owns the release it is given (a transaction keeps it until it ends).
    */
-  private async untilFree<T>(attempt: (release: () => void) => Promise<T>): Promise<T> {
+  private async untilFree<T>(attempt: (release: () => void) => Promise<T>, urgent = false): Promise<T> {
     const deadline = Date.now() + this.busyWaitMs;
     for (let pause = FIRST_RETRY_MS; ; pause = Math.min(pause * 2, MAX_RETRY_MS)) {
-      const release = await this.gate.acquire(deadline, this.busyWaitMs);
+      const release = await this.gate.acquire(deadline, this.busyWaitMs, urgent);
       try {
         return await attempt(release);
       } catch (error) {

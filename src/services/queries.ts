@@ -168,14 +168,13 @@ export class MistakeQueries {
 
   /** The team-level figures App Home shows, reused while nothing has happened since. */
   private async homeInsightsOf(teamId: string, now: Date): Promise<InsightsStats> {
+    const cached = this.homeInsights.get(teamId);
+    const age = cached ? Math.abs(now.getTime() - cached.at) : Number.POSITIVE_INFINITY;
+    // A large workspace's figures are reused for their minute whatever happened: nothing to look up.
+    if (cached?.large && age < HOME_INSIGHTS_LARGE_REUSE_MS && age < HOME_INSIGHTS_TTL_MS) return cached.stats;
     const latest = await this.db.timelineEvent.findFirst({ where: { teamId }, orderBy: { id: 'desc' }, select: { id: true } });
     const stamp = latest?.id ?? 0;
-    const cached = this.homeInsights.get(teamId);
-    if (cached) {
-      const age = Math.abs(now.getTime() - cached.at);
-      const stillFresh = cached.large && age < HOME_INSIGHTS_LARGE_REUSE_MS;
-      if ((cached.stamp === stamp || stillFresh) && age < HOME_INSIGHTS_TTL_MS) return cached.stats;
-    }
+    if (cached && cached.stamp === stamp && age < HOME_INSIGHTS_TTL_MS) return cached.stats;
     const stats = this.insights.stats(teamId, DEFAULT_STATS_WINDOW, now, { byOwner: false });
     const entry = { at: now.getTime(), stamp, large: false, stats };
     this.homeInsights.set(teamId, entry);

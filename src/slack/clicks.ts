@@ -15,22 +15,53 @@ export const NOT_OURS = "That button doesn't point at a mistake we know about, s
  */
 // Applied clicks are kept a week; looking for old ones once an hour is plenty.
 const PRUNE_EVERY_MS = 3_600_000;
+/**
+ * Clicks applied at once by one process. SQLite runs one transaction at a time anyway; on
+ * PostgreSQL they overlap their round trips, within the connection pool (10) with room left for
+ * answering clicks and for the delivery worker.
+ */
+export const APPLYING_AT_ONCE = { sqlite: 4, postgresql: 8 } as const;
 
 export class ClickApplier {
   private recovering: Promise<number> | null = null;
   private prunedAt = 0;
   /** Clicks being applied now, so that stopping (and a test) can wait for them to finish. */
   private readonly inFlight = new Set<Promise<void>>();
+  private applying = 0;
+  private readonly turns: Array<() => void> = [];
 
   constructor(
     private readonly deps: Omit<BotDeps, 'clicks'>,
     private readonly clients: Pick<SlackClients, 'forTeam'>,
+    private readonly atOnce: number = APPLYING_AT_ONCE.sqlite,
   ) {}
 
   apply(click: StoredClick): Promise<void> {
-    const applying = this.applyOnce(click);
+    // Never rejects: nobody waits on it (the click was answered); a failure is logged here.
+    const applying = this.inTurn(() => this.applyOnce(click)).catch((error: unknown) =>
+      this.deps.logger.error('a stored click could not be applied; it will be tried again', { clickId: click.id, error: String(error) }),
+    );
     this.inFlight.add(applying);
     return applying.finally(() => this.inFlight.delete(applying));
+  }
+
+  /**
+   * At most `atOnce` clicks are applied at a time (APPLYING_AT_ONCE); the others wait here, stored, in the
+   * order they came. Clicks are answered as soon as they are stored, so in a burst they arrive
+   * faster than they are applied: waiting here, rather than each holding a transaction open
+   * while it waits for the database, keeps a burst from timing out the work queued behind it.
+   */
+  private async inTurn(work: () => Promise<void>): Promise<void> {
+    if (this.applying >= this.atOnce) await new Promise<void>((resolve) => this.turns.push(resolve));
+    else this.applying++;
+    try {
+      await work();
+    } finally {
+      const next = this.turns.shift();
+      // The turn passes straight to the next click waiting; with none, the slot is free.
+      if (next) next();
+      else this.applying--;
+    }
   }
 
   /** Resolves once no click is being applied (including any started while it waits). */

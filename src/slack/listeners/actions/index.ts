@@ -111,8 +111,10 @@ function changeOnClick<A extends ActionArgs>(
       throw notSaved(deps, args.client, c.origin, error);
     }
     await args.ack();
-    // Null: the same click arrived twice, and the first delivery of it is being applied.
-    if (stored) await deps.clicks.apply(stored);
+    // Null: the same click arrived twice, and the first delivery of it is being applied. Not
+    // waited for: in a burst the click waits its turn (see ClickApplier), and this request's
+    // payload and context need not be kept for that long. Applying logs its own failures.
+    if (stored) void deps.clicks.apply(stored);
   };
 }
 

@@ -1,0 +1,65 @@
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
+import { gatedSqlite, URGENT } from '../../src/db/sqlite';
+
+/** A driver that notes the order statements reach it and answers at once. */
+function recordingFactory(): { factory: SqlDriverAdapterFactory; ran: string[] } {
+  const ran: string[] = [];
+  const answer = (query: SqlQuery) => {
+    ran.push(query.sql);
+    return Promise.resolve({ columnNames: [], columnTypes: [], rows: [] });
+  };
+  const inner = {
+    provider: 'sqlite',
+    adapterName: 'recording',
+    queryRaw: answer,
+    executeRaw: (query: SqlQuery) => answer(query).then(() => 0),
+    executeScript: () => Promise.resolve(),
+    startTransaction: () => Promise.reject(new Error('not used')),
+    dispose: () => Promise.resolve(),
+  } as unknown as SqlDriverAdapter;
+  const factory = {
+    provider: 'sqlite',
+    adapterName: 'recording',
+    connect: () => Promise.resolve(inner),
+  } as unknown as SqlDriverAdapterFactory;
+  return { factory, ran };
+}
+
+const query = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [] });
+
+describe('the SQLite connection gate', () => {
+  it('serves a statement marked urgent before the ones queued earlier, and the rest in their order', async () => {
+    const { factory, ran } = recordingFactory();
+    const adapter = await gatedSqlite(factory).connect();
+    // A transaction holds the connection while the others queue.
+    const tx = await adapter.startTransaction();
+    const queued = [
+      adapter.queryRaw(query('SELECT 1')),
+      adapter.executeRaw(query('UPDATE a SET x = 1')),
+      adapter.queryRaw(query(`${URGENT} INSERT INTO i VALUES (1)`)),
+      adapter.queryRaw(query('SELECT 2')),
+      adapter.queryRaw(query(`${URGENT} INSERT INTO i VALUES (2)`)),
+    ];
+    await tx.executeRaw(query('UPDATE held SET y = 1'));
+    await tx.commit();
+    await Promise.all(queued);
+    expect(ran).toEqual([
+      'BEGIN IMMEDIATE',
+      'UPDATE held SET y = 1',
+      `${URGENT} INSERT INTO i VALUES (1)`,
+      `${URGENT} INSERT INTO i VALUES (2)`,
+      'SELECT 1',
+      'UPDATE a SET x = 1',
+      'SELECT 2',
+    ]);
+  });
+
+  it('still refuses an urgent write once the file is gone, and lets a marked read through', async () => {
+    const { factory, ran } = recordingFactory();
+    const file = { lost: 'the database file was deleted' };
+    const adapter = await gatedSqlite(factory, { file }).connect();
+    await expect(Promise.resolve().then(() => adapter.queryRaw(query(`${URGENT} INSERT INTO i VALUES (1)`)))).rejects.toThrow('deleted');
+    await adapter.queryRaw(query(`${URGENT} SELECT 1`));
+    expect(ran).toEqual([`${URGENT} SELECT 1`]);
+  });
+});
