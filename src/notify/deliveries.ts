@@ -121,6 +121,8 @@ export interface Companion {
   kick(): void;
   drain(): Promise<DeliveryStats>;
   tryAllNow(): Promise<DeliveryStats>;
+  /** No more passes; resolves once the one under way (if any) has ended. */
+  stop(): Promise<void>;
 }
 
 function addStats(a: DeliveryStats, b: DeliveryStats): DeliveryStats {
@@ -358,13 +360,15 @@ export class DeliveryWorker {
   async stop(withinMs: number): Promise<void> {
     const within = (ms: number, work: Promise<unknown> | undefined) =>
       Promise.race([work?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
-    // What is due now goes out first, if Slack lets it within the time given.
-    await within(withinMs, this.drain());
+    // What is due now goes out first (webhooks too), if Slack and the receiver let it within the time given.
+    await within(withinMs, Promise.all([this.drain(), this.options.webhooks?.drain()]));
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.followUp) clearTimeout(this.followUp);
     this.timer = this.followUp = null;
     await within(STOP_GIVE_BACK_MS, this.running ?? undefined);
+    // Its pass ends before the database connection does.
+    await within(STOP_GIVE_BACK_MS, this.options.webhooks?.stop());
   }
 
   private get latenessMs(): number {

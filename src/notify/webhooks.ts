@@ -45,6 +45,7 @@ export class WebhookWorker {
   private timer: NodeJS.Timeout | null = null;
   /** Without a receiver nothing new is queued: after one pass has cleared what was, none are needed. */
   private cleared = false;
+  private stopped = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -67,7 +68,7 @@ export class WebhookWorker {
 
   /** Ask for a pass soon (after a change was committed). */
   kick(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.drain().catch((error) => this.logger.error('webhook pass failed', { error: String(error) }));
@@ -75,9 +76,17 @@ export class WebhookWorker {
     this.timer.unref?.();
   }
 
+  /** No more passes (the process is stopping); resolves once the one under way has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
   /** Runs passes until nothing due is left, or the receiver fails (it is tried again after its backoff). */
   async drain(): Promise<DeliveryStats> {
-    if (this.cleared) return { sent: 0, retried: 0, failed: 0, deferred: 0 };
+    if (this.cleared || this.stopped) return { sent: 0, retried: 0, failed: 0, deferred: 0 };
     if (this.running) {
       this.again = true;
       return this.running;

@@ -140,6 +140,26 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     expect(await t.db.delivery.count({ where: { kind: 'webhook' } })).toBe(before + 2);
   });
 
+  it('once stopped, waits for the pass under way and starts no other, so the database can close after it', async () => {
+    const { mistake } = await service.report(TEAM, ALICE, report);
+    // The receiver never answers the first one: the pass waits out its timeout.
+    receiver.answerWith((n) => (n === 0 ? 'timeout' : 200));
+    const w = worker({ timeoutMs: 300 });
+    const ended: string[] = [];
+    const passing = w.drain().then(() => ended.push('pass'));
+    while (receiver.received.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const stopping = w.stop().then(() => ended.push('stop'));
+    // Queued while it stops: left in the outbox for the next process, not sent by this one.
+    await service.completeStep({ teamId: TEAM, mistakeId: mistake.id }, ALICE, 'apologize');
+    w.kick();
+    expect(await w.drain()).toEqual({ sent: 0, retried: 0, failed: 0, deferred: 0 });
+    await Promise.all([passing, stopping]);
+    expect(ended).toEqual(['pass', 'stop']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(receiver.received).toHaveLength(1);
+    expect(await t.db.delivery.count({ where: { kind: 'webhook', status: 'pending' } })).toBeGreaterThan(1);
+  });
+
   it('queues none when webhooks are off', async () => {
     service = new MistakeService(t.db, new SettingsService(t.db, defaults, 0), clock);
     await lifecycles();
