@@ -20,6 +20,7 @@ import { startScheduler } from './jobs/scheduler';
 import { slackTimeZones } from './notify/people';
 import { ReminderService } from './services/reminders';
 import { APPLYING_AT_ONCE, ClickApplier } from './slack/clicks';
+import { Intake } from './slack/intake';
 import { registerListeners } from './slack/listeners';
 import { boltLogger } from './slack/boltLogger';
 import { registerWorkspaceGuard, type InstalledWorkspace } from './slack/listeners/workspace';
@@ -175,6 +176,8 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   }
 
   const socketMode = Boolean(config.slack.appToken);
+  /** The Slack requests being answered; applying clicks and sending deliveries let them go first. */
+  const intake = new Intake();
   const slackLogger = boltLogger(logger, config.logLevel);
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
@@ -218,6 +221,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
       : {
           receiver: createHttpReceiver({
             signingSecret: config.slack.signingSecret,
+            intake,
             customRoutes: [health],
             logger: slackLogger,
             logLevel: BOLT_LOG_LEVEL[config.logLevel],
@@ -240,6 +244,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     followUpMs: config.homeRefreshDelayMs,
     // Always there: with no WEBHOOK_URL it only clears webhooks queued before it was unset.
     webhooks: new WebhookWorker(outbox, config.webhook ?? null, clock, logger, { leaseMs: config.leaseMs }),
+    intake,
   });
   interactions = new InteractionService(db, clock, { owner: worker.workerId, leaseMs: config.leaseMs, logger });
   const jobs = new Jobs({
@@ -259,7 +264,7 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
   });
   let stopScheduler: (() => Promise<void>) | null = null;
   const base = { clock, logger, settings, mistakes, queries, deliveries: worker, interactions };
-  const clicks = new ClickApplier(base, clients, APPLYING_AT_ONCE[providerOf(config.databaseUrl)]);
+  const clicks = new ClickApplier(base, clients, APPLYING_AT_ONCE[providerOf(config.databaseUrl)], intake);
   const deps: BotDeps = { ...base, clicks, installations };
   let installed: InstalledWorkspace | null = null;
   let identifying: Promise<InstalledWorkspace> | null = null;

@@ -208,6 +208,11 @@ export class DeliveryWorker {
        * slow receiver never holds up a Slack post.
        */
       webhooks?: Companion;
+      /**
+       * The requests being answered (src/slack/intake.ts): each delivery, and each pass's claim,
+       * waits for them (briefly), since the answers share this event loop.
+       */
+      intake?: { yieldTo(): Promise<void> };
     } = {},
   ) {}
 
@@ -294,6 +299,7 @@ export class DeliveryWorker {
   async runOnce(options: { ignoreBackoff?: boolean; afterId?: number } = {}): Promise<DeliveryStats & { lastId: number }> {
     const stats = { sent: 0, retried: 0, failed: 0, deferred: 0, lastId: options.afterId ?? 0 };
     if (this.stopping) return stats;
+    await this.yieldToRequests();
     const now = this.clock.now();
     const claimed = await this.outbox.claimDue({
       now,
@@ -324,7 +330,7 @@ export class DeliveryWorker {
   private async sendClaimed(claimed: OutboxDelivery[], pass: RenderPass | undefined, stats: DeliveryStats & { lastId: number }): Promise<void> {
     for (const [i, delivery] of claimed.entries()) {
       // Let waiting requests be acknowledged between deliveries: Slack gives each 3 seconds.
-      await new Promise((resolve) => setImmediate(resolve));
+      await this.yieldToRequests();
       if (this.stopping) {
         // Stopping: what was not started goes back to the outbox now, not when its lease runs out.
         const rest = claimed.slice(i).map((d) => d.id);
@@ -369,6 +375,10 @@ export class DeliveryWorker {
     await within(STOP_GIVE_BACK_MS, this.running ?? undefined);
     // Its pass ends before the database connection does.
     await within(STOP_GIVE_BACK_MS, this.options.webhooks?.stop());
+  }
+
+  private yieldToRequests(): Promise<void> {
+    return this.options.intake?.yieldTo() ?? new Promise((resolve) => setImmediate(resolve));
   }
 
   private get latenessMs(): number {

@@ -4,6 +4,7 @@ import { startOfNextWorkingDay } from '../domain/officeHours';
 import { PlaybookError } from '../domain/playbook';
 import { ClickAlreadyApplied, type StoredClick } from '../services/interactions';
 import type { BotDeps } from './deps';
+import type { Intake } from './intake';
 import { explainFailure, tellPrivately } from './privately';
 
 export const NOT_OURS = "That button doesn't point at a mistake we know about, so nothing was changed.";
@@ -34,6 +35,8 @@ export class ClickApplier {
     private readonly deps: Omit<BotDeps, 'clicks'>,
     private readonly clients: Pick<SlackClients, 'forTeam'>,
     private readonly atOnce: number = APPLYING_AT_ONCE.sqlite,
+    /** The requests being answered, which go first (see Intake). */
+    private readonly intake?: Pick<Intake, 'yieldTo'>,
   ) {}
 
   apply(click: StoredClick): Promise<void> {
@@ -55,6 +58,7 @@ export class ClickApplier {
     if (this.applying >= this.atOnce) await new Promise<void>((resolve) => this.turns.push(resolve));
     else this.applying++;
     try {
+      await this.intake?.yieldTo();
       await work();
     } finally {
       const next = this.turns.shift();

@@ -1,3 +1,4 @@
+import type { Intake } from './intake';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   HTTPModuleFunctions,
@@ -54,11 +55,14 @@ async function answerRefusals(args: ReceiverProcessEventErrorHandlerArgs): Promi
  * - a listener's RequestRefused becomes that HTTP status instead of a 500;
  * and its server keeps idle connections open longer (KEEP_ALIVE_MS), without holding a stop.
  */
-export function createHttpReceiver(options: HTTPReceiverOptions & { signingSecret: string }): HTTPReceiver {
+export function createHttpReceiver(options: HTTPReceiverOptions & { signingSecret: string; intake?: Intake }): HTTPReceiver {
+  const { intake, ...receiverOptions } = options;
   const bodyLimit = options.bodyLimit ?? HTTPModuleFunctions.defaultBodyLimit;
-  const receiver = new HTTPReceiver({ processEventErrorHandler: answerRefusals, ...options });
+  const receiver = new HTTPReceiver({ processEventErrorHandler: answerRefusals, ...receiverOptions });
   const handle = receiver.requestListener;
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+    // Counted from now until its answer is sent: background work lets it go first.
+    if (intake && req.method === 'POST') res.once('close', intake.begin());
     const timestamp = Number(header(req, 'x-slack-request-timestamp'));
     if (req.method === 'POST' && Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_SKEW_S) {
       res.writeHead(401);
