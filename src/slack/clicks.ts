@@ -49,10 +49,11 @@ export class ClickApplier {
   }
 
   /**
-   * At most `atOnce` clicks are applied at a time (APPLYING_AT_ONCE); the others wait here, stored, in the
-   * order they came. Clicks are answered as soon as they are stored, so in a burst they arrive
-   * faster than they are applied: waiting here, rather than each holding a transaction open
-   * while it waits for the database, keeps a burst from timing out the work queued behind it.
+   * At most `atOnce` clicks (APPLYING_AT_ONCE) are applied at a time; the others wait here,
+   * stored, in the order they came. Clicks are answered as soon as they are stored, so in a burst
+   * they arrive faster than they are applied: waiting here, rather than each holding a
+   * transaction open while it waits for the database, keeps a burst from timing out the work
+   * queued behind it. Each waits for the requests being answered before it starts (Intake).
    */
   private async inTurn(work: () => Promise<void>): Promise<void> {
     if (this.applying >= this.atOnce) await new Promise<void>((resolve) => this.turns.push(resolve));

@@ -1,4 +1,3 @@
-import type { Intake } from './intake';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   HTTPModuleFunctions,
@@ -7,6 +6,7 @@ import {
   type HTTPReceiverOptions,
   type ReceiverProcessEventErrorHandlerArgs,
 } from '@slack/bolt';
+import type { Intake } from './intake';
 import { refusalOf } from './refusals';
 import { malformedReason } from './requestShape';
 
@@ -54,6 +54,8 @@ async function answerRefusals(args: ReceiverProcessEventErrorHandlerArgs): Promi
  * - a signed request whose body is malformed (see `requestShape`) gets 400 at once;
  * - a listener's RequestRefused becomes that HTTP status instead of a 500;
  * and its server keeps idle connections open longer (KEEP_ALIVE_MS), without holding a stop.
+ * With an `intake`, it counts each POST from its arrival until its answer is sent, so background
+ * work can let the requests being answered go first.
  */
 export function createHttpReceiver(options: HTTPReceiverOptions & { signingSecret: string; intake?: Intake }): HTTPReceiver {
   const { intake, ...receiverOptions } = options;
