@@ -82,8 +82,9 @@ async function main(): Promise<void> {
       quiet = lines.length === before ? quiet + 500 : 0;
     }
     tracing = false;
-    // Per shape: how many per click, and the milliseconds per click Prisma reports for them
-    // (its query events' duration: the driver's time, query compiler excluded).
+    // Per shape: how many per click, and the milliseconds per click Prisma's query events report
+    // for them (each statement from its start to its result: the wait for the shared connection
+    // is in it, so under load it shows where statements queue as much as what they cost).
     const shapes = new Map<string, { n: number; ms: number }>();
     for (const [i, line] of lines.entries()) {
       const shape = line
