@@ -145,16 +145,22 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
     // The receiver never answers the first one: the pass waits out its timeout.
     receiver.answerWith((n) => (n === 0 ? 'timeout' : 200));
     const w = worker({ timeoutMs: 300 });
-    const ended: string[] = [];
-    const passing = w.drain().then(() => ended.push('pass'));
+    const passing = w.drain();
     while (receiver.received.length === 0) await new Promise((r) => setTimeout(r, 5));
-    const stopping = w.stop().then(() => ended.push('stop'));
+    const sending = await t.db.delivery.findFirst({ where: { kind: 'webhook' }, orderBy: { id: 'asc' } });
+    expect(sending?.status).toBe('sending');
+    const stopping = w.stop();
     // Queued while it stops: left in the outbox for the next process, not sent by this one.
     await service.completeStep({ teamId: TEAM, mistakeId: mistake.id }, ALICE, 'apologize');
     w.kick();
     expect(await w.drain()).toEqual({ sent: 0, retried: 0, failed: 0, deferred: 0 });
-    await Promise.all([passing, stopping]);
-    expect(ended).toEqual(['pass', 'stop']);
+    await stopping;
+    // Read as soon as it stopped (asserted once the pass is over, whatever it found).
+    const after = await t.db.delivery.findUniqueOrThrow({ where: { id: sending!.id } });
+    await passing;
+    // Stopped only once the pass had ended: the webhook it was sending is no longer held.
+    expect(after.status).toBe('pending');
+    expect(after.attempts).toBe(1);
     await new Promise((r) => setTimeout(r, 50));
     expect(receiver.received).toHaveLength(1);
     expect(await t.db.delivery.count({ where: { kind: 'webhook', status: 'pending' } })).toBeGreaterThan(1);
