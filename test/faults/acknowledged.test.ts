@@ -10,7 +10,7 @@ import { Actions, encodeValue, Inputs } from '../../src/slack/ids';
 import { reportModal } from '../../src/slack/views/modals';
 import { DATABASES, freshPostgres, type TestDb } from '../support/db';
 import { FakeSlack } from '../support/fakeSlack';
-import { startHarness, type Harness } from '../support/harness';
+import { seedMistakes, startHarness, type Harness } from '../support/harness';
 import { PgProxy } from '../support/pgProxy';
 import { buttonClick, postToSlackEndpoint, viewSubmission } from '../support/slackRequests';
 import { faultTotals, summaryRow } from '../support/summary';
@@ -26,21 +26,7 @@ afterAll(() => {
   process.stdout.write(summaryRow('acknowledged', totals));
 });
 
-async function seed(h: Harness, count: number): Promise<number[]> {
-  const ids: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'UALICE', {
-      customer: `Customer ${i}`,
-      whatHappened: 'Wrong address on the delivery.',
-      impact: 'No flour for the weekend market.',
-      severity: 'high',
-      category: 'delivery',
-      ownerId: 'UALICE',
-    });
-    ids.push(mistake.id);
-  }
-  return ids;
-}
+const seed = (h: Harness, count: number) => seedMistakes(h, TEAM, count);
 
 const apologize = (mistakeId: number) =>
   buttonClick(Actions.apologize, encodeValue({ m: mistakeId, v: 1 }), { userId: 'UALICE', channelId: 'CESCALATIONS', messageTs: '1.0' });

@@ -1,7 +1,7 @@
 // Clicks are answered once stored and applied after; a burst is applied a few at a time, in the
 // order the clicks came, each exactly once, and every one of them is answered at once.
 import { Actions, encodeValue } from '../../src/slack/ids';
-import { startHarness, type Harness } from '../support/harness';
+import { seedMistakes, startHarness, type Harness } from '../support/harness';
 import { buttonClick, postToSlackEndpoint } from '../support/slackRequests';
 
 jest.setTimeout(60_000);
@@ -20,18 +20,7 @@ afterEach(async () => {
 });
 
 it('applies a burst of clicks a few at a time, each once, in the order they came', async () => {
-  const ids: number[] = [];
-  for (let i = 0; i < BURST; i++) {
-    const { mistake } = await h.bot.deps.mistakes.report(TEAM, 'UALICE', {
-      customer: `Customer ${i}`,
-      whatHappened: 'Wrong address on the delivery.',
-      impact: 'No flour for the weekend market.',
-      severity: 'high',
-      category: 'delivery',
-      ownerId: 'UALICE',
-    });
-    ids.push(mistake.id);
-  }
+  const ids = await seedMistakes(h, TEAM, BURST);
   // No click is applied until every one of them has been answered: the burst piles up.
   const service = h.bot.deps.mistakes;
   const completeStep = service.completeStep.bind(service);

@@ -88,6 +88,23 @@ export async function startHarness(
   };
 }
 
+/** `count` high-severity mistakes reported by Alice in `teamId`, owned by her; their ids in order. */
+export async function seedMistakes(h: Harness, teamId: string, count: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const { mistake } = await h.bot.deps.mistakes.report(teamId, 'UALICE', {
+      customer: `Customer ${i}`,
+      whatHappened: 'Wrong address on the delivery.',
+      impact: 'No flour for the weekend market.',
+      severity: 'high',
+      category: 'delivery',
+      ownerId: 'UALICE',
+    });
+    ids.push(mistake.id);
+  }
+  return ids;
+}
+
 /** Finds a block element (button, overflow...) by action id anywhere in a list of blocks. */
 export function findAction(blocks: any[] | undefined, actionId: string): any | undefined {
   for (const block of blocks ?? []) {
