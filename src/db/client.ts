@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client';
 import { isUniqueViolation } from './errors';
-import { gatedSqlite, type SqliteFileState } from './sqlite';
+import { gatedSqlite, noteGated, type SqliteFileState } from './sqlite';
 import { providerOf, sqliteFilePath } from './url';
 
 export type Db = PrismaClient;
@@ -46,6 +46,7 @@ export async function createDb(databaseUrl: string, options: DbOptions = {}): Pr
   const state: SqliteFileState = { lost: null };
   const adapter = gatedSqlite(new PrismaBetterSqlite3({ url: databaseUrl, timeout: 0 }), { file: state });
   const db = new PrismaClient({ adapter });
+  noteGated(db);
   try {
     // WAL lets readers (the Home tab, the digest) run while a click is being written.
     await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');

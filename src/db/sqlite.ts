@@ -7,6 +7,7 @@ import {
   type SqlQuery,
   type Transaction,
 } from '@prisma/driver-adapter-utils';
+import { nextTurn } from '../eventLoop';
 
 /**
  * How long one statement or transaction start may wait for SQLite's write lock while another
@@ -106,7 +107,7 @@ const URGENT_IN_A_ROW = 4;
  * A transaction runs through once begun: it holds the connection, so a pause inside it would
  * only keep the urgent statements waiting longer.
  */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const yieldToLoop = nextTurn;
 
 const NO_ARGS = { args: [], argTypes: [] };
 
@@ -118,6 +119,30 @@ const READ_ONLY = /^\s*(\/\*.*?\*\/\s*)?(SELECT|PRAGMA|EXPLAIN)\b/i;
  * text, so it reaches every driver unchanged and means nothing to the database.
  */
 export const URGENT = '/* urgent */';
+
+/**
+ * Marks a transaction the same way, for the connection of a database made with `gatedSqlite`
+ * (see `urgentTransaction`). The only option of a transaction that reaches the driver is its
+ * isolation level, and every SQLite transaction is serializable: one that asks for it by name is
+ * taken as urgent, and the others leave it unset. Never sent to PostgreSQL, where it would mean
+ * what it says.
+ */
+const URGENT_ISOLATION = 'SERIALIZABLE';
+
+const gatedDbs = new WeakSet<object>();
+
+/** Notes that a client talks to a gated SQLite connection (createDb does, once it has made it). */
+export function noteGated(db: object): void {
+  gatedDbs.add(db);
+}
+
+/**
+ * The transaction options that put a transaction in the urgent lane of `db`'s connection, or none
+ * when it has no such lane (PostgreSQL, which has a pool of connections instead of one).
+ */
+export function urgentTransaction(db: object): { isolationLevel?: 'Serializable' } {
+  return gatedDbs.has(db) ? { isolationLevel: 'Serializable' } : {};
+}
 
 /**
  * Shared between the connection and whoever watches its file: set when the database file was
@@ -190,11 +215,12 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
       throw new DriverAdapterError({ kind: 'InvalidIsolationLevel', level: isolationLevel });
     }
     this.refuseIfLost();
-    await yieldToLoop();
+    const urgent = isolationLevel === URGENT_ISOLATION;
+    if (!urgent) await yieldToLoop();
     const release = await this.untilFree(async (held) => {
       await this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', ...NO_ARGS });
       return held;
-    });
+    }, urgent);
     const inner = this.inner;
     let open = true;
     const end = async () => {

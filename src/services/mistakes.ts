@@ -1,7 +1,7 @@
 import type { Db, Tx } from '../db/client';
 import { isUniqueViolation } from '../db/errors';
-import { inTransaction } from '../db/transaction';
-import { Prisma } from '../generated/prisma/client';
+import { inTransaction, inUrgentTransaction } from '../db/transaction';
+import { type Mistake, Prisma, type RecoveryStep } from '../generated/prisma/client';
 import { routeFor } from '../domain/routes';
 import { encodeInteractionPayload } from '../domain/clicks';
 import type { DeliveryRequest } from '../domain/deliveries';
@@ -59,7 +59,7 @@ import type { Clock } from './clock';
 import { ClickAlreadyApplied, formKey } from './interactions';
 import { enqueue } from './outbox';
 import type { SettingsService, WorkspacePolicy } from './settings';
-import { loadMistake, mistakeView, toSnapshot, type MistakeRecord } from './records';
+import { insertRows, loadMistake, mistakeView, toSnapshot, type MistakeRecord } from './records';
 import { liveDirectMessages } from './sentMessages';
 import { type MistakeView, snapshotOf } from './views';
 
@@ -170,18 +170,18 @@ export class MistakeService {
     }
     const input = validation.value;
     const submissionKey = options.submissionKey ?? null;
-    if (submissionKey) {
-      const existing = await this.findBySubmission(teamId, submissionKey);
-      if (existing) return { mistake: existing, duplicate: true };
-    }
     if (!routeFor(policy, input.category).channelId) {
+      // A form saved before is not refused now (Slack delivered it again after the admins changed it).
+      const existing = submissionKey ? await this.findBySubmission(teamId, submissionKey) : null;
+      if (existing) return { mistake: existing, duplicate: true };
       // A workspace installed with "Add to Slack" whose admins have not chosen its channel yet.
       const message =
         'No escalation channel is set for this workspace yet, so this was not saved. An admin chooses it in the app’s Home tab → Settings; keep this form open and submit it again once that is done.';
       throw new ReportValidationError({ whatHappened: message }, message, 'whatHappened');
     }
     try {
-      const mistake = await inTransaction(this.db, async (tx) => {
+      // Urgent: the person who reported it is waiting for the form to close.
+      const mistake = await inUrgentTransaction(this.db, async (tx) => {
         const now = this.clock.now();
         // Whoever reports a mistake and keeps it owns it from that moment; someone it is handed
         // to owns it by clicking "Own it".
@@ -199,48 +199,76 @@ export class MistakeService {
           doneAt: ownedAtReport && kind === 'own' ? now : null,
         }));
         const nextDueAt = rankingDueAt(state, stepRows);
-        const created = await tx.mistake.create({
-          data: {
-            teamId,
-            customer: input.customer,
-            account: input.account,
-            customerLink: input.link,
-            valueMinor: input.value?.minor ?? null,
-            valueCurrency: input.value?.currency ?? null,
-            customerKey: customerKey(input.customer, input.account),
-            whatHappened: input.whatHappened,
-            impact: input.impact,
-            severity: input.severity,
-            // Stored as '' when not given: the column predates optional categories.
-            category: input.category ?? '',
-            reporterId,
-            ownerId: input.ownerId,
-            state,
-            nextDueAt,
-            urgency: urgencyOf(state, input.severity, nextDueAt),
-            // A routed category's card and thread live in its own channel.
-            channelId: routeFor(policy, input.category).channelId,
-            submissionKey,
-            ownedAt: ownedAtReport ? now : null,
-            msToOwn: ownedAtReport ? 0 : null,
-            createdAt: now,
-          },
-        });
-        // The steps written as they are returned: nothing is read back afterwards.
-        const steps = await tx.recoveryStep.createManyAndReturn({
-          data: stepRows.map((step) => ({ ...step, mistakeId: created.id })),
-        });
+        // Written as SQL with every column given (nothing to compile, nothing read back).
+        const row: Omit<Mistake, 'id'> = {
+          teamId,
+          customer: input.customer,
+          account: input.account,
+          customerLink: input.link,
+          valueMinor: input.value?.minor ?? null,
+          valueCurrency: input.value?.currency ?? null,
+          customerKey: customerKey(input.customer, input.account),
+          whatHappened: input.whatHappened,
+          impact: input.impact,
+          severity: input.severity,
+          // Stored as '' when not given: the column predates optional categories.
+          category: input.category ?? '',
+          reporterId,
+          ownerId: input.ownerId,
+          state,
+          version: 1,
+          // A routed category's card and thread live in its own channel.
+          channelId: routeFor(policy, input.category).channelId,
+          threadTs: null,
+          submissionKey,
+          escalationLevel: 0,
+          escalatedAt: null,
+          escalationReason: null,
+          outcome: null,
+          checkInDueAt: null,
+          checkInAskedAt: null,
+          checkInsSent: 0,
+          customerNoteSentAt: null,
+          customerNoteSentById: null,
+          apologizedAt: null,
+          satisfiedAt: null,
+          closedAt: null,
+          createdAt: now,
+          updatedAt: now,
+          ownedAt: ownedAtReport ? now : null,
+          madeRightAt: null,
+          reopenCount: 0,
+          answerKind: null,
+          answeredAt: null,
+          firstAnsweredAt: null,
+          msToOwn: ownedAtReport ? 0 : null,
+          msToApologize: null,
+          msToMakeRight: null,
+          msToSatisfied: null,
+          nextDueAt,
+          urgency: urgencyOf(state, input.severity, nextDueAt),
+        };
+        const [mistakeId] = await insertRows(tx, 'Mistake', [row]);
+        const created: Mistake = { id: mistakeId!, ...row };
+        const stepsWritten: Array<Omit<RecoveryStep, 'id'>> = stepRows.map((step) => ({
+          ...step,
+          mistakeId: created.id,
+          skipReason: null,
+          customerAnswer: null,
+          remedyKind: null,
+          remedyValue: null,
+          note: null,
+          snoozedUntil: null,
+          lastRemindedAt: null,
+          reminderCount: 0,
+        }));
+        const stepIds = await insertRows(tx, 'RecoveryStep', stepsWritten);
+        const steps: RecoveryStep[] = stepsWritten.map((step, i) => ({ id: stepIds[i]!, ...step }));
         const reportedDetails: TimelineDetails = { kind: 'reported', ownerId: input.ownerId, severity: input.severity, ownedAtReport };
-        const reported = await tx.timelineEvent.create({
-          data: {
-            teamId,
-            mistakeId: created.id,
-            actorId: reporterId,
-            kind: 'reported',
-            details: encodeTimelineDetails(reportedDetails),
-            at: now,
-          },
-        });
+        const [eventId] = await insertRows(tx, 'TimelineEvent', [
+          { teamId, mistakeId: created.id, actorId: reporterId, kind: 'reported', details: encodeTimelineDetails(reportedDetails), at: now },
+        ]);
+        const reported = { id: eventId! };
         // The card first (it is the thread parent), then a reply telling the owner they own it,
         // then the reporter's private "reported as Mistake #N" with its thread's link.
         const deliveries: DeliveryRequest[] = [
@@ -254,12 +282,13 @@ export class MistakeService {
           ...this.webhook(teamId, { id: reported.id, at: now, actorId: reporterId, details: reportedDetails }, webhookMistakeOf(created, {})),
         );
         await enqueue(tx, teamId, deliveries, now, this.queueing);
-        const record: MistakeRecord = { ...created, steps: steps.sort((a, b) => a.position - b.position), rca: null, prevention: [], contacts: [] };
+        const record: MistakeRecord = { ...created, steps, rca: null, prevention: [], contacts: [] };
         return record;
       });
       return { mistake, duplicate: false };
     } catch (error) {
-      // The same submission arriving twice at once: the unique key lets exactly one in.
+      // The same submission delivered twice (at once, or again later): the unique key lets exactly
+      // one in, so it is not looked up before every report for the rare repeat.
       if (submissionKey && isUniqueViolation(error)) {
         const existing = await this.findBySubmission(teamId, submissionKey);
         if (existing) return { mistake: existing, duplicate: true };

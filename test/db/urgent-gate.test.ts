@@ -1,5 +1,6 @@
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
-import { gatedSqlite, URGENT } from '../../src/db/sqlite';
+import { gatedSqlite, URGENT, urgentTransaction } from '../../src/db/sqlite';
+import { freshSqlite } from '../support/db';
 
 /** A driver that notes the order statements reach it and answers at once. */
 function recordingFactory(): { factory: SqlDriverAdapterFactory; ran: string[] } {
@@ -52,6 +53,47 @@ describe('the SQLite connection gate', () => {
       'UPDATE a SET x = 1',
       'SELECT 2',
     ]);
+  });
+
+  it('serves a transaction marked urgent before the work queued earlier, a waiting transaction included', async () => {
+    const { factory, ran } = recordingFactory();
+    const adapter = await gatedSqlite(factory).connect();
+    const tx = await adapter.startTransaction();
+    const inTransaction = (isolation: 'SERIALIZABLE' | undefined, sql: string) =>
+      adapter.startTransaction(isolation).then(async (t) => {
+        await t.executeRaw(query(sql));
+        await t.commit();
+      });
+    const queued = [
+      adapter.executeRaw(query('UPDATE a SET x = 1')),
+      inTransaction(undefined, 'UPDATE other SET z = 1'),
+      inTransaction('SERIALIZABLE', 'INSERT INTO report VALUES (1)'),
+    ];
+    // Everything is queued (the unmarked ones first let the event loop turn) before the holder ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    await tx.executeRaw(query('UPDATE held SET y = 1'));
+    await tx.commit();
+    await Promise.all(queued);
+    expect(ran).toEqual([
+      'BEGIN IMMEDIATE',
+      'UPDATE held SET y = 1',
+      'BEGIN IMMEDIATE',
+      'INSERT INTO report VALUES (1)',
+      'UPDATE a SET x = 1',
+      'BEGIN IMMEDIATE',
+      'UPDATE other SET z = 1',
+    ]);
+  });
+
+  it('marks transactions urgent only on a gated SQLite connection', async () => {
+    const t = await freshSqlite();
+    try {
+      expect(urgentTransaction(t.db)).toEqual({ isolationLevel: 'Serializable' });
+      // Anything else (a PostgreSQL client) gets no option: there it would change the isolation.
+      expect(urgentTransaction({})).toEqual({});
+    } finally {
+      await t.close();
+    }
   });
 
   it('still refuses an urgent write once the file is gone, and lets a marked read through', async () => {
