@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
+import { nextTurn } from '../eventLoop';
 import type { Clock } from '../services/clock';
 import type { Logger } from '../logger';
 import type { DeliveryKinds, Outbox, OutboxDelivery } from '../services/outbox';
@@ -378,7 +379,7 @@ export class DeliveryWorker {
   }
 
   private yieldToRequests(): Promise<void> {
-    return this.options.intake?.yieldTo() ?? new Promise((resolve) => setImmediate(resolve));
+    return this.options.intake?.yieldTo() ?? nextTurn();
   }
 
   private get latenessMs(): number {

@@ -1,3 +1,5 @@
+import { nextTurn } from '../eventLoop';
+
 /**
  * How long background work (applying a stored click, sending a delivery) waits at most, at each
  * of its steps, for the requests being answered to be answered. Slack gives every answer 3
@@ -40,7 +42,7 @@ export class Intake {
    * arrived), or after `maxMs`, whichever comes first.
    */
   async yieldTo(maxMs = MAX_DEFER_MS): Promise<void> {
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     if (this.answering === 0) return;
     await new Promise<void>((resolve) => {
       const wake = () => {

@@ -4,16 +4,11 @@ import { App, LogLevel } from '@slack/bolt';
 import { Intake } from '../../src/slack/intake';
 import { createHttpReceiver } from '../../src/slack/receiver';
 import { freePort } from '../support/harness';
+import { eventually } from '../support/processes';
 import { postToSlackEndpoint, SIGNING_SECRET, slashCommand } from '../support/slackRequests';
 
 /** Waits for `done`, failing after a few seconds instead of hanging the run. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (done: () => boolean, what: string) => eventually(async () => done(), 5_000, what);
 
 it('counts a request until its answer is sent, including one refused before any listener', async () => {
   const intake = new Intake();
