@@ -310,6 +310,7 @@ const STATEMENT_CACHE_SIZE = 256;
 export function cacheStatements(connection: Connection, size = STATEMENT_CACHE_SIZE): void {
   const prepare = connection.prepare.bind(connection);
   const cache = new Map<string, Statement>();
+  const columnsOf = new WeakMap<Statement, unknown[]>();
   connection.prepare = (sql: string) => {
     let statement = cache.get(sql);
     if (statement) {
@@ -321,12 +322,19 @@ export function cacheStatements(connection: Connection, size = STATEMENT_CACHE_S
     }
     cache.set(sql, statement);
     const cached = statement;
+    // A prepared statement's columns do not change, and better-sqlite3 builds the list anew on
+    // every call (the adapter asks on every query): kept with the statement.
+    const columns = () => {
+      const known = columnsOf.get(cached) ?? cached.columns();
+      columnsOf.set(cached, known);
+      return known;
+    };
     return {
       reader: cached.reader,
       bind: (args: unknown[]) => ({
         reader: cached.reader,
         run: () => cached.run(args),
-        columns: () => cached.columns(),
+        columns,
         raw: () => ({ all: () => cached.raw(true).all(args) }),
       }),
       // Anything else the adapter might call goes to the statement itself.

@@ -59,7 +59,7 @@ import type { Clock } from './clock';
 import { ClickAlreadyApplied, formKey } from './interactions';
 import { enqueue } from './outbox';
 import type { SettingsService, WorkspacePolicy } from './settings';
-import { insertRows, loadMistake, mistakeView, toSnapshot, type MistakeRecord } from './records';
+import { insertRows, loadMistake, type MistakeChange, mistakeView, toSnapshot, type MistakeRecord, updateMistake } from './records';
 import { liveDirectMessages } from './sentMessages';
 import { type MistakeView, snapshotOf } from './views';
 
@@ -91,7 +91,7 @@ interface ChangeContext {
   policy: WorkspacePolicy;
   now: Date;
   /** Mistake columns to write along with the version bump. */
-  set: Prisma.MistakeUpdateManyMutationInput;
+  set: MistakeChange;
   /**
    * The steps as this change leaves them (what App Home's ranking needs of them): whatever writes
    * a step's status or due time updates it here too, and the ranking is stored from it.
@@ -546,7 +546,7 @@ export class MistakeService {
       // The analysis waits for the customer to be satisfied again (rule 6): nothing to chase until then.
       await c.tx.recoveryStep.deleteMany({ where: { mistakeId: c.record.id, kind: RCA_STEP, status: 'pending' } });
       c.set.state = 'recovering';
-      c.set.reopenCount = { increment: 1 };
+      c.set.reopenCount = c.record.reopenCount + 1;
       c.set.satisfiedAt = null;
       c.set.outcome = null;
       c.set.closedAt = null;
@@ -930,11 +930,11 @@ export class MistakeService {
     const policy = await this.settings.forTeam(ref.teamId);
     return inTransaction(this.db, async (tx) => {
       if (ref.clickId !== undefined) {
-        const marked = await tx.interaction.updateMany({
-          where: { id: ref.clickId, status: 'pending' },
-          data: { status: 'applied', doneAt: this.clock.now(), lockedBy: null, leaseUntil: null },
-        });
-        if (marked.count !== 1) throw new ClickAlreadyApplied(ref.clickId);
+        // As SQL: the click's own change waits on it (see insertRows).
+        const marked = await tx.$executeRaw`
+          UPDATE "Interaction" SET "status" = 'applied', "doneAt" = ${this.clock.now()}, "lockedBy" = NULL, "leaseUntil" = NULL
+          WHERE "id" = ${ref.clickId} AND "status" = 'pending'`;
+        if (marked !== 1) throw new ClickAlreadyApplied(ref.clickId);
       }
       const record = await loadMistake(tx, ref.teamId, ref.mistakeId);
       if (!record) {
@@ -985,11 +985,14 @@ export class MistakeService {
       // App Home's ranking, stored with the change that moves it (the same statement).
       const state = typeof c.set.state === 'string' ? c.set.state : record.state;
       const nextDueAt = rankingDueAt(state, c.steps);
-      const updated = await tx.mistake.updateMany({
-        where: { id: record.id, version: record.version },
-        data: { ...c.set, nextDueAt, urgency: urgencyOf(state, record.severity, nextDueAt), version: record.version + 1 },
-      });
-      if (updated.count !== 1) throw new PlaybookError('conflict', CONFLICT_MESSAGE);
+      const updated = await updateMistake(
+        tx,
+        record.id,
+        record.version,
+        { ...c.set, nextDueAt, urgency: urgencyOf(state, record.severity, nextDueAt) },
+        now,
+      );
+      if (!updated) throw new PlaybookError('conflict', CONFLICT_MESSAGE);
       if (ref.formId) {
         await tx.interaction.create({
           data: {
@@ -1009,8 +1012,8 @@ export class MistakeService {
       const after = webhookMistakeOf(record, c.set);
       const moves: Array<{ moved: MovedOn; eventId: number }> = [];
       for (const e of events) {
-        const row = await tx.timelineEvent.create({
-          data: {
+        const [eventId] = await insertRows(tx, 'TimelineEvent', [
+          {
             teamId: record.teamId,
             mistakeId: record.id,
             actorId: e.actorId,
@@ -1018,7 +1021,8 @@ export class MistakeService {
             details: encodeTimelineDetails(e.details),
             at: now,
           },
-        });
+        ]);
+        const row = { id: eventId! };
         if (e.reply) requests.push({ kind: 'reply', mistakeId: record.id, eventId: row.id });
         for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId: row.id, userId });
         for (const moved of movedOn(e.details)) moves.push({ moved, eventId: row.id });

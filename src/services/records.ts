@@ -1,5 +1,5 @@
 import type { Tx } from '../db/client';
-import { type Escalation, Prisma, type RecoveryStep, type RootCauseAnalysis } from '../generated/prisma/client';
+import { type Escalation, type Mistake, Prisma, type RecoveryStep, type RootCauseAnalysis } from '../generated/prisma/client';
 import {
   type MistakeSnapshot,
   type MistakeState,
@@ -298,4 +298,21 @@ export async function insertRows<Row extends Record<string, unknown>>(tx: Tx, ta
   const ids = returned.map((r) => Number(r.id)).sort((a, b) => a - b);
   if (ids.length !== rows.length) throw new Error(`${table}: ${rows.length} rows written, ${ids.length} ids returned`);
   return ids;
+}
+
+/** The columns of a mistake a change may write (its version and update time move by themselves). */
+export type MistakeChange = Partial<Omit<Mistake, 'id' | 'teamId' | 'version' | 'createdAt' | 'updatedAt'>>;
+
+/**
+ * Writes a change to one mistake, if it is still at `version` (the version moves on): whether
+ * it was. One statement as SQL, for the same reason as `insertRows`: a click's change waits on it.
+ */
+export async function updateMistake(tx: Tx, id: number, version: number, set: MistakeChange, now: Date): Promise<boolean> {
+  const assignments = Object.entries(set)
+    .filter(([, value]) => value !== undefined)
+    .map(([column, value]) => Prisma.sql`${Prisma.raw(`"${column}"`)} = ${value}`);
+  const count = await tx.$executeRaw`
+    UPDATE "Mistake" SET ${Prisma.join([...assignments, Prisma.sql`"version" = ${version + 1}`, Prisma.sql`"updatedAt" = ${now}`])}
+    WHERE "id" = ${id} AND "version" = ${version}`;
+  return count === 1;
 }

@@ -12,11 +12,9 @@ export interface RecordedDirectMessage {
 
 /** The DMs with buttons still live for a mistake: each is edited when the mistake changes. */
 export async function liveDirectMessages(tx: Tx, mistakeId: number): Promise<Array<{ channelId: string; ts: string }>> {
-  const rows = await tx.directMessage.findMany({
-    where: { mistakeId, settledAt: null },
-    select: { channelId: true, ts: true },
-    orderBy: { id: 'asc' },
-  });
+  // As SQL: every change of a mistake (a click's included) reads it in its transaction.
+  const rows = await tx.$queryRaw<Array<{ channelId: string; ts: string }>>`
+    SELECT "channelId", "ts" FROM "DirectMessage" WHERE "mistakeId" = ${mistakeId} AND "settledAt" IS NULL ORDER BY "id"`;
   const seen = new Set<string>();
   return rows.filter((r) => {
     const key = `${r.channelId}/${r.ts}`;
