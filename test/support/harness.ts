@@ -66,6 +66,10 @@ export async function startHarness(
     slackTimeoutMs: options.slackTimeoutMs,
   });
   await bot.start({ scheduler: false });
+  // Starting kicks a delivery pass. On a fresh database it finds nothing, but it must be over
+  // before the test queues anything: an urgent write (a report) goes before its claim, which would
+  // then send what the test means to look at (or change) first.
+  if (!options.t) await bot.worker.drain();
   return {
     bot,
     fake,
