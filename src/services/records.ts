@@ -1,5 +1,5 @@
 import type { Tx } from '../db/client';
-import { type Escalation, type Mistake, Prisma, type RecoveryStep, type RootCauseAnalysis } from '../generated/prisma/client';
+import { type Escalation, type Mistake, Prisma, type RecoveryStep, type RootCauseAnalysis, type TimelineEvent } from '../generated/prisma/client';
 import {
   type MistakeSnapshot,
   type MistakeState,
@@ -276,21 +276,25 @@ export async function storeRanking(tx: Tx, teamId?: string): Promise<void> {
     END ${team}`;
 }
 
-/** Tables written whole by `insertRows`. */
-type Table = 'Mistake' | 'RecoveryStep' | 'TimelineEvent';
+/** The rows `insertRows` writes, by table: every column but the id. */
+interface NewRows {
+  Mistake: Omit<Mistake, 'id'>;
+  RecoveryStep: Omit<RecoveryStep, 'id'>;
+  TimelineEvent: Omit<TimelineEvent, 'id'>;
+}
 
 /**
  * Writes new rows, given every column but the id, as one SQL statement, and returns their ids in
- * the order given. Used where a person waits on the write (a report before its form closes):
- * Prisma's model queries cost a compiled query each and read every column back, where the caller
- * already holds every value it wrote. Typing the rows as the full model (less its id) makes a new
- * column a compile error here, not a value silently left out.
+ * the order given. Used where a person waits on the write (a report before its form closes, the
+ * change a click makes): Prisma's model queries cost a compiled query each and read every column
+ * back, where the caller already holds every value it wrote. The rows are typed as the whole
+ * model less its id, so a new column is a compile error at each caller, not a value left out.
  */
-export async function insertRows<Row extends Record<string, unknown>>(tx: Tx, table: Table, rows: Row[]): Promise<number[]> {
+export async function insertRows<T extends keyof NewRows>(tx: Tx, table: T, rows: Array<NewRows[T]>): Promise<number[]> {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
   const names = Prisma.raw(columns.map((c) => `"${c}"`).join(', '));
-  const values = rows.map((row) => Prisma.sql`(${Prisma.join(columns.map((c) => row[c] ?? null))})`);
+  const values = rows.map((row) => Prisma.sql`(${Prisma.join(columns.map((c) => (row as Record<string, unknown>)[c] ?? null))})`);
   // RETURNING's order is not promised, but ids are handed out in the order the rows are written
   // (on both databases), so sorted they line up with the rows given.
   const returned = await tx.$queryRaw<Array<{ id: number | bigint }>>`
