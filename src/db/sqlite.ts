@@ -99,16 +99,6 @@ class Gate {
 /** How many urgent statements are served in a row while others wait (see Gate). */
 const URGENT_IN_A_ROW = 4;
 
-/**
- * Lets the event loop take in what arrived (a click, a form) before a statement or transaction
- * that nobody is waiting on. better-sqlite3 answers synchronously, so without it one change's
- * statements, the work between them and the next change's run one after the other as promise
- * continuations, and a request that arrived meanwhile is not even read until they are all done.
- * A transaction runs through once begun: it holds the connection, so a pause inside it would
- * only keep the urgent statements waiting longer.
- */
-const yieldToLoop = nextTurn;
-
 const NO_ARGS = { args: [], argTypes: [] };
 
 /** Statements that only read: everything else is a write, refused once the file is gone. */
@@ -216,7 +206,13 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
     }
     this.refuseIfLost();
     const urgent = isolationLevel === URGENT_ISOLATION;
-    if (!urgent) await yieldToLoop();
+    // The event loop takes in what arrived (a click, a form) before a transaction or statement
+    // nobody is waiting on. better-sqlite3 answers synchronously, so without it one change's
+    // statements, the work between them and the next change's run one after the other as promise
+    // continuations, and a request that arrived meanwhile is not even read until they are all
+    // done. A transaction runs through once begun: it holds the connection, so a pause inside it
+    // would only keep the urgent statements waiting longer.
+    if (!urgent) await nextTurn();
     const release = await this.untilFree(async (held) => {
       await this.inner.executeRaw({ sql: 'BEGIN IMMEDIATE', ...NO_ARGS });
       return held;
@@ -247,7 +243,8 @@ class GatedSqliteAdapter implements SqlDriverAdapter {
   private async run<T>(work: () => Promise<T>, sql: string | null): Promise<T> {
     if (sql === null || !READ_ONLY.test(sql)) this.refuseIfLost();
     const urgent = sql?.startsWith(URGENT) ?? false;
-    if (!urgent) await yieldToLoop();
+    // As for a transaction (startTransaction).
+    if (!urgent) await nextTurn();
     return this.untilFree(async (release) => {
       try {
         return await work();

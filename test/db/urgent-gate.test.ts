@@ -1,5 +1,6 @@
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery } from '@prisma/driver-adapter-utils';
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
 import { gatedSqlite, URGENT, urgentTransaction } from '../../src/db/sqlite';
+import { nextTurn } from '../../src/eventLoop';
 import { freshSqlite } from '../support/db';
 
 /** A driver that notes the order statements reach it and answers at once. */
@@ -28,6 +29,17 @@ function recordingFactory(): { factory: SqlDriverAdapterFactory; ran: string[] }
 
 const query = (sql: string): SqlQuery => ({ sql, args: [], argTypes: [] });
 
+/**
+ * Ends the transaction holding the connection once everything queued behind it is waiting (the
+ * unmarked ones first let the event loop turn), then waits for all of it.
+ */
+async function endHolder(tx: Transaction, queued: Array<Promise<unknown>>): Promise<void> {
+  await nextTurn();
+  await tx.executeRaw(query('UPDATE held SET y = 1'));
+  await tx.commit();
+  await Promise.all(queued);
+}
+
 describe('the SQLite connection gate', () => {
   it('serves a statement marked urgent before the ones queued earlier, and the rest in their order', async () => {
     const { factory, ran } = recordingFactory();
@@ -41,9 +53,7 @@ describe('the SQLite connection gate', () => {
       adapter.queryRaw(query('SELECT 2')),
       adapter.queryRaw(query(`${URGENT} INSERT INTO i VALUES (2)`)),
     ];
-    await tx.executeRaw(query('UPDATE held SET y = 1'));
-    await tx.commit();
-    await Promise.all(queued);
+    await endHolder(tx, queued);
     expect(ran).toEqual([
       'BEGIN IMMEDIATE',
       'UPDATE held SET y = 1',
@@ -69,11 +79,7 @@ describe('the SQLite connection gate', () => {
       inTransaction(undefined, 'UPDATE other SET z = 1'),
       inTransaction('SERIALIZABLE', 'INSERT INTO report VALUES (1)'),
     ];
-    // Everything is queued (the unmarked ones first let the event loop turn) before the holder ends.
-    await new Promise((resolve) => setImmediate(resolve));
-    await tx.executeRaw(query('UPDATE held SET y = 1'));
-    await tx.commit();
-    await Promise.all(queued);
+    await endHolder(tx, queued);
     expect(ran).toEqual([
       'BEGIN IMMEDIATE',
       'UPDATE held SET y = 1',
