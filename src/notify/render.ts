@@ -424,7 +424,7 @@ export class SlackRenderer implements DeliveryRenderer {
     const settle = (live: number[]) => async () => this.sent.settleDirectMessage(channel, ts, live, this.clock.now());
     if (dm.payload.kind === 'reminder') {
       const { steps, prevention, contacts } = dm.payload;
-      const items = await this.reminders.itemsFor(teamId, { steps, prevention, contacts: contacts ?? [] }, { recipientId: dm.userId });
+      const items = await this.reminders.itemsFor(teamId, { steps, prevention, contacts: contacts ?? [] }, { recipientId: dm.userId, now: ctx.now });
       if (items.length === 0) return { skip: 'the reminder’s items no longer exist' };
       const { text, blocks, live } = renderReminder(dm.userId, items, { ...ctx, workspaceUrl: await this.url(teamId) });
       return { call: { method: 'chat.update', args: { channel, ts, text, blocks } }, onSent: settle(live) };

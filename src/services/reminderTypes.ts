@@ -27,10 +27,12 @@ export interface ReminderItem {
   settled?: ReminderOutcome;
 }
 
-/** What became of a reminded item: done (or skipped) by someone, handed to someone else, or moved on. */
+/** What became of a reminded item: done (or skipped) by someone, snoozed, handed to someone else, or moved on. */
 export type ReminderOutcome =
   | { how: 'done' | 'skipped'; byId: string | null; at: Date | null }
   /** A planned next contact, logged (or planned anew) since. */
   | { how: 'contacted' }
   | { how: 'handed_over'; toId: string | null }
+  /** Still its recipient's, snoozed from this reminder (or another) until then. */
+  | { how: 'snoozed'; until: Date }
   | { how: 'moved_on'; state: MistakeState };

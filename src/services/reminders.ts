@@ -171,9 +171,9 @@ export class ReminderService {
   /**
    * The items of a queued reminder that are still outstanding when it is sent; with `settled`,
    * also those that no longer are, each with what happened (to edit a reminder already sent to
-   * `settled.recipientId`).
+   * `settled.recipientId`), and those still theirs but snoozed past `settled.now`.
    */
-  async itemsFor(teamId: string, ids: ReminderItemIds, settled?: { recipientId: string }): Promise<ReminderItem[]> {
+  async itemsFor(teamId: string, ids: ReminderItemIds, settled?: { recipientId: string; now: Date }): Promise<ReminderItem[]> {
     const { steps, prevention, contacts } = ids;
     const [stepRows, preventionRows, contactRows] = await Promise.all([
       this.db.recoveryStep.findMany({
@@ -203,6 +203,9 @@ export class ReminderService {
           }),
     ]);
     const recipient = settled?.recipientId;
+    /** An item still its recipient's: as reminded, or snoozed (its buttons would only snooze it again). */
+    const stillTheirs = (item: ReminderItem, snoozedUntil: Date | null): ReminderItem =>
+      snoozedUntil && settled && snoozedUntil > settled.now ? { ...item, settled: { how: 'snoozed', until: snoozedUntil } } : item;
     const current = (s: (typeof stepRows)[number]) => s.mistake.steps[0]?.id === s.id;
     return [
       ...stepRows
@@ -231,7 +234,7 @@ export class ReminderService {
             current(s) &&
             (s.kind === RCA_STEP ? state === 'awaiting_rca' : RECOVERING_STATES.includes(state)) &&
             s.mistake.ownerId === recipient;
-          if (chased) return item;
+          if (chased) return stillTheirs(item, s.snoozedUntil);
           const outcome: ReminderOutcome =
             s.status === 'done'
               ? { how: 'done', byId: s.doneById, at: s.doneAt }
@@ -257,7 +260,7 @@ export class ReminderService {
           reminderCount: p.reminderCount - 1,
         };
         if (recipient === undefined) return item;
-        if (p.status === 'open' && p.mistake.state === 'preventing') return item;
+        if (p.status === 'open' && p.mistake.state === 'preventing') return stillTheirs(item, p.snoozedUntil);
         const outcome: ReminderOutcome =
           p.status === 'done' ? { how: 'done', byId: p.doneById, at: p.doneAt } : { how: 'moved_on', state: p.mistake.state as MistakeState };
         return { ...item, settled: outcome };
@@ -280,7 +283,7 @@ export class ReminderService {
           };
           if (recipient === undefined) return item;
           const state = k.mistake.state as MistakeState;
-          if (k.followUp === 'open' && state !== 'closed' && k.mistake.ownerId === recipient) return item;
+          if (k.followUp === 'open' && state !== 'closed' && k.mistake.ownerId === recipient) return stillTheirs(item, k.snoozedUntil);
           const outcome: ReminderOutcome =
             k.followUp === 'done'
               ? { how: 'contacted' }

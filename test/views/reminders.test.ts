@@ -171,6 +171,22 @@ describe('renderReminder', () => {
     expect(SNOOZE_OPTIONS.map((o) => o.minutes)).toEqual([60, 240, 0]);
   });
 
+  it('shows a snoozed item as snoozed, without buttons, and keeps its mistake live for later edits', () => {
+    const until = new Date(NOW.getTime() + HOUR_MS);
+    const snoozed = step({ mistakeId: 8, customer: 'Umbrella', settled: { how: 'snoozed', until } });
+    const dm = renderReminder(OWNER, [step(), snoozed], CTX);
+    const text = sections(dm.blocks).join('\n');
+    expect(text).toContain(`:zzz: *Apologize* · snoozed until <!date^${until.getTime() / 1000}^`);
+    // Only the open item has buttons; both mistakes are still the owner's, so both stay live.
+    expect(actionRows(dm.blocks)).toHaveLength(1);
+    expect(dm.live.sort()).toEqual([7, 8]);
+    const allSnoozed = renderReminder(OWNER, [snoozed], CTX);
+    expect(allSnoozed.text).toBe("What is left here is snoozed: we'll remind you again when it's due.");
+    expect(actionRows(allSnoozed.blocks)).toHaveLength(0);
+    expect(allSnoozed.live).toEqual([8]);
+    expect(limitProblems(dm)).toEqual([]);
+  });
+
   it('keeps a forged or broken snooze length out', () => {
     expect(decodeValue('{"m":7,"v":3,"s":-5}')).toBeNull();
     expect(decodeValue('{"m":7,"v":3,"s":1.5}')).toBeNull();

@@ -27,8 +27,8 @@ const LABEL_MAX = 150;
 
 /**
  * The reminder DM. Sent, it lists what is overdue; edited later (items marked `settled`), each
- * item done since shows what happened instead of its buttons. `live` names the mistakes whose
- * items still have buttons.
+ * item done (or snoozed) since shows what happened instead of its buttons. `live` names the
+ * mistakes whose items still wait on the recipient, snoozed or not.
  */
 export function renderReminder(ownerId: string, items: ReminderItem[], ctx: ReminderContext): { text: string; blocks: KnownBlock[]; live: number[] } {
   if (items.length === 0) {
@@ -37,10 +37,16 @@ export function renderReminder(ownerId: string, items: ReminderItem[], ctx: Remi
   }
   const sorted = [...items].sort(mostUrgentFirst);
   const open = sorted.filter((i) => !i.settled);
-  const live = [...new Set(open.map((i) => i.mistakeId))];
+  const snoozed = sorted.filter((i) => i.settled?.how === 'snoozed');
+  // A snoozed item is still theirs: the DM is edited again when it is done.
+  const live = [...new Set([...open, ...snoozed].map((i) => i.mistakeId))];
   if (open.length === 0) {
     const allDone = sorted.every((i) => i.settled?.how === 'done' || i.settled?.how === 'skipped');
-    const done = allDone ? 'Everything in this reminder is done. Thank you!' : 'Nothing in this reminder waits on you any more.';
+    const done = allDone
+      ? 'Everything in this reminder is done. Thank you!'
+      : snoozed.length > 0
+        ? "What is left here is snoozed: we'll remind you again when it's due."
+        : 'Nothing in this reminder waits on you any more.';
     const blocks = assemble(
       [section(`Hi ${mention(ownerId)}. ${done}`)],
       sorted.map((item) => itemBlocks(item, ctx)),
@@ -138,6 +144,8 @@ function outcomeText(item: ReminderItem, outcome: ReminderOutcome, ctx: Reminder
       return `:white_check_mark: *${LABELS.nextContact}* logged: it no longer waits on you`;
     case 'moved_on':
       return `*${userText(item.label, LABEL_MAX)}* · no longer waiting on you: the mistake is now ${stateLabel(outcome.state)}`;
+    case 'snoozed':
+      return `:zzz: *${userText(item.label, LABEL_MAX)}* · snoozed until ${slackDate(outcome.until, ctx.timeZone)}: we'll remind you again then`;
   }
 }
 
