@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "TimelineEvent_teamId_id_idx" ON "TimelineEvent"("teamId", "id");
