@@ -388,9 +388,10 @@ export class MistakeQueries {
 
   /**
    * The team's counts and, with `ownerId`, how many of them that person has open, in one
-   * statement: open mistakes (and those closed this week) are read once, by the (team, state)
-   * index. A mistake counts as overdue when one of its pending steps is past due: pending steps
-   * fall due in playbook order, so that is its current step.
+   * statement: open mistakes are counted from the (team, state, closed at, owner) index alone,
+   * and those closed this week by their range of it, so neither reads a table row nor the
+   * workspace's closed history. A mistake counts as overdue when one of its pending steps is past
+   * due: pending steps fall due in playbook order, so that is its current step.
    */
   private async countsWith(teamId: string, now: Date, ownerId: string | null): Promise<{ counts: TeamCounts; mine: number }> {
     const open = Prisma.join([...OPEN_STATES]);
@@ -398,17 +399,19 @@ export class MistakeQueries {
     const weekAgo = new Date(now.getTime() - 7 * DAY_MS);
     const [row] = await this.db.$queryRaw<Array<Record<string, number | bigint | null>>>`
       SELECT
-        COUNT(CASE WHEN m."state" IN (${open}) THEN 1 END) AS "open",
-        COUNT(CASE WHEN m."state" IN (${open}) AND m."ownerId" = ${ownerId} THEN 1 END) AS "mine",
+        COUNT(*) AS "open",
+        COUNT(CASE WHEN m."ownerId" = ${ownerId} THEN 1 END) AS "mine",
         COUNT(CASE WHEN m."state" = 'escalated' THEN 1 END) AS "escalated",
         COUNT(CASE WHEN m."state" = 'awaiting_rca' THEN 1 END) AS "awaitingRca",
-        COUNT(CASE WHEN m."state" = 'closed' AND m."closedAt" >= ${weekAgo} THEN 1 END) AS "closedThisWeek",
+        (
+          SELECT COUNT(*) FROM "Mistake" c WHERE c."teamId" = ${teamId} AND c."state" = 'closed' AND c."closedAt" >= ${weekAgo}
+        ) AS "closedThisWeek",
         (
           SELECT COUNT(DISTINCT s."mistakeId") FROM "RecoveryStep" s JOIN "Mistake" o ON o."id" = s."mistakeId"
           WHERE s."teamId" = ${teamId} AND s."status" = 'pending' AND s."dueAt" < ${now} AND o."state" IN (${recovering})
         ) AS "overdue"
       FROM "Mistake" m
-      WHERE m."teamId" = ${teamId} AND (m."state" IN (${open}) OR (m."state" = 'closed' AND m."closedAt" >= ${weekAgo}))`;
+      WHERE m."teamId" = ${teamId} AND m."state" IN (${open})`;
     const n = (key: string) => Number(row?.[key] ?? 0);
     return {
       counts: {

@@ -2,8 +2,8 @@
 // after any sequence of changes, refused ones included, the stored columns are what the steps say
 // (worked out in JavaScript as the card does, and again in SQL as the migration does), and the
 // ranked read returns exactly the `byUrgency` order of every open mistake.
-import { PlaybookError, STEP_KINDS, urgencyOf } from '../../src/domain/playbook';
-import { HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
+import { OPEN_STATES, PlaybookError, RECOVERING_STATES, STEP_KINDS, urgencyOf } from '../../src/domain/playbook';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import { memoryLogger } from '../../src/logger';
 import { ManualClock } from '../../src/services/clock';
 import { MistakeService } from '../../src/services/mistakes';
@@ -156,6 +156,24 @@ describe.each(DATABASES)('on %s', (_name, fresh) => {
       for (const person of PEOPLE) {
         const theirs = all.filter((m) => m.ownerId === person).map((m) => m.id);
         expect((await queries.open(TEAM, { ownerId: person, limit: 100 })).map((m) => m.id)).toEqual(theirs);
+      }
+      // App Home's counts, against the same mistakes counted here.
+      const now = clock.now();
+      const views = (await Promise.all(ids.map((id) => queries.get(TEAM, id)))).map((m) => m!);
+      const open = views.filter((m) => OPEN_STATES.includes(m.state));
+      const expected = {
+        open: open.length,
+        overdue: views.filter(
+          (m) => RECOVERING_STATES.includes(m.state) && m.steps.some((st) => st.status === 'pending' && st.dueAt.getTime() < now.getTime()),
+        ).length,
+        escalated: open.filter((m) => m.state === 'escalated').length,
+        awaitingRca: open.filter((m) => m.state === 'awaiting_rca').length,
+        closedThisWeek: views.filter((m) => m.state === 'closed' && m.closedAt !== null && m.closedAt.getTime() >= now.getTime() - 7 * DAY_MS).length,
+      };
+      expect(await queries.counts(TEAM, now)).toEqual(expected);
+      for (const person of PEOPLE) {
+        const home = await queries.home(TEAM, person, now, { mine: 5, team: 5 });
+        expect({ counts: home.counts, mine: home.mineTotal }).toEqual({ counts: expected, mine: open.filter((m) => m.ownerId === person).length });
       }
     }
   });
