@@ -246,16 +246,19 @@ export class MistakeQueries {
     }
     if (alone.length === 1) result.set(alone[0]!.id, await this.earlier(teamId, alone[0]!));
     if (alone.length > 1) {
+      // The workspace is named in each term, so each is a range of the (team, customer, created)
+      // index and the terms are read as a union of those ranges; named once outside them, the
+      // whole workspace was read (5.8 ms a card pass at 6,550 mistakes).
       const each = alone.map(
         (r) =>
-          Prisma.sql`(m."customerKey" = ${r.customerKey} AND m."createdAt" >= ${new Date(r.createdAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS)}
-            AND m."createdAt" <= ${r.createdAt} AND m."id" < ${r.id})`,
+          Prisma.sql`(m."teamId" = ${teamId} AND m."customerKey" = ${r.customerKey}
+            AND m."createdAt" >= ${new Date(r.createdAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS)} AND m."createdAt" <= ${r.createdAt} AND m."id" < ${r.id})`,
       );
       const rows = await this.db.$queryRaw<Array<{ id: unknown; channelId: string; threadTs: string | null; createdAt: Date | string; k: string }>>`
         SELECT "id", "channelId", "threadTs", "createdAt", "k" FROM (
           SELECT m."id", m."channelId", m."threadTs", m."createdAt", m."customerKey" AS "k",
             ROW_NUMBER() OVER (PARTITION BY m."customerKey" ORDER BY m."createdAt" DESC, m."id" DESC) AS "n"
-          FROM "Mistake" m WHERE m."teamId" = ${teamId} AND (${Prisma.join(each, ' OR ')})
+          FROM "Mistake" m WHERE ${Prisma.join(each, ' OR ')}
         ) x WHERE "n" <= 100 ORDER BY "k", "n"`;
       const forKey = new Map(alone.map((r) => [r.customerKey!, r.id]));
       for (const r of alone) result.set(r.id, []);

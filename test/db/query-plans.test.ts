@@ -1,5 +1,5 @@
-// Statements App Home runs on every refresh, whose cost must not grow with the workspace's
-// history: each is read from an index alone, without sorting, as SQLite plans the statement
+// Statements App Home and the cards run on every refresh, whose cost must not grow with the
+// workspace's history: each reads only the index ranges it needs, as SQLite plans the statement
 // Prisma actually sends.
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
@@ -55,4 +55,24 @@ it("counts App Home's open mistakes, and those closed this week, from an index a
     expect.stringMatching(/^SEARCH c USING COVERING INDEX Mistake_teamId_state_closedAt_ownerId_idx \(teamId=\? AND state=\? AND closedAt>\?\)$/),
   );
   expect(plan.filter((step) => /^SCAN|TEMP B-TREE FOR ORDER BY/.test(step))).toEqual([]);
+});
+
+it("reads the earlier mistakes of a pass's customers as ranges of an index, not the whole workspace", async () => {
+  // A delivery pass renders several cards at once, each with the customer's earlier mistakes.
+  const at = new Date('2026-11-25T12:00:00Z');
+  // Eight customers, as a busy pass has: with fewer, SQLite may read the ranges anyway.
+  const customers = ['harbor bakery', 'pier cafe', 'globex', 'initech', 'umbrella', 'hooli', 'acme', 'stark'];
+  await new MistakeQueries(client as unknown as Db, memoryLogger()).earlierMany(
+    'T1',
+    customers.map((customerKey, i) => ({ id: 10 + i, customerKey, createdAt: at })),
+  );
+  const plan = planOf(/ROW_NUMBER\(\) OVER/);
+  expect(plan).toContain('MULTI-INDEX OR');
+  const reads = plan.filter((step) => / m /.test(step));
+  expect(reads).toHaveLength(customers.length);
+  for (const read of reads) {
+    expect(read).toMatch(
+      /^SEARCH m USING INDEX Mistake_teamId_customerKey_createdAt_idx \(teamId=\? AND customerKey=\? AND createdAt>\? AND createdAt<\?\)$/,
+    );
+  }
 });
