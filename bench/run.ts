@@ -912,6 +912,13 @@ async function main(): Promise<void> {
     const botMemory = memoryOf(bot.child.proc.pid!);
     botRss.stop();
     await bot.child.stop();
+    if (process.env.BENCH_ONLY === 'sqlite') {
+      // a. and b. on SQLite, with the bot's peak RSS (about three minutes).
+      console.log(latencyTable(latencies));
+      console.log(`b. SQLite: ${JSON.stringify(sqlite)}; bot peak RSS ${botMemory.hwmMb.toFixed(0)} MB`);
+      for (const p of problems.list) console.log(`PROBLEM: ${p}`);
+      return;
+    }
 
     log('work per request (diagnostic run with statement counting)');
     const work = await workPerRequest(slackApiUrl, botUrl, botDb, diagnosticPool, fake);
