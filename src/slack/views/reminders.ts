@@ -145,7 +145,7 @@ function outcomeText(item: ReminderItem, outcome: ReminderOutcome, ctx: Reminder
     case 'moved_on':
       return `*${userText(item.label, LABEL_MAX)}* · no longer waiting on you: the mistake is now ${stateLabel(outcome.state)}`;
     case 'snoozed':
-      return `:zzz: *${userText(item.label, LABEL_MAX)}* · snoozed until ${slackDate(outcome.until, ctx.timeZone)}: we'll remind you again then`;
+      return `:zzz: *${userText(item.label, LABEL_MAX)}* · snoozed until ${slackDate(outcome.until, ctx.timeZone)}`;
   }
 }
 
