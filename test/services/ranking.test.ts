@@ -1,7 +1,8 @@
 // App Home's ranking is stored on each mistake (nextDueAt, urgency) by every change. Property:
 // after any sequence of changes, refused ones included, the stored columns are what the steps say
-// (worked out in JavaScript as the card does, and again in SQL as the migration does), and the
-// ranked read returns exactly the `byUrgency` order of every open mistake.
+// (worked out in JavaScript as the card does, and again in SQL as the migration does), the ranked
+// read returns exactly the `byUrgency` order of every open mistake, and App Home's counts are
+// those of the same mistakes counted here.
 import { OPEN_STATES, PlaybookError, RECOVERING_STATES, STEP_KINDS, urgencyOf } from '../../src/domain/playbook';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../src/domain/durations';
 import { memoryLogger } from '../../src/logger';
