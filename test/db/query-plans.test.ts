@@ -9,12 +9,17 @@ import { memoryLogger } from '../../src/logger';
 import { MistakeQueries } from '../../src/services/queries';
 import { freshSqlite, type TestDb } from '../support/db';
 
+/** A client on the test's file that reports each statement it sends. */
+function loggingClient(url: string) {
+  return new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }), log: [{ emit: 'event', level: 'query' }] });
+}
+
 let t: TestDb;
-let client: PrismaClient;
+let client: ReturnType<typeof loggingClient>;
 const sent: Array<{ query: string; params: string }> = [];
 beforeAll(async () => {
   t = await freshSqlite();
-  client = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: t.url }), log: [{ emit: 'event', level: 'query' }] });
+  client = loggingClient(t.url);
   client.$on('query', (e) => sent.push({ query: e.query, params: e.params }));
 });
 afterAll(async () => {
