@@ -39,6 +39,8 @@ export interface MistakeSummary {
   nextStep: StepKind | null;
   /** When the next recovery step, or once the customer is satisfied the root-cause analysis, is due. */
   nextDueAt: Date | null;
+  /** Until when its owner's reminders for that are snoozed (null: not snoozed). */
+  snoozedUntil: Date | null;
   escalationLevel: number;
   apologized: boolean;
   /** The customer told us they need more ("not satisfied", a reopen): "nothing more needed" no longer fits. */
@@ -106,6 +108,7 @@ export function summarize(m: MistakeView): MistakeSummary {
     ...{ id, customer, account, customerLink, value, severity, state, ownerId, reporterId, channelId, threadTs, escalationLevel, createdAt, version },
     nextStep: next?.kind ?? null,
     nextDueAt: chased?.dueAt ?? null,
+    snoozedUntil: chased?.snoozedUntil ?? null,
     apologized: m.apologizedAt !== null,
     customerAskedForMore: customerAskedForMore(snapshot),
   };

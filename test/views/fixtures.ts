@@ -177,6 +177,7 @@ export function summary(i: number, overrides: Partial<MistakeSummary> = {}): Mis
     threadTs: `17095428${String(i).padStart(2, '0')}.000100`,
     nextStep: 'apologize',
     nextDueAt: at((i % 10) * HOUR),
+    snoozedUntil: null,
     escalationLevel: 0,
     apologized: false,
     customerAskedForMore: false,

@@ -53,6 +53,24 @@ describe('App Home', () => {
     expect(text).toContain('Next: *Make it right* · *overdue by 5h*');
   });
 
+  it('says when the owner snoozed the reminders for what is next, as the card does, until the snooze runs out', () => {
+    const until = at(4 * HOUR);
+    const s = summary(1, { nextStep: 'apologize', nextDueAt: at(-3 * HOUR), snoozedUntil: until });
+    const text = allText(homeView(home({ mine: [s], team: [s] }), LINK_CTX).blocks);
+    expect(text).toContain(`Next: *Apologize* · *overdue by 5h* · reminders snoozed until <!date^${until.getTime() / 1000}^`);
+    // The list rows say it too, and nothing once the snooze has run out.
+    expect(allText(mineMessage([s], [], LINK_CTX).blocks)).toContain('reminders snoozed until');
+    const later = { ...LINK_CTX, now: at(5 * HOUR) };
+    expect(allText(homeView(home({ mine: [s] }), later).blocks)).not.toContain('snoozed');
+    // The summary takes it from the step being chased.
+    const view = mistake('recovering');
+    const next = summarize(view).nextStep;
+    expect(next).not.toBeNull();
+    const snoozed = { ...view, steps: view.steps.map((st) => (st.kind === next ? { ...st, snoozedUntil: until } : st)) };
+    expect(summarize(snoozed).snoozedUntil).toEqual(until);
+    expect(summarize(view).snoozedUntil).toBeNull();
+  });
+
   it('offers the RCA only for recoveries whose customer is satisfied', () => {
     const ready = summary(1, { state: 'awaiting_rca', nextStep: null, nextDueAt: null, apologized: true });
     const notYet = summary(2, { state: 'recovering', nextStep: 'confirm_satisfied', apologized: true });

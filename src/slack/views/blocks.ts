@@ -30,7 +30,7 @@ import { formatMoney, ordinal, REPEAT_WINDOW_DAYS } from '../../domain/customer'
 import type { MistakeSummary } from '../../services/queries';
 import type { EarlierMistakeView, MoneyView } from '../../services/views';
 import { Actions, encodeValue } from '../ids';
-import { codePointLength, formatDue, link, mention, SLACK_LIMITS, threadUrl, truncate, userText } from './text';
+import { codePointLength, formatDue, link, mention, SLACK_LIMITS, slackDate, threadUrl, truncate, userText } from './text';
 
 /** What every renderer needs to know to write times: when "now" is and where the team is. */
 export interface RenderContext {
@@ -263,15 +263,14 @@ export function summaryUrl(s: Pick<MistakeSummary, 'channelId' | 'threadTs'>, wo
 
 /** What is next for a mistake, in a few words, with its due time as of `ctx.now`; '' when nothing is. */
 export function nextLine(s: MistakeSummary, ctx: RenderContext): string {
-  if (s.nextStep) {
+  const what = s.nextStep ? STEP_TODO_LABELS[s.nextStep] : s.state === 'awaiting_rca' ? LABELS.rootCauseAnalysis : null;
+  if (what) {
     const due = s.nextDueAt ? formatDue(s.nextDueAt, ctx.now, ctx.timeZone) : '';
     const overdue = s.nextDueAt !== null && s.nextDueAt.getTime() < ctx.now.getTime();
-    return `Next: *${STEP_TODO_LABELS[s.nextStep]}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}`;
-  }
-  if (s.state === 'awaiting_rca') {
-    const due = s.nextDueAt ? formatDue(s.nextDueAt, ctx.now, ctx.timeZone) : '';
-    const overdue = s.nextDueAt !== null && s.nextDueAt.getTime() < ctx.now.getTime();
-    return `Next: *${LABELS.rootCauseAnalysis}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}`;
+    // As the card says it: the owner snoozed the reminders, so nobody wonders why none came.
+    const snoozed =
+      s.snoozedUntil && s.snoozedUntil.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(s.snoozedUntil, ctx.timeZone)}` : '';
+    return `Next: *${what}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}${snoozed}`;
   }
   if (s.state === 'preventing') return 'Next: the prevention steps';
   return '';
