@@ -261,6 +261,11 @@ export function summaryUrl(s: Pick<MistakeSummary, 'channelId' | 'threadTs'>, wo
   return s.threadTs ? threadUrl(workspaceUrl, s.channelId, s.threadTs) : null;
 }
 
+/** " · reminders snoozed until …" while the owner's snooze lasts (card, App Home, lists); '' otherwise. */
+export function snoozedNote(until: Date | null, ctx: RenderContext): string {
+  return until && until.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(until, ctx.timeZone)}` : '';
+}
+
 /** What is next for a mistake, in a few words, with its due time as of `ctx.now`; '' when nothing is. */
 export function nextLine(s: MistakeSummary, ctx: RenderContext): string {
   const what = s.nextStep ? STEP_TODO_LABELS[s.nextStep] : s.state === 'awaiting_rca' ? LABELS.rootCauseAnalysis : null;
@@ -268,9 +273,7 @@ export function nextLine(s: MistakeSummary, ctx: RenderContext): string {
     const due = s.nextDueAt ? formatDue(s.nextDueAt, ctx.now, ctx.timeZone) : '';
     const overdue = s.nextDueAt !== null && s.nextDueAt.getTime() < ctx.now.getTime();
     // As the card says it: the owner snoozed the reminders, so nobody wonders why none came.
-    const snoozed =
-      s.snoozedUntil && s.snoozedUntil.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(s.snoozedUntil, ctx.timeZone)}` : '';
-    return `Next: *${what}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}${snoozed}`;
+    return `Next: *${what}*${due ? (overdue ? ` · *${due}*` : ` · ${due}`) : ''}${snoozedNote(s.snoozedUntil, ctx)}`;
   }
   if (s.state === 'preventing') return 'Next: the prevention steps';
   return '';

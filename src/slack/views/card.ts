@@ -37,6 +37,7 @@ import {
   repeatText,
   section,
   severityText,
+  snoozedNote,
   stateLabel,
   STEP_TODO_LABELS,
 } from './blocks';
@@ -150,13 +151,9 @@ function cardBlocks(m: MistakeView, ctx: RenderContext & { workspaceUrl?: string
   if (m.nextContact && state !== 'closed') {
     const planned = m.nextContact;
     const overdue = planned.at.getTime() < ctx.now.getTime() ? ' · *due*' : '';
-    const snoozed =
-      planned.snoozedUntil && planned.snoozedUntil.getTime() > ctx.now.getTime()
-        ? ` · reminders snoozed until ${slackDate(planned.snoozedUntil, ctx.timeZone)}`
-        : '';
     head.push(
       section(
-        `*${LABELS.nextContact}* with the customer: ${formatDay(planned.at, ctx.timeZone)}${overdue}${snoozed}. Use *${LABELS.logContact}* once you have been in touch.`,
+        `*${LABELS.nextContact}* with the customer: ${formatDay(planned.at, ctx.timeZone)}${overdue}${snoozedNote(planned.snoozedUntil, ctx)}. Use *${LABELS.logContact}* once you have been in touch.`,
       ),
     );
   }
@@ -315,9 +312,7 @@ function checklist(m: MistakeView, ctx: RenderContext, limit: (n: number) => num
 /** " · *overdue*" and " · reminders snoozed until …" for the step being chased now. */
 function dueNotes(s: Pick<StepView, 'dueAt' | 'snoozedUntil'>, ctx: RenderContext): string {
   const overdue = s.dueAt.getTime() < ctx.now.getTime() ? ' · *overdue*' : '';
-  const snoozed =
-    s.snoozedUntil && s.snoozedUntil.getTime() > ctx.now.getTime() ? ` · reminders snoozed until ${slackDate(s.snoozedUntil, ctx.timeZone)}` : '';
-  return overdue + snoozed;
+  return overdue + snoozedNote(s.snoozedUntil, ctx);
 }
 
 function preventionBlock(m: MistakeView, p: PreventionView, ctx: RenderContext, max: number): KnownBlock {
