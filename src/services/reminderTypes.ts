@@ -25,14 +25,17 @@ export interface ReminderItem {
   reminderCount: number;
   /** Set when a reminder already sent is edited and this item no longer waits on its recipient. */
   settled?: ReminderOutcome;
+  /**
+   * Set when a reminder already sent is edited and its recipient snoozed this item since: it still
+   * waits on them and keeps its buttons to do it now, without the snooze menu.
+   */
+  snoozedUntil?: Date;
 }
 
-/** What became of a reminded item: done (or skipped) by someone, snoozed, handed to someone else, or moved on. */
+/** What became of a reminded item: done (or skipped) by someone, handed to someone else, or moved on. */
 export type ReminderOutcome =
   | { how: 'done' | 'skipped'; byId: string | null; at: Date | null }
   /** A planned next contact, logged (or planned anew) since. */
   | { how: 'contacted' }
   | { how: 'handed_over'; toId: string | null }
-  /** Still its recipient's, snoozed from this reminder (or another) until then. */
-  | { how: 'snoozed'; until: Date }
   | { how: 'moved_on'; state: MistakeState };

@@ -203,9 +203,9 @@ export class ReminderService {
           }),
     ]);
     const recipient = settled?.recipientId;
-    /** An item still its recipient's: as reminded, or snoozed (its buttons would only snooze it again). */
+    /** An item still its recipient's, with its snooze while that lasts. */
     const stillTheirs = (item: ReminderItem, snoozedUntil: Date | null): ReminderItem =>
-      snoozedUntil && settled && snoozedUntil > settled.now ? { ...item, settled: { how: 'snoozed', until: snoozedUntil } } : item;
+      snoozedUntil && settled && snoozedUntil > settled.now ? { ...item, snoozedUntil } : item;
     const current = (s: (typeof stepRows)[number]) => s.mistake.steps[0]?.id === s.id;
     return [
       ...stepRows

@@ -171,18 +171,24 @@ describe('renderReminder', () => {
     expect(SNOOZE_OPTIONS.map((o) => o.minutes)).toEqual([60, 240, 0]);
   });
 
-  it('shows a snoozed item as snoozed, without buttons, and keeps its mistake live for later edits', () => {
+  it('shows an item snoozed since as snoozed until when, with its buttons to do it now but no snooze menu', () => {
     const until = new Date(NOW.getTime() + HOUR_MS);
-    const snoozed = step({ mistakeId: 8, customer: 'Umbrella', settled: { how: 'snoozed', until } });
+    const snoozed = step({ mistakeId: 8, customer: 'Umbrella', snoozedUntil: until });
     const dm = renderReminder(OWNER, [step(), snoozed], CTX);
     const text = sections(dm.blocks).join('\n');
-    expect(text).toContain(`:zzz: *Apologize* · snoozed until <!date^${until.getTime() / 1000}^`);
-    // Only the open item has buttons; both mistakes are still the owner's, so both stay live.
-    expect(actionRows(dm.blocks)).toHaveLength(1);
+    expect(text).toContain(`*Apologize* · *overdue by 2h* · :zzz: snoozed until <!date^${until.getTime() / 1000}^`);
+    // Both rows keep their Apologize button; only the open one offers the snooze menu.
+    const rows = actionRows(dm.blocks);
+    expect(rows.map((row) => row.map((e) => e.action_id))).toEqual([[Actions.apologizeForm, Actions.snooze], [Actions.apologizeForm]]);
     expect(dm.live.sort()).toEqual([7, 8]);
+    expect(text).toContain('do it now, or snooze it');
+    // Everything left snoozed: the DM says so, and still offers to do it now.
     const allSnoozed = renderReminder(OWNER, [snoozed], CTX);
-    expect(allSnoozed.text).toBe("What is left here is snoozed: we'll remind you again when it's due.");
-    expect(actionRows(allSnoozed.blocks)).toHaveLength(0);
+    expect(sections(allSnoozed.blocks)[0]).toBe(
+      `Hi <@${OWNER}>. What is left here is snoozed: we'll remind you again when it's due, or do it now if you can.`,
+    );
+    expect(allSnoozed.text).toMatch(/^Snoozed: Umbrella \(Apologize, overdue by 2h\)$/);
+    expect(actionRows(allSnoozed.blocks)).toEqual([[expect.objectContaining({ action_id: Actions.apologizeForm })]]);
     expect(allSnoozed.live).toEqual([8]);
     expect(limitProblems(dm)).toEqual([]);
   });

@@ -27,8 +27,8 @@ const LABEL_MAX = 150;
 
 /**
  * The reminder DM. Sent, it lists what is overdue; edited later (items marked `settled`), each
- * item done (or snoozed) since shows what happened instead of its buttons. `live` names the
- * mistakes whose items still wait on the recipient, snoozed or not.
+ * item done since shows what happened instead of its buttons, and each snoozed since says until
+ * when in place of its snooze menu. `live` names the mistakes whose items still have buttons.
  */
 export function renderReminder(ownerId: string, items: ReminderItem[], ctx: ReminderContext): { text: string; blocks: KnownBlock[]; live: number[] } {
   if (items.length === 0) {
@@ -37,16 +37,10 @@ export function renderReminder(ownerId: string, items: ReminderItem[], ctx: Remi
   }
   const sorted = [...items].sort(mostUrgentFirst);
   const open = sorted.filter((i) => !i.settled);
-  const snoozed = sorted.filter((i) => i.settled?.how === 'snoozed');
-  // A snoozed item is still theirs: the DM is edited again when it is done.
-  const live = [...new Set([...open, ...snoozed].map((i) => i.mistakeId))];
+  const live = [...new Set(open.map((i) => i.mistakeId))];
   if (open.length === 0) {
     const allDone = sorted.every((i) => i.settled?.how === 'done' || i.settled?.how === 'skipped');
-    const done = allDone
-      ? 'Everything in this reminder is done. Thank you!'
-      : snoozed.length > 0
-        ? "What is left here is snoozed: we'll remind you again when it's due."
-        : 'Nothing in this reminder waits on you any more.';
+    const done = allDone ? 'Everything in this reminder is done. Thank you!' : 'Nothing in this reminder waits on you any more.';
     const blocks = assemble(
       [section(`Hi ${mention(ownerId)}. ${done}`)],
       sorted.map((item) => itemBlocks(item, ctx)),
@@ -57,7 +51,15 @@ export function renderReminder(ownerId: string, items: ReminderItem[], ctx: Remi
     return { text: done, blocks, live };
   }
   const opening = openingSentence(open);
-  const head = [section(`Hi ${mention(ownerId)}. ${opening} Here is what is overdue, most urgent first: do it now, or snooze it if you can't yet.`)];
+  // Everything left snoozed since it was sent: no call to snooze, and no alarm either.
+  const allSnoozed = open.every((i) => i.snoozedUntil);
+  const head = [
+    section(
+      allSnoozed
+        ? `Hi ${mention(ownerId)}. What is left here is snoozed: we'll remind you again when it's due, or do it now if you can.`
+        : `Hi ${mention(ownerId)}. ${opening} Here is what is overdue, most urgent first: do it now, or snooze it if you can't yet.`,
+    ),
+  ];
   // A DM is a message: 50 blocks and ~13,000 characters of blocks at most, or Slack refuses all of it.
   const blocks = assemble(
     head,
@@ -69,7 +71,8 @@ export function renderReminder(ownerId: string, items: ReminderItem[], ctx: Remi
   const first = open[0]!;
   const firstLine = `${userText(first.customer, 60)} (${userText(first.label, 60)}, ${formatDue(first.dueAt, ctx.now, ctx.timeZone)})`;
   const rest = open.length > 1 ? ` and ${open.length - 1} more` : '';
-  return { text: truncate(`${opening.replace(/\.$/, '')}: ${firstLine}${rest}`, FALLBACK_TEXT_MAX), blocks, live };
+  const lead = allSnoozed ? 'Snoozed' : opening.replace(/\.$/, '');
+  return { text: truncate(`${lead}: ${firstLine}${rest}`, FALLBACK_TEXT_MAX), blocks, live };
 }
 
 /** Rule 8: critical first ("on the fly"), then the longest overdue. */
@@ -109,7 +112,7 @@ function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
     const planned = `*${LABELS.nextContact}* with the customer, planned for ${formatDay(item.dueAt, ctx.timeZone)}`;
     if (item.settled) return [section(`${first}\n${outcomeText(item, item.settled, ctx)}`)];
     const reminded = item.reminderCount > 0 ? ` · reminded ${item.reminderCount} ${item.reminderCount === 1 ? 'time' : 'times'} before` : '';
-    const blocks: KnownBlock[] = [section(`${first}\n${planned}${reminded}`)];
+    const blocks: KnownBlock[] = [section(`${first}\n${planned}${reminded}${snoozedText(item, ctx)}`)];
     const elements = itemActions(item);
     if (elements.length > 0) blocks.push({ type: 'actions', elements });
     return blocks;
@@ -122,10 +125,15 @@ function itemBlocks(item: ReminderItem, ctx: ReminderContext): KnownBlock[] {
   const reminded = item.reminderCount > 0 ? ` · reminded ${item.reminderCount} ${item.reminderCount === 1 ? 'time' : 'times'} before` : '';
   const text =
     item.kind === 'prevention' ? `*Prevention step:* ${label}\nFor ${first} · *${due}*${reminded}` : `${first}\n*${label}* · *${due}*${reminded}`;
-  const blocks: KnownBlock[] = [section(text)];
+  const blocks: KnownBlock[] = [section(text + snoozedText(item, ctx))];
   const elements = itemActions(item);
   if (elements.length > 0) blocks.push({ type: 'actions', elements });
   return blocks;
+}
+
+/** " · 💤 snoozed until …" for an item snoozed since the DM was sent. */
+function snoozedText(item: ReminderItem, ctx: ReminderContext): string {
+  return item.snoozedUntil ? ` · :zzz: snoozed until ${slackDate(item.snoozedUntil, ctx.timeZone)}` : '';
 }
 
 /** What happened to an item since it was reminded, in place of its buttons. */
@@ -144,8 +152,6 @@ function outcomeText(item: ReminderItem, outcome: ReminderOutcome, ctx: Reminder
       return `:white_check_mark: *${LABELS.nextContact}* logged: it no longer waits on you`;
     case 'moved_on':
       return `*${userText(item.label, LABEL_MAX)}* · no longer waiting on you: the mistake is now ${stateLabel(outcome.state)}`;
-    case 'snoozed':
-      return `:zzz: *${userText(item.label, LABEL_MAX)}* · snoozed until ${slackDate(outcome.until, ctx.timeZone)}`;
   }
 }
 
@@ -153,12 +159,12 @@ function itemActions(item: ReminderItem): ActionsBlockElement[] {
   const ref = { id: item.mistakeId, version: item.mistakeVersion };
   if (item.kind === 'contact') {
     if (item.contactId === undefined) return [];
-    return [button(LABELS.logContact, Actions.logContact, refValue(ref), 'primary'), snoozeMenu(item)];
+    return [button(LABELS.logContact, Actions.logContact, refValue(ref), 'primary'), ...snoozeMenu(item)];
   }
   if (item.kind === 'prevention') {
     // Without its id a prevention button could only act on the wrong thing.
     if (item.preventionId === undefined) return [];
-    return [button(LABELS.done, Actions.preventionDone, refValue(ref, item.preventionId), 'primary'), snoozeMenu(item)];
+    return [button(LABELS.done, Actions.preventionDone, refValue(ref, item.preventionId), 'primary'), ...snoozeMenu(item)];
   }
   // The card's own buttons for this step, so "do it now" behaves here exactly as there.
   const options = { hasRca: false, hasOwner: true, customer: item.customer, nothingMore: !item.customerAskedForMore };
@@ -168,26 +174,30 @@ function itemActions(item: ReminderItem): ActionsBlockElement[] {
       : item.step
         ? nextStepButtons(ref, 'recovering', item.step, options)
         : [];
-  return [...doIt, snoozeMenu(item)];
+  return [...doIt, ...snoozeMenu(item)];
 }
 
 /**
  * One overflow menu rather than three buttons: Slack wants action_ids unique within a block,
- * and every snooze is the same action with a different length.
+ * and every snooze is the same action with a different length. None for an item snoozed since.
  */
-function snoozeMenu(item: ReminderItem): Overflow {
-  return {
-    type: 'overflow',
-    action_id: Actions.snooze,
-    options: SNOOZE_OPTIONS.map((o) => ({
-      text: plain(o.label),
-      value: encodeValue(
-        item.kind === 'prevention'
-          ? { m: item.mistakeId, v: item.mistakeVersion, p: item.preventionId, s: o.minutes }
-          : item.kind === 'contact'
-            ? { m: item.mistakeId, v: item.mistakeVersion, k: item.contactId, s: o.minutes }
-            : { m: item.mistakeId, v: item.mistakeVersion, s: o.minutes },
-      ),
-    })),
-  };
+function snoozeMenu(item: ReminderItem): Overflow[] {
+  // Snoozed already: the item says until when instead.
+  if (item.snoozedUntil) return [];
+  return [
+    {
+      type: 'overflow',
+      action_id: Actions.snooze,
+      options: SNOOZE_OPTIONS.map((o) => ({
+        text: plain(o.label),
+        value: encodeValue(
+          item.kind === 'prevention'
+            ? { m: item.mistakeId, v: item.mistakeVersion, p: item.preventionId, s: o.minutes }
+            : item.kind === 'contact'
+              ? { m: item.mistakeId, v: item.mistakeVersion, k: item.contactId, s: o.minutes }
+              : { m: item.mistakeId, v: item.mistakeVersion, s: o.minutes },
+        ),
+      })),
+    },
+  ];
 }
