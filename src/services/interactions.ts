@@ -1,4 +1,4 @@
-import type { Db } from '../db/client';
+import type { Db, Tx } from '../db/client';
 import { URGENT } from '../db/sqlite';
 import { type Click, clickOf, type ClickKind, decodeInteractionPayload, encodeInteractionPayload } from '../domain/clicks';
 import { type Interaction, Prisma } from '../generated/prisma/client';
@@ -32,6 +32,17 @@ export function decodeClick(row: Interaction): StoredClick | null {
 }
 
 const RETENTION_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Marks a stored click applied, in the transaction of the change it makes (so it is applied
+ * exactly once): whether it was still pending. As SQL: the click's own change waits on it.
+ */
+export async function markClickApplied(tx: Tx, id: number, now: Date): Promise<boolean> {
+  const marked = await tx.$executeRaw`
+    UPDATE "Interaction" SET "status" = 'applied', "doneAt" = ${now}, "lockedBy" = NULL, "leaseUntil" = NULL
+    WHERE "id" = ${id} AND "status" = 'pending'`;
+  return marked === 1;
+}
 
 /**
  * The inbox of clicks: each is stored before Slack is told it arrived, then applied. Applying

@@ -56,7 +56,7 @@ import { validateReport, type RawReport } from '../domain/report';
 import { encodeTimelineDetails, movedOn, type TimelineDetails } from '../domain/timeline';
 import { type WebhookMistake, webhookMessage } from '../domain/webhooks';
 import type { Clock } from './clock';
-import { ClickAlreadyApplied, formKey } from './interactions';
+import { ClickAlreadyApplied, formKey, markClickApplied } from './interactions';
 import { enqueue } from './outbox';
 import type { SettingsService, WorkspacePolicy } from './settings';
 import { insertRows, loadMistake, type MistakeChange, mistakeView, toSnapshot, type MistakeRecord, updateMistake } from './records';
@@ -930,11 +930,7 @@ export class MistakeService {
     const policy = await this.settings.forTeam(ref.teamId);
     return inTransaction(this.db, async (tx) => {
       if (ref.clickId !== undefined) {
-        // As SQL: the click's own change waits on it (see insertRows).
-        const marked = await tx.$executeRaw`
-          UPDATE "Interaction" SET "status" = 'applied', "doneAt" = ${this.clock.now()}, "lockedBy" = NULL, "leaseUntil" = NULL
-          WHERE "id" = ${ref.clickId} AND "status" = 'pending'`;
-        if (marked !== 1) throw new ClickAlreadyApplied(ref.clickId);
+        if (!(await markClickApplied(tx, ref.clickId, this.clock.now()))) throw new ClickAlreadyApplied(ref.clickId);
       }
       const record = await loadMistake(tx, ref.teamId, ref.mistakeId);
       if (!record) {
@@ -1011,23 +1007,26 @@ export class MistakeService {
       const webhooks: DeliveryRequest[] = [];
       const after = webhookMistakeOf(record, c.set);
       const moves: Array<{ moved: MovedOn; eventId: number }> = [];
-      for (const e of events) {
-        const [eventId] = await insertRows(tx, 'TimelineEvent', [
-          {
-            teamId: record.teamId,
-            mistakeId: record.id,
-            actorId: e.actorId,
-            kind: e.details.kind,
-            details: encodeTimelineDetails(e.details),
-            at: now,
-          },
-        ]);
-        const row = { id: eventId! };
-        if (e.reply) requests.push({ kind: 'reply', mistakeId: record.id, eventId: row.id });
-        for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId: row.id, userId });
-        for (const moved of movedOn(e.details)) moves.push({ moved, eventId: row.id });
-        webhooks.push(...this.webhook(record.teamId, { id: row.id, at: now, actorId: e.actorId, details: e.details }, after));
-      }
+      // The change's events in one statement; their ids come back in the order given.
+      const eventIds = await insertRows(
+        tx,
+        'TimelineEvent',
+        events.map((e) => ({
+          teamId: record.teamId,
+          mistakeId: record.id,
+          actorId: e.actorId,
+          kind: e.details.kind,
+          details: encodeTimelineDetails(e.details),
+          at: now,
+        })),
+      );
+      events.forEach((e, i) => {
+        const eventId = eventIds[i]!;
+        if (e.reply) requests.push({ kind: 'reply', mistakeId: record.id, eventId });
+        for (const userId of e.dm) requests.push({ kind: 'dm', mistakeId: record.id, eventId, userId });
+        for (const moved of movedOn(e.details)) moves.push({ moved, eventId });
+        webhooks.push(...this.webhook(record.teamId, { id: eventId, at: now, actorId: e.actorId, details: e.details }, after));
+      });
       requests.push(...deliveries);
       if (moves.length > 0 && record.escalationLevel > 0) {
         requests.push(...(await this.resolveEscalations(tx, record.id, moves, now)));
