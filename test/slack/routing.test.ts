@@ -25,7 +25,7 @@ function spies<K extends string>(ids: readonly K[]): Record<K, jest.Mock> {
   return Object.fromEntries(ids.map((id) => [id, jest.fn(async ({ ack }: { ack?: () => Promise<void> }) => ack?.())])) as Record<K, jest.Mock>;
 }
 
-function setUp() {
+function setUp(spyOn?: (app: App) => void) {
   const app = new App({
     receiver: new FakeReceiver(),
     // No token: authorize answers at once, so nothing reaches Slack's auth.test.
@@ -38,6 +38,7 @@ function setUp() {
     events: spies(['app_home_opened', 'app_uninstalled', 'tokens_revoked']),
   } as unknown as Handlers;
   const logger = memoryLogger();
+  spyOn?.(app);
   registerListeners(app, { logger } as unknown as BotDeps, handlers);
   return { app, handlers, logger };
 }
@@ -139,4 +140,19 @@ it('a button or form the app does not know reaches none of the handlers, and is 
   });
   expect(called(handlers.views)).toEqual([]);
   expect(form).toHaveBeenCalledWith(expect.objectContaining({ response_action: 'update' }));
+});
+
+it('registers one listener for all buttons and one for all forms: Bolt runs every listener for every request', () => {
+  const registered: Record<string, number> = {};
+  setUp((app) => {
+    for (const kind of ['action', 'view', 'command', 'event'] as const) {
+      const register = app[kind].bind(app) as (...args: unknown[]) => void;
+      jest.spyOn(app, kind).mockImplementation(((...args: unknown[]) => {
+        registered[kind] = (registered[kind] ?? 0) + 1;
+        register(...args);
+      }) as never);
+    }
+  });
+  expect(Object.values(Actions).length).toBeGreaterThan(10);
+  expect(registered).toEqual({ action: 1, view: 1, command: 1, event: 3 });
 });

@@ -6,7 +6,7 @@ import type { BotDeps } from '../deps';
 import { actionHandlers, registerActions } from './actions';
 import { commandHandlers, registerCommands } from './commands';
 import { eventHandlers, registerEvents } from './events';
-import { registerUnknown } from './unknown';
+import { unknownButton, unknownForm } from './unknown';
 import { registerViews, viewHandlers } from './views';
 
 export interface Handlers {
@@ -22,8 +22,7 @@ export function handlersFor(deps: BotDeps): Handlers {
 
 export function registerListeners(app: App, deps: BotDeps, handlers: Handlers = handlersFor(deps)): void {
   registerCommands(app, handlers.commands);
-  registerActions(app, handlers.actions);
-  registerViews(app, handlers.views);
+  registerActions(app, handlers.actions, unknownButton(deps));
+  registerViews(app, handlers.views, unknownForm());
   registerEvents(app, handlers.events);
-  registerUnknown(app, deps);
 }

@@ -1,14 +1,7 @@
-import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { PlaybookError } from '../../domain/playbook';
 import type { BotDeps } from '../deps';
-import { Actions, Views } from '../ids';
 import { explainFailure } from '../privately';
-
-/** Matches any id except these: Bolt runs every listener that matches, so a catch-all must exclude ours. */
-function noneOf(ids: readonly string[]): RegExp {
-  const escaped = ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^(?!(?:${escaped.join('|')})$)`);
-}
 
 const UNKNOWN_BUTTON =
   "That button isn't one this app knows (it may come from an older version of it), so nothing was changed. Use the buttons on the mistake's card, or `/mistake`.";
@@ -18,35 +11,31 @@ const UNKNOWN_FORM =
 /**
  * Buttons and forms whose ids the app does not know (an old message from a previous version, or
  * a tampered payload) are answered at once and explained, instead of Slack showing the person a
- * timeout three seconds later.
+ * timeout three seconds later. These are what the action and form listeners fall back to.
  */
-export function registerUnknown(app: App, deps: BotDeps): void {
-  app.action(
-    { type: 'block_actions', action_id: noneOf(Object.values(Actions)) },
-    async ({ ack, body, client }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
-      await ack();
-      const channelId = body.container?.type === 'message' ? (body.channel?.id ?? body.container.channel_id) : undefined;
-      await explainFailure(deps, client, { userId: body.user.id, channelId }, new PlaybookError('not_found', UNKNOWN_BUTTON));
-    },
-  );
+export function unknownButton(deps: BotDeps) {
+  return async ({ ack, body, client }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const channelId = body.container?.type === 'message' ? (body.channel?.id ?? body.container.channel_id) : undefined;
+    await explainFailure(deps, client, { userId: body.user.id, channelId }, new PlaybookError('not_found', UNKNOWN_BUTTON));
+  };
+}
 
-  app.view(
-    { type: 'view_submission', callback_id: noneOf(Object.values(Views)) },
-    async ({ ack, view }: SlackViewMiddlewareArgs<ViewSubmitAction>) => {
-      const input = (view.blocks as Array<{ type?: string; block_id?: string }>).find((b) => b.type === 'input' && b.block_id);
-      if (input?.block_id) {
-        await ack({ response_action: 'errors', errors: { [input.block_id]: UNKNOWN_FORM } });
-        return;
-      }
-      await ack({
-        response_action: 'update',
-        view: {
-          type: 'modal',
-          title: { type: 'plain_text', text: 'Nothing was saved' },
-          close: { type: 'plain_text', text: 'Close' },
-          blocks: [{ type: 'section', text: { type: 'mrkdwn', text: UNKNOWN_FORM } }],
-        },
-      });
-    },
-  );
+export function unknownForm() {
+  return async ({ ack, view }: SlackViewMiddlewareArgs<ViewSubmitAction>): Promise<void> => {
+    const input = (view.blocks as Array<{ type?: string; block_id?: string }>).find((b) => b.type === 'input' && b.block_id);
+    if (input?.block_id) {
+      await ack({ response_action: 'errors', errors: { [input.block_id]: UNKNOWN_FORM } });
+      return;
+    }
+    await ack({
+      response_action: 'update',
+      view: {
+        type: 'modal',
+        title: { type: 'plain_text', text: 'Nothing was saved' },
+        close: { type: 'plain_text', text: 'Close' },
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: UNKNOWN_FORM } }],
+      },
+    });
+  };
 }

@@ -276,6 +276,8 @@ export function viewHandlers(deps: BotDeps): Record<ViewId, ViewHandler> {
   };
 }
 
-export function registerViews(app: App, handlers: Record<ViewId, ViewHandler>): void {
-  for (const [callbackId, handler] of Object.entries(handlers)) app.view(callbackId, handler);
+/** One listener for every form submitted, as for the buttons (see registerActions). */
+export function registerViews(app: App, handlers: Record<ViewId, ViewHandler>, unknown: ViewHandler): void {
+  const byId = new Map<string, ViewHandler>(Object.entries(handlers));
+  app.view({ type: 'view_submission' }, async (args) => (byId.get(args.view.callback_id) ?? unknown)(args));
 }
