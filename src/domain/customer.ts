@@ -21,7 +21,19 @@ export function isCurrency(code: string): boolean {
 
 /** How many digits after the decimal point a currency has (2 for EUR, 0 for JPY, 3 for KWD). */
 export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return moneyFormat('en', currency).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** One Intl.NumberFormat per locale and currency, made the first time it is asked for (an export asks per row). */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+function moneyFormat(locale: string, currency: string): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let found = moneyFormats.get(key);
+  if (!found) {
+    found = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    moneyFormats.set(key, found);
+  }
+  return found;
 }
 
 /** A currency as typed ("eur ", "Usd") → its code, or null when it is not one. */
@@ -64,7 +76,7 @@ function tooLarge(currency: string): string {
 /** Minor units in `currency` as people read it: "$1,250.50", "€99.00", "¥1,000". */
 export function formatMoney(minor: number, currency: string, locale = 'en-US'): string {
   const digits = currencyDigits(currency);
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 10 ** digits);
+  return moneyFormat(locale, currency).format(minor / 10 ** digits);
 }
 
 /** Minor units as a plain decimal in the currency's major unit ("1250.50", "1000" for JPY). */
@@ -117,9 +129,11 @@ export function customerKey(customer: string, account: string | null): string | 
   return name ? `name:${name}` : null;
 }
 
+// Made once: building a PluralRules costs far more than asking it (a card asks on every render).
+const ORDINAL_RULES = new Intl.PluralRules('en-US', { type: 'ordinal' });
+const ORDINAL_SUFFIX: Partial<Record<Intl.LDMLPluralRule, string>> = { one: 'st', two: 'nd', few: 'rd', other: 'th' };
+
 /** 1 → "1st", 2 → "2nd", 3 → "3rd", 11 → "11th", 22 → "22nd". */
 export function ordinal(n: number): string {
-  const rule = new Intl.PluralRules('en-US', { type: 'ordinal' }).select(n);
-  const suffix: Record<string, string> = { one: 'st', two: 'nd', few: 'rd', other: 'th' };
-  return `${n}${suffix[rule] ?? 'th'}`;
+  return `${n}${ORDINAL_SUFFIX[ORDINAL_RULES.select(n)] ?? 'th'}`;
 }
