@@ -356,6 +356,8 @@ interface ShapeResult {
   bare: number[];
   bot: number[];
   single: { bare: number[]; bot: number[] };
+  /** Clicks one at a time, each sent once the one before is applied and sent: nothing else running. */
+  alone?: { bare: number[]; bot: number[] };
   errors: { bare: number; bot: number };
   samples: string[];
 }
@@ -416,6 +418,7 @@ async function measureLatencies(bare: App, bot: App, botDb: Db, clickPool: Click
     r.single.bare = await run(bare, SINGLE, 1);
     r.single.bot = await run(bot, SINGLE, 1);
     await quiet();
+    if (shape === 'click') r.alone = await clicksAlone(bare, bot, botDb, takeBareClick, takeClick);
     results[shape] = r;
   }
   // Every click the bot acknowledged must have been applied, and nobody was told "Sorry".
@@ -424,6 +427,42 @@ async function measureLatencies(bare: App, bot: App, botDb: Db, clickPool: Click
   const counts = (await fake.ask<{ counts: Record<string, number> }>('counts')).counts;
   if (counts['chat.postEphemeral']) problems.add(`latency run: the bot sent ${counts['chat.postEphemeral']} private error/refusal messages`);
   return results;
+}
+
+/** Clicks in the "alone" diagnostic, per app. */
+const ALONE = 40;
+
+/**
+ * Clicks one at a time where each is sent only once the click before it is applied and its card
+ * and thread reply are sent: the answer's own cost, with no earlier click's work on the event
+ * loop (App Home refreshes, coalesced for HOME_REFRESH_DELAY, can still land in a few).
+ */
+async function clicksAlone(
+  bare: App,
+  bot: App,
+  botDb: Db,
+  takeBare: () => ClickMistake,
+  take: () => ClickMistake,
+): Promise<{ bare: number[]; bot: number[] }> {
+  const agent = agentFor(1);
+  const alone = { bare: [] as number[], bot: [] as number[] };
+  for (let i = 0; i < ALONE; i++) alone.bare.push((await post(bare.target, agent, shapes.click(takeBare()))).ms);
+  for (let i = 0; i < ALONE; i++) {
+    const m = take();
+    const sent = await post(bot.target, agent, shapes.click(m));
+    if (sent.status === 200) alone.bot.push(sent.ms);
+    await waitApplied(botDb, [m.id], 10_000);
+    const started = Date.now();
+    // Its card update and thread reply (due at once; App Home waits for HOME_REFRESH_DELAY).
+    while (
+      Date.now() - started < 10_000 &&
+      (await botDb.delivery.count({ where: { mistakeId: m.id, status: { in: ['pending', 'sending'] }, nextAttemptAt: { lte: new Date() } } })) > 0
+    )
+      await sleep(5);
+    await sleep(20);
+  }
+  agent.destroy();
+  return alone;
 }
 
 interface SustainResult {
@@ -695,19 +734,27 @@ function latencyTable(results: Record<ShapeName, ShapeResult>): string {
       `${r.errors.bare} / ${r.errors.bot}`,
     ];
   });
-  return table(
-    [
-      'request',
-      'bare Bolt p50 / p99',
-      'bot p50 / p99',
-      `p50 ratio (click ≤ ${TARGETS.ratios.click!.p50}×, submission ≤ ${TARGETS.ratios.report!.p50}×)`,
-      `p99 ratio (click ≤ ${TARGETS.ratios.click!.p99}×)`,
-      'p50 at concurrency 1 (bare / bot)',
-      `ratio at concurrency 1 (submission ≤ ${TARGETS.ratios.report!.single}×)`,
-      'errors (bare / bot)',
-    ],
-    rows,
+  return (
+    table(
+      [
+        'request',
+        'bare Bolt p50 / p99',
+        'bot p50 / p99',
+        `p50 ratio (click ≤ ${TARGETS.ratios.click!.p50}×, submission ≤ ${TARGETS.ratios.report!.p50}×)`,
+        `p99 ratio (click ≤ ${TARGETS.ratios.click!.p99}×)`,
+        'p50 at concurrency 1 (bare / bot)',
+        `ratio at concurrency 1 (submission ≤ ${TARGETS.ratios.report!.single}×)`,
+        'errors (bare / bot)',
+      ],
+      rows,
+    ) + aloneLine(results.click?.alone)
   );
+}
+
+function aloneLine(alone: { bare: number[]; bot: number[] } | undefined): string {
+  if (!alone) return '';
+  const [b, o] = [percentile(alone.bare, 50), percentile(alone.bot, 50)];
+  return `\n\nApologize click one at a time with nothing else running (each sent once the click before it was applied and its card and thread reply sent; ${alone.bot.length} clicks): p50 bare ${ms(b)} / bot ${ms(o)} (${(o / b).toFixed(2)}×), p90 bare ${ms(percentile(alone.bare, 90))} / bot ${ms(percentile(alone.bot, 90))}.`;
 }
 
 function sustainTable(results: SustainResult[]): string {
