@@ -231,6 +231,9 @@ export async function createBot(config: Config, options: BotOptions = {}): Promi
     logger: slackLogger,
     logLevel: BOLT_LOG_LEVEL[config.logLevel],
     tokenVerificationEnabled: options.tokenVerificationEnabled ?? true,
+    // Bolt's per-conversation state is not used (everything lives in the database); its default
+    // store looks every request's conversation up and makes an error for each it does not hold.
+    convoStore: false,
     clientOptions,
   });
   clients = installations ? perWorkspace(installations, { ...clientOptions, logger: slackLogger }) : singleWorkspace(app.client);
