@@ -3,6 +3,7 @@ import {
   composedText,
   contactMention,
   escapeText,
+  formatDateTime,
   formatDue,
   inputValue,
   mention,
@@ -130,6 +131,21 @@ describe('slackDate', () => {
     // The zone's short name depends on the ICU data Node ships with.
     expect(slackDate(date, 'Europe/Paris')).toMatch(/^<!date\^1709559000\^\{date_short_pretty\} \{time\}\|Mon 4 Mar 2024, 14:30 (CET|GMT\+1)>$/);
     expect(slackDate(date, 'Not/AZone')).toContain('13:30 UTC');
+  });
+});
+
+describe('formatDateTime', () => {
+  it('reads the same when asked again, by zone and minute, across a daylight saving change', () => {
+    // Europe/Berlin moved from 02:00 CET to 03:00 CEST on 31 Mar 2024 (01:00 UTC).
+    const before = new Date('2024-03-31T00:59:30Z');
+    const after = new Date('2024-03-31T01:00:10Z');
+    for (let round = 0; round < 2; round++) {
+      expect(formatDateTime(before, 'Europe/Berlin')).toMatch(/^Sun 31 Mar 2024, 01:59 (CET|GMT\+1)$/);
+      expect(formatDateTime(after, 'Europe/Berlin')).toMatch(/^Sun 31 Mar 2024, 03:00 (CEST|GMT\+2)$/);
+      expect(formatDateTime(after, 'America/New_York')).toMatch(/^Sat 30 Mar 2024, 21:00 (EDT|GMT-4)$/);
+      // Seconds are not shown: the same minute reads the same.
+      expect(formatDateTime(new Date('2024-03-31T00:59:01Z'), 'Europe/Berlin')).toBe(formatDateTime(before, 'Europe/Berlin'));
+    }
   });
 });
 

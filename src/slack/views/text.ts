@@ -239,11 +239,25 @@ export function formatDay(date: Date, timeZone: string): string {
   return displayDateTimeFormat(timeZone, DAY_SHAPE).format(date).replace(',', '');
 }
 
+/**
+ * Dates already written, by time zone and minute (the shape has no seconds): a card shows the
+ * same due times each time it is rendered again, and formatToParts is among the costlier calls
+ * of a render. Bounded; the oldest goes first.
+ */
+const writtenDateTimes = new Map<string, string>();
+const WRITTEN_DATE_TIMES = 2000;
+
 /** "Mon 4 Mar 2024, 14:30 CET": a date and time anyone can read without Slack's help. */
 export function formatDateTime(date: Date, timeZone: string): string {
+  const key = `${timeZone}|${Math.floor(date.getTime() / MINUTE_MS)}`;
+  const written = writtenDateTimes.get(key);
+  if (written !== undefined) return written;
   const parts = displayDateTimeFormat(timeZone, DATE_TIME_SHAPE).formatToParts(date);
   const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('weekday')} ${get('day')} ${get('month')} ${get('year')}, ${get('hour')}:${get('minute')} ${get('timeZoneName')}`.trim();
+  const text = `${get('weekday')} ${get('day')} ${get('month')} ${get('year')}, ${get('hour')}:${get('minute')} ${get('timeZoneName')}`.trim();
+  if (writtenDateTimes.size >= WRITTEN_DATE_TIMES) writtenDateTimes.delete(writtenDateTimes.keys().next().value!);
+  writtenDateTimes.set(key, text);
+  return text;
 }
 
 /**
