@@ -505,6 +505,16 @@ async function sustainedClicks(label: string, app: App, db: Db, pool: ClickMista
   await watcher.close();
   const backlogAtEnd = await db.delivery.count({ where: { status: { in: ['pending', 'sending'] } } });
   const drained = await drainDeliveries(db, 60_000);
+  if (drained.ms === null) {
+    // What is left, by status, kind and last error: the table says only that it did not empty.
+    const left = await db.delivery.groupBy({
+      by: ['status', 'kind', 'lastError'],
+      where: { status: { in: ['pending', 'sending'] } },
+      _count: true,
+      _min: { nextAttemptAt: true },
+    });
+    problems.add(`${label}: posts not sent within 60 s of the load: ${JSON.stringify(left).slice(0, 600)}`);
+  }
   const after = await app.child.ask<AppStats>('stats');
   const ephemeralAfter = (await fake.ask<{ counts: Record<string, number> }>('counts')).counts['chat.postEphemeral'] ?? 0;
   const loggedErrors = after.errors - before.errors;
