@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, SlackVi
 import { PlaybookError } from '../../domain/playbook';
 import type { BotDeps } from '../deps';
 import { explainFailure } from '../privately';
+import { nothingSavedModal } from '../views/modals';
 
 const UNKNOWN_BUTTON =
   "That button isn't one this app knows (it may come from an older version of it), so nothing was changed. Use the buttons on the mistake's card, or `/mistake`.";
@@ -28,14 +29,6 @@ export function unknownForm() {
       await ack({ response_action: 'errors', errors: { [input.block_id]: UNKNOWN_FORM } });
       return;
     }
-    await ack({
-      response_action: 'update',
-      view: {
-        type: 'modal',
-        title: { type: 'plain_text', text: 'Nothing was saved' },
-        close: { type: 'plain_text', text: 'Close' },
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: UNKNOWN_FORM } }],
-      },
-    });
+    await ack({ response_action: 'update', view: nothingSavedModal(UNKNOWN_FORM) });
   };
 }

@@ -2,6 +2,7 @@ import type { AnyMiddlewareArgs, App, Middleware } from '@slack/bolt';
 import type { Logger } from '../../logger';
 import type { Installations } from '../../services/installations';
 import { RequestRefused } from '../refusals';
+import { nothingSavedModal } from '../views/modals';
 
 /** The workspace the bot token belongs to, as Slack's auth.test tells it at start-up. */
 export interface InstalledWorkspace {
@@ -66,15 +67,7 @@ export function onlyInstalledWorkspace(installed: InstalledWorkspaces, logger: L
       return;
     }
     if (body.type === 'view_submission') {
-      await ack({
-        response_action: 'update',
-        view: {
-          type: 'modal',
-          title: { type: 'plain_text', text: 'Nothing was saved' },
-          close: { type: 'plain_text', text: 'Close' },
-          blocks: [{ type: 'section', text: { type: 'mrkdwn', text: NOT_INSTALLED_HERE } }],
-        },
-      });
+      await ack({ response_action: 'update', view: nothingSavedModal(NOT_INSTALLED_HERE) });
       return;
     }
     // A click has nowhere to show a reason (the bot cannot post in a workspace it is not in):

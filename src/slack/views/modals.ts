@@ -155,6 +155,19 @@ const CATEGORY_OPTIONS = CATEGORIES.map((c) => option(c, CATEGORY_LABELS[c]));
 const REMEDY_OPTIONS = REMEDY_KINDS.map((r) => option(r, REMEDY_LABELS[r]));
 
 /**
+ * What a submitted form becomes when it could not be saved for a reason the person cannot fix in
+ * it (an old version's form, a workspace the bot is not installed in): the reason, and a close.
+ */
+export function nothingSavedModal(reason: string): ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Nothing was saved' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: reason } }],
+  };
+}
+
+/**
  * The `/mistake` form. The owner defaults to the reporter: whoever reports a mistake owns its
  * recovery unless they hand it to someone, who then takes it with *Own it*.
  */
